@@ -1,0 +1,1 @@
+//! The bedside check (clinical-rules.md §1).

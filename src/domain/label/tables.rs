@@ -1,0 +1,1 @@
+//! The ISBT 128 tables of data/isbt128, compiled in.

@@ -1,0 +1,1 @@
+//! Observation schedule and reaction triggers (clinical-rules.md §2–4).

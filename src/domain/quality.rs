@@ -1,0 +1,1 @@
+//! Quality indicators (clinical-rules.md §5).

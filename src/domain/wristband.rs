@@ -1,0 +1,90 @@
+//! Reading the patient identifier from a wristband scan under the configured profile
+//! (`clinical-rules.md` §1, "Wristband profiles").
+
+use regex::Regex;
+
+use crate::domain::label::gs1;
+use crate::domain::policy::{Policy, WristbandProfile};
+
+/// The identifier a wristband carries, or why it yields none.
+pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, String> {
+    match policy.wristband {
+        WristbandProfile::Plain => {
+            let id = text.trim();
+            if id.is_empty() {
+                Err("the wristband scan is empty".into())
+            } else if id.chars().any(char::is_control) {
+                Err("the wristband scan holds control characters".into())
+            } else {
+                Ok(id.to_string())
+            }
+        }
+        WristbandProfile::Gs1 => match gs1::parse_gs1(text.trim()) {
+            Ok(elements) => elements
+                .gsrn
+                .ok_or_else(|| "the GS1 wristband carries no GSRN (AI 8018)".to_string()),
+            Err(e) => Err(e.message.en),
+        },
+        WristbandProfile::Pattern => {
+            let pattern = policy.wristband_pattern.as_deref().unwrap_or_default();
+            let re = compile_pattern(pattern)?;
+            re.captures(text.trim())
+                .and_then(|c| c.name("id"))
+                .map(|m| m.as_str().to_string())
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| "the wristband text does not match the hospital's pattern".into())
+        }
+    }
+}
+
+/// Compiles a wristband pattern and checks that it names the group `id`.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+    let re = Regex::new(pattern).map_err(|e| format!("not a valid regular expression: {e}"))?;
+    if !re.capture_names().any(|n| n == Some("id")) {
+        return Err("the pattern needs a named group `id`, e.g. ^(?P<id>ZY\\d{8})\\|".into());
+    }
+    Ok(re)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(profile: WristbandProfile, pattern: Option<&str>) -> Policy {
+        Policy { wristband: profile, wristband_pattern: pattern.map(String::from), ..Policy::default() }
+    }
+
+    #[test]
+    fn plain_trims_and_rejects_empty() {
+        let p = policy(WristbandProfile::Plain, None);
+        assert_eq!(patient_identifier("  MRN0001\r\n", &p), Ok("MRN0001".into()));
+        assert!(patient_identifier(" \t", &p).is_err());
+    }
+
+    #[test]
+    fn gs1_accepts_raw_bracketed_and_aim_prefixed_forms() {
+        let p = policy(WristbandProfile::Gs1, None);
+        for text in [
+            "8018995218134138886802",
+            "(8018)995218134138886802",
+            "]C18018995218134138886802",
+            "]d28018995218134138886802\u{1d}801999",
+        ] {
+            assert_eq!(patient_identifier(text, &p), Ok("995218134138886802".into()), "{text}");
+        }
+    }
+
+    #[test]
+    fn gs1_rejects_a_wrong_check_digit_and_plain_text() {
+        let p = policy(WristbandProfile::Gs1, None);
+        assert!(patient_identifier("8018995218134138886803", &p).is_err());
+        assert!(patient_identifier("ZY58619528", &p).is_err());
+    }
+
+    #[test]
+    fn pattern_takes_the_id_group() {
+        let p = policy(WristbandProfile::Pattern, Some(r"^(?P<id>ZY\d{8})\|"));
+        assert_eq!(patient_identifier("ZY91140811|张三|M", &p), Ok("ZY91140811".into()));
+        assert!(patient_identifier("XZY91140811|", &p).is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! The command line of `spec/cli.md`: the engine without the UI, for hospital validation teams,
+//! scripts and tests. Each subcommand prints one JSON object per input (JSON Lines) and returns
+//! the process exit code: 0 all inputs processed, 1 an input could not be read, 2 bad usage.
+
+mod check_cmd;
+mod label_cmd;
+pub mod scenario;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::domain::messages::Lang;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bedside",
+    version,
+    about = "Bedside blood-transfusion verification: the right blood to the right patient.",
+    long_about = "Bedside blood-transfusion verification: the right blood to the right patient.\n\n\
+        With no subcommand, bedside opens the touch app. The subcommands run the same engine \
+        without the UI and print JSON Lines on stdout (see spec/cli.md).\n\n\
+        Exit codes: 0 every input processed, 1 an input could not be read, 2 bad usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse scanned label texts (ISBT 128, keyed-in DIN + check character, GS1 wristband).
+    #[command(long_about = "Parse scanned label texts: ISBT 128 data structures (one or several \
+        concatenated), a keyed-in DIN with its check character, or a GS1 wristband element string.\n\n\
+        Prints one JSON line per input: {\"input\",\"ok\",\"structures\"} or {\"input\",\"ok\":false,\"error\":{\"code\",\"message\"}}.\n\
+        With `-`, inputs come from stdin, one JSON string literal per line (e.g. \"=%5100\\r\\n\"), so \
+        that control characters a scanner sends can be written as escapes.")]
+    Label(LabelArgs),
+    /// Run the clinical rules on scenario files (bedside check or observations).
+    #[command(long_about = "Run the clinical rules of spec/clinical-rules.md on scenario files. \
+        A file holds one JSON scenario object or an array of them, of kind \"bedside_check\" or \
+        \"observations\".\n\n\
+        Prints one JSON line per scenario: {\"id\",\"verdict\",\"reasons\":[…]} for a bedside check, \
+        {\"id\",\"alerts\":[…]} for observations. A file that cannot be read or is not valid JSON \
+        is reported on stderr and makes the exit code 1; the other files are still processed.")]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Configuration file (TOML) with the hospital's [policy]; defaults apply without it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Language of the messages: zh-CN or en (default: the configuration's, else zh-CN).
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+}
+
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// Scanned texts, or a single `-` to read JSON string literals from stdin, one per line.
+    #[arg(required = true, value_name = "TEXT")]
+    pub texts: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files (JSON).
+    #[arg(required = true, value_name = "SCENARIO.json")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language: use zh-CN or en"))
+}
+
+/// Runs a subcommand. A configuration that cannot be used is bad usage (exit 2).
+pub fn run(command: Command) -> ExitCode {
+    let common = match &command {
+        Command::Label(args) => &args.common,
+        Command::Check(args) => &args.common,
+    };
+    let config = match &common.config {
+        None => Config::default(),
+        Some(path) => match Config::load(path) {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("bedside: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let lang = common.lang.unwrap_or(config.language);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let status = match command {
+        Command::Label(args) => label_cmd::run(&args.texts, &config, lang, &mut out),
+        Command::Check(args) => check_cmd::run(&args.files, &config, lang, &mut out),
+    };
+    if let Err(e) = out.flush() {
+        eprintln!("bedside: cannot write the output: {e}");
+        return ExitCode::from(1);
+    }
+    status
+}
+
+/// Writes one JSON line; a closed stdout (e.g. `| head`) ends the command quietly.
+fn emit(out: &mut impl Write, value: &serde_json::Value) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}

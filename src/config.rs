@@ -1,0 +1,148 @@
+//! The device's configuration file (TOML). Today it holds the language and the hospital policy;
+//! later sections (blood bank, ward) join here. Every mistake is refused with the file, the key
+//! and what is wrong, because a silently ignored typo in a clinical limit is a wrong limit.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::messages::Lang;
+use crate::domain::policy::Policy;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub language: Lang,
+    pub policy: Policy,
+    /// The `[policy]` table as written, so that a scenario can override single keys of it.
+    pub policy_overrides: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { language: Lang::ZhCn, policy: Policy::default(), policy_overrides: Default::default() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("configuration file {path} is not valid: {problem}")]
+    Invalid { path: PathBuf, problem: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    language: Option<String>,
+    policy: Option<toml::Table>,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::parse(&text).map_err(|problem| ConfigError::Invalid { path: path.to_path_buf(), problem })
+    }
+
+    /// Parses the text of a configuration file.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let language = match file.language.as_deref() {
+            None => Lang::ZhCn,
+            Some(code) => Lang::parse(code)
+                .ok_or_else(|| format!("language = \"{code}\" is not one of \"zh-CN\", \"en\""))?,
+        };
+        let table = file.policy.unwrap_or_default();
+        let policy_overrides = match serde_json::to_value(&table) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return Err("[policy] must be a table of keys".into()),
+        };
+        let policy = policy_from(&Default::default(), &policy_overrides)?;
+        Ok(Config { language, policy, policy_overrides })
+    }
+
+    /// This configuration's policy with some keys overridden (a scenario's `policy` object).
+    pub fn policy_with(
+        &self,
+        overrides: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Policy, String> {
+        if overrides.is_empty() {
+            return Ok(self.policy.clone());
+        }
+        policy_from(&self.policy_overrides, overrides)
+    }
+}
+
+fn policy_from(
+    base: &serde_json::Map<String, serde_json::Value>,
+    overrides: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Policy, String> {
+    let mut merged = base.clone();
+    merged.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let policy: Policy = serde_json::from_value(serde_json::Value::Object(merged))
+        .map_err(|e| format!("[policy]: {e}"))?;
+    policy.validate().map_err(|e| e.to_string())?;
+    Ok(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::policy::WristbandProfile;
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        let config = Config::parse("").unwrap();
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn policy_keys_override_defaults_and_keep_the_rest() {
+        let config = Config::parse(
+            "language = \"en\"\n[policy]\nstart_within_minutes = 20\nwristband = \"gs1\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.language, Lang::En);
+        assert_eq!(config.policy.start_within_minutes, 20);
+        assert_eq!(config.policy.wristband, WristbandProfile::Gs1);
+        assert_eq!(config.policy.complete_within_minutes, 240);
+    }
+
+    #[test]
+    fn a_scenario_override_keeps_the_configured_keys() {
+        let config = Config::parse("[policy]\nstart_within_minutes = 20\n").unwrap();
+        let overrides = serde_json::json!({"cache_warn_minutes": 5});
+        let policy = config.policy_with(overrides.as_object().unwrap()).unwrap();
+        assert_eq!(policy.start_within_minutes, 20);
+        assert_eq!(policy.cache_warn_minutes, 5);
+    }
+
+    #[test]
+    fn a_misspelt_key_is_refused_by_name() {
+        let err = Config::parse("[policy]\nstart_within_minute = 20\n").unwrap_err();
+        assert!(err.contains("start_within_minute"), "{err}");
+        let err = Config::parse("langauge = \"en\"\n").unwrap_err();
+        assert!(err.contains("langauge"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_or_unsafe_value_is_refused() {
+        assert!(Config::parse("[policy]\nstart_within_minutes = \"thirty\"\n").is_err());
+        let err = Config::parse("[policy]\ncomplete_within_minutes = -1\n").unwrap_err();
+        assert!(err.contains("complete_within_minutes"), "{err}");
+        assert!(Config::parse("language = \"fr\"\n").unwrap_err().contains("fr"));
+    }
+
+    #[test]
+    fn the_documented_example_configuration_is_valid() {
+        let text = include_str!("../docs/bedside.example.toml");
+        let config = Config::parse(text).unwrap();
+        assert_eq!(config.policy, {
+            let mut p = Policy::default();
+            p.wristband = WristbandProfile::Pattern;
+            p.wristband_pattern = Some(r"^(?P<id>ZY\d{8})\|".into());
+            p
+        });
+    }
+}

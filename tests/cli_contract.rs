@@ -1,0 +1,162 @@
+//! The command-line contract of spec/cli.md: JSON Lines on stdout, exit 0 when every input was
+//! processed, 1 when an input could not be read (with the file and problem on stderr), 2 on
+//! bad usage, and `--help` for each subcommand.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bedside(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bedside")).args(args).output().unwrap()
+}
+
+fn bedside_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bedside"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bedside-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn label_prints_the_documented_json_for_each_input_in_order() {
+    let out = bedside(&["label", "--lang", "en", "=W00000912345600", "=%6200", "W000009123456H"]);
+    assert_eq!(out.status.code(), Some(0));
+    let results = lines(&out);
+    assert_eq!(results.len(), 3);
+    let din = &results[0]["structures"][0];
+    assert_eq!(results[0]["input"], "=W00000912345600");
+    assert_eq!(din["kind"], "din");
+    assert_eq!(din["din"], "W000009123456");
+    assert_eq!(din["facility"], "W0000");
+    assert_eq!(din["year"], "09");
+    assert_eq!(din["sequence"], "123456");
+    assert_eq!(din["flags"], "00");
+    assert_eq!(din["check_char"], "G");
+    let group = &results[1]["structures"][0];
+    assert_eq!((group["abo"].as_str(), group["rhd"].as_str()), (Some("A"), Some("pos")));
+    assert_eq!(results[2]["ok"], false);
+    assert_eq!(results[2]["error"]["code"], "CHECK_CHARACTER_MISMATCH");
+    assert!(results[2]["error"]["message"].as_str().unwrap().len() > 20);
+}
+
+#[test]
+fn label_reads_json_string_literals_from_stdin_with_escapes() {
+    let out = bedside_stdin(&["label", "-"], "\"=%5100\\r\\n\"\n\"&>0183652359\"\n");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = lines(&out);
+    assert_eq!(results[0]["input"], "=%5100\r\n");
+    assert_eq!(results[0]["structures"][0]["abo"], "O");
+    assert_eq!(results[1]["structures"][0]["expires_at"], "2018-12-31T23:59");
+}
+
+#[test]
+fn label_stdin_line_that_is_not_a_json_string_exits_1_but_keeps_going() {
+    let out = bedside_stdin(&["label", "-"], "=%5100\n\"=%6200\"\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+    assert_eq!(lines(&out).len(), 1);
+}
+
+#[test]
+fn messages_follow_the_chosen_language() {
+    let zh = bedside(&["label", "--lang", "zh-CN", "=%XX00"]);
+    let en = bedside(&["label", "--lang", "en", "=%XX00"]);
+    let zh_msg = lines(&zh)[0]["error"]["message"].as_str().unwrap().to_string();
+    let en_msg = lines(&en)[0]["error"]["message"].as_str().unwrap().to_string();
+    assert!(zh_msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh_msg}");
+    assert!(en_msg.is_ascii(), "{en_msg}");
+}
+
+#[test]
+fn check_of_a_missing_file_exits_1_naming_the_file_and_still_runs_the_others() {
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scenarios/observations.json");
+    let out = bedside(&["check", "/nonexistent/scenario.json", good]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/nonexistent/scenario.json"), "{stderr}");
+    assert_eq!(lines(&out).len(), 30);
+}
+
+#[test]
+fn check_of_invalid_json_exits_1_with_the_problem() {
+    let bad = temp_file("broken.json", "{\"kind\": \"bedside_check\", ");
+    let out = bedside(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.json") && stderr.contains("invalid JSON"), "{stderr}");
+}
+
+#[test]
+fn a_scenario_with_a_wrong_field_is_reported_by_id_and_field() {
+    let bad = temp_file(
+        "wrong-field.json",
+        r#"[{"kind":"observations","id":"obs-x","component":"blood","issued_at":"2026-01-01T10:00:00+08:00",
+            "started_at":null,"ended_at":null,"now":"2026-01-01T10:00:00+08:00","baseline":null,"observations":[]},
+           {"kind":"observations","id":"obs-ok","component":"plasma","issued_at":"2026-01-01T10:00:00+08:00",
+            "started_at":null,"ended_at":null,"now":"2026-01-01T10:00:00+08:00","baseline":null,"observations":[]}]"#,
+    );
+    let out = bedside(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("obs-x") && stderr.contains("component"), "{stderr}");
+    assert_eq!(lines(&out)[0]["id"], "obs-ok");
+}
+
+#[test]
+fn a_scenario_policy_override_changes_the_rule() {
+    let text = |limit: u32| {
+        format!(
+            r#"{{"kind":"observations","id":"o","component":"plasma","issued_at":"2026-01-01T10:00:00+08:00",
+               "started_at":"2026-01-01T10:05:00+08:00","ended_at":null,"now":"2026-01-01T11:05:00+08:00",
+               "policy":{{"complete_within_minutes":{limit}}},
+               "baseline":{{"at":"2026-01-01T10:00:00+08:00","temp_c":36.8,"hr":70,"sbp":120,"dbp":70,"rr":14,"spo2":98}},
+               "observations":[{{"at":"2026-01-01T10:20:00+08:00","temp_c":36.8,"hr":70,"sbp":120,"dbp":70,"rr":14,"spo2":98,"symptoms":[]}}]}}"#
+        )
+    };
+    let codes = |limit| {
+        let f = temp_file(&format!("policy-{limit}.json"), &text(limit));
+        let out = bedside(&["check", f.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        lines(&out)[0]["alerts"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert!(!codes(240).contains(&"DURATION_EXCEEDED".to_string()));
+    assert!(codes(45).contains(&"DURATION_EXCEEDED".to_string()));
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_its_key() {
+    let cfg = temp_file("bad.toml", "[policy]\nstart_within_minutes = 0\n");
+    let out = bedside(&["label", "--config", cfg.to_str().unwrap(), "=%5100"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("start_within_minutes"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_every_subcommand_has_help() {
+    assert_eq!(bedside(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(bedside(&["check"]).status.code(), Some(2));
+    assert_eq!(bedside(&["label", "--lang", "fr", "x"]).status.code(), Some(2));
+    for sub in [&["--help"][..], &["label", "--help"], &["check", "--help"]] {
+        let out = bedside(sub);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
+    }
+}

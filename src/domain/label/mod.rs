@@ -11,6 +11,7 @@ pub mod codabar;
 pub mod format;
 pub mod gs1;
 pub mod isbt128;
+pub mod json;
 mod tables;
 
 use chrono::NaiveDateTime;

@@ -34,12 +34,15 @@ fn main() {
 }
 
 fn label_inputs() -> Vec<String> {
-    let tsv = std::fs::read_to_string(format!("{DATA}/../../data/isbt128/public_vectors.tsv")).unwrap();
+    let tsv =
+        std::fs::read_to_string(format!("{DATA}/../../data/isbt128/public_vectors.tsv")).unwrap();
     tsv.lines()
         .skip(1)
         .map(|line| {
             let hex = line.split('\t').nth(2).unwrap_or("");
-            let bytes: Vec<u8> = (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+            let bytes: Vec<u8> = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+                .collect();
             String::from_utf8(bytes).unwrap()
         })
         .collect()

@@ -19,14 +19,21 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { language: Lang::ZhCn, policy: Policy::default(), policy_overrides: Default::default() }
+        Config {
+            language: Lang::ZhCn,
+            policy: Policy::default(),
+            policy_overrides: Default::default(),
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("configuration file {path} is not valid: {problem}")]
     Invalid { path: PathBuf, problem: String },
 }
@@ -40,9 +47,14 @@ struct ConfigFile {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        Config::parse(&text).map_err(|problem| ConfigError::Invalid { path: path.to_path_buf(), problem })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|problem| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problem,
+        })
     }
 
     /// Parses the text of a configuration file.
@@ -59,7 +71,11 @@ impl Config {
             _ => return Err("[policy] must be a table of keys".into()),
         };
         let policy = policy_from(&Default::default(), &policy_overrides)?;
-        Ok(Config { language, policy, policy_overrides })
+        Ok(Config {
+            language,
+            policy,
+            policy_overrides,
+        })
     }
 
     /// This configuration's policy with some keys overridden (a scenario's `policy` object).
@@ -131,18 +147,20 @@ mod tests {
         assert!(Config::parse("[policy]\nstart_within_minutes = \"thirty\"\n").is_err());
         let err = Config::parse("[policy]\ncomplete_within_minutes = -1\n").unwrap_err();
         assert!(err.contains("complete_within_minutes"), "{err}");
-        assert!(Config::parse("language = \"fr\"\n").unwrap_err().contains("fr"));
+        assert!(Config::parse("language = \"fr\"\n")
+            .unwrap_err()
+            .contains("fr"));
     }
 
     #[test]
     fn the_documented_example_configuration_is_valid() {
         let text = include_str!("../docs/bedside.example.toml");
         let config = Config::parse(text).unwrap();
-        assert_eq!(config.policy, {
-            let mut p = Policy::default();
-            p.wristband = WristbandProfile::Pattern;
-            p.wristband_pattern = Some(r"^(?P<id>ZY\d{8})\|".into());
-            p
-        });
+        let expected = Policy {
+            wristband: WristbandProfile::Pattern,
+            wristband_pattern: Some(r"^(?P<id>ZY\d{8})\|".into()),
+            ..Policy::default()
+        };
+        assert_eq!(config.policy, expected);
     }
 }

@@ -38,7 +38,10 @@ fn run(s: &CheckScenario, issued: &[IssueRecord], bag: &[String], wristband: &st
 }
 
 fn summary(o: &CheckOutcome) -> (CheckVerdict, BTreeSet<&'static str>) {
-    (o.verdict, o.reasons.iter().map(|r| r.code.as_str()).collect())
+    (
+        o.verdict,
+        o.reasons.iter().map(|r| r.code.as_str()).collect(),
+    )
 }
 
 proptest! {

@@ -8,7 +8,10 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 fn bedside(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bedside")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_bedside"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn bedside_stdin(args: &[&str], stdin: &str) -> Output {
@@ -19,12 +22,20 @@ fn bedside_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn lines(output: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
@@ -37,7 +48,14 @@ fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
 
 #[test]
 fn label_prints_the_documented_json_for_each_input_in_order() {
-    let out = bedside(&["label", "--lang", "en", "=W00000912345600", "=%6200", "W000009123456H"]);
+    let out = bedside(&[
+        "label",
+        "--lang",
+        "en",
+        "=W00000912345600",
+        "=%6200",
+        "W000009123456H",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let results = lines(&out);
     assert_eq!(results.len(), 3);
@@ -51,7 +69,10 @@ fn label_prints_the_documented_json_for_each_input_in_order() {
     assert_eq!(din["flags"], "00");
     assert_eq!(din["check_char"], "G");
     let group = &results[1]["structures"][0];
-    assert_eq!((group["abo"].as_str(), group["rhd"].as_str()), (Some("A"), Some("pos")));
+    assert_eq!(
+        (group["abo"].as_str(), group["rhd"].as_str()),
+        (Some("A"), Some("pos"))
+    );
     assert_eq!(results[2]["ok"], false);
     assert_eq!(results[2]["error"]["code"], "CHECK_CHARACTER_MISMATCH");
     assert!(results[2]["error"]["message"].as_str().unwrap().len() > 20);
@@ -60,11 +81,19 @@ fn label_prints_the_documented_json_for_each_input_in_order() {
 #[test]
 fn label_reads_json_string_literals_from_stdin_with_escapes() {
     let out = bedside_stdin(&["label", "-"], "\"=%5100\\r\\n\"\n\"&>0183652359\"\n");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results = lines(&out);
     assert_eq!(results[0]["input"], "=%5100\r\n");
     assert_eq!(results[0]["structures"][0]["abo"], "O");
-    assert_eq!(results[1]["structures"][0]["expires_at"], "2018-12-31T23:59");
+    assert_eq!(
+        results[1]["structures"][0]["expires_at"],
+        "2018-12-31T23:59"
+    );
 }
 
 #[test]
@@ -79,15 +108,29 @@ fn label_stdin_line_that_is_not_a_json_string_exits_1_but_keeps_going() {
 fn messages_follow_the_chosen_language() {
     let zh = bedside(&["label", "--lang", "zh-CN", "=%XX00"]);
     let en = bedside(&["label", "--lang", "en", "=%XX00"]);
-    let zh_msg = lines(&zh)[0]["error"]["message"].as_str().unwrap().to_string();
-    let en_msg = lines(&en)[0]["error"]["message"].as_str().unwrap().to_string();
-    assert!(zh_msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh_msg}");
+    let zh_msg = lines(&zh)[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let en_msg = lines(&en)[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        zh_msg
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{zh_msg}"
+    );
     assert!(en_msg.is_ascii(), "{en_msg}");
 }
 
 #[test]
 fn check_of_a_missing_file_exits_1_naming_the_file_and_still_runs_the_others() {
-    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scenarios/observations.json");
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/scenarios/observations.json"
+    );
     let out = bedside(&["check", "/nonexistent/scenario.json", good]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -101,7 +144,10 @@ fn check_of_invalid_json_exits_1_with_the_problem() {
     let out = bedside(&["check", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("broken.json") && stderr.contains("invalid JSON"), "{stderr}");
+    assert!(
+        stderr.contains("broken.json") && stderr.contains("invalid JSON"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -116,7 +162,10 @@ fn a_scenario_with_a_wrong_field_is_reported_by_id_and_field() {
     let out = bedside(&["check", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("obs-x") && stderr.contains("component"), "{stderr}");
+    assert!(
+        stderr.contains("obs-x") && stderr.contains("component"),
+        "{stderr}"
+    );
     assert_eq!(lines(&out)[0]["id"], "obs-ok");
 }
 
@@ -134,8 +183,18 @@ fn a_scenario_policy_override_changes_the_rule() {
     let codes = |limit| {
         let f = temp_file(&format!("policy-{limit}.json"), &text(limit));
         let out = bedside(&["check", f.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        lines(&out)[0]["alerts"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        lines(&out)[0]["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["code"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
     };
     assert!(!codes(240).contains(&"DURATION_EXCEEDED".to_string()));
     assert!(codes(45).contains(&"DURATION_EXCEEDED".to_string()));
@@ -153,7 +212,10 @@ fn a_bad_configuration_is_refused_with_its_key() {
 fn usage_errors_exit_2_and_every_subcommand_has_help() {
     assert_eq!(bedside(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(bedside(&["check"]).status.code(), Some(2));
-    assert_eq!(bedside(&["label", "--lang", "fr", "x"]).status.code(), Some(2));
+    assert_eq!(
+        bedside(&["label", "--lang", "fr", "x"]).status.code(),
+        Some(2)
+    );
     for sub in [&["--help"][..], &["label", "--help"], &["check", "--help"]] {
         let out = bedside(sub);
         assert_eq!(out.status.code(), Some(0));

@@ -4,9 +4,27 @@
 use std::path::{Path, PathBuf};
 
 const FORBIDDEN: &[&str] = &[
-    "std::fs", "std::net", "std::io", "std::env", "std::process", "std::thread", "std::time",
-    "SystemTime", "Instant::now", "Utc::now", "Local::now", "::now()", "File::", "reqwest",
-    "rusqlite", "slint", "tokio", "rxing", "println!", "eprintln!", "include_bytes!(\"/",
+    "std::fs",
+    "std::net",
+    "std::io",
+    "std::env",
+    "std::process",
+    "std::thread",
+    "std::time",
+    "SystemTime",
+    "Instant::now",
+    "Utc::now",
+    "Local::now",
+    "::now()",
+    "File::",
+    "reqwest",
+    "rusqlite",
+    "slint",
+    "tokio",
+    "rxing",
+    "println!",
+    "eprintln!",
+    "include_bytes!(\"/",
 ];
 
 /// Dependencies the domain may use: plain data, time arithmetic, text matching. Every other
@@ -15,7 +33,8 @@ const ALLOWED_CRATES: &[&str] = &["chrono", "serde", "serde_json", "regex", "thi
 
 /// The names of the `[dependencies]` of Cargo.toml, as they appear in Rust paths.
 fn dependencies() -> Vec<String> {
-    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     let mut in_deps = false;
     let mut names = Vec::new();
     for line in manifest.lines() {
@@ -68,10 +87,19 @@ fn shipped_lines(text: &str) -> Vec<(usize, &str)> {
 #[test]
 fn domain_uses_no_io_clock_or_ui() {
     let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain"), &mut files);
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain"),
+        &mut files,
+    );
     assert!(files.len() >= 8, "src/domain has the core's files");
-    let outside: Vec<String> = dependencies().into_iter().filter(|d| !ALLOWED_CRATES.contains(&d.as_str())).collect();
-    assert!(outside.iter().any(|d| d == "clap"), "the manifest's dependencies were read: {outside:?}");
+    let outside: Vec<String> = dependencies()
+        .into_iter()
+        .filter(|d| !ALLOWED_CRATES.contains(&d.as_str()))
+        .collect();
+    assert!(
+        outside.iter().any(|d| d == "clap"),
+        "the manifest's dependencies were read: {outside:?}"
+    );
     let mut problems = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -79,18 +107,31 @@ fn domain_uses_no_io_clock_or_ui() {
             let code = line.split("//").next().unwrap();
             for word in FORBIDDEN {
                 if code.contains(word) {
-                    problems.push(format!("{}:{}: `{word}` in `{}`", file.display(), n + 1, line.trim()));
+                    problems.push(format!(
+                        "{}:{}: `{word}` in `{}`",
+                        file.display(),
+                        n + 1,
+                        line.trim()
+                    ));
                 }
             }
             for krate in &outside {
-                let used = code.match_indices(&format!("{krate}::")).any(|(i, _)| {
-                    !code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
-                });
+                let used = code
+                    .match_indices(&format!("{krate}::"))
+                    .any(|(i, _)| !code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
                 if used {
-                    problems.push(format!("{}:{}: uses crate `{krate}`", file.display(), n + 1));
+                    problems.push(format!(
+                        "{}:{}: uses crate `{krate}`",
+                        file.display(),
+                        n + 1
+                    ));
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "the domain reaches outside its boundary:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "the domain reaches outside its boundary:\n{}",
+        problems.join("\n")
+    );
 }

@@ -10,35 +10,68 @@ use chrono::DateTime;
 use serde_json::Value;
 
 fn data(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(path)
 }
 
 fn bedside(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_bedside")).args(args).output().expect("the bedside binary runs")
+    Command::new(env!("CARGO_BIN_EXE_bedside"))
+        .args(args)
+        .output()
+        .expect("the bedside binary runs")
 }
 
-type Key = (Option<String>, BTreeSet<(String, String, Option<i64>, Option<String>)>);
+type Key = (
+    Option<String>,
+    BTreeSet<(String, String, Option<i64>, Option<String>)>,
+);
 
 fn key(result: &Value) -> Key {
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
     let instant = |v: &Value| {
-        text(v, "at").map(|s| DateTime::parse_from_rfc3339(&s).expect("`at` is RFC 3339").timestamp())
+        text(v, "at").map(|s| {
+            DateTime::parse_from_rfc3339(&s)
+                .expect("`at` is RFC 3339")
+                .timestamp()
+        })
     };
     if let Some(alerts) = result.get("alerts").and_then(Value::as_array) {
         let set = alerts
             .iter()
-            .map(|a| (text(a, "code").unwrap(), text(a, "severity").unwrap(), instant(a), text(a, "label")))
+            .map(|a| {
+                (
+                    text(a, "code").unwrap(),
+                    text(a, "severity").unwrap(),
+                    instant(a),
+                    text(a, "label"),
+                )
+            })
             .collect();
         return (None, set);
     }
     let reasons = result["reasons"].as_array().expect("reasons is an array");
-    let set = reasons.iter().map(|r| (text(r, "code").unwrap(), text(r, "severity").unwrap(), None, None)).collect();
+    let set = reasons
+        .iter()
+        .map(|r| {
+            (
+                text(r, "code").unwrap(),
+                text(r, "severity").unwrap(),
+                None,
+                None,
+            )
+        })
+        .collect();
     (text(result, "verdict"), set)
 }
 
 fn compare(scenarios: &str, expected: &str) {
     let output = bedside(&["check", data(scenarios).to_str().unwrap()]);
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let got: HashMap<String, Value> = String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -57,33 +90,57 @@ fn compare(scenarios: &str, expected: &str) {
         let id = e["id"].as_str().unwrap();
         match got.get(id) {
             Some(g) if key(g) == key(e) => {}
-            Some(g) => failures.push(format!("{id}: expected {:?}\n{:width$}  got      {:?}", key(e), "", key(g), width = id.len())),
+            Some(g) => failures.push(format!(
+                "{id}: expected {:?}\n{:width$}  got      {:?}",
+                key(e),
+                "",
+                key(g),
+                width = id.len()
+            )),
             None => failures.push(format!("{id}: no output")),
         }
     }
-    assert!(failures.is_empty(), "{} of {} scenarios differ:\n{}", failures.len(), expected.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios differ:\n{}",
+        failures.len(),
+        expected.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn bedside_check_scenarios_match() {
-    compare("scenarios/bedside_check.json", "scenarios/bedside_check.expected.jsonl");
+    compare(
+        "scenarios/bedside_check.json",
+        "scenarios/bedside_check.expected.jsonl",
+    );
 }
 
 #[test]
 fn observation_scenarios_match() {
-    compare("scenarios/observations.json", "scenarios/observations.expected.jsonl");
+    compare(
+        "scenarios/observations.json",
+        "scenarios/observations.expected.jsonl",
+    );
 }
 
 #[test]
 fn extra_rule_scenarios_match() {
-    compare("scenarios/extra_checks.json", "scenarios/extra_checks.expected.jsonl");
+    compare(
+        "scenarios/extra_checks.json",
+        "scenarios/extra_checks.expected.jsonl",
+    );
 }
 
 /// The spec's own comparison tool agrees, so the contract is met as the validation team runs it.
 #[test]
 fn compare_scenarios_tool_agrees() {
     for name in ["bedside_check", "observations", "extra_checks"] {
-        let output = bedside(&["check", data(&format!("scenarios/{name}.json")).to_str().unwrap()]);
+        let output = bedside(&[
+            "check",
+            data(&format!("scenarios/{name}.json")).to_str().unwrap(),
+        ]);
         let mut tool = Command::new("python3")
             .arg(data("tools/compare_scenarios.py"))
             .arg(data(&format!("scenarios/{name}.expected.jsonl")))
@@ -92,7 +149,11 @@ fn compare_scenarios_tool_agrees() {
             .spawn()
             .expect("python3 runs (installed by .ci/run)");
         use std::io::Write;
-        tool.stdin.take().unwrap().write_all(&output.stdout).unwrap();
+        tool.stdin
+            .take()
+            .unwrap()
+            .write_all(&output.stdout)
+            .unwrap();
         let result = tool.wait_with_output().unwrap();
         let report = String::from_utf8_lossy(&result.stdout);
         assert!(result.status.success(), "{name}: {report}");

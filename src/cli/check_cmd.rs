@@ -32,7 +32,11 @@ pub fn run(files: &[PathBuf], config: &Config, lang: Lang, out: &mut impl Write)
                     }
                 }
                 Err(problem) => {
-                    eprintln!("bedside check: {} scenario #{}: {problem}", file.display(), index + 1);
+                    eprintln!(
+                        "bedside check: {} scenario #{}: {problem}",
+                        file.display(),
+                        index + 1
+                    );
                     status = ExitCode::from(1);
                 }
             }
@@ -68,7 +72,11 @@ fn evaluate(value: Value, config: &Config, lang: Lang) -> Result<Value, String> 
     .map_err(|e| format!("({}) {e}", scenario.id()))
 }
 
-fn bedside_check(s: &CheckScenario, policy: &crate::domain::policy::Policy, lang: Lang) -> Result<Value, String> {
+fn bedside_check(
+    s: &CheckScenario,
+    policy: &crate::domain::policy::Policy,
+    lang: Lang,
+) -> Result<Value, String> {
     let issued = s.issue_records()?;
     let input = CheckInput {
         now: s.now,

@@ -33,19 +33,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse scanned label texts (ISBT 128, keyed-in DIN + check character, GS1 wristband).
-    #[command(long_about = "Parse scanned label texts: ISBT 128 data structures (one or several \
+    #[command(
+        long_about = "Parse scanned label texts: ISBT 128 data structures (one or several \
         concatenated), a keyed-in DIN with its check character, or a GS1 wristband element string.\n\n\
         Prints one JSON line per input: {\"input\",\"ok\",\"structures\"} or {\"input\",\"ok\":false,\"error\":{\"code\",\"message\"}}.\n\
         With `-`, inputs come from stdin, one JSON string literal per line (e.g. \"=%5100\\r\\n\"), so \
-        that control characters a scanner sends can be written as escapes.")]
+        that control characters a scanner sends can be written as escapes."
+    )]
     Label(LabelArgs),
     /// Run the clinical rules on scenario files (bedside check or observations).
-    #[command(long_about = "Run the clinical rules of spec/clinical-rules.md on scenario files. \
+    #[command(
+        long_about = "Run the clinical rules of spec/clinical-rules.md on scenario files. \
         A file holds one JSON scenario object or an array of them, of kind \"bedside_check\" or \
         \"observations\".\n\n\
         Prints one JSON line per scenario: {\"id\",\"verdict\",\"reasons\":[…]} for a bedside check, \
         {\"id\",\"alerts\":[…]} for observations. A file that cannot be read or is not valid JSON \
-        is reported on stderr and makes the exit code 1; the other files are still processed.")]
+        is reported on stderr and makes the exit code 1; the other files are still processed."
+    )]
     Check(CheckArgs),
 }
 

@@ -132,7 +132,11 @@ pub struct ObservationJson {
 
 impl CheckScenario {
     pub fn issue_records(&self) -> Result<Vec<IssueRecord>, String> {
-        self.issued.iter().enumerate().map(|(i, r)| r.to_domain().map_err(|e| format!("issued[{i}].{e}"))).collect()
+        self.issued
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.to_domain().map_err(|e| format!("issued[{i}].{e}")))
+            .collect()
     }
 }
 
@@ -175,7 +179,12 @@ impl ObservationScenario {
             issued_at: self.issued_at,
             started_at: self.started_at,
             ended_at: self.ended_at,
-            baseline: self.baseline.as_ref().map(|b| b.to_domain()).transpose().map_err(|e| format!("baseline.{e}"))?,
+            baseline: self
+                .baseline
+                .as_ref()
+                .map(|b| b.to_domain())
+                .transpose()
+                .map_err(|e| format!("baseline.{e}"))?,
             observations: self
                 .observations
                 .iter()
@@ -218,11 +227,16 @@ impl ObservationJson {
 fn group(abo: &Option<String>, rhd: &Option<String>) -> Result<Group, String> {
     let abo = match abo.as_deref() {
         None => None,
-        Some(s) => Some(Abo::parse(s).ok_or_else(|| format!("abo: \"{s}\" is not one of O, A, B, AB or null"))?),
+        Some(s) => Some(
+            Abo::parse(s)
+                .ok_or_else(|| format!("abo: \"{s}\" is not one of O, A, B, AB or null"))?,
+        ),
     };
     let rhd = match rhd.as_deref() {
         None => None,
-        Some(s) => Some(Rhd::parse(s).ok_or_else(|| format!("rhd: \"{s}\" is not one of pos, neg or null"))?),
+        Some(s) => Some(
+            Rhd::parse(s).ok_or_else(|| format!("rhd: \"{s}\" is not one of pos, neg or null"))?,
+        ),
     };
     Ok(Group::new(abo, rhd))
 }

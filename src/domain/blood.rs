@@ -234,8 +234,16 @@ mod tests {
         };
         for p in ALL {
             for u in ALL {
-                let expected = if allowed(p).contains(&u) { Verdict::Ok } else { Verdict::Stop };
-                assert_eq!(abo_verdict(Component::RedCells, Some(p), u), expected, "{p:?} <- {u:?}");
+                let expected = if allowed(p).contains(&u) {
+                    Verdict::Ok
+                } else {
+                    Verdict::Stop
+                };
+                assert_eq!(
+                    abo_verdict(Component::RedCells, Some(p), u),
+                    expected,
+                    "{p:?} <- {u:?}"
+                );
             }
         }
         assert_eq!(abo_verdict(Component::RedCells, None, O), Verdict::Ok);
@@ -295,25 +303,55 @@ mod tests {
         let pos_unit = g(Some(O), Some(Rhd::Pos));
         for patient_rhd in [Some(Rhd::Neg), None] {
             let patient = g(Some(O), patient_rhd);
-            assert_eq!(compatibility(Component::RedCells, patient, pos_unit).rhd, Verdict::Stop);
-            assert_eq!(compatibility(Component::WholeBlood, patient, pos_unit).rhd, Verdict::Stop);
-            assert_eq!(compatibility(Component::Platelets, patient, pos_unit).rhd, Verdict::Warn);
-            assert_eq!(compatibility(Component::Plasma, patient, pos_unit).rhd, Verdict::Ok);
-            assert_eq!(compatibility(Component::Cryo, patient, pos_unit).rhd, Verdict::Ok);
+            assert_eq!(
+                compatibility(Component::RedCells, patient, pos_unit).rhd,
+                Verdict::Stop
+            );
+            assert_eq!(
+                compatibility(Component::WholeBlood, patient, pos_unit).rhd,
+                Verdict::Stop
+            );
+            assert_eq!(
+                compatibility(Component::Platelets, patient, pos_unit).rhd,
+                Verdict::Warn
+            );
+            assert_eq!(
+                compatibility(Component::Plasma, patient, pos_unit).rhd,
+                Verdict::Ok
+            );
+            assert_eq!(
+                compatibility(Component::Cryo, patient, pos_unit).rhd,
+                Verdict::Ok
+            );
         }
         let pos_patient = g(Some(O), Some(Rhd::Pos));
-        assert_eq!(compatibility(Component::RedCells, pos_patient, pos_unit).rhd, Verdict::Ok);
+        assert_eq!(
+            compatibility(Component::RedCells, pos_patient, pos_unit).rhd,
+            Verdict::Ok
+        );
         let neg_unit = g(Some(O), Some(Rhd::Neg));
-        assert_eq!(compatibility(Component::RedCells, g(Some(O), None), neg_unit).rhd, Verdict::Ok);
+        assert_eq!(
+            compatibility(Component::RedCells, g(Some(O), None), neg_unit).rhd,
+            Verdict::Ok
+        );
     }
 
     #[test]
     fn a_unit_of_unknown_group_is_never_shown_compatible() {
         let unknown = g(None, None);
         let patient = g(Some(AB), Some(Rhd::Pos));
-        assert_eq!(compatibility(Component::RedCells, patient, unknown).abo, Verdict::Stop);
-        assert_eq!(compatibility(Component::Platelets, patient, unknown).abo, Verdict::Warn);
+        assert_eq!(
+            compatibility(Component::RedCells, patient, unknown).abo,
+            Verdict::Stop
+        );
+        assert_eq!(
+            compatibility(Component::Platelets, patient, unknown).abo,
+            Verdict::Warn
+        );
         let neg_patient = g(Some(AB), Some(Rhd::Neg));
-        assert_eq!(compatibility(Component::RedCells, neg_patient, unknown).rhd, Verdict::Stop);
+        assert_eq!(
+            compatibility(Component::RedCells, neg_patient, unknown).rhd,
+            Verdict::Stop
+        );
     }
 }

@@ -227,7 +227,14 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
         record
     });
     if let Some(index) = record {
-        check_record(input, &input.issued[index], patient_id.as_deref(), &label, policy, &mut found);
+        check_record(
+            input,
+            &input.issued[index],
+            patient_id.as_deref(),
+            &label,
+            policy,
+            &mut found,
+        );
     }
 
     check_cache(input, policy, &mut found);
@@ -239,11 +246,21 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
     };
     let mut reasons = found.0;
     reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
-    CheckOutcome { verdict, reasons, patient_id, label, record }
+    CheckOutcome {
+        verdict,
+        reasons,
+        patient_id,
+        label,
+        record,
+    }
 }
 
 fn check_staff(input: &CheckInput, policy: &Policy, found: &mut Reasons) {
-    let badge = |b: Option<&str>| b.map(str::trim).filter(|b| !b.is_empty()).map(str::to_uppercase);
+    let badge = |b: Option<&str>| {
+        b.map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_uppercase)
+    };
     let first = badge(input.first_checker);
     let second = badge(input.second_checker);
     match (&first, &second) {
@@ -264,11 +281,19 @@ fn read_bag(scans: &[String], policy: &Policy, found: &mut Reasons) -> LabelFact
             Ok(structures) => structures.iter().for_each(|s| collect(s, &mut facts)),
             Err(e) if e.code == LabelErrorCode::CheckCharacterMismatch => found.stop(
                 ReasonCode::CheckCharacterMismatch,
-                &[("scan", scan.trim()), ("detail_en", &e.message.en), ("detail_zh", &e.message.zh)],
+                &[
+                    ("scan", scan.trim()),
+                    ("detail_en", &e.message.en),
+                    ("detail_zh", &e.message.zh),
+                ],
             ),
             Err(e) => found.stop(
                 ReasonCode::LabelUnreadable,
-                &[("n", &number), ("detail_en", &e.message.en), ("detail_zh", &e.message.zh)],
+                &[
+                    ("n", &number),
+                    ("detail_en", &e.message.en),
+                    ("detail_zh", &e.message.zh),
+                ],
             ),
         }
     }
@@ -281,11 +306,22 @@ fn read_bag(scans: &[String], policy: &Policy, found: &mut Reasons) -> LabelFact
     // groups, products or expiries on one label leave the app unsure which to trust.
     let conflicts = [
         (facts.dins.len() > 1).then(|| facts.dins.join(" / ")),
-        (facts.groups.len() > 1)
-            .then(|| facts.groups.iter().map(Group::display).collect::<Vec<_>>().join(" / ")),
+        (facts.groups.len() > 1).then(|| {
+            facts
+                .groups
+                .iter()
+                .map(Group::display)
+                .collect::<Vec<_>>()
+                .join(" / ")
+        }),
         (facts.product_codes.len() > 1).then(|| facts.product_codes.join(" / ")),
         (facts.expiries.len() > 1).then(|| {
-            facts.expiries.iter().map(|e| e.format("%Y-%m-%d %H:%M").to_string()).collect::<Vec<_>>().join(" / ")
+            facts
+                .expiries
+                .iter()
+                .map(|e| e.format("%Y-%m-%d %H:%M").to_string())
+                .collect::<Vec<_>>()
+                .join(" / ")
         }),
     ];
     for values in conflicts.into_iter().flatten() {
@@ -304,7 +340,10 @@ fn read_bag(scans: &[String], policy: &Policy, found: &mut Reasons) -> LabelFact
     if !missing.is_empty() {
         let en = missing.iter().map(|m| m.0).collect::<Vec<_>>().join(", ");
         let zh = missing.iter().map(|m| m.1).collect::<Vec<_>>().join("、");
-        found.stop(ReasonCode::LabelIncomplete, &[("missing_en", &en), ("missing_zh", &zh)]);
+        found.stop(
+            ReasonCode::LabelIncomplete,
+            &[("missing_en", &en), ("missing_zh", &zh)],
+        );
     }
     facts
 }
@@ -363,23 +402,37 @@ fn check_record(
 
     if let Some(id) = patient_id {
         let matches = id == patient.mrn.trim()
-            || patient.wristband_id.as_deref().is_some_and(|w| id == w.trim());
+            || patient
+                .wristband_id
+                .as_deref()
+                .is_some_and(|w| id == w.trim());
         if !matches {
             found.stop(
                 ReasonCode::UnitForOtherPatient,
-                &[("din", din), ("name", &patient.name), ("mrn", &patient.mrn), ("id", id)],
+                &[
+                    ("din", din),
+                    ("name", &patient.name),
+                    ("mrn", &patient.mrn),
+                    ("id", id),
+                ],
             );
         }
     }
 
     if record.status != "issued" {
         let (en, zh) = status_names(&record.status);
-        found.stop(ReasonCode::UnitStatus, &[("din", din), ("status_en", en), ("status_zh", zh)]);
+        found.stop(
+            ReasonCode::UnitStatus,
+            &[("din", din), ("status_en", en), ("status_zh", zh)],
+        );
     }
 
     if let Some(code) = label.product_code() {
         if code != record.unit.product_code.trim() {
-            found.stop(ReasonCode::ProductMismatch, &[("label", code), ("record", &record.unit.product_code)]);
+            found.stop(
+                ReasonCode::ProductMismatch,
+                &[("label", code), ("record", &record.unit.product_code)],
+            );
         }
     }
 
@@ -388,20 +441,31 @@ fn check_record(
         if group != record.unit.group {
             found.stop(
                 ReasonCode::LabelGroupMismatch,
-                &[("label", &group.display()), ("record", &record.unit.group.display())],
+                &[
+                    ("label", &group.display()),
+                    ("record", &record.unit.group.display()),
+                ],
             );
         }
     }
 
     check_compatibility(record, label_group.unwrap_or(record.unit.group), found);
 
-    let label_expiry = label.expires_at().and_then(|naive| local_instant(now.offset(), naive));
+    let label_expiry = label
+        .expires_at()
+        .and_then(|naive| local_instant(now.offset(), naive));
     let expiry = match label_expiry {
         Some(l) => l.min(record.unit.expires_at),
         None => record.unit.expires_at,
     };
     if is_past_minute(now, expiry) {
-        found.stop(ReasonCode::UnitExpired, &[("din", din), ("expiry", &expiry.format("%Y-%m-%d %H:%M").to_string())]);
+        found.stop(
+            ReasonCode::UnitExpired,
+            &[
+                ("din", din),
+                ("expiry", &expiry.format("%Y-%m-%d %H:%M").to_string()),
+            ],
+        );
     }
 
     check_crossmatch(record, now, found);
@@ -425,9 +489,20 @@ fn check_record(
         .filter(|r| !r.is_empty() && !record.unit.attributes.iter().any(|a| a.trim() == *r))
         .collect();
     if !unmet.is_empty() {
-        let en = unmet.iter().map(|r| requirement_names(r).0).collect::<Vec<_>>().join(", ");
-        let zh = unmet.iter().map(|r| requirement_names(r).1).collect::<Vec<_>>().join("、");
-        found.stop(ReasonCode::SpecialRequirementUnmet, &[("din", din), ("missing_en", &en), ("missing_zh", &zh)]);
+        let en = unmet
+            .iter()
+            .map(|r| requirement_names(r).0)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let zh = unmet
+            .iter()
+            .map(|r| requirement_names(r).1)
+            .collect::<Vec<_>>()
+            .join("、");
+        found.stop(
+            ReasonCode::SpecialRequirementUnmet,
+            &[("din", din), ("missing_en", &en), ("missing_zh", &zh)],
+        );
     }
 }
 
@@ -467,12 +542,17 @@ fn check_crossmatch(record: &IssueRecord, now: Instant, found: &mut Reasons) {
     let result = record.crossmatch.as_ref().map(|c| c.result.trim());
     if result == Some("incompatible") {
         found.stop(ReasonCode::CrossmatchIncompatible, &[("din", din)]);
-    } else if record.unit.component.needs_crossmatch() && !matches!(result, Some("compatible" | "not_required")) {
+    } else if record.unit.component.needs_crossmatch()
+        && !matches!(result, Some("compatible" | "not_required"))
+    {
         found.stop(ReasonCode::CrossmatchMissing, &[("din", din)]);
     }
     if let Some(sample_end) = record.crossmatch.as_ref().and_then(|c| c.sample_expires_at) {
         if sample_end < now {
-            found.stop(ReasonCode::SampleExpired, &[("at", &sample_end.format("%Y-%m-%d %H:%M").to_string())]);
+            found.stop(
+                ReasonCode::SampleExpired,
+                &[("at", &sample_end.format("%Y-%m-%d %H:%M").to_string())],
+            );
         }
     }
 }
@@ -483,9 +563,18 @@ fn check_cache(input: &CheckInput, policy: &Policy, found: &mut Reasons) {
         Some(at) if input.now - at <= limit => {}
         Some(at) => {
             let minutes = (input.now - at).num_minutes().to_string();
-            found.warn(ReasonCode::CacheStale, &[("minutes_en", &format!("{minutes} minutes ago")), ("minutes_zh", &format!("{minutes} 分钟前"))]);
+            found.warn(
+                ReasonCode::CacheStale,
+                &[
+                    ("minutes_en", &format!("{minutes} minutes ago")),
+                    ("minutes_zh", &format!("{minutes} 分钟前")),
+                ],
+            );
         }
-        None => found.warn(ReasonCode::CacheStale, &[("minutes_en", "never"), ("minutes_zh", "从未")]),
+        None => found.warn(
+            ReasonCode::CacheStale,
+            &[("minutes_en", "never"), ("minutes_zh", "从未")],
+        ),
     }
 }
 
@@ -545,7 +634,11 @@ impl Reasons {
     }
 
     fn push(&mut self, code: ReasonCode, severity: Severity, message: Text) {
-        self.0.push(Reason { code, severity, message });
+        self.0.push(Reason {
+            code,
+            severity,
+            message,
+        });
     }
 }
 
@@ -683,7 +776,9 @@ mod tests {
     }
 
     fn bag() -> Vec<String> {
-        ["=W00002612345600", "=%6200", "=<E0001V00", "&>0263352359"].map(String::from).to_vec()
+        ["=W00002612345600", "=%6200", "=<E0001V00", "&>0263352359"]
+            .map(String::from)
+            .to_vec()
     }
 
     fn run(now: &str, bag: &[String], records: &[IssueRecord], policy: &Policy) -> CheckOutcome {
@@ -705,8 +800,18 @@ mod tests {
 
     #[test]
     fn a_matching_unit_proceeds() {
-        let outcome = run("2026-11-22T10:05:00+08:00", &bag(), &[record()], &Policy::default());
-        assert_eq!(outcome.verdict, CheckVerdict::Proceed, "{:?}", codes(&outcome));
+        let outcome = run(
+            "2026-11-22T10:05:00+08:00",
+            &bag(),
+            &[record()],
+            &Policy::default(),
+        );
+        assert_eq!(
+            outcome.verdict,
+            CheckVerdict::Proceed,
+            "{:?}",
+            codes(&outcome)
+        );
         assert!(outcome.reasons.is_empty());
         assert_eq!(outcome.patient_id.as_deref(), Some("MRN0001"));
         assert_eq!(outcome.record, Some(0));
@@ -730,7 +835,11 @@ mod tests {
         scans[3] = "&>0263352359".into(); // 2026-12-01 23:59
         let policy = Policy::default();
         let last_second = run("2026-12-01T23:59:59+08:00", &scans, &[r.clone()], &policy);
-        assert!(!codes(&last_second).contains(&"UNIT_EXPIRED"), "{:?}", codes(&last_second));
+        assert!(
+            !codes(&last_second).contains(&"UNIT_EXPIRED"),
+            "{:?}",
+            codes(&last_second)
+        );
         let next_day = run("2026-12-02T00:00:00+08:00", &scans, &[r], &policy);
         assert!(codes(&next_day).contains(&"UNIT_EXPIRED"));
     }
@@ -739,7 +848,12 @@ mod tests {
     fn the_earlier_of_label_and_record_expiry_counts() {
         let mut r = record();
         r.unit.expires_at = at("2026-11-22T10:00:00+08:00");
-        let outcome = run("2026-11-22T10:05:00+08:00", &bag(), &[r], &Policy::default());
+        let outcome = run(
+            "2026-11-22T10:05:00+08:00",
+            &bag(),
+            &[r],
+            &Policy::default(),
+        );
         assert_eq!(codes(&outcome), ["UNIT_EXPIRED"]);
     }
 
@@ -749,7 +863,12 @@ mod tests {
         old.status = "returned".into();
         old.issued_at = at("2026-11-22T08:00:00+08:00");
         let records = [old, record()];
-        let outcome = run("2026-11-22T10:05:00+08:00", &bag(), &records, &Policy::default());
+        let outcome = run(
+            "2026-11-22T10:05:00+08:00",
+            &bag(),
+            &records,
+            &Policy::default(),
+        );
         assert_eq!(outcome.verdict, CheckVerdict::Proceed);
         assert_eq!(outcome.record, Some(1));
     }
@@ -758,7 +877,12 @@ mod tests {
     fn two_dins_stop_without_record_checks() {
         let mut scans = bag();
         scans.push("=W00002612345700".into());
-        let outcome = run("2026-11-22T10:05:00+08:00", &scans, &[record()], &Policy::default());
+        let outcome = run(
+            "2026-11-22T10:05:00+08:00",
+            &scans,
+            &[record()],
+            &Policy::default(),
+        );
         assert_eq!(codes(&outcome), ["LABEL_INCONSISTENT"]);
         assert_eq!(outcome.record, None);
     }
@@ -766,9 +890,22 @@ mod tests {
     #[test]
     fn a_keyed_din_with_the_right_check_character_is_accepted_and_recorded() {
         let mut scans = bag();
-        scans[0] = format!("W000026123456{}", label::check_character("W000026123456").unwrap());
-        let outcome = run("2026-11-22T10:05:00+08:00", &scans, &[record()], &Policy::default());
-        assert_eq!(outcome.verdict, CheckVerdict::Proceed, "{:?}", codes(&outcome));
+        scans[0] = format!(
+            "W000026123456{}",
+            label::check_character("W000026123456").unwrap()
+        );
+        let outcome = run(
+            "2026-11-22T10:05:00+08:00",
+            &scans,
+            &[record()],
+            &Policy::default(),
+        );
+        assert_eq!(
+            outcome.verdict,
+            CheckVerdict::Proceed,
+            "{:?}",
+            codes(&outcome)
+        );
         assert!(outcome.label.keyed_din);
     }
 
@@ -777,7 +914,12 @@ mod tests {
         let mut r = record();
         r.unit.component = Component::Platelets;
         r.patient.group = Group::new(Some(Abo::A), Some(Rhd::Neg));
-        let outcome = run("2026-11-22T10:05:00+08:00", &bag(), &[r], &Policy::default());
+        let outcome = run(
+            "2026-11-22T10:05:00+08:00",
+            &bag(),
+            &[r],
+            &Policy::default(),
+        );
         assert_eq!(outcome.verdict, CheckVerdict::Proceed);
         assert_eq!(codes(&outcome), ["RHD_INCOMPATIBLE"]);
         assert_eq!(outcome.reasons[0].severity, Severity::Warn);
@@ -798,10 +940,16 @@ mod tests {
         };
         let strict = check(&input, &Policy::default());
         assert_eq!(codes(&strict), ["SECOND_CHECKER_REQUIRED", "CACHE_STALE"]);
-        let lenient = Policy { require_second_checker: false, ..Policy::default() };
+        let lenient = Policy {
+            require_second_checker: false,
+            ..Policy::default()
+        };
         assert_eq!(codes(&check(&input, &lenient)), ["CACHE_STALE"]);
         input.second_checker = Some("n1001");
-        assert_eq!(codes(&check(&input, &lenient)), ["SAME_CHECKER", "CACHE_STALE"]);
+        assert_eq!(
+            codes(&check(&input, &lenient)),
+            ["SAME_CHECKER", "CACHE_STALE"]
+        );
     }
 
     #[test]
@@ -809,11 +957,22 @@ mod tests {
         let mut r = record();
         r.patient.mrn = "MRN0002".into();
         r.patient.name = "李四".into();
-        let outcome = run("2026-11-22T10:05:00+08:00", &bag(), &[r], &Policy::default());
+        let outcome = run(
+            "2026-11-22T10:05:00+08:00",
+            &bag(),
+            &[r],
+            &Policy::default(),
+        );
         let reason = &outcome.reasons[0];
         assert_eq!(reason.code, ReasonCode::UnitForOtherPatient);
-        assert!(reason.message.en.contains("W000026123456") && reason.message.en.contains("MRN0002"));
+        assert!(
+            reason.message.en.contains("W000026123456") && reason.message.en.contains("MRN0002")
+        );
         assert!(reason.message.zh.contains("李四") && reason.message.zh.contains("禁止输注"));
-        assert!(!reason.message.en.contains('{'), "unfilled placeholder: {}", reason.message.en);
+        assert!(
+            !reason.message.en.contains('{'),
+            "unfilled placeholder: {}",
+            reason.message.en
+        );
     }
 }

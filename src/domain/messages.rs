@@ -41,7 +41,10 @@ pub struct Text {
 impl Text {
     /// Fills `{name}` placeholders of both templates from `args`.
     pub fn fill(en: &str, zh: &str, args: &[(&str, &str)]) -> Text {
-        Text { en: fill_template(en, args), zh: fill_template(zh, args) }
+        Text {
+            en: fill_template(en, args),
+            zh: fill_template(zh, args),
+        }
     }
 
     pub fn get(&self, lang: Lang) -> &str {
@@ -66,7 +69,11 @@ mod tests {
 
     #[test]
     fn fills_placeholders_in_both_languages() {
-        let t = Text::fill("Unit {din} expired", "血袋 {din} 已过期", &[("din", "W000026123456")]);
+        let t = Text::fill(
+            "Unit {din} expired",
+            "血袋 {din} 已过期",
+            &[("din", "W000026123456")],
+        );
         assert_eq!(t.get(Lang::En), "Unit W000026123456 expired");
         assert_eq!(t.get(Lang::ZhCn), "血袋 W000026123456 已过期");
     }

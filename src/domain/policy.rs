@@ -130,14 +130,23 @@ impl Policy {
             ("cache_warn_minutes", self.cache_warn_minutes),
             ("baseline_window_minutes", self.baseline_window_minutes),
             ("first_obs_minutes", self.first_obs_minutes),
-            ("hourly_obs_interval_minutes", self.hourly_obs_interval_minutes),
+            (
+                "hourly_obs_interval_minutes",
+                self.hourly_obs_interval_minutes,
+            ),
             ("end_obs_late_minutes", self.end_obs_late_minutes),
             ("bag_keep_hours", self.bag_keep_hours),
-            ("reaction_report_within_hours", self.reaction_report_within_hours),
+            (
+                "reaction_report_within_hours",
+                self.reaction_report_within_hours,
+            ),
         ];
         for (key, value) in positive {
             if value <= 0 {
-                return Err(PolicyError { key, problem: format!("must be more than 0, is {value}") });
+                return Err(PolicyError {
+                    key,
+                    problem: format!("must be more than 0, is {value}"),
+                });
             }
         }
         let not_negative: [(&'static str, i64); 6] = [
@@ -150,7 +159,10 @@ impl Policy {
         ];
         for (key, value) in not_negative {
             if value < 0 {
-                return Err(PolicyError { key, problem: format!("must not be negative, is {value}") });
+                return Err(PolicyError {
+                    key,
+                    problem: format!("must not be negative, is {value}"),
+                });
             }
         }
         if self.complete_within_minutes < self.start_within_minutes {
@@ -185,20 +197,27 @@ impl Policy {
                 })
             }
             (WristbandProfile::Pattern, Some(p)) => {
-                crate::domain::wristband::compile_pattern(p)
-                    .map_err(|problem| PolicyError { key: "wristband_pattern", problem })?;
+                crate::domain::wristband::compile_pattern(p).map_err(|problem| PolicyError {
+                    key: "wristband_pattern",
+                    problem,
+                })?;
             }
             _ => {}
         }
         if let Some(codabar) = &self.codabar {
-            codabar.validate().map_err(|problem| PolicyError { key: "codabar", problem })?;
+            codabar.validate().map_err(|problem| PolicyError {
+                key: "codabar",
+                problem,
+            })?;
         }
         Ok(())
     }
 
     /// The label readers this policy switches on.
     pub fn label_profile(&self) -> LabelProfile {
-        LabelProfile { codabar: self.codabar.clone() }
+        LabelProfile {
+            codabar: self.codabar.clone(),
+        }
     }
 
     /// `febrile_temp_c` in whole tenths of a degree, the unit temperatures are compared in.
@@ -229,7 +248,10 @@ mod tests {
 
     #[test]
     fn pattern_profile_without_a_pattern_is_refused() {
-        let p = Policy { wristband: WristbandProfile::Pattern, ..Policy::default() };
+        let p = Policy {
+            wristband: WristbandProfile::Pattern,
+            ..Policy::default()
+        };
         assert_eq!(p.validate().unwrap_err().key, "wristband_pattern");
     }
 
@@ -246,7 +268,10 @@ mod tests {
 
     #[test]
     fn a_zero_time_limit_is_refused() {
-        let p = Policy { start_within_minutes: 0, ..Policy::default() };
+        let p = Policy {
+            start_within_minutes: 0,
+            ..Policy::default()
+        };
         assert_eq!(p.validate().unwrap_err().key, "start_within_minutes");
     }
 }

@@ -51,13 +51,20 @@ mod tests {
     use super::*;
 
     fn policy(profile: WristbandProfile, pattern: Option<&str>) -> Policy {
-        Policy { wristband: profile, wristband_pattern: pattern.map(String::from), ..Policy::default() }
+        Policy {
+            wristband: profile,
+            wristband_pattern: pattern.map(String::from),
+            ..Policy::default()
+        }
     }
 
     #[test]
     fn plain_trims_and_rejects_empty() {
         let p = policy(WristbandProfile::Plain, None);
-        assert_eq!(patient_identifier("  MRN0001\r\n", &p), Ok("MRN0001".into()));
+        assert_eq!(
+            patient_identifier("  MRN0001\r\n", &p),
+            Ok("MRN0001".into())
+        );
         assert!(patient_identifier(" \t", &p).is_err());
     }
 
@@ -70,7 +77,11 @@ mod tests {
             "]C18018995218134138886802",
             "]d28018995218134138886802\u{1d}801999",
         ] {
-            assert_eq!(patient_identifier(text, &p), Ok("995218134138886802".into()), "{text}");
+            assert_eq!(
+                patient_identifier(text, &p),
+                Ok("995218134138886802".into()),
+                "{text}"
+            );
         }
     }
 
@@ -84,7 +95,10 @@ mod tests {
     #[test]
     fn pattern_takes_the_id_group() {
         let p = policy(WristbandProfile::Pattern, Some(r"^(?P<id>ZY\d{8})\|"));
-        assert_eq!(patient_identifier("ZY91140811|张三|M", &p), Ok("ZY91140811".into()));
+        assert_eq!(
+            patient_identifier("ZY91140811|张三|M", &p),
+            Ok("ZY91140811".into())
+        );
         assert!(patient_identifier("XZY91140811|", &p).is_err());
     }
 }

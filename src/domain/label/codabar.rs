@@ -59,11 +59,14 @@ pub enum CodabarKind {
 impl CodabarProfile {
     pub fn validate(&self) -> Result<(), String> {
         if self.fields.is_empty() {
-            return Err("a Codabar profile needs at least one [[policy.codabar.fields]] entry".into());
+            return Err(
+                "a Codabar profile needs at least one [[policy.codabar.fields]] entry".into(),
+            );
         }
         for (i, field) in self.fields.iter().enumerate() {
             let at = |problem: String| format!("fields[{i}] ({:?}): {problem}", field.kind);
-            let re = Regex::new(&field.pattern).map_err(|e| at(format!("pattern is not valid: {e}")))?;
+            let re =
+                Regex::new(&field.pattern).map_err(|e| at(format!("pattern is not valid: {e}")))?;
             if !re.capture_names().any(|n| n == Some("value")) {
                 return Err(at("pattern needs a named group `value`".into()));
             }
@@ -73,7 +76,9 @@ impl CodabarProfile {
                 }
                 CodabarKind::BloodGroup => {
                     for (code, group) in &field.groups {
-                        parse_group(group).ok_or_else(|| at(format!("groups.{code} = \"{group}\" is not like \"A pos\"")))?;
+                        parse_group(group).ok_or_else(|| {
+                            at(format!("groups.{code} = \"{group}\" is not like \"A pos\""))
+                        })?;
                     }
                 }
                 CodabarKind::Expiry if field.date_format.is_none() => {
@@ -88,17 +93,30 @@ impl CodabarProfile {
     /// Reads one Codabar scan, or `None` when no field of the profile describes it.
     pub fn read(&self, scan: &str) -> Option<CodabarLabel> {
         let text = strip_start_stop(scan);
-        let mut label = CodabarLabel { din: None, group: None, product_code: None, expires_at: None };
+        let mut label = CodabarLabel {
+            din: None,
+            group: None,
+            product_code: None,
+            expires_at: None,
+        };
         for field in &self.fields {
-            let Some(value) = Regex::new(&field.pattern).ok()?.captures(text).and_then(|c| c.name("value")) else {
+            let Some(value) = Regex::new(&field.pattern)
+                .ok()?
+                .captures(text)
+                .and_then(|c| c.name("value"))
+            else {
                 continue;
             };
             let value = value.as_str();
             match field.kind {
                 CodabarKind::Din => label.din = Some(value.into()),
                 CodabarKind::ProductCode => label.product_code = Some(value.into()),
-                CodabarKind::BloodGroup => label.group = Some(parse_group(field.groups.get(value)?)?),
-                CodabarKind::Expiry => label.expires_at = Some(parse_date(value, field.date_format.as_deref()?)?),
+                CodabarKind::BloodGroup => {
+                    label.group = Some(parse_group(field.groups.get(value)?)?)
+                }
+                CodabarKind::Expiry => {
+                    label.expires_at = Some(parse_date(value, field.date_format.as_deref()?)?)
+                }
             }
             return Some(label);
         }
@@ -128,7 +146,11 @@ fn parse_group(text: &str) -> Option<Group> {
 fn parse_date(value: &str, format: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(value, format)
         .ok()
-        .or_else(|| NaiveDate::parse_from_str(value, format).ok()?.and_hms_opt(23, 59, 0))
+        .or_else(|| {
+            NaiveDate::parse_from_str(value, format)
+                .ok()?
+                .and_hms_opt(23, 59, 0)
+        })
 }
 
 #[cfg(test)]
@@ -158,22 +180,36 @@ mod tests {
     #[test]
     fn reads_each_field_after_removing_start_and_stop() {
         let p = profile();
-        assert_eq!(p.read("A0123456789B").unwrap().din.as_deref(), Some("0123456789"));
-        assert_eq!(p.read("A07B").unwrap().group, Some(Group::new(Some(Abo::O), Some(Rhd::Neg))));
+        assert_eq!(
+            p.read("A0123456789B").unwrap().din.as_deref(),
+            Some("0123456789")
+        );
+        assert_eq!(
+            p.read("A07B").unwrap().group,
+            Some(Group::new(Some(Abo::O), Some(Rhd::Neg)))
+        );
         let expiry = p.read("C920261231D").unwrap().expires_at.unwrap();
         assert_eq!(expiry.to_string(), "2026-12-31 23:59:00");
-        assert_eq!(p.read("A05B"), None, "a group code the blood centre did not define");
+        assert_eq!(
+            p.read("A05B"),
+            None,
+            "a group code the blood centre did not define"
+        );
         assert_eq!(p.read("A920261399B"), None, "not a date");
         assert_eq!(p.read("=%5100"), None);
     }
 
     #[test]
     fn refuses_profiles_that_cannot_work() {
-        let no_value: CodabarProfile = toml::from_str("[[fields]]\nkind = \"din\"\npattern = '^\\d+$'\n").unwrap();
+        let no_value: CodabarProfile =
+            toml::from_str("[[fields]]\nkind = \"din\"\npattern = '^\\d+$'\n").unwrap();
         assert!(no_value.validate().unwrap_err().contains("value"));
         let bad_group: CodabarProfile =
             toml::from_str("[[fields]]\nkind = \"blood_group\"\npattern = '(?P<value>.)'\ngroups = { \"1\" = \"X\" }\n").unwrap();
         assert!(bad_group.validate().is_err());
-        assert!(toml::from_str::<CodabarProfile>("[[fields]]\nkind = \"colour\"\npattern = 'x'\n").is_err());
+        assert!(
+            toml::from_str::<CodabarProfile>("[[fields]]\nkind = \"colour\"\npattern = 'x'\n")
+                .is_err()
+        );
     }
 }

@@ -22,18 +22,34 @@ const AIS: &[(&str, Option<usize>, usize, bool)] = &[
 /// AIM symbology identifiers that announce GS1 data (GS1-128, GS1 DataMatrix, GS1 QR, DataBar).
 const GS1_AIMS: &[&str] = &["]C1", "]d2", "]Q3", "]e0"];
 
+/// An ISBT 128 identifier (`=`, `&`) wins over the AIM prefix: some scanners report GS1
+/// symbology for any DataMatrix.
 pub fn looks_like_gs1(aim: Option<&str>, body: &str) -> bool {
+    if body.starts_with(['=', '&']) {
+        return false;
+    }
     aim.is_some_and(|a| GS1_AIMS.contains(&a))
         || body.starts_with('(')
-        || (body.len() > 14 && ["8017", "8018", "8019"].iter().any(|ai| body.starts_with(ai)))
+        || (body.len() > 14
+            && ["8017", "8018", "8019"]
+                .iter()
+                .any(|ai| body.starts_with(ai)))
 }
 
 pub fn parse_gs1(text: &str) -> Result<Gs1Elements, LabelError> {
     let (_, body) = strip_framing(text);
     if body.is_empty() {
-        return Err(error(Empty, "The wristband scan is empty: scan it again.", "腕带扫描内容为空，请重新扫描。", &[]));
+        return Err(error(
+            Empty,
+            "The wristband scan is empty: scan it again.",
+            "腕带扫描内容为空，请重新扫描。",
+            &[],
+        ));
     }
-    if let Some(c) = body.chars().find(|c| *c != GS && (!c.is_ascii() || c.is_ascii_control())) {
+    if let Some(c) = body
+        .chars()
+        .find(|c| *c != GS && (!c.is_ascii() || c.is_ascii_control()))
+    {
         return Err(error(
             InvalidCharacter,
             "The wristband scan holds a character GS1 does not allow (U+{c}): scan it again.",
@@ -41,11 +57,18 @@ pub fn parse_gs1(text: &str) -> Result<Gs1Elements, LabelError> {
             &[("c", &format!("{:04X}", c as u32))],
         ));
     }
-    let elements = if body.starts_with('(') { bracketed(body)? } else { raw(body)? };
+    let elements = if body.starts_with('(') {
+        bracketed(body)?
+    } else {
+        raw(body)?
+    };
     for (ai, value) in &elements {
         check_element(ai, value)?;
     }
-    let gsrn = elements.iter().find(|(ai, _)| ai == "8018").map(|(_, v)| v.clone());
+    let gsrn = elements
+        .iter()
+        .find(|(ai, _)| ai == "8018")
+        .map(|(_, v)| v.clone());
     Ok(Gs1Elements { gsrn, elements })
 }
 
@@ -60,7 +83,10 @@ fn bracketed(body: &str) -> Result<Vec<(String, String)>, LabelError> {
         }
         let value_and_rest = &after_open[close + 1..];
         let end = value_and_rest.find('(').unwrap_or(value_and_rest.len());
-        elements.push((ai.to_string(), value_and_rest[..end].trim_end_matches(GS).to_string()));
+        elements.push((
+            ai.to_string(),
+            value_and_rest[..end].trim_end_matches(GS).to_string(),
+        ));
         rest = &value_and_rest[end..];
     }
     if !rest.is_empty() || elements.is_empty() {
@@ -106,7 +132,11 @@ fn check_element(ai: &str, value: &str) -> Result<(), LabelError> {
             InvalidLength,
             "GS1 element ({ai}) has {len} characters, not {want}: scan the wristband again.",
             "GS1元素（{ai}）长度为 {len}，应为 {want}：请重新扫描腕带。",
-            &[("ai", ai), ("len", &value.len().to_string()), ("want", &fixed.map_or(format!("1–{max}"), |n| n.to_string()))],
+            &[
+                ("ai", ai),
+                ("len", &value.len().to_string()),
+                ("want", &fixed.map_or(format!("1–{max}"), |n| n.to_string())),
+            ],
         ));
     }
     if check_digit {
@@ -173,9 +203,18 @@ mod tests {
 
     #[test]
     fn refuses_wrong_lengths_digits_and_unknown_raw_elements() {
-        assert_eq!(parse_gs1("(8018)25214481609090434").unwrap_err().code, InvalidLength);
-        assert_eq!(parse_gs1("(8018)25214481609090434X").unwrap_err().code, InvalidCharacter);
-        assert_eq!(parse_gs1("8018252144816090904343").unwrap_err().code, CheckDigitMismatch);
+        assert_eq!(
+            parse_gs1("(8018)25214481609090434").unwrap_err().code,
+            InvalidLength
+        );
+        assert_eq!(
+            parse_gs1("(8018)25214481609090434X").unwrap_err().code,
+            InvalidCharacter
+        );
+        assert_eq!(
+            parse_gs1("8018252144816090904343").unwrap_err().code,
+            CheckDigitMismatch
+        );
         assert_eq!(parse_gs1("99123").unwrap_err().code, UnknownDataIdentifier);
         assert_eq!(parse_gs1("(80").unwrap_err().code, InvalidCharacter);
     }

@@ -4,8 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::tables::{tables, Length, StructureDef};
 use super::{
-    checkchar, gs1, BloodGroupLabel, Din, LabelError, LabelErrorCode, LabelProfile,
-    OtherStructure, ProductCode, Structure,
+    checkchar, gs1, BloodGroupLabel, Din, LabelError, LabelErrorCode, LabelProfile, OtherStructure,
+    ProductCode, Structure,
 };
 use crate::domain::blood::{Abo, Rhd};
 use crate::domain::messages::Text;
@@ -13,7 +13,10 @@ use crate::domain::messages::Text;
 use LabelErrorCode::*;
 
 pub fn error(code: LabelErrorCode, en: &str, zh: &str, args: &[(&str, &str)]) -> LabelError {
-    LabelError { code, message: Text::fill(en, zh, args) }
+    LabelError {
+        code,
+        message: Text::fill(en, zh, args),
+    }
 }
 
 /// Scanner framing: surrounding whitespace, then one AIM symbology identifier (`]` letter digit).
@@ -30,7 +33,12 @@ pub fn strip_framing(text: &str) -> (Option<&str>, &str) {
 pub fn parse_scan(text: &str, profile: &LabelProfile) -> Result<Vec<Structure>, LabelError> {
     let (aim, body) = strip_framing(text);
     if body.is_empty() {
-        return Err(error(Empty, "The scan is empty: scan the barcode again.", "扫描内容为空，请重新扫描条码。", &[]));
+        return Err(error(
+            Empty,
+            "The scan is empty: scan the barcode again.",
+            "扫描内容为空，请重新扫描条码。",
+            &[],
+        ));
     }
     if gs1::looks_like_gs1(aim, body) {
         return gs1::parse_gs1(text).map(|g| vec![Structure::Gs1(g)]);
@@ -48,8 +56,15 @@ pub fn parse_scan(text: &str, profile: &LabelProfile) -> Result<Vec<Structure>, 
 }
 
 fn check_characters(body: &str) -> Result<(), LabelError> {
-    if let Some(c) = body.chars().find(|c| !c.is_ascii() || c.is_ascii_control() || *c == ' ') {
-        let shown = if c == ' ' { "space".to_string() } else { format!("U+{:04X}", c as u32) };
+    if let Some(c) = body
+        .chars()
+        .find(|c| !c.is_ascii() || c.is_ascii_control() || *c == ' ')
+    {
+        let shown = if c == ' ' {
+            "space".to_string()
+        } else {
+            format!("U+{:04X}", c as u32)
+        };
         return Err(error(
             InvalidCharacter,
             "The scan holds a character no label has ({c}): scan again; if it repeats, check the scanner's settings.",
@@ -112,25 +127,42 @@ fn identify(rest: &str) -> Result<(&'static StructureDef, usize), LabelError> {
             &[("id", rest.get(..2).unwrap_or(rest))],
         )
     };
-    let Some(&second) = b.get(1) else { return Err(unknown()) };
-    if b[0] == b'=' && (second.is_ascii_uppercase() && second != b'O' || (b'1'..=b'9').contains(&second)) {
+    let Some(&second) = b.get(1) else {
+        return Err(unknown());
+    };
+    if b[0] == b'='
+        && (second.is_ascii_uppercase() && second != b'O' || (b'1'..=b'9').contains(&second))
+    {
         return Ok((t.din(), 1));
     }
     if b[0] == b'&' && second.is_ascii_lowercase() {
         return Ok((&NON_ICCBBA, 2));
     }
     if b[0] == b'&' && second == b',' {
-        return rest.get(..3).and_then(|id| t.structure(id)).map(|d| (d, 3)).ok_or_else(unknown);
+        return rest
+            .get(..3)
+            .and_then(|id| t.structure(id))
+            .map(|d| (d, 3))
+            .ok_or_else(unknown);
     }
-    rest.get(..2).and_then(|id| t.structure(id)).map(|d| (d, 2)).ok_or_else(unknown)
+    rest.get(..2)
+        .and_then(|id| t.structure(id))
+        .map(|d| (d, 2))
+        .ok_or_else(unknown)
 }
 
-static NON_ICCBBA: StructureDef =
-    StructureDef { kind: "non_iccbba", identifier: String::new(), length: Length::Rest, content: None };
+static NON_ICCBBA: StructureDef = StructureDef {
+    kind: "non_iccbba",
+    identifier: String::new(),
+    length: Length::Rest,
+    content: None,
+};
 
 fn content_length(def: &StructureDef, after_id: &str) -> Result<usize, LabelError> {
     let digits = |from: usize, n: usize| -> Result<usize, LabelError> {
-        let field = after_id.get(from..from + n).ok_or_else(|| too_short(def.kind))?;
+        let field = after_id
+            .get(from..from + n)
+            .ok_or_else(|| too_short(def.kind))?;
         field.parse::<usize>().map_err(|_| not_allowed(def.kind))
     };
     let len = match def.length {
@@ -185,16 +217,25 @@ fn build(def: &StructureDef, identifier: &str, content: &str) -> Result<Structur
     let dated = |with_time: bool| date_time(content, with_time);
     Ok(match def.kind {
         "blood_group" => Structure::BloodGroup(blood_group(content)?),
-        "product_code" => Structure::ProductCode(ProductCode { product_code: content.into() }),
-        "expiry" => Structure::Expiry { expires_at: dated(content.len() == 10)?, with_time: content.len() == 10 },
-        "collection" => {
-            Structure::Collection { collected_at: dated(content.len() == 10)?, with_time: content.len() == 10 }
-        }
-        "production" => {
-            Structure::Production { produced_at: dated(content.len() == 10)?, with_time: content.len() == 10 }
-        }
+        "product_code" => Structure::ProductCode(ProductCode {
+            product_code: content.into(),
+        }),
+        "expiry" => Structure::Expiry {
+            expires_at: dated(content.len() == 10)?,
+            with_time: content.len() == 10,
+        },
+        "collection" => Structure::Collection {
+            collected_at: dated(content.len() == 10)?,
+            with_time: content.len() == 10,
+        },
+        "production" => Structure::Production {
+            produced_at: dated(content.len() == 10)?,
+            with_time: content.len() == 10,
+        },
         "compound_message" => Structure::CompoundMessage {
-            count: content[..2].parse().map_err(|_| not_allowed("compound_message"))?,
+            count: content[..2]
+                .parse()
+                .map_err(|_| not_allowed("compound_message"))?,
             sequence: content[2..].into(),
         },
         kind => Structure::Other(other(kind, identifier, content)?),
@@ -206,21 +247,26 @@ fn other(kind: &str, identifier: &str, content: &str) -> Result<OtherStructure, 
     match kind {
         "patient_identification_number" => {
             let id = &content[4..];
-            if !content[..4].bytes().all(|b| b.is_ascii_digit()) || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            if !content[..4].bytes().all(|b| b.is_ascii_digit())
+                || !id.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
                 return Err(not_allowed(kind));
             }
             fields.push(("location".into(), content[..2].into()));
             fields.push(("id".into(), id.into()));
         }
-        "dimensions" | "red_cell_antigens_with_test_history" => {
-            if !content.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(not_allowed(kind));
-            }
+        "dimensions" | "red_cell_antigens_with_test_history"
+            if !content.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            return Err(not_allowed(kind));
         }
         "patient_date_of_birth" => {
             gregorian(&content[2..10])?;
             fields.push(("location".into(), content[..2].into()));
-            fields.push(("birth_date".into(), format!("{}-{}-{}", &content[2..6], &content[6..8], &content[8..10])));
+            fields.push((
+                "birth_date".into(),
+                format!("{}-{}-{}", &content[2..6], &content[6..8], &content[8..10]),
+            ));
         }
         "expiration_month_year" => {
             gregorian(&format!("{}01", content))?;
@@ -231,12 +277,22 @@ fn other(kind: &str, identifier: &str, content: &str) -> Result<OtherStructure, 
         }
         _ => {}
     }
-    Ok(OtherStructure { kind: kind.into(), data_identifier: identifier.into(), data: content.into(), fields })
+    Ok(OtherStructure {
+        kind: kind.into(),
+        data_identifier: identifier.into(),
+        data: content.into(),
+        fields,
+    })
 }
 
 /// DS001 content: the 13 DIN characters and two flag characters.
 fn din(content: &str) -> Result<Structure, LabelError> {
-    if !tables().din().content.as_ref().is_some_and(|re| re.is_match(content)) {
+    if !tables()
+        .din()
+        .content
+        .as_ref()
+        .is_some_and(|re| re.is_match(content))
+    {
         return Err(not_allowed("din"));
     }
     let (din, flags) = content.split_at(13);
@@ -261,7 +317,14 @@ fn din(content: &str) -> Result<Structure, LabelError> {
 
 /// A DIN typed in from the eye-readable box: 13 characters and the check character K.
 fn keyed_din(body: &str) -> Result<Vec<Structure>, LabelError> {
-    let din_pattern = |s: &str| s.len() == 13 && tables().din().content.as_ref().is_some_and(|re| re.is_match(&format!("{s}00")));
+    let din_pattern = |s: &str| {
+        s.len() == 13
+            && tables()
+                .din()
+                .content
+                .as_ref()
+                .is_some_and(|re| re.is_match(&format!("{s}00")))
+    };
     if body.bytes().any(|b| b.is_ascii_lowercase()) {
         return Err(error(
             InvalidCharacter,
@@ -310,7 +373,11 @@ fn keyed_din(body: &str) -> Result<Vec<Structure>, LabelError> {
 
 fn blood_group(content: &str) -> Result<BloodGroupLabel, LabelError> {
     let t = tables();
-    let (gg, r, e) = (&content[..2], content.as_bytes()[2] as char, content.as_bytes()[3] as char);
+    let (gg, r, e) = (
+        &content[..2],
+        content.as_bytes()[2] as char,
+        content.as_bytes()[3] as char,
+    );
     let Some(row) = t.blood_groups.get(gg) else {
         return Err(error(
             UnknownBloodGroup,
@@ -336,11 +403,19 @@ fn blood_group(content: &str) -> Result<BloodGroupLabel, LabelError> {
 
 /// `cyyjjj` or `cyyjjjhhmm`; a date alone means the end of that day (23:59).
 fn date_time(content: &str, with_time: bool) -> Result<NaiveDateTime, LabelError> {
-    let n = |r: std::ops::Range<usize>| content[r].parse::<i32>().map_err(|_| invalid_date(content));
+    let n =
+        |r: std::ops::Range<usize>| content[r].parse::<i32>().map_err(|_| invalid_date(content));
     let year = 2000 + 100 * n(0..1)? + n(1..3)?;
     let day = n(3..6)?;
-    let date = u32::try_from(day).ok().and_then(|d| NaiveDate::from_yo_opt(year, d)).ok_or_else(|| invalid_date(content))?;
-    let time = if with_time { clock(&content[6..10])? } else { NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default() };
+    let date = u32::try_from(day)
+        .ok()
+        .and_then(|d| NaiveDate::from_yo_opt(year, d))
+        .ok_or_else(|| invalid_date(content))?;
+    let time = if with_time {
+        clock(&content[6..10])?
+    } else {
+        NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default()
+    };
     Ok(date.and_time(time))
 }
 

@@ -40,9 +40,13 @@ pub fn structure_json(s: &Structure) -> Value {
                 .and_then(|t| super::tables::tables().collection_types.get(&t)),
         }),
         Structure::Expiry { expires_at, .. } => json!({ "expires_at": minute(expires_at) }),
-        Structure::Collection { collected_at, .. } => json!({ "collected_at": minute(collected_at) }),
+        Structure::Collection { collected_at, .. } => {
+            json!({ "collected_at": minute(collected_at) })
+        }
         Structure::Production { produced_at, .. } => json!({ "produced_at": minute(produced_at) }),
-        Structure::CompoundMessage { count, sequence } => json!({ "count": count, "sequence": sequence }),
+        Structure::CompoundMessage { count, sequence } => {
+            json!({ "count": count, "sequence": sequence })
+        }
         Structure::Gs1(g) => json!({
             "gsrn": g.gsrn,
             "elements": g.elements.iter().map(|(ai, value)| json!({"ai": ai, "value": value})).collect::<Vec<_>>(),

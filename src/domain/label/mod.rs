@@ -81,13 +81,25 @@ pub enum Structure {
     BloodGroup(BloodGroupLabel),
     ProductCode(ProductCode),
     /// DS004 (date only: `with_time` false, time 23:59) or DS005.
-    Expiry { expires_at: NaiveDateTime, with_time: bool },
+    Expiry {
+        expires_at: NaiveDateTime,
+        with_time: bool,
+    },
     /// DS006 / DS007.
-    Collection { collected_at: NaiveDateTime, with_time: bool },
+    Collection {
+        collected_at: NaiveDateTime,
+        with_time: bool,
+    },
     /// DS008 / DS009.
-    Production { produced_at: NaiveDateTime, with_time: bool },
+    Production {
+        produced_at: NaiveDateTime,
+        with_time: bool,
+    },
     /// DS023: how many structures follow and the RT017 sequence number (`000` = unspecified).
-    CompoundMessage { count: u8, sequence: String },
+    CompoundMessage {
+        count: u8,
+        sequence: String,
+    },
     Gs1(Gs1Elements),
     Codabar(CodabarLabel),
     /// Any other ISBT 128 structure, kept as its data plus the parts we can name.

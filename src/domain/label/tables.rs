@@ -65,12 +65,18 @@ impl Tables {
     }
 
     pub fn din(&self) -> &StructureDef {
-        self.structures.iter().find(|s| s.kind == "din").expect("data_structures.tsv has the DIN")
+        self.structures
+            .iter()
+            .find(|s| s.kind == "din")
+            .expect("data_structures.tsv has the DIN")
     }
 }
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
-    tsv.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split('\t').collect())
+    tsv.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split('\t').collect())
 }
 
 fn load() -> Tables {
@@ -80,7 +86,11 @@ fn load() -> Tables {
         let identifier: String = if kind == "din" {
             "=".into()
         } else {
-            ascii.split_whitespace().filter_map(|n| n.parse::<u8>().ok()).map(char::from).collect()
+            ascii
+                .split_whitespace()
+                .filter_map(|n| n.parse::<u8>().ok())
+                .map(char::from)
+                .collect()
         };
         let length = match (kind, length) {
             ("patient_identification_number", _) => Length::PatientId,
@@ -97,7 +107,12 @@ fn load() -> Tables {
         };
         // `&a..&z` is one row for 26 identifiers; it is matched by rule, not by literal.
         if kind != "non_iccbba" {
-            structures.push(StructureDef { kind, identifier, length, content });
+            structures.push(StructureDef {
+                kind,
+                identifier,
+                length,
+                content,
+            });
         }
     }
     let blood_groups = rows(BLOOD_GROUPS)
@@ -118,9 +133,15 @@ fn load() -> Tables {
     let phenotypes = rows(PHENOTYPES)
         .filter_map(|r| r[0].chars().next().map(|c| (c, r[1..6].join(","))))
         .collect();
-    let collection_types =
-        rows(COLLECTION_TYPES).filter_map(|r| r[0].chars().next().map(|c| (c, r[1].to_string()))).collect();
-    Tables { structures, blood_groups, phenotypes, collection_types }
+    let collection_types = rows(COLLECTION_TYPES)
+        .filter_map(|r| r[0].chars().next().map(|c| (c, r[1].to_string())))
+        .collect();
+    Tables {
+        structures,
+        blood_groups,
+        phenotypes,
+        collection_types,
+    }
 }
 
 #[cfg(test)]
@@ -135,8 +156,14 @@ mod tests {
         assert_eq!(t.phenotypes.len(), 36);
         assert_eq!(t.collection_types.len(), 29);
         assert_eq!(t.structure("&,4").unwrap().kind, "single_european_code");
-        assert_eq!(t.structure("=\"").unwrap().kind, "special_testing_hla_drb1_retired");
-        assert_eq!(t.structure("='").unwrap().kind, "staff_member_identification_number");
+        assert_eq!(
+            t.structure("=\"").unwrap().kind,
+            "special_testing_hla_drb1_retired"
+        );
+        assert_eq!(
+            t.structure("='").unwrap().kind,
+            "staff_member_identification_number"
+        );
         assert!(t.blood_groups["Mx"].special_message && !t.blood_groups.contains_key("MX"));
     }
 }

@@ -222,3 +222,59 @@ fn usage_errors_exit_2_and_every_subcommand_has_help() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
     }
 }
+
+/// The Codabar block of docs/bedside.example.toml, switched on, reads legacy labels through
+/// `bedside label`, and without it such a scan is refused.
+#[test]
+fn the_documented_codabar_profile_reads_legacy_labels() {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/bedside.example.toml"
+    ))
+    .unwrap();
+    let (head, codabar) = example.split_once("# --- Legacy Codabar").unwrap();
+    let enabled: String = codabar
+        .lines()
+        .filter(|l| {
+            l.starts_with("# [[")
+                || l.starts_with("# kind")
+                || l.starts_with("# pattern")
+                || l.starts_with("# groups")
+                || l.starts_with("# date_format")
+        })
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let config = temp_file("codabar.toml", &format!("{head}\n{enabled}"));
+    let out = bedside(&[
+        "label",
+        "--config",
+        config.to_str().unwrap(),
+        "A0123456789B",
+        "A07B",
+        "C920261231D",
+        "AP1234B",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results = lines(&out);
+    assert_eq!(results[0]["structures"][0]["kind"], "codabar");
+    assert_eq!(results[0]["structures"][0]["din"], "0123456789");
+    assert_eq!(
+        (
+            results[1]["structures"][0]["abo"].as_str(),
+            results[1]["structures"][0]["rhd"].as_str()
+        ),
+        (Some("O"), Some("neg"))
+    );
+    assert_eq!(
+        results[2]["structures"][0]["expires_at"],
+        "2026-12-31T23:59"
+    );
+    assert_eq!(results[3]["structures"][0]["product_code"], "1234");
+    let without = bedside(&["label", "A0123456789B"]);
+    assert_eq!(lines(&without)[0]["ok"], false);
+}

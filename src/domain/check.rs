@@ -212,7 +212,10 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
     let patient_id = match wristband::patient_identifier(input.wristband_scan, policy) {
         Ok(id) => Some(id),
         Err(detail) => {
-            found.stop(ReasonCode::WristbandUnreadable, &[("detail", &detail)]);
+            found.stop(
+                ReasonCode::WristbandUnreadable,
+                &[("detail_en", &detail.en), ("detail_zh", &detail.zh)],
+            );
             None
         }
     };
@@ -655,8 +658,8 @@ fn message(code: ReasonCode, args: &[(&str, &str)]) -> Text {
             "第二核对人与第一核对人是同一人（{badge}），请由另一位同事核对。",
         ),
         WristbandUnreadable => (
-            "Cannot read the patient's wristband ({detail}). Scan it again; if it is damaged, print a new wristband.",
-            "无法识别患者腕带（{detail}）。请重新扫描；腕带损坏时请重新打印。",
+            "Cannot read the patient's wristband ({detail_en}). Scan it again; if it is damaged, print a new wristband.",
+            "无法识别患者腕带（{detail_zh}）。请重新扫描；腕带损坏时请重新打印。",
         ),
         LabelUnreadable => (
             "Bag barcode {n} could not be read: {detail_en}",

@@ -4,35 +4,54 @@
 use regex::Regex;
 
 use crate::domain::label::gs1;
+use crate::domain::messages::Text;
 use crate::domain::policy::{Policy, WristbandProfile};
 
-/// The identifier a wristband carries, or why it yields none.
-pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, String> {
+/// The identifier a wristband carries, or why it yields none (in both languages).
+pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
+    let why = |en: &str, zh: &str| Text::fill(en, zh, &[]);
     match policy.wristband {
         WristbandProfile::Plain => {
             let id = text.trim();
             if id.is_empty() {
-                Err("the wristband scan is empty".into())
+                Err(why("the wristband scan is empty", "腕带扫描内容为空"))
             } else if id.chars().any(char::is_control) {
-                Err("the wristband scan holds control characters".into())
+                Err(why(
+                    "the wristband scan holds control characters",
+                    "腕带扫描内容含有控制字符",
+                ))
             } else {
                 Ok(id.to_string())
             }
         }
         WristbandProfile::Gs1 => match gs1::parse_gs1(text.trim()) {
-            Ok(elements) => elements
-                .gsrn
-                .ok_or_else(|| "the GS1 wristband carries no GSRN (AI 8018)".to_string()),
-            Err(e) => Err(e.message.en),
+            Ok(elements) => elements.gsrn.ok_or_else(|| {
+                why(
+                    "the GS1 wristband carries no GSRN (AI 8018)",
+                    "GS1腕带中没有患者号码（AI 8018）",
+                )
+            }),
+            Err(e) => Err(e.message),
         },
         WristbandProfile::Pattern => {
             let pattern = policy.wristband_pattern.as_deref().unwrap_or_default();
-            let re = compile_pattern(pattern)?;
+            let re = compile_pattern(pattern).map_err(|e| {
+                Text::fill(
+                    "the hospital's wristband pattern is invalid: {e}",
+                    "医院腕带格式配置无效：{e}",
+                    &[("e", &e)],
+                )
+            })?;
             re.captures(text.trim())
                 .and_then(|c| c.name("id"))
                 .map(|m| m.as_str().to_string())
                 .filter(|id| !id.is_empty())
-                .ok_or_else(|| "the wristband text does not match the hospital's pattern".into())
+                .ok_or_else(|| {
+                    why(
+                        "the wristband text does not match the hospital's wristband format",
+                        "腕带内容与医院腕带格式不符",
+                    )
+                })
         }
     }
 }

@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bedside::cli::scenario::{CheckScenario, Scenario};
-use bedside::domain::check::{check, CheckInput, IssueRecord};
+use bedside::domain::check::{check, IssueRecord};
 use bedside::domain::label::{parse_scan, LabelProfile};
 use bedside::domain::policy::Policy;
 
@@ -27,7 +27,7 @@ fn main() {
 
     let checks = measure(|| {
         for (scenario, issued) in &scenarios {
-            black_box(check(&input(scenario, issued), &policy));
+            black_box(check(&scenario.input(issued), &policy));
         }
     });
     report("bedside check", scenarios.len(), checks);
@@ -61,18 +61,6 @@ fn check_scenarios() -> Vec<(CheckScenario, Vec<IssueRecord>)> {
             Scenario::Observations(_) => unreachable!("bedside_check.json holds checks"),
         })
         .collect()
-}
-
-fn input<'a>(s: &'a CheckScenario, issued: &'a [IssueRecord]) -> CheckInput<'a> {
-    CheckInput {
-        now: s.now,
-        cache_synced_at: s.cache_synced_at,
-        first_checker: s.staff.first.as_deref(),
-        second_checker: s.staff.second.as_deref(),
-        wristband_scan: s.scans.wristband.as_deref().unwrap_or(""),
-        bag_scans: &s.scans.bag,
-        issued,
-    }
 }
 
 /// Runs `round` (one pass over the whole set) for about two seconds after a warm-up and

@@ -92,15 +92,35 @@ proptest! {
 fn every_reason_message_is_complete_in_both_languages() {
     let mut seen = BTreeSet::new();
     for (s, issued) in seeds() {
-        let outcome = run(&s, &issued, &s.scans.bag, s.scans.wristband.as_deref().unwrap_or(""));
+        let outcome = run(
+            &s,
+            &issued,
+            &s.scans.bag,
+            s.scans.wristband.as_deref().unwrap_or(""),
+        );
         for r in &outcome.reasons {
             seen.insert(r.code.as_str());
             for text in [&r.message.en, &r.message.zh] {
-                assert!(!text.contains('{') && !text.contains('}'), "{}: unfilled placeholder in {text}", s.id);
+                assert!(
+                    !text.contains('{') && !text.contains('}'),
+                    "{}: unfilled placeholder in {text}",
+                    s.id
+                );
                 assert!(text.len() > 20, "{}: {text}", s.id);
             }
-            assert!(r.message.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{}: {}", s.id, r.message.zh);
+            assert!(
+                r.message
+                    .zh
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{}: {}",
+                s.id,
+                r.message.zh
+            );
         }
     }
-    assert!(seen.len() >= 15, "the golden set exercises most reasons: {seen:?}");
+    assert!(
+        seen.len() >= 15,
+        "the golden set exercises most reasons: {seen:?}"
+    );
 }

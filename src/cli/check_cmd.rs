@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::scenario::{CheckScenario, ObservationScenario, Scenario};
 use crate::config::Config;
-use crate::domain::check::{self, CheckInput};
+use crate::domain::check;
 use crate::domain::messages::Lang;
 use crate::domain::observations;
 
@@ -78,15 +78,7 @@ fn bedside_check(
     lang: Lang,
 ) -> Result<Value, String> {
     let issued = s.issue_records()?;
-    let input = CheckInput {
-        now: s.now,
-        cache_synced_at: s.cache_synced_at,
-        first_checker: s.staff.first.as_deref(),
-        second_checker: s.staff.second.as_deref(),
-        wristband_scan: s.scans.wristband.as_deref().unwrap_or(""),
-        bag_scans: &s.scans.bag,
-        issued: &issued,
-    };
+    let input = s.input(&issued);
     let outcome = check::check(&input, policy);
     let reasons: Vec<Value> = outcome
         .reasons

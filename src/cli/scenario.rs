@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 
 use crate::domain::blood::{Abo, Component, Group, Rhd};
-use crate::domain::check::{Crossmatch, IssueRecord, PatientRecord, UnitRecord};
+use crate::domain::check::{CheckInput, Crossmatch, IssueRecord, PatientRecord, UnitRecord};
 use crate::domain::observations::{Observation, Transfusion, Vitals};
 
 type Instant = DateTime<FixedOffset>;
@@ -131,6 +131,19 @@ pub struct ObservationJson {
 }
 
 impl CheckScenario {
+    /// The check's input: this scenario's scans and staff against `issued` (its records).
+    pub fn input<'a>(&'a self, issued: &'a [IssueRecord]) -> CheckInput<'a> {
+        CheckInput {
+            now: self.now,
+            cache_synced_at: self.cache_synced_at,
+            first_checker: self.staff.first.as_deref(),
+            second_checker: self.staff.second.as_deref(),
+            wristband_scan: self.scans.wristband.as_deref().unwrap_or(""),
+            bag_scans: &self.scans.bag,
+            issued,
+        }
+    }
+
     pub fn issue_records(&self) -> Result<Vec<IssueRecord>, String> {
         self.issued
             .iter()

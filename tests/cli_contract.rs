@@ -278,3 +278,22 @@ fn the_documented_codabar_profile_reads_legacy_labels() {
     let without = bedside(&["label", "A0123456789B"]);
     assert_eq!(lines(&without)[0]["ok"], false);
 }
+
+/// `bedside check … | head -1`: a reader that stops reading ends the command quietly.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let scenarios = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/scenarios/bedside_check.json"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bedside"))
+        .args(["check", scenarios])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

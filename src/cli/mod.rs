@@ -108,11 +108,15 @@ pub fn run(command: Command) -> ExitCode {
         Command::Label(args) => label_cmd::run(&args.texts, &config, lang, &mut out),
         Command::Check(args) => check_cmd::run(&args.files, &config, lang, &mut out),
     };
-    if let Err(e) = out.flush() {
-        eprintln!("bedside: cannot write the output: {e}");
-        return ExitCode::from(1);
+    match out.flush() {
+        // A reader that stopped reading (`| head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => status,
+        Err(e) => {
+            eprintln!("bedside: cannot write the output: {e}");
+            ExitCode::from(1)
+        }
+        Ok(()) => status,
     }
-    status
 }
 
 /// Writes one JSON line; a closed stdout (e.g. `| head`) ends the command quietly.

@@ -15,6 +15,38 @@ pub struct Config {
     pub policy: Policy,
     /// The `[policy]` table as written, so that a scenario can override single keys of it.
     pub policy_overrides: serde_json::Map<String, serde_json::Value>,
+    /// `[bloodbank]`: where the blood bank is and which ward this device serves.
+    pub bloodbank: Option<BloodBankSection>,
+    /// `[device]`: this device's own files.
+    pub device: DeviceSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BloodBankSection {
+    /// FHIR base URL, e.g. `https://bloodbank.hospital.example/fhir`.
+    pub url: String,
+    /// The ward's Location id at the blood bank (`ward-h5`).
+    pub ward: String,
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+}
+
+fn default_timeout() -> u64 {
+    10
+}
+
+fn default_page_size() -> usize {
+    100
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSection {
+    /// The device's database; a relative path is taken from the configuration file's folder.
+    pub store: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -23,6 +55,8 @@ impl Default for Config {
             language: Lang::ZhCn,
             policy: Policy::default(),
             policy_overrides: Default::default(),
+            bloodbank: None,
+            device: DeviceSection::default(),
         }
     }
 }
@@ -43,6 +77,8 @@ pub enum ConfigError {
 struct ConfigFile {
     language: Option<String>,
     policy: Option<toml::Table>,
+    bloodbank: Option<BloodBankSection>,
+    device: Option<DeviceSection>,
 }
 
 impl Config {
@@ -51,10 +87,17 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Config::parse(&text).map_err(|problem| ConfigError::Invalid {
+        let mut config = Config::parse(&text).map_err(|problem| ConfigError::Invalid {
             path: path.to_path_buf(),
             problem,
-        })
+        })?;
+        if let Some(store) = &config.device.store {
+            if store.is_relative() {
+                let folder = path.parent().unwrap_or(Path::new("."));
+                config.device.store = Some(folder.join(store));
+            }
+        }
+        Ok(config)
     }
 
     /// Parses the text of a configuration file.
@@ -71,10 +114,26 @@ impl Config {
             _ => return Err("[policy] must be a table of keys".into()),
         };
         let policy = policy_from(&Default::default(), &policy_overrides)?;
+        if let Some(bb) = &file.bloodbank {
+            if !(bb.url.starts_with("http://") || bb.url.starts_with("https://")) {
+                return Err(format!("[bloodbank] url = \"{}\" must start with https:// (or http:// on a test network)", bb.url));
+            }
+            if bb.ward.trim().is_empty() || bb.ward.contains(['/', '?', '&', ' ']) {
+                return Err(format!(
+                    "[bloodbank] ward = \"{}\" must be the ward's Location id, e.g. \"ward-h5\"",
+                    bb.ward
+                ));
+            }
+            if bb.timeout_seconds == 0 || bb.page_size == 0 {
+                return Err("[bloodbank] timeout_seconds and page_size must be at least 1".into());
+            }
+        }
         Ok(Config {
             language,
             policy,
             policy_overrides,
+            bloodbank: file.bloodbank,
+            device: file.device.unwrap_or_default(),
         })
     }
 

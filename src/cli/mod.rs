@@ -2,9 +2,11 @@
 //! scripts and tests. Each subcommand prints one JSON object per input (JSON Lines) and returns
 //! the process exit code: 0 all inputs processed, 1 an input could not be read, 2 bad usage.
 
+mod bloodbank_cmd;
 mod check_cmd;
 mod label_cmd;
 pub mod scenario;
+mod sync_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -51,6 +53,31 @@ pub enum Command {
         is reported on stderr and makes the exit code 1; the other files are still processed."
     )]
     Check(CheckArgs),
+    /// The reference blood-bank service (FHIR R5), and the blood bank's actions on units.
+    #[command(
+        long_about = "Without an action: serve the reference blood bank over HTTP \
+        (`bedside bloodbank --db FILE --listen 127.0.0.1:8080 [--demo]`), FHIR R5 as in docs/fhir-contract.md.\n\n\
+        Actions change the same database, whether the service runs or not: \
+        `issue` a unit to a patient, `recall` it, `return` it, `void` an issue made in error."
+    )]
+    Bloodbank(bloodbank_cmd::BloodbankArgs),
+    /// One sync cycle with the blood bank: pull what was issued, push the outbox.
+    #[command(
+        long_about = "One sync cycle with the blood bank named in the configuration's [bloodbank] \
+        section, on the store named by [device] store: pull what was issued to the ward, then send \
+        every unsent bedside record.\n\n\
+        Prints one JSON line: {\"pulled\",\"pull_complete\",\"pushed\",\"retried\",\"quarantined\",\"held\",\"unsent\",\"warnings\",\"errors\"}.\n\
+        Exit codes: 0 the cycle finished, 1 the blood bank could not be reached or the store failed \
+        (nothing is lost: unsent records stay queued), 2 bad configuration."
+    )]
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Configuration file with [bloodbank] url, ward and [device] store.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -87,9 +114,11 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 /// Runs a subcommand. A configuration that cannot be used is bad usage (exit 2).
 pub fn run(command: Command) -> ExitCode {
-    let common = match &command {
-        Command::Label(args) => &args.common,
-        Command::Check(args) => &args.common,
+    let common = match command {
+        Command::Label(ref args) => &args.common,
+        Command::Check(ref args) => &args.common,
+        Command::Bloodbank(args) => return bloodbank_cmd::run(args),
+        Command::Sync(args) => return sync_cmd::run(&args.config),
     };
     let config = match &common.config {
         None => Config::default(),
@@ -107,6 +136,7 @@ pub fn run(command: Command) -> ExitCode {
     let status = match command {
         Command::Label(args) => label_cmd::run(&args.texts, &config, lang, &mut out),
         Command::Check(args) => check_cmd::run(&args.files, &config, lang, &mut out),
+        Command::Bloodbank(_) | Command::Sync(_) => unreachable!("handled above"),
     };
     match out.flush() {
         // A reader that stopped reading (`| head`) is not an error of ours.

@@ -4,6 +4,7 @@
 
 pub mod blood;
 pub mod check;
+pub mod event;
 pub mod label;
 pub mod messages;
 pub mod observations;

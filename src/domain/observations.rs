@@ -15,7 +15,7 @@ use crate::domain::severity::Severity;
 type Dt = DateTime<FixedOffset>;
 
 /// One set of vital signs; any value may be missing (not measured, device unavailable).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Vitals {
     /// Temperature in tenths of a degree Celsius (36.8 °C is 368).
     pub temp_tenths: Option<i32>,

@@ -219,3 +219,26 @@ pub fn parse_scan(text: &str, profile: &LabelProfile) -> Result<Vec<Structure>, 
 pub fn check_character(data: &str) -> Option<char> {
     checkchar::check_character(data)
 }
+
+/// The ABO/RhD of an ISBT 128 blood group code (`51` → O RhD+), the form the blood bank's
+/// records carry; `None` for a code the tables do not know.
+pub fn group_of_code(code: &str) -> Option<Group> {
+    let row = tables::tables().blood_groups.get(code)?;
+    Some(Group::new(Abo::parse(&row.abo), Rhd::parse(&row.rhd)))
+}
+
+/// The ISBT 128 default-use code of a group (O RhD+ → `51`), for writing records.
+pub fn code_of_group(group: Group) -> Option<&'static str> {
+    tables::tables()
+        .blood_groups
+        .iter()
+        .filter(|(_, row)| {
+            !row.special_message
+                && row.special.is_empty()
+                && row.collection == "default"
+                && Abo::parse(&row.abo) == group.abo
+                && Rhd::parse(&row.rhd) == group.rhd
+        })
+        .map(|(code, _)| code.as_str())
+        .min()
+}

@@ -1,0 +1,4 @@
+//! Use cases above the store and the sync: what the nurse's actions record. Controllers of the
+//! touch app (issue 5) build on these.
+
+pub mod record;

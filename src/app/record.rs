@@ -1,0 +1,149 @@
+//! Recording what happened at the bedside: each action becomes one event in the outbox (and the
+//! audit trail), with its client identifiers made once, here, from the injected `IdSource`.
+
+use crate::clock::{urn, Clock, IdSource};
+use crate::domain::event::*;
+use crate::domain::observations::Vitals;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("dispense {0} is not in this device's cache: pull from the blood bank first")]
+    NotCached(String),
+}
+
+pub struct Recorder<'a> {
+    pub store: &'a mut Store,
+    pub clock: &'a dyn Clock,
+    pub ids: &'a dyn IdSource,
+}
+
+impl Recorder<'_> {
+    fn new_urn(&self) -> String {
+        urn(&self.ids.new_uuid())
+    }
+
+    /// One round of vital signs with fresh identifiers.
+    pub fn round(
+        &self,
+        slot: &str,
+        vitals: Vitals,
+        symptoms: Vec<String>,
+        taken_by: &StaffRef,
+    ) -> ObservationRound {
+        ObservationRound {
+            at: self.clock.now(),
+            slot: slot.to_string(),
+            vitals,
+            symptoms,
+            taken_by: taken_by.clone(),
+            sign_uuids: std::array::from_fn(|_| self.new_urn()),
+        }
+    }
+
+    fn enqueue(&mut self, event: BedsideEvent, actor: &str) -> Result<(), RecordError> {
+        let bundle_urn = self.new_urn();
+        self.store
+            .enqueue(&event, &bundle_urn, &self.clock.now(), actor)?;
+        Ok(())
+    }
+
+    /// The check passed and the transfusion starts: returns the transfusion it belongs to.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        &mut self,
+        dispense_id: &str,
+        ward: WardRef,
+        first_checker: &StaffRef,
+        second_checker: &StaffRef,
+        checked_at: crate::clock::Instant,
+        acknowledgements: Vec<Acknowledgement>,
+        baseline: Option<ObservationRound>,
+    ) -> Result<TransfusionRef, RecordError> {
+        let procedure_uuid = self.new_urn();
+        let transfusion = self
+            .store
+            .cached()?
+            .transfusion_ref(dispense_id, &procedure_uuid, ward)
+            .ok_or_else(|| RecordError::NotCached(dispense_id.to_string()))?;
+        let event = BedsideEvent::Started(Started {
+            transfusion: transfusion.clone(),
+            provenance_uuid: self.ids.new_uuid().to_string(),
+            first_checker: first_checker.clone(),
+            second_checker: second_checker.clone(),
+            checked_at,
+            started_at: self.clock.now(),
+            acknowledgements,
+            baseline,
+        });
+        self.enqueue(event, &first_checker.staff_id)?;
+        Ok(transfusion)
+    }
+
+    pub fn observe(
+        &mut self,
+        transfusion: &TransfusionRef,
+        round: ObservationRound,
+    ) -> Result<(), RecordError> {
+        let actor = round.taken_by.staff_id.clone();
+        self.enqueue(
+            BedsideEvent::ObservationsTaken(ObservationsTaken {
+                transfusion: transfusion.clone(),
+                round,
+            }),
+            &actor,
+        )
+    }
+
+    pub fn end(
+        &mut self,
+        transfusion: &TransfusionRef,
+        volume_ml: Option<u32>,
+        bag_keep_until: Option<crate::clock::Instant>,
+        round: Option<ObservationRound>,
+        by: &StaffRef,
+    ) -> Result<(), RecordError> {
+        self.enqueue(
+            BedsideEvent::Ended(Ended {
+                transfusion: transfusion.clone(),
+                ended_at: self.clock.now(),
+                volume_ml,
+                bag_keep_until,
+                note: None,
+                round,
+                recorded_by: by.clone(),
+            }),
+            &by.staff_id,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn reaction(
+        &mut self,
+        transfusion: &TransfusionRef,
+        suspected: &str,
+        trigger: &str,
+        actions_taken: &str,
+        serious: bool,
+        round: ObservationRound,
+        by: &StaffRef,
+    ) -> Result<(), RecordError> {
+        let adverse_event_uuid = self.new_urn();
+        self.enqueue(
+            BedsideEvent::ReactionReported(ReactionReported {
+                transfusion: transfusion.clone(),
+                adverse_event_uuid,
+                stopped_at: self.clock.now(),
+                suspected: suspected.to_string(),
+                trigger: trigger.to_string(),
+                actions_taken: actions_taken.to_string(),
+                serious,
+                round,
+                recorded_by: by.clone(),
+            }),
+            &by.staff_id,
+        )
+    }
+}

@@ -1,0 +1,398 @@
+//! The HTTP face of the reference blood bank (axum on tokio): the endpoints of contract §2,
+//! answers and errors as FHIR JSON. Requests are served one write at a time through the database
+//! mutex, which is also what makes `lastUpdated` stamps monotonic.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+use super::db::{BloodBankDb, DbError};
+use super::search::{search, Query};
+use super::transaction::{self, Refusal};
+use crate::clock::Clock;
+use crate::fhir::{version_from_etag, weak_etag, RESOURCE_TYPES};
+
+const CAPABILITY_STATEMENT: &str =
+    include_str!("../../data/fhir/CapabilityStatement-bloodbank.json");
+
+/// Faults a test can switch on to see the handheld survive them.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Every request waits this long before it is served.
+    pub delay_ms: AtomicU64,
+    /// The next N requests are answered with `fail_status` without being served.
+    pub fail_next: AtomicU32,
+    pub fail_status: AtomicU32,
+    /// The next N writes are committed, then the connection is cut before the answer arrives.
+    pub drop_after_commit: AtomicU32,
+    /// Requests seen, and writes (POST/PUT) seen.
+    pub requests: AtomicU64,
+    pub writes: AtomicU64,
+}
+
+impl Faults {
+    fn take(counter: &AtomicU32) -> bool {
+        counter
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
+struct Service {
+    db: Mutex<BloodBankDb>,
+    base_url: String,
+    faults: Arc<Faults>,
+}
+
+type Shared = Arc<Service>;
+
+fn fhir_response(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json; charset=utf-8"),
+    );
+    response
+}
+
+fn refusal_response(r: Refusal) -> Response {
+    fhir_response(
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        &r.outcome,
+    )
+}
+
+fn not_found(text: &str) -> Response {
+    refusal_response(Refusal::new(404, "not-found", None, text, "", None))
+}
+
+fn parse_query(raw: Option<String>) -> Query {
+    raw.unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                urlencoding::decode(&s.replace('+', " "))
+                    .map(|c| c.into_owned())
+                    .unwrap_or_else(|_| s.to_string())
+            };
+            (decode(n), decode(v))
+        })
+        .collect()
+}
+
+fn lock(service: &Service) -> std::sync::MutexGuard<'_, BloodBankDb> {
+    service.db.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn metadata() -> Response {
+    let value: Value = serde_json::from_str(CAPABILITY_STATEMENT).unwrap_or(Value::Null);
+    fhir_response(StatusCode::OK, &value)
+}
+
+async fn search_type(
+    State(service): State<Shared>,
+    UrlPath(resource_type): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !RESOURCE_TYPES.contains(&resource_type.as_str()) {
+        return not_found(&format!(
+            "此服务没有 {resource_type}。/ This service has no {resource_type}."
+        ));
+    }
+    let db = lock(&service);
+    match search(&db, &resource_type, &parse_query(raw), &service.base_url) {
+        Ok(bundle) => fhir_response(StatusCode::OK, &bundle),
+        Err(r) => refusal_response(r),
+    }
+}
+
+async fn read(
+    State(service): State<Shared>,
+    UrlPath((resource_type, id)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let stored = match lock(&service).read(&resource_type, &id) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return not_found(&format!(
+                "{resource_type}/{id} 不存在。/ {resource_type}/{id} does not exist."
+            ))
+        }
+        Err(e) => return refusal_response(e.into()),
+    };
+    let etag = weak_etag(&stored.version.to_string());
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(version_from_etag)
+        == Some(stored.version.to_string());
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        fhir_response(StatusCode::OK, &stored.json)
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&stored.last_updated) {
+        if let Ok(v) =
+            HeaderValue::from_str(&t.to_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        {
+            response.headers_mut().insert(header::LAST_MODIFIED, v);
+        }
+    }
+    response
+}
+
+fn json_body(body: &Bytes) -> Result<Value, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        refusal_response(Refusal::new(
+            400,
+            "structure",
+            Some("invalid-content"),
+            "提交的不是有效的 JSON。/ The body is not valid JSON.",
+            &e.to_string(),
+            None,
+        ))
+    })
+}
+
+/// `PUT [base]/Type/id` with `If-Match`: the same rules as a PUT inside a transaction.
+async fn update(
+    State(service): State<Shared>,
+    UrlPath((resource_type, id)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let resource = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut request = json!({"method": "PUT", "url": format!("{resource_type}/{id}")});
+    if let Some(tag) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        request["ifMatch"] = json!(tag);
+    }
+    let bundle = json!({
+        "resourceType": "Bundle", "type": "transaction",
+        "entry": [{"resource": resource, "request": request}]
+    });
+    let mut db = lock(&service);
+    match transaction::process(&mut db, &bundle, &service.base_url) {
+        Ok(answer) => {
+            let Some(stored) = db.read(&resource_type, &id).ok().flatten() else {
+                return fhir_response(StatusCode::OK, &answer);
+            };
+            let created = answer["entry"][0]["response"]["status"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("201"));
+            let mut response = fhir_response(
+                if created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                &stored.json,
+            );
+            if let Ok(v) = HeaderValue::from_str(&weak_etag(&stored.version.to_string())) {
+                response.headers_mut().insert(header::ETAG, v);
+            }
+            response
+        }
+        Err(r) => refusal_response(r),
+    }
+}
+
+async fn transaction_post(State(service): State<Shared>, body: Bytes) -> Response {
+    let bundle = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut db = lock(&service);
+    match transaction::process(&mut db, &bundle, &service.base_url) {
+        Ok(answer) => fhir_response(StatusCode::OK, &answer),
+        Err(r) => refusal_response(r),
+    }
+}
+
+async fn fallback() -> Response {
+    not_found("此地址不是血库接口的一部分。/ This address is not part of the blood-bank interface.")
+}
+
+async fn inject_faults(State(service): State<Shared>, request: Request, next: Next) -> Response {
+    let faults = &service.faults;
+    faults.requests.fetch_add(1, Ordering::SeqCst);
+    let write = matches!(*request.method(), Method::POST | Method::PUT);
+    if write {
+        faults.writes.fetch_add(1, Ordering::SeqCst);
+    }
+    let delay = faults.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    if Faults::take(&faults.fail_next) {
+        let status = faults.fail_status.load(Ordering::SeqCst) as u16;
+        return refusal_response(Refusal::new(
+            status,
+            "transient",
+            None,
+            "injected fault",
+            "",
+            None,
+        ));
+    }
+    let response = next.run(request).await;
+    if write && Faults::take(&faults.drop_after_commit) {
+        // Committed, but the answer never arrives: a body that fails mid-way cuts the connection.
+        let (parts, _) = response.into_parts();
+        let failing = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped after commit"))
+        });
+        let mut response = Response::from_parts(parts, Body::from_stream(failing));
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        return response;
+    }
+    response
+}
+
+pub fn router(db: BloodBankDb, base_url: String, faults: Arc<Faults>) -> Router {
+    let service = Arc::new(Service {
+        db: Mutex::new(db),
+        base_url,
+        faults,
+    });
+    Router::new()
+        .route("/fhir/metadata", get(metadata))
+        .route("/fhir", axum::routing::post(transaction_post))
+        .route("/fhir/", axum::routing::post(transaction_post))
+        .route("/fhir/{resource_type}", get(search_type))
+        .route("/fhir/{resource_type}/{id}", get(read).put(update))
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            service.clone(),
+            inject_faults,
+        ))
+        .with_state(service)
+}
+
+/// A blood bank serving on a background thread (tests, demo mode); stops when dropped.
+pub struct RunningBloodBank {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub faults: Arc<Faults>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for RunningBloodBank {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start the service's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ServeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)
+}
+
+/// Opens the database and serves it on `addr` (port 0 picks a free one) in the background.
+pub fn spawn(
+    db_path: &Path,
+    addr: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningBloodBank, ServeError> {
+    let db = BloodBankDb::open(db_path, clock)?;
+    let listener = std::net::TcpListener::bind(addr).map_err(|source| ServeError::Listen {
+        addr: addr.to_string(),
+        source,
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(ServeError::Runtime)?;
+    let local = listener.local_addr().map_err(ServeError::Runtime)?;
+    let base_url = format!("http://{local}/fhir");
+    let faults = Arc::new(Faults::default());
+    let app = router(db, base_url.clone(), faults.clone());
+    let rt = runtime()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        rt.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                return;
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+    });
+    Ok(RunningBloodBank {
+        addr: local,
+        base_url,
+        faults,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Serves in the foreground until Ctrl-C (`bedside bloodbank`).
+pub fn serve_forever(
+    db_path: &Path,
+    addr: &str,
+    clock: Arc<dyn Clock>,
+    on_ready: impl FnOnce(&str),
+) -> Result<(), ServeError> {
+    let db = BloodBankDb::open(db_path, clock)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let local = listener.local_addr().map_err(ServeError::Runtime)?;
+        let base_url = format!("http://{local}/fhir");
+        on_ready(&base_url);
+        let app = router(db, base_url, Arc::new(Faults::default()));
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(ServeError::Runtime)
+    })
+}

@@ -1,0 +1,70 @@
+//! `bedside sync --config FILE`: one sync cycle with the blood bank, its summary as JSON.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::store::Store;
+use crate::sync::http::BloodBankHttp;
+use crate::sync::{Sync, SyncSettings};
+
+pub fn run(config_path: &Path) -> ExitCode {
+    let config = match Config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bedside sync: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (Some(bb), Some(store_path)) = (&config.bloodbank, &config.device.store) else {
+        eprintln!(
+            "bedside sync: {} needs a [bloodbank] section (url, ward) and [device] store = \"…\"",
+            config_path.display()
+        );
+        return ExitCode::from(2);
+    };
+    let mut store = match Store::open(store_path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("bedside sync: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut settings = SyncSettings::new(&bb.url, &bb.ward);
+    settings.timeout = Duration::from_secs(bb.timeout_seconds);
+    settings.page_size = bb.page_size;
+    let http = match BloodBankHttp::new(&settings.base_url, settings.timeout) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("bedside sync: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let clock = SystemClock::china();
+    let mut sync = Sync {
+        store: &mut store,
+        http: &http,
+        settings: &settings,
+        clock: &clock,
+        sleep: &std::thread::sleep,
+    };
+    match sync.run_cycle() {
+        Ok(summary) => {
+            println!("{}", serde_json::to_string(&summary).unwrap_or_default());
+            for e in &summary.errors {
+                eprintln!("bedside sync: {e}");
+            }
+            if summary.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("bedside sync: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

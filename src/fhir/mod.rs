@@ -1,0 +1,157 @@
+//! The blood-bank contract (FHIR R5 subset, `docs/fhir-contract.md`) as JSON values: building the
+//! records the handheld sends, reading what the blood bank answers. No I/O: the sync adapter and
+//! the reference service both speak through this module, so there is one reading of the contract.
+
+pub mod bundle;
+pub mod issue;
+pub mod outcome;
+
+use serde_json::Value;
+
+pub const FHIR_JSON: &str = "application/fhir+json";
+pub const UUID_SYSTEM: &str = "urn:ietf:rfc:3986";
+pub const LOINC: &str = "http://loinc.org";
+pub const UCUM: &str = "http://unitsofmeasure.org";
+pub const SNOMED: &str = "http://snomed.info/sct";
+pub const ISBT_DIN: &str = "https://www.isbt128.org/uri/donationidentificationnumber";
+pub const ISBT_PDC: &str = "https://www.isbt128.org/uri/productdescriptioncode";
+pub const ISBT_ABORHD: &str = "https://www.isbt128.org/uri/ABORhD";
+pub const ISBT_COLLECTION: &str = "https://www.isbt128.org/uri/CollectionType";
+pub const PROPERTY_TYPE: &str =
+    "http://hl7.org/fhir/biologicallyderived-product-property-type-codes";
+pub const UNIT_PROPERTY: &str = "http://bedside.example/fhir/CodeSystem/unit-property";
+pub const COMPONENT_CLASS: &str = "http://bedside.example/fhir/CodeSystem/component-class";
+pub const OUTCOME_REASON: &str = "http://bedside.example/fhir/CodeSystem/outcome-reason";
+pub const SAMPLE_EXPIRES: &str =
+    "http://bedside.example/fhir/StructureDefinition/crossmatch-sample-expires";
+pub const MATCH_STATUS: &str =
+    "http://hl7.org/fhir/CodeSystem/biologicallyderivedproductdispense-match-status";
+pub const PRODUCT_STATUS: &str = "http://hl7.org/fhir/biologicallyderived-product-status";
+pub const DISPENSE_STATUS: &str = "http://hl7.org/fhir/biologicallyderivedproductdispense-status";
+pub const MRN_SYSTEM: &str = "http://hospital.example/mrn";
+pub const WRISTBAND_SYSTEM: &str = "http://hospital.example/wristband-id";
+pub const STAFF_SYSTEM: &str = "http://hospital.example/staff-id";
+pub const UNIT_ATTRIBUTES: [&str; 5] = [
+    "irradiated",
+    "cmv_negative",
+    "leukoreduced",
+    "washed",
+    "hla_matched",
+];
+
+/// Resource types of the contract, with the one search each allows.
+pub const RESOURCE_TYPES: [&str; 12] = [
+    "Patient",
+    "Practitioner",
+    "Location",
+    "BiologicallyDerivedProduct",
+    "BiologicallyDerivedProductDispense",
+    "ServiceRequest",
+    "Procedure",
+    "Observation",
+    "Provenance",
+    "AdverseEvent",
+    "CodeSystem",
+    "SearchParameter",
+];
+
+/// The `W/"3"` form of a version, as ETag and `If-Match` carry it.
+pub fn weak_etag(version: &str) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// The version inside `W/"3"` (or a strong `"3"`, or a bare `3`).
+pub fn version_from_etag(etag: &str) -> Option<String> {
+    let t = etag.trim();
+    let t = t.strip_prefix("W/").unwrap_or(t);
+    let t = t.trim_matches('"');
+    (!t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+    .then(|| t.to_string())
+}
+
+/// `Type/id` of a literal reference, with any base URL and `_history` part removed.
+pub fn split_reference(reference: &str) -> Option<(&str, &str)> {
+    if reference.contains('?') || reference.starts_with("urn:") {
+        return None;
+    }
+    let segments: Vec<&str> = reference.split('/').collect();
+    let n = segments.len();
+    let (ty, id) = if n >= 4 && segments[n - 2] == "_history" {
+        (segments[n - 4], segments[n - 3])
+    } else if n >= 2 {
+        (segments[n - 2], segments[n - 1])
+    } else {
+        return None;
+    };
+    (ty.starts_with(|c: char| c.is_ascii_uppercase()) && !id.is_empty()).then_some((ty, id))
+}
+
+/// The string at a path of object keys.
+pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut v = value;
+    for key in path {
+        v = v.get(key)?;
+    }
+    v.as_str()
+}
+
+/// Does this CodeableConcept carry `system|code`?
+pub fn has_coding(concept: &Value, system: &str, code: &str) -> bool {
+    concept
+        .get("coding")
+        .and_then(Value::as_array)
+        .is_some_and(|codings| {
+            codings.iter().any(|c| {
+                c.get("system").and_then(Value::as_str) == Some(system)
+                    && c.get("code").and_then(Value::as_str) == Some(code)
+            })
+        })
+}
+
+/// The first code of `system` in a CodeableConcept.
+pub fn code_in<'a>(concept: &'a Value, system: &str) -> Option<&'a str> {
+    concept
+        .get("coding")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("system").and_then(Value::as_str) == Some(system))?
+        .get("code")?
+        .as_str()
+}
+
+/// The value of the identifier of `system` in a resource's `identifier` list.
+pub fn identifier_value<'a>(resource: &'a Value, system: &str) -> Option<&'a str> {
+    resource
+        .get("identifier")?
+        .as_array()?
+        .iter()
+        .find(|i| i.get("system").and_then(Value::as_str) == Some(system))?
+        .get("value")?
+        .as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_split_whatever_their_base_or_history() {
+        assert_eq!(split_reference("Patient/pat-1"), Some(("Patient", "pat-1")));
+        assert_eq!(
+            split_reference("https://bb.example/fhir/Procedure/p-1/_history/3"),
+            Some(("Procedure", "p-1"))
+        );
+        assert_eq!(split_reference("urn:uuid:1234"), None);
+        assert_eq!(split_reference("Procedure?identifier=x"), None);
+    }
+
+    #[test]
+    fn etags_give_their_version() {
+        assert_eq!(version_from_etag("W/\"12\"").as_deref(), Some("12"));
+        assert_eq!(version_from_etag("\"3\"").as_deref(), Some("3"));
+        assert_eq!(version_from_etag("W/\"\"").as_deref(), None);
+        assert_eq!(version_from_etag("W/\"a b\"").as_deref(), None);
+    }
+}

@@ -1,0 +1,589 @@
+//! The handheld's store (SQLite, WAL): the cache of what the blood bank issued, the outbox of
+//! bedside events, the append-only audit trail. The only owner of its schema; migrations are
+//! numbered files applied in order and never edited once released.
+//!
+//! A damaged or newer database is never deleted or rebuilt: opening it fails with what is wrong.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+use serde_json::Value;
+
+use crate::clock::Instant;
+use crate::domain::event::{BedsideEvent, Started};
+use crate::fhir::issue::ResourceSet;
+
+/// The schema, one file per version. Append only.
+pub const MIGRATIONS: [&str; 3] = [
+    include_str!("migrations/001_cache.sql"),
+    include_str!("migrations/002_outbox.sql"),
+    include_str!("migrations/003_audit.sql"),
+];
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the device's database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("the device's database cannot be brought to this version's schema (it was left as it is): {0}")]
+    Schema(#[from] rusqlite_migration::Error),
+    #[error("the device's database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the device's database holds a record it cannot read ({0}); it was left as it is")]
+    Corrupt(String),
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRecord {
+    pub seq: i64,
+    pub bundle_urn: String,
+    pub procedure_urn: String,
+    pub event: BedsideEvent,
+    pub state: String,
+    pub bundle: Option<String>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub reason_code: Option<String>,
+    pub reason_text: Option<String>,
+}
+
+/// What the blood bank calls one of this device's records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerRef {
+    pub client_urn: String,
+    pub resource_type: String,
+    pub id: String,
+    pub version_id: String,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct OutboxCounts {
+    pub queued: usize,
+    pub sending: usize,
+    pub sent: usize,
+    pub quarantined: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+fn stamp(t: &Instant) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_error)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_error)?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version this database is at (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    // ----------------------------------------------------------------- cache
+
+    fn state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// The pull watermark: the largest `meta.lastUpdated` received (server clock).
+    pub fn watermark(&self) -> Result<Option<String>, StoreError> {
+        self.state("watermark")
+    }
+
+    /// When the last complete pull finished (device clock).
+    pub fn cache_synced_at(&self) -> Result<Option<Instant>, StoreError> {
+        Ok(self
+            .state("cache_synced_at")?
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()))
+    }
+
+    pub fn cached_version(&self, ty: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version_id FROM cache_resource WHERE type = ?1 AND id = ?2",
+                [ty, id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores resources of one page of a pull in one transaction; a resource whose version is
+    /// already held is skipped. Returns how many were new or changed, and moves the watermark up
+    /// to the largest `lastUpdated` of the `matches`.
+    pub fn store_pulled(
+        &mut self,
+        resources: &[Value],
+        matches_last_updated: &[String],
+    ) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut changed = 0;
+        {
+            let mut current = tx.prepare_cached(
+                "SELECT version_id FROM cache_resource WHERE type = ?1 AND id = ?2",
+            )?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO cache_resource (type, id, version_id, last_updated, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id,
+                   last_updated = excluded.last_updated, json = excluded.json",
+            )?;
+            for r in resources {
+                let get = |path: &[&str]| crate::fhir::str_at(r, path).unwrap_or_default();
+                let (ty, id) = (get(&["resourceType"]), get(&["id"]));
+                let (version, last_updated) =
+                    (get(&["meta", "versionId"]), get(&["meta", "lastUpdated"]));
+                if ty.is_empty() || id.is_empty() {
+                    continue;
+                }
+                let held: Option<String> =
+                    current.query_row([ty, id], |row| row.get(0)).optional()?;
+                if held.as_deref() == Some(version) && !version.is_empty() {
+                    continue;
+                }
+                upsert.execute(params![ty, id, version, last_updated, r.to_string()])?;
+                changed += 1;
+            }
+        }
+        let mut newest = tx
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = 'watermark'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?;
+        for lu in matches_last_updated {
+            let later = match &newest {
+                None => true,
+                Some(w) => match (
+                    chrono::DateTime::parse_from_rfc3339(lu),
+                    chrono::DateTime::parse_from_rfc3339(w),
+                ) {
+                    (Ok(a), Ok(b)) => a > b,
+                    _ => false,
+                },
+            };
+            if later {
+                newest = Some(lu.clone());
+            }
+        }
+        if let Some(w) = newest {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('watermark', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [w],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Records that a pull completed (every page followed).
+    pub fn pull_completed(&mut self, at: &Instant) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('cache_synced_at', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [stamp(at)],
+        )?;
+        Ok(())
+    }
+
+    /// A resource the blood bank says is gone (404/410 on a read) leaves the cache.
+    pub fn forget(&mut self, ty: &str, id: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM cache_resource WHERE type = ?1 AND id = ?2",
+            [ty, id],
+        )?;
+        Ok(())
+    }
+
+    pub fn cached(&self) -> Result<ResourceSet, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT type, id, json FROM cache_resource")?;
+        let mut set = ResourceSet::default();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (ty, id, json) = row?;
+            let value = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("cached {ty}/{id}: {e}")))?;
+            set.insert(value);
+        }
+        Ok(set)
+    }
+
+    /// Patients of the cached dispenses, for the follow-up searches of a pull.
+    pub fn cached_patient_refs(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT 'Patient/' || id FROM cache_resource WHERE type = 'Patient' ORDER BY id",
+        )?;
+        let refs = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(refs)
+    }
+
+    pub fn cached_count(&self, ty: &str) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM cache_resource WHERE type = ?1",
+            [ty],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
+    // ----------------------------------------------------------------- outbox
+
+    /// Queues a bedside event for the blood bank and audits it, in one transaction: once this
+    /// returns, the event survives a killed process and will be sent.
+    pub fn enqueue(
+        &mut self,
+        event: &BedsideEvent,
+        bundle_urn: &str,
+        at: &Instant,
+        actor: &str,
+    ) -> Result<i64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let json = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO outbox (bundle_urn, kind, procedure_urn, event, recorded_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
+            params![
+                bundle_urn,
+                event.kind(),
+                event.transfusion().procedure_uuid,
+                json,
+                stamp(at)
+            ],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                stamp(at),
+                actor,
+                event.kind(),
+                format!("{bundle_urn} {json}")
+            ],
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    fn outbox_rows(&self, where_clause: &str) -> Result<Vec<OutboxRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT seq, bundle_urn, procedure_urn, event, state, bundle, attempts, last_error,
+                    reason_code, reason_text
+             FROM outbox WHERE {where_clause} ORDER BY seq"
+        ))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(
+                |(
+                    seq,
+                    bundle_urn,
+                    procedure_urn,
+                    event,
+                    state,
+                    bundle,
+                    attempts,
+                    last_error,
+                    reason_code,
+                    reason_text,
+                )| {
+                    let event = serde_json::from_str(&event)
+                        .map_err(|e| StoreError::Corrupt(format!("outbox record {seq}: {e}")))?;
+                    Ok(OutboxRecord {
+                        seq,
+                        bundle_urn,
+                        procedure_urn,
+                        event,
+                        state,
+                        bundle,
+                        attempts,
+                        last_error,
+                        reason_code,
+                        reason_text,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Records not yet confirmed by the blood bank, oldest first.
+    pub fn unsent(&self) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.outbox_rows("state IN ('queued', 'sending')")
+    }
+
+    pub fn quarantined(&self) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.outbox_rows("state = 'quarantined'")
+    }
+
+    pub fn all_outbox(&self) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.outbox_rows("1")
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let mut counts = OutboxCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, count(*) FROM outbox GROUP BY state")?;
+        for row in stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+        })? {
+            let (state, n) = row?;
+            match state.as_str() {
+                "queued" => counts.queued = n,
+                "sending" => counts.sending = n,
+                "sent" => counts.sent = n,
+                _ => counts.quarantined = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Stores the exact bytes about to be sent, before they are sent: a resend after a crash or a
+    /// lost answer sends these same bytes.
+    pub fn mark_sending(&mut self, seq: i64, bundle: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'sending', bundle = ?2 WHERE seq = ?1 AND state IN ('queued', 'sending')",
+            params![seq, bundle],
+        )?;
+        Ok(())
+    }
+
+    pub fn note_attempt_failed(&mut self, seq: i64, error: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            params![seq, error],
+        )?;
+        Ok(())
+    }
+
+    /// The blood bank confirmed the record: remember its ids and versions, in one transaction.
+    pub fn mark_sent(
+        &mut self,
+        seq: i64,
+        refs: &[ServerRef],
+        at: &Instant,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for r in refs {
+            tx.execute(
+                "INSERT INTO server_ref (client_urn, type, id, version_id, last_modified)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (client_urn) DO UPDATE SET type = excluded.type, id = excluded.id,
+                   version_id = excluded.version_id, last_modified = excluded.last_modified",
+                params![
+                    r.client_urn,
+                    r.resource_type,
+                    r.id,
+                    r.version_id,
+                    r.last_modified
+                ],
+            )?;
+        }
+        tx.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL
+             WHERE seq = ?1",
+            params![seq, stamp(at)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Kept, marked, with the blood bank's reason: shown to the charge nurse, never dropped.
+    pub fn quarantine(
+        &mut self,
+        seq: i64,
+        code: &str,
+        text: &str,
+        at: &Instant,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE outbox SET state = 'quarantined', reason_code = ?2, reason_text = ?3,
+               attempts = attempts + 1 WHERE seq = ?1",
+            params![seq, code, text],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'sync', 'quarantined', ?2)",
+            params![stamp(at), format!("outbox {seq}: {code}: {text}")],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts a quarantined record back in the queue (a charge nurse resolved its cause).
+    pub fn requeue(&mut self, seq: i64, actor: &str, at: &Instant) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'queued', bundle = NULL WHERE seq = ?1 AND state = 'quarantined'",
+            [seq],
+        )?;
+        if n > 0 {
+            tx.execute(
+                "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, 'requeued', ?3)",
+                params![stamp(at), actor, format!("outbox {seq}")],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    pub fn server_ref(&self, client_urn: &str) -> Result<Option<ServerRef>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT client_urn, type, id, version_id, last_modified FROM server_ref WHERE client_urn = ?1",
+                [client_urn],
+                |r| {
+                    Ok(ServerRef {
+                        client_urn: r.get(0)?,
+                        resource_type: r.get(1)?,
+                        id: r.get(2)?,
+                        version_id: r.get(3)?,
+                        last_modified: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The start of a transfusion, and whether the blood bank has confirmed it.
+    pub fn start_of(&self, procedure_urn: &str) -> Result<Option<(Started, String)>, StoreError> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT event, state FROM outbox WHERE procedure_urn = ?1 AND kind = 'started' ORDER BY seq LIMIT 1",
+                [procedure_urn],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((event, state)) = row else {
+            return Ok(None);
+        };
+        match serde_json::from_str(&event) {
+            Ok(BedsideEvent::Started(s)) => Ok(Some((s, state))),
+            Ok(_) => Err(StoreError::Corrupt(format!(
+                "start of {procedure_urn} is not a start"
+            ))),
+            Err(e) => Err(StoreError::Corrupt(format!(
+                "start of {procedure_urn}: {e}"
+            ))),
+        }
+    }
+
+    // ----------------------------------------------------------------- audit
+
+    pub fn audit(
+        &mut self,
+        at: &Instant,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![stamp(at), actor, action, detail],
+        )?;
+        Ok(())
+    }
+
+    pub fn audit_trail(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, at, actor, action, detail FROM audit ORDER BY seq")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    detail: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Direct access for tests that need to try what the app never does (editing the audit).
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}

@@ -1,0 +1,115 @@
+//! The HTTP client of the blood-bank link (reqwest, blocking, rustls). Run it on a thread of its
+//! own, never on the UI's thread or inside a tokio runtime.
+
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+
+/// What came back, whatever the status.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+/// No usable answer: the request may or may not have been processed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct NetError(pub String);
+
+pub struct BloodBankHttp {
+    client: Client,
+    base_url: String,
+}
+
+const ACCEPT_FHIR: &str = "application/fhir+json; fhirVersion=5.0";
+
+impl BloodBankHttp {
+    pub fn new(base_url: &str, timeout: Duration) -> Result<BloodBankHttp, NetError> {
+        let client = Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| NetError(format!("cannot set up HTTPS to the blood bank: {e}")))?;
+        Ok(BloodBankHttp {
+            client,
+            base_url: base_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `GET [base]/{path}`, or an absolute URL the server gave (a `next` link).
+    pub fn get(&self, path_or_url: &str, if_none_match: Option<&str>) -> Result<Answer, NetError> {
+        let url = if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            path_or_url.to_string()
+        } else {
+            format!("{}/{}", self.base_url, path_or_url.trim_start_matches('/'))
+        };
+        let mut request = self.client.get(url).header(ACCEPT, ACCEPT_FHIR);
+        if let Some(tag) = if_none_match {
+            request = request.header(IF_NONE_MATCH, tag);
+        }
+        answer(request.send())
+    }
+
+    /// `POST [base]` with a transaction Bundle.
+    pub fn post_transaction(&self, bundle: &str) -> Result<Answer, NetError> {
+        let request = self
+            .client
+            .post(&self.base_url)
+            .header(ACCEPT, ACCEPT_FHIR)
+            .header(CONTENT_TYPE, crate::fhir::FHIR_JSON)
+            .body(bundle.to_string());
+        answer(request.send())
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "the blood bank did not answer in time".to_string()
+    } else if e.is_connect() {
+        "cannot reach the blood bank".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the blood bank's answer was cut off".to_string()
+    } else {
+        "the request to the blood bank failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+fn answer(sent: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, NetError> {
+    let response = sent.map_err(|e| NetError(describe(&e)))?;
+    let status = response.status().as_u16();
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let etag = header(ETAG);
+    let retry_after = header(RETRY_AFTER)
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response
+        .bytes()
+        .map_err(|e| NetError(describe(&e)))?
+        .to_vec();
+    Ok(Answer {
+        status,
+        etag,
+        retry_after,
+        body,
+    })
+}

@@ -1,0 +1,517 @@
+//! Sync with the blood bank: an incremental pull of what was issued to the ward, then a push of
+//! the outbox. Every record is marked before it is sent, sent again (same bytes) until the blood
+//! bank confirms it, and quarantined with the blood bank's reason when refused — never dropped.
+
+pub mod decide;
+pub mod http;
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::clock::Clock;
+use crate::domain::event::BedsideEvent;
+use crate::fhir::bundle::{observations_bundle, start_bundle, update_bundle};
+use crate::fhir::{identifier_value, split_reference, str_at, version_from_etag, UUID_SYSTEM};
+use crate::store::{OutboxRecord, ServerRef, Store, StoreError};
+use decide::{backoff, decide, Decision};
+use http::{Answer, BloodBankHttp, NetError};
+
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub base_url: String,
+    /// The ward's Location id (`ward-h5`).
+    pub ward_id: String,
+    pub timeout: Duration,
+    pub page_size: usize,
+    /// Tries per request within one cycle, and the back-off between them.
+    pub attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl SyncSettings {
+    pub fn new(base_url: &str, ward_id: &str) -> SyncSettings {
+        SyncSettings {
+            base_url: base_url.to_string(),
+            ward_id: ward_id.to_string(),
+            timeout: Duration::from_secs(10),
+            page_size: 100,
+            attempts: 3,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(8),
+        }
+    }
+}
+
+/// One cycle's account, printed by `bedside sync`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Resources new or changed in the cache.
+    pub pulled: usize,
+    /// Whether every page of the pull arrived (only then does the cache count as fresh).
+    pub pull_complete: bool,
+    /// Outbox records the blood bank confirmed in this cycle.
+    pub pushed: usize,
+    /// Sends that failed (network, timeout, 5xx, 429) and were or will be sent again.
+    pub retried: usize,
+    /// Records refused in this cycle, kept with the blood bank's reason.
+    pub quarantined: usize,
+    /// Records waiting for a record they depend on (a start not yet confirmed or quarantined).
+    pub held: usize,
+    /// Records still not confirmed after this cycle (including held ones).
+    pub unsent: usize,
+    /// Warnings the blood bank attached to stored records (e.g. a recalled unit transfused).
+    pub warnings: Vec<String>,
+    /// Why the cycle could not finish, in words.
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Net(#[from] NetError),
+}
+
+pub struct Sync<'a> {
+    pub store: &'a mut Store,
+    pub http: &'a BloodBankHttp,
+    pub settings: &'a SyncSettings,
+    pub clock: &'a dyn Clock,
+    /// How to wait between retries (a real sleep; tests may pass a no-op).
+    pub sleep: &'a dyn Fn(Duration),
+}
+
+enum Fetched {
+    Answer(Answer),
+    GaveUp(String),
+}
+
+impl Sync<'_> {
+    /// One cycle: check the server, pull, push. Store errors end the cycle with an error; the
+    /// network's problems are counted in the summary.
+    pub fn run_cycle(&mut self) -> Result<Summary, StoreError> {
+        let mut summary = Summary::default();
+        match self.check_server() {
+            Ok(()) => {}
+            Err(problem) => {
+                summary.errors.push(problem);
+                summary.unsent = self.store.unsent()?.len();
+                return Ok(summary);
+            }
+        }
+        self.pull(&mut summary)?;
+        self.push(&mut summary)?;
+        summary.unsent = self.store.unsent()?.len();
+        Ok(summary)
+    }
+
+    /// A GET with the cycle's retries.
+    fn get(&self, path: &str, summary: &mut Summary) -> Fetched {
+        let mut last = String::new();
+        for attempt in 0..self.settings.attempts.max(1) {
+            let answer = self.http.get(path, None);
+            match (&answer, decide(&answer)) {
+                (Ok(a), Decision::Confirmed) => return Fetched::Answer(a.clone()),
+                (Ok(a), Decision::Retry { after }) => {
+                    last = format!("HTTP {}", a.status);
+                    summary.retried += 1;
+                    (self.sleep)(after.unwrap_or_else(|| self.backoff(attempt)));
+                }
+                (Err(e), _) => {
+                    last = e.0.clone();
+                    summary.retried += 1;
+                    (self.sleep)(self.backoff(attempt));
+                }
+                (Ok(a), _) => return Fetched::Answer(a.clone()),
+            }
+        }
+        Fetched::GaveUp(last)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        backoff(
+            attempt,
+            self.settings.backoff_base,
+            self.settings.backoff_max,
+        )
+    }
+
+    /// The CapabilityStatement must say FHIR 5.0.x; anything else is the wrong server.
+    fn check_server(&self) -> Result<(), String> {
+        let answer = self
+            .http
+            .get("metadata", None)
+            .map_err(|e| format!("blood bank unreachable: {e}"))?;
+        if answer.status != 200 {
+            return Err(format!(
+                "the blood bank's metadata answers HTTP {}: check the URL in the configuration",
+                answer.status
+            ));
+        }
+        let cs: Value = serde_json::from_slice(&answer.body)
+            .map_err(|_| "the blood bank's metadata is not JSON: check the URL".to_string())?;
+        match str_at(&cs, &["fhirVersion"]) {
+            Some(v) if v.starts_with("5.0.") => Ok(()),
+            other => Err(format!(
+                "the blood bank speaks FHIR {} but this device needs 5.0.x: sync refused",
+                other.unwrap_or("(unknown)")
+            )),
+        }
+    }
+
+    fn pull(&mut self, summary: &mut Summary) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let since = match self.store.watermark()? {
+            Some(w) => w,
+            None => (now - chrono::Duration::hours(48))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        };
+        let mut url = format!(
+            "BiologicallyDerivedProductDispense?destination={}&_include=BiologicallyDerivedProductDispense:product&_include=BiologicallyDerivedProductDispense:patient&_lastUpdated=ge{}&_sort=_lastUpdated&_count={}",
+            urlencoding::encode(&format!("Location/{}", self.settings.ward_id)),
+            urlencoding::encode(&since),
+            self.settings.page_size
+        );
+        let mut patients = std::collections::BTreeSet::new();
+        loop {
+            let answer = match self.get(&url, summary) {
+                Fetched::Answer(a) if a.status == 200 => a,
+                Fetched::Answer(a) => {
+                    summary
+                        .errors
+                        .push(format!("pull refused: HTTP {}", a.status));
+                    return Ok(());
+                }
+                Fetched::GaveUp(why) => {
+                    summary.errors.push(format!("pull not finished: {why}"));
+                    return Ok(());
+                }
+            };
+            let Ok(bundle) = serde_json::from_slice::<Value>(&answer.body) else {
+                summary
+                    .errors
+                    .push("pull: the blood bank's answer is not JSON".into());
+                return Ok(());
+            };
+            let entries = bundle
+                .get("entry")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let mut resources = Vec::new();
+            let mut matches_lu = Vec::new();
+            for entry in &entries {
+                let Some(resource) = entry.get("resource") else {
+                    continue;
+                };
+                if str_at(entry, &["search", "mode"]) == Some("match") {
+                    if let Some(lu) = str_at(resource, &["meta", "lastUpdated"]) {
+                        matches_lu.push(lu.to_string());
+                    }
+                    if let Some(p) =
+                        str_at(resource, &["patient", "reference"]).and_then(split_reference)
+                    {
+                        patients.insert(format!("{}/{}", p.0, p.1));
+                    }
+                }
+                resources.push(resource.clone());
+            }
+            summary.pulled += self.store.store_pulled(&resources, &matches_lu)?;
+            let next = bundle
+                .get("link")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .find(|l| str_at(l, &["relation"]) == Some("next"))
+                .and_then(|l| str_at(l, &["url"]))
+                .map(str::to_string);
+            match next {
+                Some(next) => url = next,
+                None => break,
+            }
+        }
+        // Blood group results and orders of the pull's patients (contract §2.3), in chunks so
+        // that a URL stays short.
+        let patients: Vec<String> = patients.into_iter().collect();
+        for chunk in patients.chunks(40) {
+            let list = urlencoding::encode(&chunk.join(",")).into_owned();
+            for path in [
+                format!(
+                    "Observation?patient={list}&code={}",
+                    urlencoding::encode("http://loinc.org|882-1")
+                ),
+                format!("ServiceRequest?patient={list}&status=active"),
+            ] {
+                match self.get(&path, summary) {
+                    Fetched::Answer(a) if a.status == 200 => {
+                        let bundle: Value = serde_json::from_slice(&a.body).unwrap_or(Value::Null);
+                        let resources: Vec<Value> = bundle
+                            .get("entry")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|e| e.get("resource").cloned())
+                            .collect();
+                        summary.pulled += self.store.store_pulled(&resources, &[])?;
+                    }
+                    Fetched::Answer(a) => {
+                        summary
+                            .errors
+                            .push(format!("pull of patient data refused: HTTP {}", a.status));
+                        return Ok(());
+                    }
+                    Fetched::GaveUp(why) => {
+                        summary
+                            .errors
+                            .push(format!("pull of patient data not finished: {why}"));
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        self.store.pull_completed(&self.clock.now())?;
+        summary.pull_complete = true;
+        Ok(())
+    }
+
+    fn push(&mut self, summary: &mut Summary) -> Result<(), StoreError> {
+        for record in self.store.unsent()? {
+            if let BedsideEvent::Started(_) = record.event {
+            } else {
+                match self.store.start_of(&record.procedure_urn)? {
+                    Some((_, state)) if state != "sent" => {
+                        summary.held += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            match self.send(&record, summary)? {
+                Flow::Continue => {}
+                Flow::Stop => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, record: &OutboxRecord, summary: &mut Summary) -> Result<Flow, StoreError> {
+        let now = self.clock.now();
+        let mut bytes = match &record.bundle {
+            Some(bytes) => bytes.clone(),
+            None => match self.build(record, summary)? {
+                Some(bytes) => bytes,
+                None => return Ok(Flow::Stop),
+            },
+        };
+        self.store.mark_sending(record.seq, &bytes)?;
+        let mut conflict_retried = false;
+        let mut attempt = 0;
+        loop {
+            let answer = self.http.post_transaction(&bytes);
+            match decide(&answer) {
+                Decision::Confirmed => {
+                    let body = answer.map(|a| a.body).unwrap_or_default();
+                    let refs = server_refs(&bytes, &body, summary);
+                    self.store.mark_sent(record.seq, &refs, &self.clock.now())?;
+                    summary.pushed += 1;
+                    return Ok(Flow::Continue);
+                }
+                Decision::Retry { after } => {
+                    let why = match &answer {
+                        Ok(a) => format!("HTTP {}", a.status),
+                        Err(e) => e.0.clone(),
+                    };
+                    self.store.note_attempt_failed(record.seq, &why)?;
+                    summary.retried += 1;
+                    attempt += 1;
+                    if attempt >= self.settings.attempts.max(1) {
+                        summary
+                            .errors
+                            .push(format!("push stopped: {why}; will resend"));
+                        return Ok(Flow::Stop);
+                    }
+                    (self.sleep)(after.unwrap_or_else(|| self.backoff(attempt - 1)));
+                }
+                Decision::Conflict if record.event.updates_procedure() && !conflict_retried => {
+                    conflict_retried = true;
+                    match self.build(record, summary)? {
+                        Some(rebuilt) => {
+                            bytes = rebuilt;
+                            self.store.mark_sending(record.seq, &bytes)?;
+                        }
+                        None => return Ok(Flow::Stop),
+                    }
+                }
+                Decision::Conflict => {
+                    let text = answer
+                        .ok()
+                        .and_then(|a| crate::fhir::outcome::Outcome::parse(&a.body))
+                        .map(|o| o.text)
+                        .unwrap_or_else(|| "the record was changed on the blood bank twice while this device updated it".into());
+                    self.store
+                        .quarantine(record.seq, "version-conflict", &text, &now)?;
+                    summary.quarantined += 1;
+                    return Ok(Flow::Continue);
+                }
+                Decision::Quarantine { code, text } => {
+                    self.store.quarantine(record.seq, &code, &text, &now)?;
+                    summary.quarantined += 1;
+                    return Ok(Flow::Continue);
+                }
+                Decision::StopOutbox { reason } => {
+                    self.store.note_attempt_failed(record.seq, &reason)?;
+                    summary.errors.push(reason);
+                    return Ok(Flow::Stop);
+                }
+            }
+        }
+    }
+
+    /// The bundle for a record. Ends and stops are applied to the Procedure as the blood bank has
+    /// it now, read just before, so the `If-Match` is its current version.
+    fn build(
+        &mut self,
+        record: &OutboxRecord,
+        summary: &mut Summary,
+    ) -> Result<Option<String>, StoreError> {
+        let now = self.clock.now();
+        let base = self.http.base_url().to_string();
+        let bundle = match &record.event {
+            BedsideEvent::Started(e) => start_bundle(e, &record.bundle_urn, &base, &now),
+            BedsideEvent::ObservationsTaken(e) => observations_bundle(e, &record.bundle_urn, &now),
+            event @ (BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_)) => {
+                let Some((current, id, version)) = self.current_procedure(record, summary)? else {
+                    return Ok(None);
+                };
+                update_bundle(
+                    event,
+                    &current,
+                    &id,
+                    &version,
+                    &record.bundle_urn,
+                    &base,
+                    &now,
+                )
+            }
+        };
+        Ok(Some(bundle.to_string()))
+    }
+
+    /// The transfusion's Procedure as the blood bank has it: (content, id, version).
+    fn current_procedure(
+        &mut self,
+        record: &OutboxRecord,
+        summary: &mut Summary,
+    ) -> Result<Option<(Value, String, String)>, StoreError> {
+        let path = match self.store.server_ref(&record.procedure_urn)? {
+            Some(r) => format!("Procedure/{}", r.id),
+            None => format!(
+                "Procedure?identifier={}",
+                urlencoding::encode(&format!("{UUID_SYSTEM}|{}", record.procedure_urn))
+            ),
+        };
+        let answer = match self.get(&path, summary) {
+            Fetched::Answer(a) if a.status == 200 => a,
+            Fetched::Answer(a) => {
+                summary.errors.push(format!(
+                    "cannot read the transfusion record to update: HTTP {}",
+                    a.status
+                ));
+                return Ok(None);
+            }
+            Fetched::GaveUp(why) => {
+                summary.errors.push(format!(
+                    "cannot read the transfusion record to update: {why}"
+                ));
+                return Ok(None);
+            }
+        };
+        let mut value: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        if str_at(&value, &["resourceType"]) == Some("Bundle") {
+            value = value["entry"][0]["resource"].clone();
+        }
+        let (Some(id), Some(version)) = (
+            str_at(&value, &["id"]).map(str::to_string),
+            str_at(&value, &["meta", "versionId"])
+                .map(str::to_string)
+                .or_else(|| answer.etag.as_deref().and_then(version_from_etag)),
+        ) else {
+            summary
+                .errors
+                .push("the blood bank has no record of this transfusion's start".into());
+            return Ok(None);
+        };
+        if str_at(&value, &["status"]) == Some("entered-in-error") {
+            self.store.quarantine(
+                record.seq,
+                "entered-in-error",
+                "血库已将该输血记录标为录入错误。/ The blood bank marked this transfusion record as entered in error.",
+                &self.clock.now(),
+            )?;
+            summary.quarantined += 1;
+            return Ok(None);
+        }
+        Ok(Some((value, id, version)))
+    }
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Server ids and versions of a confirmed bundle's records, keyed by their client identifiers;
+/// warnings attached by the blood bank go to the summary.
+fn server_refs(request: &str, response: &[u8], summary: &mut Summary) -> Vec<ServerRef> {
+    let (Ok(request), Ok(response)) = (
+        serde_json::from_str::<Value>(request),
+        serde_json::from_slice::<Value>(response),
+    ) else {
+        return Vec::new();
+    };
+    let empty = Vec::new();
+    let requests = request
+        .get("entry")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let responses = response
+        .get("entry")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let mut refs = Vec::new();
+    for (req, res) in requests.iter().zip(responses) {
+        let resource = req.get("resource").cloned().unwrap_or(Value::Null);
+        let client_urn = identifier_value(&resource, UUID_SYSTEM)
+            .map(str::to_string)
+            .or_else(|| str_at(&resource, &["id"]).map(|id| format!("urn:uuid:{id}")));
+        let location = str_at(res, &["response", "location"]).unwrap_or_default();
+        if let (Some(client_urn), Some((ty, id))) = (client_urn, split_reference(location)) {
+            let version = str_at(res, &["response", "etag"])
+                .and_then(version_from_etag)
+                .or_else(|| {
+                    location
+                        .split_once("/_history/")
+                        .map(|(_, v)| v.to_string())
+                })
+                .unwrap_or_else(|| "1".to_string());
+            refs.push(ServerRef {
+                client_urn,
+                resource_type: ty.to_string(),
+                id: id.to_string(),
+                version_id: version,
+                last_modified: str_at(res, &["response", "lastModified"]).map(str::to_string),
+            });
+        }
+        if let Some(outcome) = res.get("response").and_then(|r| r.get("outcome")) {
+            let text = outcome["issue"][0]["details"]["text"]
+                .as_str()
+                .unwrap_or_default();
+            summary.warnings.push(text.to_string());
+        }
+    }
+    refs
+}

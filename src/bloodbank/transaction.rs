@@ -386,13 +386,12 @@ fn rewrite(value: &mut Value, path: &str, f: &mut impl FnMut(&str, &str) -> Opti
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
                 let child_path = format!("{path}.{key}");
-                if key == "reference" {
-                    if let Value::String(s) = child {
-                        if let Some(new) = f(s, &child_path) {
-                            *s = new;
-                        }
+                if let (true, Value::String(s)) = (key == "reference", &mut *child) {
+                    if let Some(new) = f(s, &child_path) {
+                        *s = new;
                     }
                 } else {
+                    // Also a CodeableReference's `reference` object.
                     rewrite(child, &child_path, f);
                 }
             }
@@ -409,7 +408,7 @@ fn rewrite(value: &mut Value, path: &str, f: &mut impl FnMut(&str, &str) -> Opti
 fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value, Refusal> {
     let at = format!("Bundle.entry[{i}]");
     let ty = entry.resource_type.clone();
-    let (stored, status, wrote) = match entry.plan {
+    let (stored, status, _changed) = match entry.plan {
         Plan::Existing { stored } => (stored, "200 OK", false),
         Plan::Create { id } => (
             w.put(&ty, &id, entry.resource.clone())?.0,
@@ -468,7 +467,7 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
         "etag": weak_etag(&stored.version.to_string()),
         "lastModified": stored.last_updated
     });
-    if wrote {
+    if status == "201 Created" {
         if let Some(warning) = unit_not_issued_warning(w, &stored)? {
             response["outcome"] = warning;
         }

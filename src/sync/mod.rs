@@ -95,7 +95,7 @@ impl Sync<'_> {
     /// network's problems are counted in the summary.
     pub fn run_cycle(&mut self) -> Result<Summary, StoreError> {
         let mut summary = Summary::default();
-        match self.check_server() {
+        match self.check_server(&mut summary) {
             Ok(()) => {}
             Err(problem) => {
                 summary.errors.push(problem);
@@ -141,11 +141,11 @@ impl Sync<'_> {
     }
 
     /// The CapabilityStatement must say FHIR 5.0.x; anything else is the wrong server.
-    fn check_server(&self) -> Result<(), String> {
-        let answer = self
-            .http
-            .get("metadata", None)
-            .map_err(|e| format!("blood bank unreachable: {e}"))?;
+    fn check_server(&self, summary: &mut Summary) -> Result<(), String> {
+        let answer = match self.get("metadata", summary) {
+            Fetched::Answer(a) => a,
+            Fetched::GaveUp(why) => return Err(format!("blood bank unreachable: {why}")),
+        };
         if answer.status != 200 {
             return Err(format!(
                 "the blood bank's metadata answers HTTP {}: check the URL in the configuration",

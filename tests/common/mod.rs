@@ -1,0 +1,133 @@
+//! Shared setup of the blood-bank link tests: a demo blood bank on loopback, a handheld store,
+//! one sync cycle, and the contract's validator.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bedside::bloodbank::db::BloodBankDb;
+use bedside::bloodbank::{demo, server};
+use bedside::clock::{RandomIds, SystemClock};
+use bedside::domain::event::{StaffRef, WardRef};
+use bedside::domain::observations::Vitals;
+use bedside::store::Store;
+use bedside::sync::http::BloodBankHttp;
+use bedside::sync::{Summary, Sync, SyncSettings};
+
+pub struct Bank {
+    pub dir: tempfile::TempDir,
+    pub running: server::RunningBloodBank,
+}
+
+impl Bank {
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("bloodbank.db")
+    }
+    /// A second connection to the service's database, to look at what it stored.
+    pub fn db(&self) -> BloodBankDb {
+        BloodBankDb::open(&self.db_path(), Arc::new(SystemClock::china())).unwrap()
+    }
+    /// How many resources of `ty` carry this client identifier.
+    pub fn stored_with(&self, ty: &str, urn: &str) -> usize {
+        self.db()
+            .ids_with_identifier(ty, "urn:ietf:rfc:3986", urn)
+            .unwrap()
+            .len()
+    }
+}
+
+pub fn demo_bank() -> Bank {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bloodbank.db");
+    {
+        let mut db = BloodBankDb::open(&path, Arc::new(SystemClock::china())).unwrap();
+        demo::seed(&mut db).unwrap();
+    }
+    let running = server::spawn(&path, "127.0.0.1:0", Arc::new(SystemClock::china())).unwrap();
+    Bank { dir, running }
+}
+
+pub fn settings(url: &str) -> SyncSettings {
+    let mut s = SyncSettings::new(url, demo::WARD_ID);
+    s.timeout = Duration::from_secs(5);
+    s.backoff_base = Duration::from_millis(10);
+    s.backoff_max = Duration::from_millis(50);
+    s
+}
+
+pub fn cycle(store: &mut Store, settings: &SyncSettings) -> Summary {
+    let http = BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
+    let clock = SystemClock::china();
+    Sync {
+        store,
+        http: &http,
+        settings,
+        clock: &clock,
+        sleep: &std::thread::sleep,
+    }
+    .run_cycle()
+    .unwrap()
+}
+
+pub fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("device.db")).unwrap();
+    (dir, store)
+}
+
+pub fn ward() -> WardRef {
+    WardRef {
+        location_id: demo::WARD_ID.into(),
+        name: demo::WARD_NAME.into(),
+    }
+}
+
+pub fn nurse(badge: &str, name: &str) -> StaffRef {
+    StaffRef {
+        staff_id: badge.into(),
+        name: name.into(),
+        practitioner_id: Some(format!("prac-{}", badge.to_ascii_lowercase())),
+    }
+}
+
+pub fn vitals(temp_tenths: i32) -> Vitals {
+    Vitals {
+        temp_tenths: Some(temp_tenths),
+        hr: Some(78),
+        sbp: Some(122),
+        dbp: Some(74),
+        rr: Some(16),
+        spo2: Some(98),
+    }
+}
+
+pub fn ids() -> RandomIds {
+    RandomIds
+}
+
+/// Runs the contract's validator (`tests/data/fhir/check_fhir.py`, in the venv that
+/// `scripts/setup.sh` makes) on every file of `dir`; returns its report when anything failed.
+pub fn check_fhir(dir: &Path) -> Result<String, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = std::env::var_os("BEDSIDE_FHIR_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/fhir-venv/bin/python"));
+    assert!(
+        python.exists(),
+        "the FHIR validator's Python is missing at {}: run `bash scripts/setup.sh` (it makes the venv)",
+        python.display()
+    );
+    let out = std::process::Command::new(&python)
+        .arg(root.join("tests/data/fhir/check_fhir.py"))
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        Ok(report)
+    } else {
+        Err(report)
+    }
+}

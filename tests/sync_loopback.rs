@@ -1,0 +1,521 @@
+//! The blood-bank link end to end on loopback: the reference service in this process, the
+//! handheld's store and sync against it, with the faults of the contract's §3 injected.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use bedside::app::record::Recorder;
+use bedside::bloodbank::actions::{withdraw, Withdrawal};
+use bedside::clock::{Clock, SystemClock};
+use bedside::domain::check::{check, CheckInput, CheckVerdict, ReasonCode};
+use bedside::domain::policy::Policy;
+use bedside::store::Store;
+use common::*;
+
+const ZHANG_WEI_DISPENSE: &str = "bdpd-000001";
+
+/// Pull, then record a transfusion of 张伟's red cells: start with baseline, one round, end.
+fn record_transfusion(store: &mut Store) -> String {
+    let clock = SystemClock::china();
+    let ids = ids();
+    let mut rec = Recorder {
+        store,
+        clock: &clock,
+        ids: &ids,
+    };
+    let (chen, liu) = (nurse("N0451", "陈静"), nurse("N0388", "刘洋"));
+    let baseline = rec.round("baseline", vitals(366), vec![], &chen);
+    let t = rec
+        .start(
+            ZHANG_WEI_DISPENSE,
+            ward(),
+            &chen,
+            &liu,
+            clock.now(),
+            vec![],
+            Some(baseline),
+        )
+        .unwrap();
+    let round = rec.round("15min", vitals(368), vec![], &chen);
+    rec.observe(&t, round).unwrap();
+    let end = rec.round("end", vitals(367), vec![], &chen);
+    rec.end(&t, Some(280), None, Some(end), &chen).unwrap();
+    t.procedure_uuid
+}
+
+fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
+    let (records, _) = store.cached().unwrap().issue_records();
+    let r = records.iter().find(|r| r.dispense_id == dispense).unwrap();
+    let e = r.unit.expires_at;
+    vec![
+        format!("={}00", r.unit.din),
+        format!(
+            "=%{}00",
+            bedside::domain::label::code_of_group(r.unit.group).unwrap()
+        ),
+        format!("=<{}", r.unit.product_code),
+        format!("&>0{}", e.format("%y%j%H%M")),
+    ]
+}
+
+#[test]
+fn pull_check_and_push_reach_the_blood_bank_once() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+
+    let first = cycle(&mut store, &settings);
+    assert!(first.pull_complete && first.errors.is_empty(), "{first:?}");
+    let (records, problems) = store.cached().unwrap().issue_records();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(records.len(), 8, "the demo ward's eight dispenses");
+    // A recall changes the dispense to `returned` (contract §2.2, §4).
+    assert_eq!(records.iter().filter(|r| r.status == "returned").count(), 1);
+    let zhang = records
+        .iter()
+        .find(|r| r.dispense_id == ZHANG_WEI_DISPENSE)
+        .unwrap();
+    assert_eq!(zhang.patient.name, "张伟");
+    assert_eq!(zhang.patient.requirements, ["irradiated", "leukoreduced"]);
+
+    // The check works from the cache alone.
+    let scans = bag_scans(&store, ZHANG_WEI_DISPENSE);
+    let input = CheckInput {
+        now: SystemClock::china().now(),
+        cache_synced_at: store.cache_synced_at().unwrap(),
+        first_checker: Some("N0451"),
+        second_checker: Some("N0388"),
+        wristband_scan: "ZY26001001",
+        bag_scans: &scans,
+        issued: &records,
+    };
+    let outcome = check(&input, &Policy::default());
+    assert_eq!(
+        outcome.verdict,
+        CheckVerdict::Proceed,
+        "{:?}",
+        outcome.reasons
+    );
+
+    let procedure = record_transfusion(&mut store);
+    let pushed = cycle(&mut store, &settings);
+    assert_eq!(
+        (pushed.pushed, pushed.quarantined, pushed.unsent),
+        (3, 0, 0),
+        "{pushed:?}"
+    );
+    assert_eq!(bank.stored_with("Procedure", &procedure), 1);
+    let db = bank.db();
+    let id = &db
+        .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &procedure)
+        .unwrap()[0];
+    let stored = db.read("Procedure", id).unwrap().unwrap();
+    assert_eq!(stored.json["status"], "completed");
+    assert!(stored.json["occurrencePeriod"]["end"].is_string());
+    assert_eq!(
+        db.count("Observation").unwrap(),
+        8 + 15,
+        "8 blood groups + 3 rounds of 5 signs"
+    );
+    assert_eq!(db.count("Provenance").unwrap(), 1);
+
+    // A second cycle sends nothing again.
+    let again = cycle(&mut store, &settings);
+    assert_eq!((again.pushed, again.unsent), (0, 0));
+    assert_eq!(db.count("Observation").unwrap(), 8 + 15);
+}
+
+#[test]
+fn every_record_sent_and_answered_passes_the_contract_validator() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let clock = SystemClock::china();
+    let ids = ids();
+    let procedure = {
+        let mut rec = Recorder {
+            store: &mut store,
+            clock: &clock,
+            ids: &ids,
+        };
+        let chen = nurse("N0451", "陈静");
+        let t = rec
+            .start(
+                "bdpd-000002",
+                ward(),
+                &chen,
+                &nurse("N0388", "刘洋"),
+                clock.now(),
+                vec![],
+                Some(rec.round("baseline", vitals(370), vec![], &chen)),
+            )
+            .unwrap();
+        let febrile = rec.round("unscheduled", vitals(386), vec!["rigors".into()], &chen);
+        rec.reaction(
+            &t,
+            "疑似发热性非溶血性输血反应 / suspected febrile non-haemolytic reaction",
+            "FEBRILE: 38.6 °C",
+            "停止输血 / stopped",
+            false,
+            febrile,
+            &chen,
+        )
+        .unwrap();
+        t.procedure_uuid
+    };
+    record_transfusion(&mut store);
+    let summary = cycle(&mut store, &settings);
+    assert_eq!(summary.pushed, 5, "{summary:?}");
+
+    let out = dir.path().join("fhir");
+    std::fs::create_dir(&out).unwrap();
+    for r in store.all_outbox().unwrap() {
+        std::fs::write(
+            out.join(format!("outbox-{}.json", r.seq)),
+            r.bundle.unwrap(),
+        )
+        .unwrap();
+    }
+    let http =
+        bedside::sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
+    let db = bank.db();
+    let proc_id = &db
+        .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &procedure)
+        .unwrap()[0];
+    for (name, path) in [
+        ("pull", "BiologicallyDerivedProductDispense?destination=Location/ward-h5&_include=BiologicallyDerivedProductDispense:product&_include=BiologicallyDerivedProductDispense:patient&_count=50".to_string()),
+        ("procedure", format!("Procedure/{proc_id}")),
+        ("observations", "Observation?patient=Patient/pat-1002".to_string()),
+        ("adverse-events", "AdverseEvent?patient=Patient/pat-1002".to_string()),
+        ("orders", "ServiceRequest?patient=Patient/pat-1001&status=active".to_string()),
+        ("metadata", "metadata".to_string()),
+    ] {
+        let answer = http.get(&path, None).unwrap();
+        assert_eq!(answer.status, 200, "{path}");
+        std::fs::write(out.join(format!("{name}.json")), answer.body).unwrap();
+    }
+    match check_fhir(&out) {
+        Ok(report) => assert!(report.contains(" 0 failed"), "{report}"),
+        Err(report) => panic!("contract validator failed:\n{report}"),
+    }
+}
+
+#[test]
+fn a_lost_answer_after_commit_is_resent_and_nothing_is_stored_twice() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let procedure = record_transfusion(&mut store);
+    bank.running
+        .faults
+        .drop_after_commit
+        .store(2, Ordering::SeqCst);
+    let summary = cycle(&mut store, &settings);
+    assert_eq!(summary.pushed, 3, "{summary:?}");
+    assert_eq!(
+        summary.retried, 2,
+        "each lost answer is a resend: {summary:?}"
+    );
+    assert_eq!(bank.stored_with("Procedure", &procedure), 1);
+    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 15);
+    let stored = bank.db();
+    let id = &stored
+        .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &procedure)
+        .unwrap()[0];
+    assert_eq!(
+        stored.read("Procedure", id).unwrap().unwrap().json["status"],
+        "completed"
+    );
+}
+
+#[test]
+fn server_errors_are_retried_with_the_same_record() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    record_transfusion(&mut store);
+    bank.running.faults.fail_status.store(503, Ordering::SeqCst);
+    bank.running.faults.fail_next.store(2, Ordering::SeqCst);
+    let summary = cycle(&mut store, &settings);
+    assert_eq!(
+        (summary.pushed, summary.retried, summary.unsent),
+        (3, 2, 0),
+        "{summary:?}"
+    );
+}
+
+#[test]
+fn a_dead_server_keeps_everything_queued_until_it_returns() {
+    let bank = demo_bank();
+    let live = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &live);
+    record_transfusion(&mut store);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dead = settings(&format!("http://{closed}/fhir"));
+    let summary = cycle(&mut store, &dead);
+    assert_eq!((summary.pushed, summary.unsent), (0, 3), "{summary:?}");
+    assert!(summary.errors[0].contains("unreachable"), "{summary:?}");
+    let back = cycle(&mut store, &live);
+    assert_eq!((back.pushed, back.unsent), (3, 0), "{back:?}");
+}
+
+#[test]
+fn a_slow_server_times_out_and_the_resend_creates_nothing_twice() {
+    let bank = demo_bank();
+    let mut settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let procedure = record_transfusion(&mut store);
+    settings.timeout = std::time::Duration::from_millis(300);
+    settings.attempts = 1;
+    bank.running.faults.delay_ms.store(600, Ordering::SeqCst);
+    let slow = cycle(&mut store, &settings);
+    assert!(slow.pushed == 0 && slow.unsent == 3, "{slow:?}");
+    std::thread::sleep(std::time::Duration::from_millis(800)); // the server finishes its work
+    bank.running.faults.delay_ms.store(0, Ordering::SeqCst);
+    let back = cycle(&mut store, &settings);
+    assert_eq!((back.pushed, back.unsent), (3, 0), "{back:?}");
+    assert_eq!(bank.stored_with("Procedure", &procedure), 1);
+    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 15);
+}
+
+#[test]
+fn a_refused_record_is_quarantined_with_the_reason_and_its_followers_held() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    // The blood bank forgets a product the device has cached: the start is refused (422).
+    let db_path = bank.db_path();
+    let conn = rusqlite::Connection::open(&db_path).unwrap();
+    conn.execute(
+        "UPDATE resource SET id = 'bdp-gone' WHERE id = 'bdp-a999926400101'",
+        [],
+    )
+    .unwrap();
+    record_transfusion(&mut store);
+    let summary = cycle(&mut store, &settings);
+    assert_eq!(
+        (summary.quarantined, summary.held, summary.pushed),
+        (1, 2, 0),
+        "{summary:?}"
+    );
+    let q = &store.quarantined().unwrap()[0];
+    assert_eq!(q.reason_code.as_deref(), Some("unknown-product"));
+    assert!(
+        q.reason_text.as_deref().unwrap().contains("A999926400101")
+            || q.reason_text
+                .as_deref()
+                .unwrap()
+                .contains("bdp-a999926400101"),
+        "{q:?}"
+    );
+    assert_eq!(store.outbox_counts().unwrap().quarantined, 1);
+    assert_eq!(store.unsent().unwrap().len(), 2, "held, not dropped");
+}
+
+#[test]
+fn a_version_conflict_is_resolved_by_reapplying_the_end_to_the_current_version() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let procedure = record_transfusion(&mut store);
+    // Start and round go through; the end is built (If-Match W/"1") but its send fails.
+    bank.running.faults.fail_status.store(500, Ordering::SeqCst);
+    let mut one_try = settings.clone();
+    one_try.attempts = 1;
+    let first = {
+        // Let the first two records through, then fail the third.
+        let s = cycle(&mut store, &settings);
+        assert_eq!(s.pushed, 3);
+        s
+    };
+    let _ = first;
+    // A fresh transfusion whose end will meet a changed Procedure.
+    let clock = SystemClock::china();
+    let ids = ids();
+    let (chen, liu) = (nurse("N0451", "陈静"), nurse("N0388", "刘洋"));
+    let t = {
+        let mut rec = Recorder {
+            store: &mut store,
+            clock: &clock,
+            ids: &ids,
+        };
+        rec.start(
+            "bdpd-000003",
+            ward(),
+            &chen,
+            &liu,
+            clock.now(),
+            vec![],
+            None,
+        )
+        .unwrap()
+    };
+    assert_eq!(cycle(&mut store, &settings).pushed, 1);
+    {
+        let mut rec = Recorder {
+            store: &mut store,
+            clock: &clock,
+            ids: &ids,
+        };
+        rec.end(&t, Some(200), None, None, &chen).unwrap();
+    }
+    bank.running.faults.fail_next.store(1, Ordering::SeqCst);
+    let failed = cycle(&mut store, &one_try);
+    assert_eq!(failed.unsent, 1, "{failed:?}");
+    // Meanwhile the blood bank's staff annotate the Procedure (version 2).
+    let db = bank.db();
+    let id = db
+        .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &t.procedure_uuid)
+        .unwrap()[0]
+        .clone();
+    let mut current = db.read("Procedure", &id).unwrap().unwrap().json;
+    current["note"] = serde_json::json!([{"text": "输血科备注 / blood bank note"}]);
+    let http = reqwest::blocking::Client::new();
+    let answer = http
+        .put(format!("{}/Procedure/{id}", settings.base_url))
+        .header("If-Match", "W/\"1\"")
+        .header("Content-Type", "application/fhir+json")
+        .body(current.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let resolved = cycle(&mut store, &settings);
+    assert_eq!(
+        (resolved.pushed, resolved.quarantined),
+        (1, 0),
+        "{resolved:?}"
+    );
+    let after = bank.db().read("Procedure", &id).unwrap().unwrap();
+    assert_eq!(after.json["status"], "completed");
+    let notes = after.json["note"].to_string();
+    assert!(
+        notes.contains("blood bank note") && notes.contains("transfusion ended"),
+        "{notes}"
+    );
+    assert_eq!(bank.stored_with("Procedure", &procedure), 1);
+}
+
+#[test]
+fn a_stale_update_outside_a_transaction_gets_412_with_the_reason() {
+    let bank = demo_bank();
+    let db = bank.db();
+    let dispense = db
+        .read("BiologicallyDerivedProductDispense", ZHANG_WEI_DISPENSE)
+        .unwrap()
+        .unwrap();
+    let http = reqwest::blocking::Client::new();
+    let put = |tag: &str| {
+        http.put(format!(
+            "{}/BiologicallyDerivedProductDispense/{ZHANG_WEI_DISPENSE}",
+            bank.running.base_url
+        ))
+        .header("If-Match", tag)
+        .header("Content-Type", "application/fhir+json")
+        .body(dispense.json.to_string())
+        .send()
+        .unwrap()
+    };
+    assert_eq!(put("W/\"7\"").status(), 412);
+    let body: serde_json::Value = serde_json::from_slice(&put("W/\"7\"").bytes().unwrap()).unwrap();
+    assert_eq!(body["issue"][0]["code"], "conflict");
+    assert_eq!(put("W/\"1\"").status(), 200, "same content: no new version");
+}
+
+#[test]
+fn a_recall_reaches_the_handheld_and_stops_the_check() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let mut db = bank.db();
+    withdraw(
+        &mut db,
+        ZHANG_WEI_DISPENSE,
+        Withdrawal::Recall,
+        "献血者复检阳性 / donor re-test positive",
+    )
+    .unwrap();
+    let summary = cycle(&mut store, &settings);
+    assert!(
+        summary.pulled >= 2,
+        "dispense and product changed: {summary:?}"
+    );
+    let (records, _) = store.cached().unwrap().issue_records();
+    let zhang = records
+        .iter()
+        .find(|r| r.dispense_id == ZHANG_WEI_DISPENSE)
+        .unwrap();
+    assert_eq!(zhang.status, "returned");
+    let scans = bag_scans(&store, ZHANG_WEI_DISPENSE);
+    let outcome = check(
+        &CheckInput {
+            now: SystemClock::china().now(),
+            cache_synced_at: store.cache_synced_at().unwrap(),
+            first_checker: Some("N0451"),
+            second_checker: Some("N0388"),
+            wristband_scan: "ZY26001001",
+            bag_scans: &scans,
+            issued: &records,
+        },
+        &Policy::default(),
+    );
+    assert_eq!(outcome.verdict, CheckVerdict::Stop);
+    assert!(
+        outcome
+            .reasons
+            .iter()
+            .any(|r| r.code == ReasonCode::UnitStatus),
+        "{:?}",
+        outcome.reasons
+    );
+}
+
+#[test]
+fn a_transfusion_of_a_unit_recalled_meanwhile_is_stored_with_a_warning() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    record_transfusion(&mut store);
+    let mut db = bank.db();
+    withdraw(&mut db, ZHANG_WEI_DISPENSE, Withdrawal::Recall, "recall").unwrap();
+    let summary = cycle(&mut store, &settings);
+    assert_eq!(summary.pushed, 3, "a fact is not refused: {summary:?}");
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("no longer counts this unit as issued")),
+        "{summary:?}"
+    );
+    assert_eq!(bank.db().alerts().unwrap().len(), 1);
+}
+
+#[test]
+fn paging_follows_next_links_until_the_last_page() {
+    let bank = demo_bank();
+    let mut settings = settings(&bank.running.base_url);
+    settings.page_size = 3;
+    let (_dir, mut store) = temp_store();
+    let summary = cycle(&mut store, &settings);
+    assert!(summary.pull_complete, "{summary:?}");
+    assert_eq!(
+        store
+            .cached_count("BiologicallyDerivedProductDispense")
+            .unwrap(),
+        8
+    );
+    // Nothing changed: the next pull brings nothing new.
+    assert_eq!(cycle(&mut store, &settings).pulled, 0);
+}

@@ -1,0 +1,177 @@
+//! `bedside bloodbank` and `bedside sync` as processes: the service serves the demo ward, the
+//! blood bank's actions change it while it runs, and configuration mistakes are refused clearly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn bedside() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bedside"))
+}
+
+#[test]
+fn the_service_serves_the_demo_ward_and_actions_change_it_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bb.db");
+    let mut server = bedside()
+        .args(["bloodbank", "--listen", "127.0.0.1:0", "--demo", "--db"])
+        .arg(&db)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the service says where it serves")
+            .unwrap();
+        if let Some(rest) = line.split("serving FHIR R5 at ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let http = reqwest::blocking::Client::new();
+    let get = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &http
+                .get(format!("{url}/{path}"))
+                .send()
+                .unwrap()
+                .bytes()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(get("metadata")["fhirVersion"], "5.0.0");
+    assert_eq!(
+        get("BiologicallyDerivedProductDispense/bdpd-000001")["status"],
+        "issued"
+    );
+
+    let recall = bedside()
+        .args([
+            "bloodbank",
+            "recall",
+            "bdpd-000001",
+            "--reason",
+            "献血者复检阳性",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        recall.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recall.stderr)
+    );
+    let dispense = get("BiologicallyDerivedProductDispense/bdpd-000001");
+    assert_eq!(dispense["status"], "returned");
+    assert!(dispense["note"].to_string().contains("献血者复检阳性"));
+    assert_eq!(
+        get("BiologicallyDerivedProduct/bdp-a999926400101")["productStatus"]["code"],
+        "unavailable"
+    );
+
+    let issue = bedside()
+        .args([
+            "bloodbank",
+            "issue",
+            "--patient",
+            "pat-1003",
+            "--din",
+            "A999926400199",
+            "--product-code",
+            "E0001V00",
+            "--component",
+            "red_cells",
+            "--group",
+            "B pos",
+            "--expires",
+            "2026-12-20T23:59:00+08:00",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        issue.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issue.stderr)
+    );
+    let issued: serde_json::Value = serde_json::from_slice(&issue.stdout).unwrap();
+    let id = issued["issued"].as_str().unwrap();
+    assert_eq!(
+        get(&format!("BiologicallyDerivedProductDispense/{id}"))["patient"]["reference"],
+        "Patient/pat-1003"
+    );
+
+    let unknown = bedside()
+        .args([
+            "bloodbank",
+            "recall",
+            "bdpd-999999",
+            "--reason",
+            "x",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("bdpd-999999"));
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn sync_without_a_blood_bank_section_is_bad_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "language = \"en\"\n").unwrap();
+    let out = bedside()
+        .args(["sync", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[bloodbank]"));
+    std::fs::write(
+        &config,
+        "[bloodbank]\nurl = \"ftp://x\"\nward = \"ward-h5\"\n",
+    )
+    .unwrap();
+    let out = bedside()
+        .args(["sync", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
+}
+
+#[test]
+fn sync_to_an_unreachable_blood_bank_says_so_and_keeps_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!("[bloodbank]\nurl = \"http://{closed}/fhir\"\nward = \"ward-h5\"\ntimeout_seconds = 1\n[device]\nstore = \"d.db\"\n"),
+    )
+    .unwrap();
+    let out = bedside()
+        .args(["sync", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["pushed"], 0);
+    assert!(summary["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("unreachable"));
+    assert!(dir.path().join("d.db").exists());
+}

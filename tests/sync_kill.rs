@@ -1,0 +1,117 @@
+//! A real handheld process (`bedside sync`) killed with SIGKILL in the middle of sending its
+//! outbox, again and again, then left to finish: every record is on the blood bank exactly once
+//! and nothing is lost on the device.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bedside::app::record::Recorder;
+use bedside::clock::{Clock, RandomIds, SystemClock};
+use bedside::store::Store;
+use common::*;
+
+#[test]
+fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
+    let bank = demo_bank();
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("device.db");
+    let config = dir.path().join("device.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[bloodbank]\nurl = \"{}\"\nward = \"ward-h5\"\ntimeout_seconds = 5\n[device]\nstore = \"device.db\"\n",
+            bank.running.base_url
+        ),
+    )
+    .unwrap();
+
+    // Pull, then queue a transfusion with 60 rounds of observations (61 records).
+    let mut store = Store::open(&store_path).unwrap();
+    cycle(&mut store, &settings(&bank.running.base_url));
+    let clock = SystemClock::china();
+    let mut rec = Recorder {
+        store: &mut store,
+        clock: &clock,
+        ids: &RandomIds,
+    };
+    let chen = nurse("N0451", "陈静");
+    let t = rec
+        .start(
+            "bdpd-000001",
+            ward(),
+            &chen,
+            &nurse("N0388", "刘洋"),
+            clock.now(),
+            vec![],
+            None,
+        )
+        .unwrap();
+    for _ in 0..60 {
+        let round = rec.round("unscheduled", vitals(368), vec![], &chen);
+        rec.observe(&t, round).unwrap();
+    }
+    drop(store);
+
+    // Each request takes a while, so that a kill lands in the middle of the outbox.
+    bank.running.faults.delay_ms.store(20, Ordering::SeqCst);
+    let sync = || {
+        Command::new(env!("CARGO_BIN_EXE_bedside"))
+            .args(["sync", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut kills = 0;
+    for wait_ms in [250, 400, 330, 520] {
+        let mut child = sync();
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    assert!(
+        kills >= 2,
+        "the test must kill mid-sync, killed {kills} times"
+    );
+    let writes_before_finish = bank.running.faults.writes.load(Ordering::SeqCst);
+
+    bank.running.faults.delay_ms.store(0, Ordering::SeqCst);
+    let started = Instant::now();
+    let out = sync().wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+
+    let store = Store::open(&store_path).unwrap();
+    let all = store.all_outbox().unwrap();
+    assert_eq!(all.len(), 61, "nothing lost on the device");
+    assert!(
+        all.iter().all(|r| r.state == "sent"),
+        "{:?}",
+        all.iter().map(|r| &r.state).collect::<Vec<_>>()
+    );
+    assert_eq!(bank.stored_with("Procedure", &t.procedure_uuid), 1);
+    for record in &all {
+        if let bedside::domain::event::BedsideEvent::ObservationsTaken(o) = &record.event {
+            for urn in &o.round.sign_uuids {
+                assert_eq!(
+                    bank.stored_with("Observation", urn),
+                    1,
+                    "{urn} stored exactly once"
+                );
+            }
+        }
+    }
+    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 60 * 5);
+    assert!(writes_before_finish > 0);
+}

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   gcc libc6-dev pkg-config   # building the bundled C code of dependencies
   ca-certificates            # TLS to the blood bank
-  python3                    # the spec's scenario comparison tool, run by the tests
+  python3 python3-venv       # the spec's comparison tool and the FHIR contract validator
 )
 
 missing=()
@@ -29,4 +29,15 @@ if ! command -v cargo >/dev/null; then
   echo "setup: no Rust toolchain: install one with rustup (Rust 1.92 or newer), then run this again." >&2
   exit 1
 fi
+# The FHIR contract validator (tests/data/fhir/check_fhir.py) runs in its own venv with the
+# pinned packages of its requirements.txt; made once, kept under target/ (cargo clean removes it).
+cd "$(dirname "$0")/.."
+venv=target/fhir-venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import fhir.resources" 2>/dev/null; then
+  echo "setup: installing the FHIR validator's Python packages into $venv"
+  mkdir -p target
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/data/fhir/requirements.txt
+fi
+
 echo "setup: ready ($(cargo --version))"

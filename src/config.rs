@@ -221,5 +221,27 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(config.policy, expected);
+        let bloodbank = config.bloodbank.expect("the example names a blood bank");
+        assert_eq!(
+            (bloodbank.ward.as_str(), bloodbank.timeout_seconds),
+            ("ward-h5", 10)
+        );
+        assert_eq!(
+            config.device.store.as_deref(),
+            Some(Path::new("bedside.db"))
+        );
+    }
+
+    #[test]
+    fn a_blood_bank_needs_a_web_address_and_a_plain_ward_id() {
+        let err =
+            Config::parse("[bloodbank]\nurl = \"bloodbank:80\"\nward = \"ward-h5\"\n").unwrap_err();
+        assert!(err.contains("https://"), "{err}");
+        let err =
+            Config::parse("[bloodbank]\nurl = \"https://b/fhir\"\nward = \"Location/ward-h5\"\n")
+                .unwrap_err();
+        assert!(err.contains("Location id"), "{err}");
+        let err = Config::parse("[bloodbank]\nurl = \"https://b/fhir\"\n").unwrap_err();
+        assert!(err.contains("ward"), "{err}");
     }
 }

@@ -48,6 +48,8 @@ impl BloodBankDb {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 64 MB of page cache: the ward's working set stays in memory.
+        conn.pragma_update(None, "cache_size", -65536)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect()).to_latest(&mut conn)?;
         Ok(BloodBankDb { conn, clock })
@@ -223,11 +225,14 @@ fn ids_with_identifier(
     value: &str,
 ) -> Result<Vec<String>, DbError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT id FROM identifier WHERE type = ?1 AND system = ?2 AND value = ?3",
+        "SELECT id FROM identifier INDEXED BY identifier_lookup
+         WHERE type = ?1 AND system = ?2 AND value = ?3",
     )?;
-    let ids = stmt
+    let mut ids = stmt
         .query_map(params![resource_type, system, value], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
+    ids.sort();
+    ids.dedup();
     Ok(ids)
 }
 

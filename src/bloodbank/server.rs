@@ -319,6 +319,14 @@ pub enum ServeError {
     Runtime(std::io::Error),
 }
 
+/// Answers go out at once instead of waiting for the client's acknowledgement (Nagle).
+fn no_delay(listener: tokio::net::TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    })
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, ServeError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -352,6 +360,7 @@ pub fn spawn(
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                 return;
             };
+            let listener = no_delay(listener);
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
@@ -386,6 +395,7 @@ pub fn serve_forever(
             })?;
         let local = listener.local_addr().map_err(ServeError::Runtime)?;
         let base_url = format!("http://{local}/fhir");
+        let listener = no_delay(listener);
         on_ready(&base_url);
         let app = router(db, base_url, Arc::new(Faults::default()));
         axum::serve(listener, app)

@@ -114,12 +114,27 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 /// Runs a subcommand. A configuration that cannot be used is bad usage (exit 2).
 pub fn run(command: Command) -> ExitCode {
-    let common = match command {
-        Command::Label(ref args) => &args.common,
-        Command::Check(ref args) => &args.common,
-        Command::Bloodbank(args) => return bloodbank_cmd::run(args),
-        Command::Sync(args) => return sync_cmd::run(&args.config),
-    };
+    match command {
+        Command::Bloodbank(args) => bloodbank_cmd::run(args),
+        Command::Sync(args) => sync_cmd::run(&args.config),
+        Command::Label(args) => run_engine(&args.common, |config, lang, out| {
+            label_cmd::run(&args.texts, config, lang, out)
+        }),
+        Command::Check(args) => run_engine(&args.common, |config, lang, out| {
+            check_cmd::run(&args.files, config, lang, out)
+        }),
+    }
+}
+
+/// The engine's subcommands: configuration, language, JSON Lines on stdout.
+fn run_engine(
+    common: &Common,
+    command: impl FnOnce(
+        &Config,
+        Lang,
+        &mut std::io::BufWriter<std::io::StdoutLock<'static>>,
+    ) -> ExitCode,
+) -> ExitCode {
     let config = match &common.config {
         None => Config::default(),
         Some(path) => match Config::load(path) {
@@ -133,11 +148,7 @@ pub fn run(command: Command) -> ExitCode {
     let lang = common.lang.unwrap_or(config.language);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let status = match command {
-        Command::Label(args) => label_cmd::run(&args.texts, &config, lang, &mut out),
-        Command::Check(args) => check_cmd::run(&args.files, &config, lang, &mut out),
-        Command::Bloodbank(_) | Command::Sync(_) => unreachable!("handled above"),
-    };
+    let status = command(&config, lang, &mut out);
     match out.flush() {
         // A reader that stopped reading (`| head`) is not an error of ours.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => status,

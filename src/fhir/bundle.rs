@@ -259,9 +259,11 @@ pub fn vital_sign_entries(
 /// Check done, transfusion started: Procedure, Provenance of the two-person check, baseline.
 pub fn start_bundle(e: &Started, bundle_urn: &str, base_url: &str, now: &Instant) -> Value {
     let procedure_urn = &e.transfusion.procedure_uuid;
-    let mut procedure = procedure_resource(e);
-    procedure["identifier"] = client_identifier(procedure_urn);
-    let mut entries = vec![conditional_post("Procedure", procedure_urn, procedure)];
+    let mut entries = vec![conditional_post(
+        "Procedure",
+        procedure_urn,
+        procedure_resource(e),
+    )];
     entries.push(json!({
         "fullUrl": format!("{}/Provenance/{}", base_url.trim_end_matches('/'), e.provenance_uuid),
         "resource": provenance(e, procedure_urn),

@@ -109,6 +109,20 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Runs `work` with commits that skip the fsync (WAL, `synchronous = NORMAL`). Only for the
+    /// sync's own bookkeeping, which a power cut may roll back safely: a record that falls back
+    /// to queued or sending is sent again, and the blood bank's conditional create makes that
+    /// harmless. Nurses' events always commit with a full fsync.
+    fn relaxed<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let result = work(self);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result
+    }
+
     /// The schema version this database is at (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self
@@ -412,11 +426,13 @@ impl Store {
     /// Stores the exact bytes about to be sent, before they are sent: a resend after a crash or a
     /// lost answer sends these same bytes.
     pub fn mark_sending(&mut self, seq: i64, bundle: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE outbox SET state = 'sending', bundle = ?2 WHERE seq = ?1 AND state IN ('queued', 'sending')",
-            params![seq, bundle],
-        )?;
-        Ok(())
+        self.relaxed(|s| {
+            s.conn.execute(
+                "UPDATE outbox SET state = 'sending', bundle = ?2 WHERE seq = ?1 AND state IN ('queued', 'sending')",
+                params![seq, bundle],
+            )?;
+            Ok(())
+        })
     }
 
     pub fn note_attempt_failed(&mut self, seq: i64, error: &str) -> Result<(), StoreError> {
@@ -528,7 +544,9 @@ impl Store {
         let row: Option<(String, String)> = self
             .conn
             .query_row(
-                "SELECT event, state FROM outbox WHERE procedure_urn = ?1 AND kind = 'started' ORDER BY seq LIMIT 1",
+                "SELECT event, state FROM outbox WHERE seq =
+                   (SELECT min(seq) FROM outbox INDEXED BY outbox_by_procedure
+                    WHERE procedure_urn = ?1 AND kind = 'started')",
                 [procedure_urn],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

@@ -9,10 +9,12 @@ CREATE TABLE resource (
     json          TEXT    NOT NULL,
     destination   TEXT,              -- dispense: Location/… (search parameter `destination`)
     patient       TEXT,              -- Patient/… of patient/subject (search parameter `patient`)
-    PRIMARY KEY (type, id)
-) WITHOUT ROWID;
+    UNIQUE (type, id)
+);
 CREATE INDEX resource_by_destination ON resource (type, destination, lu_ms, id);
 CREATE INDEX resource_by_patient ON resource (type, patient);
+-- the single writer reads the newest stamp at every write
+CREATE INDEX resource_by_stamp ON resource (lu_ms);
 
 CREATE TABLE history (
     type         TEXT    NOT NULL,
@@ -20,8 +22,8 @@ CREATE TABLE history (
     version      INTEGER NOT NULL,
     last_updated TEXT    NOT NULL,
     json         TEXT    NOT NULL,
-    PRIMARY KEY (type, id, version)
-) WITHOUT ROWID;
+    UNIQUE (type, id, version)
+);
 
 -- identifier search and conditional create: every identifier of every current resource
 CREATE TABLE identifier (

@@ -3,6 +3,7 @@
 //! the process exit code: 0 all inputs processed, 1 an input could not be read, 2 bad usage.
 
 mod check_cmd;
+mod decode_cmd;
 mod label_cmd;
 pub mod scenario;
 
@@ -51,6 +52,18 @@ pub enum Command {
         is reported on stderr and makes the exit code 1; the other files are still processed."
     )]
     Check(CheckArgs),
+    /// Find and decode the barcodes in image files (PNG, JPEG, GIF, BMP) and parse their texts.
+    #[command(
+        long_about = "Find and decode the barcodes in image files (PNG, JPEG, GIF, BMP): Code 128, \
+        DataMatrix, Codabar, QR Code and PDF417, every symbol of each image, and parse each text \
+        as `bedside label` does.\n\n\
+        Prints one JSON line per file: {\"file\",\"ok\",\"symbols\":[{\"format\",\"text\",\"label\"}],\"ms\"}, \
+        or {\"file\",\"ok\":false,\"error\":{\"code\",\"message\"},\"ms\"} with code NO_BARCODE \
+        (the image was read; exit code unaffected), UNREADABLE_FILE or NOT_AN_IMAGE (reported on \
+        stderr too; exit code 1, the other files are still decoded). `ms` is the time to read and \
+        decode the file."
+    )]
+    Decode(DecodeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +94,19 @@ pub struct CheckArgs {
     pub common: Common,
 }
 
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Image files.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub files: Vec<PathBuf>,
+    /// Give up on an image after about this many milliseconds (default: try every retry), as the
+    /// camera does to keep its preview smooth.
+    #[arg(long, value_name = "MS")]
+    pub budget_ms: Option<u64>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language: use zh-CN or en"))
 }
@@ -90,6 +116,7 @@ pub fn run(command: Command) -> ExitCode {
     let common = match &command {
         Command::Label(args) => &args.common,
         Command::Check(args) => &args.common,
+        Command::Decode(args) => &args.common,
     };
     let config = match &common.config {
         None => Config::default(),
@@ -107,6 +134,9 @@ pub fn run(command: Command) -> ExitCode {
     let status = match command {
         Command::Label(args) => label_cmd::run(&args.texts, &config, lang, &mut out),
         Command::Check(args) => check_cmd::run(&args.files, &config, lang, &mut out),
+        Command::Decode(args) => {
+            decode_cmd::run(&args.files, args.budget_ms, &config, lang, &mut out)
+        }
     };
     match out.flush() {
         // A reader that stopped reading (`| head`) is not an error of ours.

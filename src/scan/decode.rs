@@ -54,6 +54,10 @@ impl Symbology {
         Symbology::BEDSIDE.into_iter().find(|s| s.name() == name)
     }
 
+    fn is_one_d(self) -> bool {
+        matches!(self, Symbology::Code128 | Symbology::Codabar)
+    }
+
     fn to_rxing(self) -> BarcodeFormat {
         match self {
             Symbology::Code128 => BarcodeFormat::CODE_128,
@@ -238,9 +242,9 @@ pub fn decode_frame(frame: &LumaFrame, options: &DecodeOptions, budget: Budget) 
             break;
         }
         result.passes += 1;
-        let hints = hints(options, pass.harder);
+        let searches = searches(options, pass.harder);
         let found = catch_unwind(AssertUnwindSafe(|| {
-            run_pass(frame, pass, &hints, options.multiple)
+            run_pass(frame, pass, &searches, options.multiple)
         }))
         .unwrap_or_default();
         let symbols = symbols(found, &options.formats);
@@ -253,30 +257,50 @@ pub fn decode_frame(frame: &LumaFrame, options: &DecodeOptions, budget: Budget) 
     result
 }
 
-fn hints(options: &DecodeOptions, harder: bool) -> DecodeHints {
-    DecodeHints {
-        TryHarder: Some(harder),
-        PossibleFormats: Some(
-            options
-                .formats
-                .iter()
-                .map(|s| s.to_rxing())
-                .collect::<HashSet<_>>(),
-        ),
-        ..DecodeHints::default()
+/// One search per 2-D format and one for all 1-D formats together (their reader scans each row
+/// once for all of them), in the order of `options.formats`. Searching format by format keeps the
+/// order deterministic and lets the multi-symbol search look only for that format in the rest
+/// of the frame.
+fn searches(options: &DecodeOptions, harder: bool) -> Vec<DecodeHints> {
+    let mut groups: Vec<HashSet<BarcodeFormat>> = Vec::new();
+    let mut one_d_group = None;
+    for symbology in &options.formats {
+        let format = symbology.to_rxing();
+        if symbology.is_one_d() {
+            match one_d_group {
+                Some(i) => {
+                    let group: &mut HashSet<BarcodeFormat> = &mut groups[i];
+                    group.insert(format);
+                }
+                None => {
+                    one_d_group = Some(groups.len());
+                    groups.push(HashSet::from([format]));
+                }
+            }
+        } else if !groups.iter().any(|g| g.contains(&format)) {
+            groups.push(HashSet::from([format]));
+        }
     }
+    groups
+        .into_iter()
+        .map(|formats| DecodeHints {
+            TryHarder: Some(harder),
+            PossibleFormats: Some(formats),
+            ..DecodeHints::default()
+        })
+        .collect()
 }
 
 fn run_pass(
     frame: &LumaFrame,
     pass: &Pass,
-    hints: &DecodeHints,
+    searches: &[DecodeHints],
     multiple: bool,
 ) -> Vec<RXingResult> {
     let (width, height) = (frame.width(), frame.height());
     match pass.preprocess {
         Preprocess::None => match Luma8Source::new_with_slice(frame.pixels(), width, height) {
-            Ok(source) => read(source, pass, hints, multiple),
+            Ok(source) => read(source, pass, searches, multiple),
             Err(_) => Vec::new(),
         },
         preprocess => {
@@ -285,7 +309,7 @@ fn run_pass(
                 _ => frame.pixels().iter().map(|p| 255 - p).collect(),
             };
             match Luma8LuminanceSource::new(pixels, width, height) {
-                Ok(source) => read(source, pass, hints, multiple),
+                Ok(source) => read(source, pass, searches, multiple),
                 Err(_) => Vec::new(),
             }
         }
@@ -295,20 +319,20 @@ fn run_pass(
 fn read<S: LuminanceSource>(
     source: S,
     pass: &Pass,
-    hints: &DecodeHints,
+    searches: &[DecodeHints],
     multiple: bool,
 ) -> Vec<RXingResult> {
     match pass.binarization {
         Binarization::Hybrid => read_bitmap(
             &mut BinaryBitmap::new(HybridBinarizer::new(source)),
             pass,
-            hints,
+            searches,
             multiple,
         ),
         Binarization::GlobalHistogram => read_bitmap(
             &mut BinaryBitmap::new(GlobalHistogramBinarizer::new(source)),
             pass,
-            hints,
+            searches,
             multiple,
         ),
     }
@@ -317,19 +341,22 @@ fn read<S: LuminanceSource>(
 fn read_bitmap<B: Binarizer>(
     bitmap: &mut BinaryBitmap<B>,
     pass: &Pass,
-    hints: &DecodeHints,
+    searches: &[DecodeHints],
     multiple: bool,
 ) -> Vec<RXingResult> {
-    if pass.filtered {
-        read_with(
-            FilteredImageReader::new(MultiFormatReader::default()),
-            bitmap,
-            hints,
-            multiple,
-        )
-    } else {
-        read_with(MultiFormatReader::default(), bitmap, hints, multiple)
+    let mut found = Vec::new();
+    for hints in searches {
+        found.extend(if pass.filtered {
+            let reader = FilteredImageReader::new(MultiFormatReader::default());
+            read_with(reader, bitmap, hints, multiple)
+        } else {
+            read_with(MultiFormatReader::default(), bitmap, hints, multiple)
+        });
+        if !multiple && !found.is_empty() {
+            break;
+        }
     }
+    found
 }
 
 fn read_with<R: Reader, B: Binarizer>(

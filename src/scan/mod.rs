@@ -58,3 +58,26 @@ impl ScanProblem {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::messages::Lang;
+
+    #[test]
+    fn every_problem_has_a_code_and_advice_in_both_languages() {
+        for problem in [
+            ScanProblem::NoBarcode,
+            ScanProblem::UnreadableFile,
+            ScanProblem::NotAnImage,
+        ] {
+            assert!(problem
+                .code()
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_'));
+            let message = problem.message();
+            assert!(message.get(Lang::En).is_ascii() && message.get(Lang::En).len() > 40);
+            assert!(message.get(Lang::ZhCn).chars().any(|c| c > '\u{2e80}'));
+        }
+    }
+}

@@ -6,13 +6,14 @@ use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::common::GlobalHistogramBinarizer;
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
 use rxing::{
     BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, FilteredImageReader, Luma8LuminanceSource,
     Luma8Source, LuminanceSource, MultiFormatReader, RXingResult, Reader,
 };
 
+use super::binarizer::FastHybridBinarizer;
 use super::frame::LumaFrame;
 
 /// The symbologies a bedside scan may meet.
@@ -324,7 +325,7 @@ fn read<S: LuminanceSource>(
 ) -> Vec<RXingResult> {
     match pass.binarization {
         Binarization::Hybrid => read_bitmap(
-            &mut BinaryBitmap::new(HybridBinarizer::new(source)),
+            &mut BinaryBitmap::new(FastHybridBinarizer::new(source)),
             pass,
             searches,
             multiple,

@@ -3,6 +3,7 @@
 //! retries a hard frame gets (binarizers, inversion, contrast, scale, closing), and when to give
 //! up so that the UI stays smooth. The texts it returns go to `domain::label` like keyed scans.
 
+mod binarizer;
 mod decode;
 mod frame;
 mod image_file;

@@ -1,6 +1,9 @@
-//! `cargo bench --bench decode [-- FOLDER] [--failures] [--each] [--single]`: how many images of a barcode set
-//! bedside decodes exactly and how fast, per format, beside the zxing-cpp reference measured on
-//! the same images (`reference_zxingcpp.tsv` of the folder; default `tests/data/barcodes`).
+//! `cargo bench --bench decode [-- FOLDER] [--reference TSV] [--failures] [--each] [--single]`:
+//! how many images of a barcode set bedside decodes exactly and how fast, per format, beside the
+//! zxing-cpp reference measured on the same images (default: the folder's
+//! `reference_zxingcpp.tsv`; the folder defaults to `tests/data/barcodes`). This machine's speed
+//! varies with what else runs: for a fair ratio, measure the reference again right before
+//! (`measure_reference.py` of the folder) and pass it with `--reference`.
 //!
 //! Timed like the reference: each image is loaded and converted to grey before timing; only the
 //! decode of the grey frame is timed, one warm-up call and then the median of 5 calls, single
@@ -42,13 +45,21 @@ fn main() {
     let show_failures = args.iter().any(|a| a == "--failures");
     let show_each = args.iter().any(|a| a == "--each");
     let single = args.iter().any(|a| a == "--single");
+    let reference_file = args
+        .iter()
+        .position(|a| a == "--reference")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     let folder = args
         .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
+        .enumerate()
+        .find(|&(i, a)| !a.starts_with("--") && (i == 0 || args[i - 1] != "--reference"))
+        .map(|(_, a)| PathBuf::from(a))
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/barcodes"));
     let images = load_set(&folder);
-    let reference = load_reference(&folder);
+    let reference_file = reference_file.unwrap_or_else(|| folder.join("reference_zxingcpp.tsv"));
+    let reference = load_reference(&reference_file);
+    println!("zxing-cpp reference: {}", reference_file.display());
     println!(
         "{} images from {} ({}), decode timed on grey frames, median of {RUNS} after a warm-up",
         images.len(),
@@ -219,8 +230,9 @@ fn expected_text(path: &Path) -> String {
     }
 }
 
-fn load_reference(folder: &Path) -> BTreeMap<String, Reference> {
-    let Ok(tsv) = std::fs::read_to_string(folder.join("reference_zxingcpp.tsv")) else {
+fn load_reference(file: &Path) -> BTreeMap<String, Reference> {
+    let Ok(tsv) = std::fs::read_to_string(file) else {
+        eprintln!("{}: cannot read; no reference shown", file.display());
         return BTreeMap::new();
     };
     let mut lines = tsv.lines();
@@ -247,7 +259,7 @@ fn load_reference(folder: &Path) -> BTreeMap<String, Reference> {
         Some(ms_all),
     ) = columns
     else {
-        eprintln!("reference_zxingcpp.tsv: unexpected columns; no reference shown");
+        eprintln!("{}: unexpected columns; no reference shown", file.display());
         return BTreeMap::new();
     };
     let mut reference = BTreeMap::new();

@@ -172,7 +172,7 @@ fn print_row(name: &str, ours: &[Outcome], theirs: &[Outcome]) {
         exact(theirs).to_string()
     };
     println!(
-        "| {name} | {} | {} | {reference_exact} | {our_median:.2} | {their_median:.2} | {} | {our_p95:.2} | {their_p95:.2} | {} |",
+        "| {name} | {} | {} | {reference_exact} | {our_median:.3} | {their_median:.3} | {} | {our_p95:.2} | {their_p95:.2} | {} |",
         ours.len(),
         exact(ours),
         ratio(our_median, their_median),

@@ -154,10 +154,11 @@ fn black_points(luma: &[u8], width: usize, height: usize, grid: &Grid) -> Vec<u3
         }
         for bx in 0..grid.columns {
             let x0 = block_start(bx, width);
-            let columns = x0..x0 + BLOCK;
-            let sum: u32 = sums[columns.clone()].iter().map(|&s| u32::from(s)).sum();
-            let min = mins[columns.clone()].iter().copied().min().unwrap_or(0);
-            let max = maxs[columns].iter().copied().max().unwrap_or(0);
+            let (sum, min, max) = reduce_block(
+                sums[x0..x0 + BLOCK].try_into().unwrap_or(&[0; BLOCK]),
+                mins[x0..x0 + BLOCK].try_into().unwrap_or(&[0; BLOCK]),
+                maxs[x0..x0 + BLOCK].try_into().unwrap_or(&[0; BLOCK]),
+            );
             let mut point = sum >> (2 * BLOCK_POWER);
             if max - min <= MIN_DYNAMIC_RANGE {
                 point = u32::from(min) / 2;
@@ -175,6 +176,14 @@ fn black_points(luma: &[u8], width: usize, height: usize, grid: &Grid) -> Vec<u3
         }
     }
     points
+}
+
+/// Sum, minimum and maximum of one block from its eight columns' (fixed size: no bounds checks).
+fn reduce_block(sums: &[u16; BLOCK], mins: &[u8; BLOCK], maxs: &[u8; BLOCK]) -> (u32, u8, u8) {
+    let sum = sums.iter().map(|&s| u32::from(s)).sum();
+    let min = mins.iter().fold(u8::MAX, |a, &b| a.min(b));
+    let max = maxs.iter().fold(u8::MIN, |a, &b| a.max(b));
+    (sum, min, max)
 }
 
 /// A pixel is black when its grey is at most the threshold of a block that covers it (where the

@@ -61,7 +61,7 @@ fn main() {
     settings.page_size = 500;
     let http = BloodBankHttp::new(&running.base_url, Duration::from_secs(30)).unwrap();
     let mut store = Store::open(&dir.path().join("device.db")).unwrap();
-    let mut run = |store: &mut Store| {
+    let run = |store: &mut Store| {
         Sync {
             store,
             http: &http,

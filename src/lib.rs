@@ -8,5 +8,6 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod fhir;
+pub mod scan;
 pub mod store;
 pub mod sync;

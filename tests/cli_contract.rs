@@ -2,6 +2,8 @@
 //! processed, 1 when an input could not be read (with the file and problem on stderr), 2 on
 //! bad usage, and `--help` for each subcommand.
 
+mod drawing;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -212,11 +214,17 @@ fn a_bad_configuration_is_refused_with_its_key() {
 fn usage_errors_exit_2_and_every_subcommand_has_help() {
     assert_eq!(bedside(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(bedside(&["check"]).status.code(), Some(2));
+    assert_eq!(bedside(&["decode"]).status.code(), Some(2));
     assert_eq!(
         bedside(&["label", "--lang", "fr", "x"]).status.code(),
         Some(2)
     );
-    for sub in [&["--help"][..], &["label", "--help"], &["check", "--help"]] {
+    for sub in [
+        &["--help"][..],
+        &["label", "--help"],
+        &["check", "--help"],
+        &["decode", "--help"],
+    ] {
         let out = bedside(sub);
         assert_eq!(out.status.code(), Some(0));
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
@@ -296,4 +304,84 @@ fn a_closed_stdout_ends_the_command_quietly() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// `bedside decode`: a bag photo gives every symbol with its parsed label; a blank photo is
+/// `NO_BARCODE` with advice (the command still ran: exit 0); a file that is no image, or none at
+/// all, is reported in its line and on stderr, and makes the exit code 1 without stopping the
+/// others.
+#[test]
+fn decode_reports_every_symbol_and_each_unreadable_file_in_order() {
+    let (label, texts) = drawing::isbt_bag_label();
+    let bag = temp_file("bag.png", "");
+    label.save_png(&bag);
+    let blank = temp_file("blank.png", "");
+    drawing::Canvas::white(320, 240).save_png(&blank);
+    let notes = temp_file("notes.txt", "not a photo");
+    let missing = notes.with_file_name("missing.png");
+    let paths = [&bag, &blank, &notes, &missing].map(|p| p.to_str().unwrap().to_string());
+
+    let mut args = vec!["decode", "--lang", "en"];
+    args.extend(paths.iter().map(String::as_str));
+    let out = bedside(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let results = lines(&out);
+    assert_eq!(results.len(), 4);
+    for (result, path) in results.iter().zip(&paths) {
+        assert_eq!(result["file"], path.as_str());
+        assert!(result["ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+    }
+
+    assert_eq!(results[0]["ok"], true);
+    let symbols = results[0]["symbols"].as_array().unwrap();
+    let mut found: Vec<&str> = symbols
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    found.sort();
+    let mut expected = texts.to_vec();
+    expected.sort();
+    assert_eq!(found, expected);
+    assert!(symbols.iter().all(|s| s["format"] == "code_128"));
+    let din = symbols
+        .iter()
+        .find(|s| s["text"] == "=W00000912345600")
+        .unwrap();
+    let label = bedside(&["label", "--lang", "en", "=W00000912345600"]);
+    assert_eq!(
+        din["label"],
+        lines(&label)[0],
+        "the label is what `bedside label` prints"
+    );
+    assert_eq!(din["label"]["structures"][0]["din"], "W000009123456");
+
+    let codes: Vec<&str> = results[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r["ok"], false);
+            r["error"]["code"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(codes, ["NO_BARCODE", "NOT_AN_IMAGE", "UNREADABLE_FILE"]);
+    let advice = results[1]["error"]["message"].as_str().unwrap();
+    assert!(advice.contains("light") && advice.contains("key the number in"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("notes.txt") && stderr.contains("missing.png"));
+    assert!(
+        !stderr.contains("blank.png"),
+        "no barcode is not a read error"
+    );
+}
+
+#[test]
+fn decode_of_readable_images_exits_0_and_speaks_the_chosen_language() {
+    let blank = temp_file("blank-zh.png", "");
+    drawing::Canvas::white(64, 64).save_png(&blank);
+    let out = bedside(&["decode", blank.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let message = lines(&out)[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("光线"), "zh-CN by default: {message}");
 }

@@ -156,16 +156,16 @@ async fn read(
     response
 }
 
-fn json_body(body: &Bytes) -> Result<Value, Response> {
+fn json_body(body: &Bytes) -> Result<Value, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
-        refusal_response(Refusal::new(
+        Box::new(refusal_response(Refusal::new(
             400,
             "structure",
             Some("invalid-content"),
             "提交的不是有效的 JSON。/ The body is not valid JSON.",
             &e.to_string(),
             None,
-        ))
+        )))
     })
 }
 
@@ -178,7 +178,7 @@ async fn update(
 ) -> Response {
     let resource = match json_body(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut request = json!({"method": "PUT", "url": format!("{resource_type}/{id}")});
     if let Some(tag) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
@@ -217,7 +217,7 @@ async fn update(
 async fn transaction_post(State(service): State<Shared>, body: Bytes) -> Response {
     let bundle = match json_body(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut db = lock(&service);
     match transaction::process(&mut db, &bundle, &service.base_url) {

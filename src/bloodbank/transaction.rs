@@ -418,17 +418,17 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
         Plan::Put { id, if_match } => {
             let current = w.read(&ty, &id)?;
             match (&current, &if_match) {
-                (Some(current), Some(tag)) => {
-                    if version_from_etag(tag) != Some(current.version.to_string()) {
-                        return Err(Refusal::new(
-                            412,
-                            "conflict",
-                            Some("version-conflict"),
-                            &format!("该记录已被他人修改（当前版本 {v}），请刷新后重试。/ This record was changed by someone else (now version {v}); refresh and try again.", v = current.version),
-                            &format!("{at} PUT {ty}/{id}: If-Match {tag} but the current version is {}; transaction rolled back", weak_etag(&current.version.to_string())),
-                            Some(&format!("{at}.request.ifMatch")),
-                        ));
-                    }
+                (Some(current), Some(tag))
+                    if version_from_etag(tag) != Some(current.version.to_string()) =>
+                {
+                    return Err(Refusal::new(
+                        412,
+                        "conflict",
+                        Some("version-conflict"),
+                        &format!("该记录已被他人修改（当前版本 {v}），请刷新后重试。/ This record was changed by someone else (now version {v}); refresh and try again.", v = current.version),
+                        &format!("{at} PUT {ty}/{id}: If-Match {tag} but the current version is {}; transaction rolled back", weak_etag(&current.version.to_string())),
+                        Some(&format!("{at}.request.ifMatch")),
+                    ));
                 }
                 (Some(_), None) if ty != "Provenance" => {
                     return Err(Refusal::new(

@@ -32,7 +32,7 @@ pub struct BloodbankArgs {
 #[derive(Debug, Subcommand)]
 pub enum Action {
     /// Issue a unit to a patient on a ward (a new dispense).
-    Issue(IssueArgs),
+    Issue(Box<IssueArgs>),
     /// Recall an issued unit: it must not be used anywhere.
     Recall(WithdrawArgs),
     /// Record that an issued unit came back to the blood bank unused.
@@ -117,7 +117,7 @@ fn parse_time(what: &str, text: &str) -> Result<crate::clock::Instant, ExitCode>
 
 pub fn run(args: BloodbankArgs) -> ExitCode {
     match args.action {
-        Some(Action::Issue(a)) => issue(a),
+        Some(Action::Issue(a)) => issue(*a),
         Some(Action::Recall(a)) => withdraw(a, Withdrawal::Recall),
         Some(Action::Return(a)) => withdraw(a, Withdrawal::Return),
         Some(Action::Void(a)) => withdraw(a, Withdrawal::Void),

@@ -15,7 +15,7 @@ pub fn run(texts: &[String], config: &Config, lang: Lang, out: &mut impl Write) 
         return run_stdin(&profile, lang, out);
     }
     for text in texts {
-        if super::emit(out, &parse_one(text, &profile, lang)).is_err() {
+        if super::emit(out, &label_json(text, &profile, lang)).is_err() {
             break;
         }
     }
@@ -37,7 +37,7 @@ fn run_stdin(profile: &LabelProfile, lang: Lang, out: &mut impl Write) -> ExitCo
         }
         match serde_json::from_str::<String>(&line) {
             Ok(text) => {
-                if super::emit(out, &parse_one(&text, profile, lang)).is_err() {
+                if super::emit(out, &label_json(&text, profile, lang)).is_err() {
                     break;
                 }
             }
@@ -53,7 +53,8 @@ fn run_stdin(profile: &LabelProfile, lang: Lang, out: &mut impl Write) -> ExitCo
     status
 }
 
-fn parse_one(text: &str, profile: &LabelProfile, lang: Lang) -> serde_json::Value {
+/// The JSON of one scanned text, as `bedside label` prints it (and `bedside decode` embeds it).
+pub(super) fn label_json(text: &str, profile: &LabelProfile, lang: Lang) -> serde_json::Value {
     match label::parse_scan(text, profile) {
         Ok(structures) => json!({
             "input": text,

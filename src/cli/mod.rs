@@ -4,6 +4,7 @@
 
 mod bloodbank_cmd;
 mod check_cmd;
+mod decode_cmd;
 mod label_cmd;
 pub mod scenario;
 mod sync_cmd;
@@ -60,7 +61,7 @@ pub enum Command {
         Actions change the same database, whether the service runs or not: \
         `issue` a unit to a patient, `recall` it, `return` it, `void` an issue made in error."
     )]
-    Bloodbank(bloodbank_cmd::BloodbankArgs),
+    Bloodbank(Box<bloodbank_cmd::BloodbankArgs>),
     /// One sync cycle with the blood bank: pull what was issued, push the outbox.
     #[command(
         long_about = "One sync cycle with the blood bank named in the configuration's [bloodbank] \
@@ -71,6 +72,18 @@ pub enum Command {
         (nothing is lost: unsent records stay queued), 2 bad configuration."
     )]
     Sync(SyncArgs),
+    /// Find and decode the barcodes in image files (PNG, JPEG, GIF, BMP) and parse their texts.
+    #[command(
+        long_about = "Find and decode the barcodes in image files (PNG, JPEG, GIF, BMP): Code 128, \
+        DataMatrix, Codabar, QR Code and PDF417, every symbol of each image, and parse each text \
+        as `bedside label` does.\n\n\
+        Prints one JSON line per file: {\"file\",\"ok\",\"symbols\":[{\"format\",\"text\",\"label\"}],\"ms\"}, \
+        or {\"file\",\"ok\":false,\"error\":{\"code\",\"message\"},\"ms\"} with code NO_BARCODE \
+        (the image was read; exit code unaffected), UNREADABLE_FILE or NOT_AN_IMAGE (reported on \
+        stderr too; exit code 1, the other files are still decoded). `ms` is the time to read and \
+        decode the file."
+    )]
+    Decode(DecodeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +121,19 @@ pub struct CheckArgs {
     pub common: Common,
 }
 
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Image files.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub files: Vec<PathBuf>,
+    /// Give up on an image after about this many milliseconds (default: try every retry), as the
+    /// camera does to keep its preview smooth.
+    #[arg(long, value_name = "MS")]
+    pub budget_ms: Option<u64>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language: use zh-CN or en"))
 }
@@ -115,13 +141,16 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 /// Runs a subcommand. A configuration that cannot be used is bad usage (exit 2).
 pub fn run(command: Command) -> ExitCode {
     match command {
-        Command::Bloodbank(args) => bloodbank_cmd::run(args),
+        Command::Bloodbank(args) => bloodbank_cmd::run(*args),
         Command::Sync(args) => sync_cmd::run(&args.config),
         Command::Label(args) => run_engine(&args.common, |config, lang, out| {
             label_cmd::run(&args.texts, config, lang, out)
         }),
         Command::Check(args) => run_engine(&args.common, |config, lang, out| {
             check_cmd::run(&args.files, config, lang, out)
+        }),
+        Command::Decode(args) => run_engine(&args.common, |config, lang, out| {
+            decode_cmd::run(&args.files, args.budget_ms, config, lang, out)
         }),
     }
 }

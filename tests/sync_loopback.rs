@@ -44,6 +44,22 @@ fn record_transfusion(store: &mut Store) -> String {
     t.procedure_uuid
 }
 
+/// A demo blood bank, a device that pulled from it, and a transfusion queued on the device.
+fn queued_transfusion() -> (
+    Bank,
+    bedside::sync::SyncSettings,
+    tempfile::TempDir,
+    Store,
+    String,
+) {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let procedure = record_transfusion(&mut store);
+    (bank, settings, dir, store, procedure)
+}
+
 fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
     let (records, _) = store.cached().unwrap().issue_records();
     let r = records.iter().find(|r| r.dispense_id == dispense).unwrap();
@@ -204,11 +220,7 @@ fn every_record_sent_and_answered_passes_the_contract_validator() {
 
 #[test]
 fn a_lost_answer_after_commit_is_resent_and_nothing_is_stored_twice() {
-    let bank = demo_bank();
-    let settings = settings(&bank.running.base_url);
-    let (_dir, mut store) = temp_store();
-    cycle(&mut store, &settings);
-    let procedure = record_transfusion(&mut store);
+    let (bank, settings, _dir, mut store, procedure) = queued_transfusion();
     bank.running
         .faults
         .drop_after_commit
@@ -233,11 +245,7 @@ fn a_lost_answer_after_commit_is_resent_and_nothing_is_stored_twice() {
 
 #[test]
 fn server_errors_are_retried_with_the_same_record() {
-    let bank = demo_bank();
-    let settings = settings(&bank.running.base_url);
-    let (_dir, mut store) = temp_store();
-    cycle(&mut store, &settings);
-    record_transfusion(&mut store);
+    let (bank, settings, _dir, mut store, _) = queued_transfusion();
     bank.running.faults.fail_status.store(503, Ordering::SeqCst);
     bank.running.faults.fail_next.store(2, Ordering::SeqCst);
     let summary = cycle(&mut store, &settings);
@@ -324,11 +332,7 @@ fn a_refused_record_is_quarantined_with_the_reason_and_its_followers_held() {
 
 #[test]
 fn a_version_conflict_is_resolved_by_reapplying_the_end_to_the_current_version() {
-    let bank = demo_bank();
-    let settings = settings(&bank.running.base_url);
-    let (_dir, mut store) = temp_store();
-    cycle(&mut store, &settings);
-    let procedure = record_transfusion(&mut store);
+    let (bank, settings, _dir, mut store, procedure) = queued_transfusion();
     // Start and round go through; the end is built (If-Match W/"1") but its send fails.
     bank.running.faults.fail_status.store(500, Ordering::SeqCst);
     let mut one_try = settings.clone();
@@ -483,11 +487,7 @@ fn a_recall_reaches_the_handheld_and_stops_the_check() {
 
 #[test]
 fn a_transfusion_of_a_unit_recalled_meanwhile_is_stored_with_a_warning() {
-    let bank = demo_bank();
-    let settings = settings(&bank.running.base_url);
-    let (_dir, mut store) = temp_store();
-    cycle(&mut store, &settings);
-    record_transfusion(&mut store);
+    let (bank, settings, _dir, mut store, _) = queued_transfusion();
     let mut db = bank.db();
     withdraw(&mut db, ZHANG_WEI_DISPENSE, Withdrawal::Recall, "recall").unwrap();
     let summary = cycle(&mut store, &settings);

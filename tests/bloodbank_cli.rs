@@ -2,10 +2,22 @@
 //! blood bank's actions change it while it runs, and configuration mistakes are refused clearly.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 fn bedside() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bedside"))
+}
+
+/// `bedside bloodbank ACTION… --db DB`, run to its end.
+fn bloodbank_action(args: &[&str], db: &Path) -> Output {
+    bedside()
+        .arg("bloodbank")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -46,18 +58,10 @@ fn the_service_serves_the_demo_ward_and_actions_change_it_while_it_runs() {
         "issued"
     );
 
-    let recall = bedside()
-        .args([
-            "bloodbank",
-            "recall",
-            "bdpd-000001",
-            "--reason",
-            "献血者复检阳性",
-            "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let recall = bloodbank_action(
+        &["recall", "bdpd-000001", "--reason", "献血者复检阳性"],
+        &db,
+    );
     assert!(
         recall.status.success(),
         "{}",
@@ -71,9 +75,8 @@ fn the_service_serves_the_demo_ward_and_actions_change_it_while_it_runs() {
         "unavailable"
     );
 
-    let issue = bedside()
-        .args([
-            "bloodbank",
+    let issue = bloodbank_action(
+        &[
             "issue",
             "--patient",
             "pat-1003",
@@ -87,11 +90,9 @@ fn the_service_serves_the_demo_ward_and_actions_change_it_while_it_runs() {
             "B pos",
             "--expires",
             "2026-12-20T23:59:00+08:00",
-            "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
+        ],
+        &db,
+    );
     assert!(
         issue.status.success(),
         "{}",
@@ -104,18 +105,7 @@ fn the_service_serves_the_demo_ward_and_actions_change_it_while_it_runs() {
         "Patient/pat-1003"
     );
 
-    let unknown = bedside()
-        .args([
-            "bloodbank",
-            "recall",
-            "bdpd-999999",
-            "--reason",
-            "x",
-            "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let unknown = bloodbank_action(&["recall", "bdpd-999999", "--reason", "x"], &db);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("bdpd-999999"));
     server.kill().unwrap();

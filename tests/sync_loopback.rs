@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use bedside::app::record::Recorder;
 use bedside::bloodbank::actions::{withdraw, Withdrawal};
 use bedside::clock::{Clock, SystemClock};
-use bedside::domain::check::{check, CheckInput, CheckVerdict, ReasonCode};
+use bedside::domain::check::{check, CheckInput, CheckOutcome, CheckVerdict, ReasonCode};
 use bedside::domain::policy::Policy;
 use bedside::store::Store;
 use common::*;
@@ -60,6 +60,22 @@ fn queued_transfusion() -> (
     (bank, settings, dir, store, procedure)
 }
 
+/// The two-person check of 张伟's wristband and his red-cell bag, against the device's cache only.
+fn check_zhang_wei_from_cache(store: &Store) -> CheckOutcome {
+    let (records, _) = store.cached().unwrap().issue_records();
+    let scans = bag_scans(store, ZHANG_WEI_DISPENSE);
+    let input = CheckInput {
+        now: SystemClock::china().now(),
+        cache_synced_at: store.cache_synced_at().unwrap(),
+        first_checker: Some("N0451"),
+        second_checker: Some("N0388"),
+        wristband_scan: "ZY26001001",
+        bag_scans: &scans,
+        issued: &records,
+    };
+    check(&input, &Policy::default())
+}
+
 fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
     let (records, _) = store.cached().unwrap().issue_records();
     let r = records.iter().find(|r| r.dispense_id == dispense).unwrap();
@@ -96,17 +112,7 @@ fn pull_check_and_push_reach_the_blood_bank_once() {
     assert_eq!(zhang.patient.requirements, ["irradiated", "leukoreduced"]);
 
     // The check works from the cache alone.
-    let scans = bag_scans(&store, ZHANG_WEI_DISPENSE);
-    let input = CheckInput {
-        now: SystemClock::china().now(),
-        cache_synced_at: store.cache_synced_at().unwrap(),
-        first_checker: Some("N0451"),
-        second_checker: Some("N0388"),
-        wristband_scan: "ZY26001001",
-        bag_scans: &scans,
-        issued: &records,
-    };
-    let outcome = check(&input, &Policy::default());
+    let outcome = check_zhang_wei_from_cache(&store);
     assert_eq!(
         outcome.verdict,
         CheckVerdict::Proceed,
@@ -461,19 +467,7 @@ fn a_recall_reaches_the_handheld_and_stops_the_check() {
         .find(|r| r.dispense_id == ZHANG_WEI_DISPENSE)
         .unwrap();
     assert_eq!(zhang.status, "returned");
-    let scans = bag_scans(&store, ZHANG_WEI_DISPENSE);
-    let outcome = check(
-        &CheckInput {
-            now: SystemClock::china().now(),
-            cache_synced_at: store.cache_synced_at().unwrap(),
-            first_checker: Some("N0451"),
-            second_checker: Some("N0388"),
-            wristband_scan: "ZY26001001",
-            bag_scans: &scans,
-            issued: &records,
-        },
-        &Policy::default(),
-    );
+    let outcome = check_zhang_wei_from_cache(&store);
     assert_eq!(outcome.verdict, CheckVerdict::Stop);
     assert!(
         outcome

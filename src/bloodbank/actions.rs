@@ -32,10 +32,6 @@ pub struct Issue {
     pub service_request_id: Option<String>,
 }
 
-fn stamp(t: &Instant) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
-
 fn refuse(status: u16, text: String) -> Refusal {
     Refusal::new(status, "invalid", Some("invalid-content"), &text, "", None)
 }
@@ -82,7 +78,7 @@ fn product(issue: &Issue, id: &str) -> Result<Value, Refusal> {
         "biologicalSourceEvent": {"system": ISBT_DIN, "value": issue.din},
         "division": division,
         "productStatus": {"system": PRODUCT_STATUS, "code": "available", "display": "Available"},
-        "expirationDate": stamp(&issue.expires_at),
+        "expirationDate": date_time(&issue.expires_at),
         "property": properties
     }))
 }
@@ -102,9 +98,10 @@ pub fn issue(db: &mut BloodBankDb, issue: &Issue) -> Result<(String, String), Re
 }
 
 pub fn issue_in(w: &mut Writer, issue: &Issue) -> Result<(String, String), Refusal> {
-    if w.read("Patient", &issue.patient_id)?.is_none() {
+    let Some(patient) = w.read("Patient", &issue.patient_id)? else {
         return Err(refuse(404, format!("no patient {}", issue.patient_id)));
-    }
+    };
+    let patient_name = patient_name(&patient.json).to_string();
     let product_id = format!("bdp-{}", issue.din.to_ascii_lowercase());
     w.put(
         "BiologicallyDerivedProduct",
@@ -112,18 +109,6 @@ pub fn issue_in(w: &mut Writer, issue: &Issue) -> Result<(String, String), Refus
         product(issue, &product_id)?,
     )?;
     let dispense_id = w.next_id("bdpd")?;
-    let patient = w.read("Patient", &issue.patient_id)?;
-    let patient_name = patient
-        .as_ref()
-        .and_then(|p| {
-            p.json
-                .get("name")?
-                .get(0)?
-                .get("text")?
-                .as_str()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
     let mut dispense = json!({
         "resourceType": "BiologicallyDerivedProductDispense",
         "identifier": [{"system": "http://hospital.example/blood-bank/issue-id", "value": dispense_id.to_uppercase()}],
@@ -134,11 +119,12 @@ pub fn issue_in(w: &mut Writer, issue: &Issue) -> Result<(String, String), Refus
         "product": {"reference": format!("BiologicallyDerivedProduct/{product_id}"), "display": issue.din},
         "patient": {"reference": format!("Patient/{}", issue.patient_id), "display": patient_name},
         "matchStatus": {"coding": [{"system": MATCH_STATUS, "code": issue.match_status}]},
-        "whenHandedOver": stamp(&issue.issued_at),
+        "whenHandedOver": date_time(&issue.issued_at),
         "destination": {"reference": format!("Location/{}", issue.ward_id)}
     });
     if let Some(sample) = &issue.sample_expires_at {
-        dispense["extension"] = json!([{"url": SAMPLE_EXPIRES, "valueDateTime": stamp(sample)}]);
+        dispense["extension"] =
+            json!([{"url": SAMPLE_EXPIRES, "valueDateTime": date_time(sample)}]);
     }
     if let Some(sr) = &issue.service_request_id {
         dispense["basedOn"] = json!([{"reference": format!("ServiceRequest/{sr}")}]);

@@ -139,10 +139,6 @@ const PATIENTS: [DemoPatient; 8] = [
     },
 ];
 
-fn stamp(t: &Instant) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
-
 fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
     for text in [
         include_str!("../../data/fhir/Location-ward-h5.json"),
@@ -199,7 +195,7 @@ fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
         }))?;
         let (abo_code, abo_display) = snomed_abo(p.abo);
         let (rhd_code, rhd_display) = snomed_rhd(p.rhd);
-        let result_time = stamp(&(*now - Duration::hours(20)));
+        let result_time = date_time(&(*now - Duration::hours(20)));
         w.put("Observation", &format!("obs-abo-{}", &p.id[4..]), json!({
             "resourceType": "Observation",
             "identifier": [{"system": "http://hospital.example/blood-bank/result-id", "value": format!("XX-{}", p.mrn)}],
@@ -230,7 +226,7 @@ fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
             "priority": "routine",
             "code": {"concept": {"coding": [{"system": SNOMED, "code": "116859006", "display": "Transfusion of blood product"}]}},
             "subject": {"reference": format!("Patient/{}", p.id), "display": p.name},
-            "authoredOn": stamp(&(*now - Duration::hours(3)))
+            "authoredOn": date_time(&(*now - Duration::hours(3)))
         });
         if !parameters.is_empty() {
             order["orderDetail"] = json!([{"parameter": parameters}]);

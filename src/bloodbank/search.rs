@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::db::{BloodBankDb, Stored};
 use super::transaction::Refusal;
-use crate::fhir::{has_coding, split_reference, str_at};
+use crate::fhir::{date_time, has_coding, split_reference, str_at};
 
 /// The query of a search, as (name, value) pairs in the order given.
 pub type Query = Vec<(String, String)>;
@@ -96,7 +96,7 @@ pub fn search(
     query: &Query,
     base_url: &str,
 ) -> Result<Value, Refusal> {
-    let now = db.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let now = date_time(&db.now());
     for (name, _) in query {
         let known = matches!(
             name.as_str(),

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::db::{BloodBankDb, DbError, Stored, Writer};
 use crate::fhir::outcome::operation_outcome;
-use crate::fhir::{split_reference, str_at, version_from_etag, weak_etag};
+use crate::fhir::{date_time, split_reference, str_at, version_from_etag, weak_etag};
 
 /// A refused request: the HTTP status and the OperationOutcome that says why.
 #[derive(Debug)]
@@ -129,7 +129,7 @@ pub fn process(db: &mut BloodBankDb, bundle: &Value, base_url: &str) -> Result<V
         Ok(json!({
             "resourceType": "Bundle",
             "type": "transaction-response",
-            "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            "timestamp": date_time(&now),
             "entry": response
         }))
     })

@@ -10,10 +10,6 @@ use crate::domain::blood::Component;
 use crate::domain::check::{component_names, Instant};
 use crate::domain::event::*;
 
-fn stamp(t: &Instant) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
-
 fn staff_reference(staff: &StaffRef) -> Value {
     match &staff.practitioner_id {
         Some(id) => json!({"reference": format!("Practitioner/{id}"), "display": staff.name}),
@@ -45,7 +41,7 @@ fn transaction(bundle_urn: &str, now: &Instant, entries: Vec<Value>) -> Value {
         "resourceType": "Bundle",
         "identifier": {"system": UUID_SYSTEM, "value": bundle_urn},
         "type": "transaction",
-        "timestamp": stamp(now),
+        "timestamp": date_time(now),
         "entry": entries
     })
 }
@@ -72,8 +68,8 @@ pub fn procedure_resource(e: &Started) -> Value {
             "text": format!("输注{zh} / {en} transfusion")
         },
         "subject": {"reference": format!("Patient/{}", t.patient_id), "display": t.patient_name},
-        "occurrencePeriod": {"start": stamp(&e.started_at)},
-        "recorded": stamp(&e.started_at),
+        "occurrencePeriod": {"start": date_time(&e.started_at)},
+        "recorded": date_time(&e.started_at),
         "recorder": staff_reference(&e.first_checker),
         "performer": [{"actor": staff_reference(&e.first_checker)}],
         "location": {"reference": format!("Location/{}", t.ward.location_id), "display": t.ward.name},
@@ -92,7 +88,7 @@ pub fn procedure_resource(e: &Started) -> Value {
                 .iter()
                 .map(|a| {
                     json!({
-                        "time": stamp(&e.checked_at),
+                        "time": date_time(&e.checked_at),
                         "text": format!("核对警告已确认 / check warning acknowledged: {} — {}", a.code, a.reason)
                     })
                 })
@@ -117,8 +113,8 @@ fn provenance(e: &Started, procedure_urn: &str) -> Value {
         "resourceType": "Provenance",
         "id": e.provenance_uuid,
         "target": [{"reference": procedure_urn}],
-        "occurredDateTime": stamp(&e.checked_at),
-        "recorded": stamp(&e.checked_at),
+        "occurredDateTime": date_time(&e.checked_at),
+        "recorded": date_time(&e.checked_at),
         "location": {"reference": format!("Location/{}", t.ward.location_id), "display": t.ward.name},
         "activity": {
             "coding": [{
@@ -186,7 +182,7 @@ pub fn vital_sign_entries(
                 "reference": format!("Patient/{}", transfusion.patient_id),
                 "display": transfusion.patient_name
             },
-            "effectiveDateTime": stamp(&round.at),
+            "effectiveDateTime": date_time(&round.at),
             "performer": [staff_reference(&round.taken_by)],
             "note": [{"text": note}]
         })
@@ -294,7 +290,7 @@ fn push_note(procedure: &mut Value, time: &Instant, text: String) {
             .iter()
             .any(|n| n.get("text").and_then(Value::as_str) == Some(&text))
         {
-            notes.push(json!({"time": stamp(time), "text": text}));
+            notes.push(json!({"time": date_time(time), "text": text}));
         }
     }
 }
@@ -310,7 +306,7 @@ pub fn apply_change(current: &Value, event: &BedsideEvent) -> Value {
     match event {
         BedsideEvent::Ended(e) => {
             p["status"] = json!("completed");
-            p["occurrencePeriod"]["end"] = json!(stamp(&e.ended_at));
+            p["occurrencePeriod"]["end"] = json!(date_time(&e.ended_at));
             let mut text = String::from("输注结束 / transfusion ended");
             if let Some(ml) = e.volume_ml {
                 text.push_str(&format!("；输入量 / volume {ml} mL"));
@@ -328,7 +324,7 @@ pub fn apply_change(current: &Value, event: &BedsideEvent) -> Value {
         }
         BedsideEvent::ReactionReported(e) => {
             p["status"] = json!("stopped");
-            p["occurrencePeriod"]["end"] = json!(stamp(&e.stopped_at));
+            p["occurrencePeriod"]["end"] = json!(date_time(&e.stopped_at));
             p["statusReason"] = json!({"text": "疑似输血反应，已停止输注 / stopped for a suspected transfusion reaction"});
             push_note(&mut p, &e.stopped_at, e.trigger.clone());
         }
@@ -394,9 +390,9 @@ fn adverse_event(e: &ReactionReported, procedure_ref: &str, effect: Option<Value
             "text": e.suspected
         },
         "subject": {"reference": format!("Patient/{}", t.patient_id), "display": t.patient_name},
-        "occurrenceDateTime": stamp(&e.round.at),
-        "detected": stamp(&e.round.at),
-        "recordedDate": stamp(&e.stopped_at),
+        "occurrenceDateTime": date_time(&e.round.at),
+        "detected": date_time(&e.round.at),
+        "recordedDate": date_time(&e.stopped_at),
         "location": {"reference": format!("Location/{}", t.ward.location_id), "display": t.ward.name},
         "seriousness": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",

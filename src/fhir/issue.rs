@@ -151,17 +151,7 @@ impl ResourceSet {
                 .ok_or("the patient has no medical record number")?
                 .to_string(),
             wristband_id: identifier_value(patient, WRISTBAND_SYSTEM).map(str::to_string),
-            name: str_at(patient, &["name"])
-                .or_else(|| {
-                    patient
-                        .get("name")?
-                        .as_array()?
-                        .first()?
-                        .get("text")?
-                        .as_str()
-                })
-                .unwrap_or_default()
-                .to_string(),
+            name: patient_name(patient).to_string(),
             birth_date: str_at(patient, &["birthDate"])
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
             group: groups.get(patient_id).copied().unwrap_or_default(),
@@ -365,10 +355,7 @@ impl ResourceSet {
             product_id: product_id.to_string(),
             din: str_at(product, &["biologicalSourceEvent", "value"])?.to_string(),
             patient_id: patient_id.to_string(),
-            patient_name: patient
-                .and_then(|p| p.get("name")?.as_array()?.first()?.get("text")?.as_str())
-                .unwrap_or_default()
-                .to_string(),
+            patient_name: patient.map(patient_name).unwrap_or_default().to_string(),
             service_request_id: dispense
                 .get("basedOn")
                 .and_then(|b| b.get(0))

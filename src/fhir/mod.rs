@@ -39,7 +39,7 @@ pub const UNIT_ATTRIBUTES: [&str; 5] = [
     "hla_matched",
 ];
 
-/// Resource types of the contract, with the one search each allows.
+/// Resource types the contract knows; any other path is answered 404.
 pub const RESOURCE_TYPES: [&str; 12] = [
     "Patient",
     "Practitioner",
@@ -54,6 +54,20 @@ pub const RESOURCE_TYPES: [&str; 12] = [
     "CodeSystem",
     "SearchParameter",
 ];
+
+/// A FHIR dateTime to the second, with the zone it was taken in (FHIR forbids a time without one).
+pub fn date_time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The name a person reads for a Patient: its first name's text.
+pub fn patient_name(patient: &Value) -> &str {
+    patient
+        .get("name")
+        .and_then(|n| n.get(0))
+        .and_then(|n| str_at(n, &["text"]))
+        .unwrap_or_default()
+}
 
 /// The `W/"3"` form of a version, as ETag and `If-Match` carry it.
 pub fn weak_etag(version: &str) -> String {

@@ -13,7 +13,9 @@ use serde_json::Value;
 use crate::clock::Clock;
 use crate::domain::event::BedsideEvent;
 use crate::fhir::bundle::{observations_bundle, start_bundle, update_bundle};
-use crate::fhir::{identifier_value, split_reference, str_at, version_from_etag, UUID_SYSTEM};
+use crate::fhir::{
+    date_time, identifier_value, split_reference, str_at, version_from_etag, UUID_SYSTEM,
+};
 use crate::store::{OutboxRecord, ServerRef, Store, StoreError};
 use decide::{backoff, decide, Decision};
 use http::{Answer, BloodBankHttp, NetError};
@@ -167,8 +169,7 @@ impl Sync<'_> {
         let now = self.clock.now();
         let since = match self.store.watermark()? {
             Some(w) => w,
-            None => (now - chrono::Duration::hours(48))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            None => date_time(&(now - chrono::Duration::hours(48))),
         };
         let mut url = format!(
             "BiologicallyDerivedProductDispense?destination={}&_include=BiologicallyDerivedProductDispense:product&_include=BiologicallyDerivedProductDispense:patient&_lastUpdated=ge{}&_sort=_lastUpdated&_count={}",

@@ -13,6 +13,8 @@ use bedside::clock::{Clock, RandomIds, SystemClock};
 use bedside::store::Store;
 use common::*;
 
+const ROUNDS: usize = 400;
+
 #[test]
 fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
     let bank = demo_bank();
@@ -28,7 +30,8 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
     )
     .unwrap();
 
-    // Pull, then queue a transfusion with 60 rounds of observations (61 records).
+    // Pull, then queue a transfusion with 400 rounds of observations (401 records, sent as a
+    // start and 8 batches).
     let mut store = Store::open(&store_path).unwrap();
     cycle(&mut store, &settings(&bank.running.base_url));
     let clock = SystemClock::china();
@@ -49,14 +52,14 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
             None,
         )
         .unwrap();
-    for _ in 0..60 {
+    for _ in 0..ROUNDS {
         let round = rec.round("unscheduled", vitals(368), vec![], &chen);
         rec.observe(&t, round).unwrap();
     }
     drop(store);
 
     // Each request takes a while, so that a kill lands in the middle of the outbox.
-    bank.running.faults.delay_ms.store(20, Ordering::SeqCst);
+    bank.running.faults.delay_ms.store(150, Ordering::SeqCst);
     let sync = || {
         Command::new(env!("CARGO_BIN_EXE_bedside"))
             .args(["sync", "--config"])
@@ -67,7 +70,7 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
             .unwrap()
     };
     let mut kills = 0;
-    for wait_ms in [250, 400, 330, 520] {
+    for wait_ms in [900, 1150, 1000, 1300] {
         let mut child = sync();
         std::thread::sleep(Duration::from_millis(wait_ms));
         if child.try_wait().unwrap().is_none() {
@@ -76,6 +79,7 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
         }
         child.wait().unwrap();
     }
+    eprintln!("killed {kills} times; {} writes before the last run", bank.running.faults.writes.load(Ordering::SeqCst));
     assert!(
         kills >= 2,
         "the test must kill mid-sync, killed {kills} times"
@@ -94,24 +98,27 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
 
     let store = Store::open(&store_path).unwrap();
     let all = store.all_outbox().unwrap();
-    assert_eq!(all.len(), 61, "nothing lost on the device");
+    assert_eq!(all.len(), ROUNDS + 1, "nothing lost on the device");
     assert!(
         all.iter().all(|r| r.state == "sent"),
         "{:?}",
         all.iter().map(|r| &r.state).collect::<Vec<_>>()
     );
     assert_eq!(bank.stored_with("Procedure", &t.procedure_uuid), 1);
+    let db = bank.db();
     for record in &all {
         if let bedside::domain::event::BedsideEvent::ObservationsTaken(o) = &record.event {
             for urn in &o.round.sign_uuids {
                 assert_eq!(
-                    bank.stored_with("Observation", urn),
+                    db.ids_with_identifier("Observation", "urn:ietf:rfc:3986", urn)
+                        .unwrap()
+                        .len(),
                     1,
                     "{urn} stored exactly once"
                 );
             }
         }
     }
-    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 60 * 5);
+    assert_eq!(db.count("Observation").unwrap(), 8 + ROUNDS * 5);
     assert!(writes_before_finish > 0);
 }

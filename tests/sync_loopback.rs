@@ -513,3 +513,77 @@ fn paging_follows_next_links_until_the_last_page() {
     // Nothing changed: the next pull brings nothing new.
     assert_eq!(cycle(&mut store, &settings).pulled, 0);
 }
+
+#[test]
+fn a_backlog_goes_in_batches_and_a_refused_round_is_split_out_and_quarantined_alone() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let clock = SystemClock::china();
+    let ids = ids();
+    let mut rec = Recorder {
+        store: &mut store,
+        clock: &clock,
+        ids: &ids,
+    };
+    let (chen, liu) = (nurse("N0451", "陈静"), nurse("N0388", "刘洋"));
+    let t = rec
+        .start(
+            ZHANG_WEI_DISPENSE,
+            ward(),
+            &chen,
+            &liu,
+            clock.now(),
+            vec![],
+            None,
+        )
+        .unwrap();
+    // A night without Wi-Fi: 120 rounds queued behind the start.
+    for _ in 0..120 {
+        let round = rec.round("unscheduled", vitals(368), vec![], &chen);
+        rec.observe(&t, round).unwrap();
+    }
+    // One of them names a patient the blood bank does not know.
+    let conn = rusqlite::Connection::open(dir.path().join("device.db")).unwrap();
+    let bad_seq: i64 = conn
+        .query_row(
+            "SELECT seq FROM outbox WHERE kind = 'observations_taken' ORDER BY seq LIMIT 1 OFFSET 69",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE outbox SET event = replace(event, '\"pat-1001\"', '\"pat-9999\"') WHERE seq = ?1",
+        [bad_seq],
+    )
+    .unwrap();
+    let writes_before = bank.running.faults.writes.load(Ordering::SeqCst);
+
+    let summary = cycle(&mut store, &settings);
+
+    assert_eq!(
+        (summary.pushed, summary.quarantined, summary.unsent),
+        (120, 1, 0),
+        "{summary:?}"
+    );
+    let quarantined = store.quarantined().unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0].seq, bad_seq);
+    assert_eq!(
+        quarantined[0].reason_code.as_deref(),
+        Some("unknown-patient")
+    );
+    assert_eq!(
+        bank.db().count("Observation").unwrap(),
+        8 + 119 * 5,
+        "every other round stored once"
+    );
+    // start + batches of 50, 50, 20 + the refused batch split into its 50 rounds
+    let writes = bank.running.faults.writes.load(Ordering::SeqCst) - writes_before;
+    assert_eq!(writes, 1 + 3 + 50, "{writes} writes");
+    // Sending again stores nothing twice.
+    let again = cycle(&mut store, &settings);
+    assert_eq!((again.pushed, again.unsent), (0, 0), "{again:?}");
+    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 119 * 5);
+}

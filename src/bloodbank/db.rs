@@ -257,18 +257,29 @@ impl Writer<'_> {
         ids_with_identifier(&self.tx, resource_type, system, value)
     }
 
+    /// Whether the blood bank has `resource_type/id`, without reading it.
+    pub fn exists(&self, resource_type: &str, id: &str) -> Result<bool, DbError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM resource WHERE type = ?1 AND id = ?2")?
+            .query_row(params![resource_type, id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     pub fn last_updated(&self) -> &str {
         &self.last_updated
     }
 
     /// A fresh server id such as `proc-000232`.
     pub fn next_id(&self, prefix: &str) -> Result<String, DbError> {
-        let n: i64 = self.tx.query_row(
-            "INSERT INTO id_counter (prefix, next) VALUES (?1, 1)
-             ON CONFLICT (prefix) DO UPDATE SET next = next + 1 RETURNING next",
-            [prefix],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO id_counter (prefix, next) VALUES (?1, 1)
+                 ON CONFLICT (prefix) DO UPDATE SET next = next + 1 RETURNING next",
+            )?
+            .query_row([prefix], |r| r.get(0))?;
         Ok(format!("{prefix}-{n:06}"))
     }
 

@@ -11,7 +11,7 @@ use crate::fhir::outcome::operation_outcome;
 use crate::fhir::{date_time, split_reference, str_at, version_from_etag, weak_etag};
 
 /// A refused request: the HTTP status and the OperationOutcome that says why.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Refusal {
     pub status: u16,
     pub outcome: Value,
@@ -116,11 +116,11 @@ pub fn process(db: &mut BloodBankDb, bundle: &Value, base_url: &str) -> Result<V
     let entries = bundle
         .get("entry")
         .and_then(Value::as_array)
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     let now = db.now();
     db.write(|w| {
-        let mut planned = plan(w, &entries)?;
+        let mut planned = plan(w, entries)?;
         resolve_references(w, &mut planned)?;
         let mut response = Vec::new();
         for (i, (_, entry)) in planned.into_iter().enumerate() {
@@ -290,7 +290,10 @@ fn resolve_references(w: &Writer, planned: &mut [(Option<String>, Entry)]) -> Re
             }
         }
     }
-    let created: Vec<String> = by_full_url.values().cloned().collect();
+    // A backlog batch refers to the same patient, staff and transfusion hundreds of times:
+    // each reference is looked up once per transaction.
+    let mut known: std::collections::HashSet<String> = by_full_url.values().cloned().collect();
+    let mut conditional: HashMap<String, Result<String, Refusal>> = HashMap::new();
     for (i, (_, entry)) in planned.iter_mut().enumerate() {
         let at = format!("Bundle.entry[{i}].resource");
         let mut problem = None;
@@ -306,34 +309,14 @@ fn resolve_references(w: &Writer, planned: &mut [(Option<String>, Entry)]) -> Re
                         return None;
                     }
                 }
-            } else if let Some((ty, query)) = reference.split_once('?') {
-                let Some((system, value)) = identifier_query(query) else {
-                    problem = Some(Refusal::invalid(
-                        &format!("conditional reference '{reference}' must be Type?identifier=system|value"),
-                        path,
-                    ));
-                    return None;
-                };
-                let mut ids = match w.ids_with_identifier(ty, &system, &value) {
-                    Ok(ids) => ids,
-                    Err(e) => {
-                        problem = Some(e.into());
-                        return None;
-                    }
-                };
-                if let Some(id) = in_bundle.get(&(ty.to_string(), system, value)) {
-                    if !ids.contains(id) {
-                        ids.push(id.clone());
-                    }
-                }
-                match ids.as_slice() {
-                    [id] => format!("{ty}/{id}"),
-                    [] => {
-                        problem = Some(unknown_reference(reference, path, "unknown-reference"));
-                        return None;
-                    }
-                    _ => {
-                        problem = Some(multiple_matches(reference, path));
+            } else if reference.contains('?') {
+                let answer = conditional
+                    .entry(reference.to_string())
+                    .or_insert_with(|| resolve_conditional(w, reference, path, &in_bundle));
+                match answer {
+                    Ok(literal) => literal.clone(),
+                    Err(refusal) => {
+                        problem = Some(refusal.clone());
                         return None;
                     }
                 }
@@ -342,16 +325,25 @@ fn resolve_references(w: &Writer, planned: &mut [(Option<String>, Entry)]) -> Re
             };
             // A literal reference must point at something the blood bank has.
             if let Some((ty, id)) = split_reference(&resolved) {
-                let known = created.contains(&format!("{ty}/{id}"))
-                    || matches!(w.read(ty, id), Ok(Some(_)));
-                if !known {
-                    let reason = match ty {
-                        "BiologicallyDerivedProduct" => "unknown-product",
-                        "Patient" => "unknown-patient",
-                        _ => "unknown-reference",
-                    };
-                    problem = Some(unknown_reference(&resolved, path, reason));
-                    return None;
+                if !known.contains(&resolved) {
+                    match w.exists(ty, id) {
+                        Ok(true) => {
+                            known.insert(resolved.clone());
+                        }
+                        Ok(false) => {
+                            let reason = match ty {
+                                "BiologicallyDerivedProduct" => "unknown-product",
+                                "Patient" => "unknown-patient",
+                                _ => "unknown-reference",
+                            };
+                            problem = Some(unknown_reference(&resolved, path, reason));
+                            return None;
+                        }
+                        Err(e) => {
+                            problem = Some(e.into());
+                            return None;
+                        }
+                    }
                 }
             }
             Some(resolved)
@@ -361,6 +353,34 @@ fn resolve_references(w: &Writer, planned: &mut [(Option<String>, Entry)]) -> Re
         }
     }
     Ok(())
+}
+
+/// `Type?identifier=system|value` to the one `Type/id` it matches, among the blood bank's
+/// records and the bundle's own.
+fn resolve_conditional(
+    w: &Writer,
+    reference: &str,
+    path: &str,
+    in_bundle: &HashMap<(String, String, String), String>,
+) -> Result<String, Refusal> {
+    let (ty, query) = reference.split_once('?').unwrap_or((reference, ""));
+    let Some((system, value)) = identifier_query(query) else {
+        return Err(Refusal::invalid(
+            &format!("conditional reference '{reference}' must be Type?identifier=system|value"),
+            path,
+        ));
+    };
+    let mut ids = w.ids_with_identifier(ty, &system, &value)?;
+    if let Some(id) = in_bundle.get(&(ty.to_string(), system, value)) {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    match ids.as_slice() {
+        [id] => Ok(format!("{ty}/{id}")),
+        [] => Err(unknown_reference(reference, path, "unknown-reference")),
+        _ => Err(multiple_matches(reference, path)),
+    }
 }
 
 fn unknown_reference(reference: &str, path: &str, reason: &str) -> Refusal {
@@ -410,11 +430,7 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
     let ty = entry.resource_type.clone();
     let (stored, status, _changed) = match entry.plan {
         Plan::Existing { stored } => (stored, "200 OK", false),
-        Plan::Create { id } => (
-            w.put(&ty, &id, entry.resource.clone())?.0,
-            "201 Created",
-            true,
-        ),
+        Plan::Create { id } => (w.put(&ty, &id, entry.resource)?.0, "201 Created", true),
         Plan::Put { id, if_match } => {
             let current = w.read(&ty, &id)?;
             match (&current, &if_match) {
@@ -452,7 +468,7 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
                 }
                 _ => {}
             }
-            let (stored, changed) = w.put(&ty, &id, entry.resource.clone())?;
+            let (stored, changed) = w.put(&ty, &id, entry.resource)?;
             let status = if current.is_none() {
                 "201 Created"
             } else {

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::clock::SystemClock;
+use crate::clock::{RandomIds, SystemClock};
 use crate::config::Config;
 use crate::store::Store;
 use crate::sync::http::BloodBankHttp;
@@ -48,6 +48,7 @@ pub fn run(config_path: &Path) -> ExitCode {
         http: &http,
         settings: &settings,
         clock: &clock,
+        ids: &RandomIds,
         sleep: &std::thread::sleep,
     };
     match sync.run_cycle() {

@@ -36,7 +36,7 @@ fn conditional_post(resource_type: &str, urn: &str, resource: Value) -> Value {
     })
 }
 
-fn transaction(bundle_urn: &str, now: &Instant, entries: Vec<Value>) -> Value {
+pub fn transaction(bundle_urn: &str, now: &Instant, entries: Vec<Value>) -> Value {
     json!({
         "resourceType": "Bundle",
         "identifier": {"system": UUID_SYSTEM, "value": bundle_urn},
@@ -44,6 +44,27 @@ fn transaction(bundle_urn: &str, now: &Instant, entries: Vec<Value>) -> Value {
         "timestamp": date_time(now),
         "entry": entries
     })
+}
+
+/// The same transaction as [`transaction`], written from entries already serialized: a backlog
+/// batch joins the stored entries of many rounds without parsing and writing them again.
+pub fn transaction_text(bundle_urn: &str, now: &Instant, entries: &[String]) -> String {
+    let quoted = |s: &str| Value::String(s.to_string()).to_string();
+    let mut text = format!(
+        r#"{{"resourceType":"Bundle","identifier":{{"system":{},"value":{}}},"type":"transaction","timestamp":{},"entry":["#,
+        quoted(UUID_SYSTEM),
+        quoted(bundle_urn),
+        quoted(&date_time(now)),
+    );
+    text.reserve(entries.iter().map(|e| e.len() + 1).sum());
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(entry);
+    }
+    text.push_str("]}");
+    text
 }
 
 /// The conditional reference to a transfusion's Procedure, usable before its server id is known.

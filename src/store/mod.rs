@@ -426,11 +426,24 @@ impl Store {
     /// Stores the exact bytes about to be sent, before they are sent: a resend after a crash or a
     /// lost answer sends these same bytes.
     pub fn mark_sending(&mut self, seq: i64, bundle: &str) -> Result<(), StoreError> {
+        self.mark_sending_many(&[(seq, bundle)])
+    }
+
+    /// `mark_sending` for several records in one commit (a batch of observation rounds).
+    pub fn mark_sending_many(&mut self, records: &[(i64, &str)]) -> Result<(), StoreError> {
         self.relaxed(|s| {
-            s.conn.execute(
-                "UPDATE outbox SET state = 'sending', bundle = ?2 WHERE seq = ?1 AND state IN ('queued', 'sending')",
-                params![seq, bundle],
-            )?;
+            let tx = s
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut update = tx.prepare_cached(
+                    "UPDATE outbox SET state = 'sending', bundle = ?2 WHERE seq = ?1 AND state IN ('queued', 'sending')",
+                )?;
+                for (seq, bundle) in records {
+                    update.execute(params![seq, bundle])?;
+                }
+            }
+            tx.commit()?;
             Ok(())
         })
     }
@@ -450,31 +463,50 @@ impl Store {
         refs: &[ServerRef],
         at: &Instant,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for r in refs {
-            tx.execute(
-                "INSERT INTO server_ref (client_urn, type, id, version_id, last_modified)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (client_urn) DO UPDATE SET type = excluded.type, id = excluded.id,
-                   version_id = excluded.version_id, last_modified = excluded.last_modified",
-                params![
-                    r.client_urn,
-                    r.resource_type,
-                    r.id,
-                    r.version_id,
-                    r.last_modified
-                ],
-            )?;
-        }
-        tx.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL
-             WHERE seq = ?1",
-            params![seq, stamp(at)],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.mark_sent_many(&[seq], refs, at)
+    }
+
+    /// The blood bank confirmed several records in one transaction bundle: all are marked in one
+    /// commit, so a crash leaves either all or none of them to resend. Relaxed like
+    /// `mark_sending`: a confirmation lost to a power cut only means one more harmless resend.
+    pub fn mark_sent_many(
+        &mut self,
+        seqs: &[i64],
+        refs: &[ServerRef],
+        at: &Instant,
+    ) -> Result<(), StoreError> {
+        self.relaxed(|s| {
+            let tx = s
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut remember = tx.prepare_cached(
+                    "INSERT INTO server_ref (client_urn, type, id, version_id, last_modified)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (client_urn) DO UPDATE SET type = excluded.type, id = excluded.id,
+                       version_id = excluded.version_id, last_modified = excluded.last_modified",
+                )?;
+                for r in refs {
+                    remember.execute(params![
+                        r.client_urn,
+                        r.resource_type,
+                        r.id,
+                        r.version_id,
+                        r.last_modified
+                    ])?;
+                }
+                let mut sent = tx.prepare_cached(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL
+                     WHERE seq = ?1",
+                )?;
+                let at = stamp(at);
+                for seq in seqs {
+                    sent.execute(params![seq, at])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Kept, marked, with the blood bank's reason: shown to the charge nurse, never dropped.
@@ -540,6 +572,20 @@ impl Store {
     }
 
     /// The start of a transfusion, and whether the blood bank has confirmed it.
+    /// The outbox state of a transfusion's start (`queued`, `sending`, `sent`, `quarantined`).
+    pub fn start_state(&self, procedure_urn: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT state FROM outbox WHERE seq =
+                   (SELECT min(seq) FROM outbox INDEXED BY outbox_by_procedure
+                    WHERE procedure_urn = ?1 AND kind = 'started')",
+                [procedure_urn],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     pub fn start_of(&self, procedure_urn: &str) -> Result<Option<(Started, String)>, StoreError> {
         let row: Option<(String, String)> = self
             .conn

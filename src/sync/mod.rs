@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, IdSource};
 use crate::domain::event::BedsideEvent;
-use crate::fhir::bundle::{observations_bundle, start_bundle, update_bundle};
+use crate::fhir::bundle::{observations_bundle, start_bundle, transaction_text, update_bundle};
 use crate::fhir::{
     date_time, identifier_value, split_reference, str_at, version_from_etag, UUID_SYSTEM,
 };
@@ -83,6 +83,8 @@ pub struct Sync<'a> {
     pub http: &'a BloodBankHttp,
     pub settings: &'a SyncSettings,
     pub clock: &'a dyn Clock,
+    /// Identifiers for batch bundles.
+    pub ids: &'a dyn IdSource,
     /// How to wait between retries (a real sleep; tests may pass a no-op).
     pub sleep: &'a dyn Fn(Duration),
 }
@@ -106,6 +108,15 @@ impl Sync<'_> {
             }
         }
         self.pull(&mut summary)?;
+        self.push(&mut summary)?;
+        summary.unsent = self.store.unsent()?.len();
+        Ok(summary)
+    }
+
+    /// Only the push: what the app does right after a nurse records something, without waiting
+    /// for the next pull.
+    pub fn push_cycle(&mut self) -> Result<Summary, StoreError> {
+        let mut summary = Summary::default();
         self.push(&mut summary)?;
         summary.unsent = self.store.unsent()?.len();
         Ok(summary)
@@ -279,46 +290,200 @@ impl Sync<'_> {
         Ok(())
     }
 
+    /// Sends the outbox in order. Consecutive observation rounds go together in one transaction
+    /// (up to `BATCH_ROUNDS`), and while the blood bank stores one batch the device prepares
+    /// the next: a ward back online after a night without Wi-Fi has thousands of rounds, and one
+    /// round trip each would take minutes. Every entry is still a conditional create on its own
+    /// identifier, so a batch is as safe to resend, or to split, as a single round.
     fn push(&mut self, summary: &mut Summary) -> Result<(), StoreError> {
-        for record in self.store.unsent()? {
-            if let BedsideEvent::Started(_) = record.event {
-            } else {
-                match self.store.start_of(&record.procedure_urn)? {
-                    Some((_, state)) if state != "sent" => {
-                        summary.held += 1;
+        let http = self.http;
+        std::thread::scope(|scope| {
+            let mut in_flight: Option<InFlight> = None;
+            let mut rounds: Vec<OutboxRecord> = Vec::new();
+            // A confirmed start stays confirmed: asked once per transfusion, not per round.
+            let mut started = std::collections::HashSet::new();
+            for record in self.store.unsent()? {
+                if !matches!(record.event, BedsideEvent::Started(_))
+                    && !started.contains(&record.procedure_urn)
+                {
+                    match self.store.start_state(&record.procedure_urn)?.as_deref() {
+                        Some("sent") => {
+                            started.insert(record.procedure_urn.clone());
+                        }
+                        Some(_) => {
+                            summary.held += 1;
+                            continue;
+                        }
+                        None => {}
+                    }
+                }
+                let flow = if let BedsideEvent::ObservationsTaken(_) = record.event {
+                    rounds.push(record);
+                    if rounds.len() < BATCH_ROUNDS {
                         continue;
                     }
-                    _ => {}
+                    let batch = std::mem::take(&mut rounds);
+                    self.post_in_background(scope, http, batch, &mut in_flight, summary)?
+                } else {
+                    // Ends and reactions update the Procedure: everything before them lands first.
+                    let batch = std::mem::take(&mut rounds);
+                    match self.post_in_background(scope, http, batch, &mut in_flight, summary)? {
+                        Flow::Continue => match self.land(in_flight.take(), summary)? {
+                            Flow::Continue => self.send(&[record], summary)?,
+                            Flow::Stop => Flow::Stop,
+                        },
+                        Flow::Stop => Flow::Stop,
+                    }
+                };
+                if let Flow::Stop = flow {
+                    self.land(in_flight.take(), summary)?;
+                    return Ok(());
                 }
             }
-            match self.send(&record, summary)? {
-                Flow::Continue => {}
-                Flow::Stop => break,
+            if let Flow::Continue =
+                self.post_in_background(scope, http, rounds, &mut in_flight, summary)?
+            {
+                self.land(in_flight.take(), summary)?;
             }
+            Ok(())
+        })
+    }
+
+    /// Prepares `records` and posts them on a helper thread; then lands the batch that was in
+    /// flight before, so the device's bookkeeping overlaps the blood bank's work.
+    fn post_in_background<'scope>(
+        &mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        http: &'scope BloodBankHttp,
+        records: Vec<OutboxRecord>,
+        in_flight: &mut Option<InFlight<'scope>>,
+        summary: &mut Summary,
+    ) -> Result<Flow, StoreError> {
+        if records.is_empty() {
+            return Ok(Flow::Continue);
         }
+        let Some(prepared) = self.prepare(records, summary)? else {
+            return Ok(Flow::Stop);
+        };
+        let bytes = prepared.bytes.clone();
+        let answer = scope.spawn(move || http.post_transaction(&bytes));
+        self.land(in_flight.replace(InFlight { prepared, answer }), summary)
+    }
+
+    /// Takes in the answer to a batch in flight.
+    fn land(
+        &mut self,
+        in_flight: Option<InFlight>,
+        summary: &mut Summary,
+    ) -> Result<Flow, StoreError> {
+        let Some(InFlight { prepared, answer }) = in_flight else {
+            return Ok(Flow::Continue);
+        };
+        let answer = answer
+            .join()
+            .unwrap_or_else(|_| Err(NetError("the sending thread failed".into())));
+        self.settle(prepared, Some(answer), summary)
+    }
+
+    /// Builds the bundle of each record (unless stored already), stores them all before any is
+    /// sent, and joins several into one transaction.
+    fn prepare(
+        &mut self,
+        mut records: Vec<OutboxRecord>,
+        summary: &mut Summary,
+    ) -> Result<Option<Prepared>, StoreError> {
+        let now = self.clock.now();
+        let mut entries = Vec::new();
+        let mut client_urns = Vec::new();
+        for record in &mut records {
+            let bundle = match &record.bundle {
+                Some(bytes) => serde_json::from_str(bytes).unwrap_or(Value::Null),
+                None => match self.build(record, summary)? {
+                    Some(bundle) => bundle,
+                    None => return Ok(None),
+                },
+            };
+            let own: Vec<String> = match bundle.get("entry") {
+                Some(Value::Array(own)) => {
+                    client_urns.extend(own.iter().map(client_urn));
+                    own.iter().map(Value::to_string).collect()
+                }
+                _ => Vec::new(),
+            };
+            if record.bundle.is_none() {
+                record.bundle = Some(transaction_text(&record.bundle_urn, &now, &own));
+            }
+            entries.extend(own);
+        }
+        let own: Vec<(i64, &str)> = records
+            .iter()
+            .map(|r| (r.seq, r.bundle.as_deref().unwrap_or_default()))
+            .collect();
+        self.store.mark_sending_many(&own)?;
+        let bytes = match records.as_slice() {
+            [one] => one.bundle.clone().unwrap_or_default(),
+            _ => {
+                let urn = format!("urn:uuid:{}", self.ids.new_uuid());
+                transaction_text(&urn, &now, &entries)
+            }
+        };
+        Ok(Some(Prepared {
+            records,
+            bytes,
+            client_urns,
+        }))
+    }
+
+    fn confirmed(
+        &mut self,
+        prepared: &Prepared,
+        body: &[u8],
+        summary: &mut Summary,
+    ) -> Result<(), StoreError> {
+        let refs = server_refs(&prepared.client_urns, body, summary);
+        let seqs: Vec<i64> = prepared.records.iter().map(|r| r.seq).collect();
+        self.store.mark_sent_many(&seqs, &refs, &self.clock.now())?;
+        summary.pushed += seqs.len();
         Ok(())
     }
 
-    fn send(&mut self, record: &OutboxRecord, summary: &mut Summary) -> Result<Flow, StoreError> {
-        let now = self.clock.now();
-        let mut bytes = match &record.bundle {
-            Some(bytes) => bytes.clone(),
-            None => match self.build(record, summary)? {
-                Some(bytes) => bytes,
-                None => return Ok(Flow::Stop),
-            },
+    /// Sends one record, or a batch of observation rounds as one transaction, retrying within
+    /// the cycle. A batch the blood bank refuses is split, so that each record gets its own
+    /// verdict and only the faulty one is quarantined.
+    fn send(
+        &mut self,
+        records: &[OutboxRecord],
+        summary: &mut Summary,
+    ) -> Result<Flow, StoreError> {
+        match self.prepare(records.to_vec(), summary)? {
+            Some(prepared) => self.settle(prepared, None, summary),
+            None => Ok(Flow::Stop),
+        }
+    }
+
+    /// Acts on the blood bank's answer to prepared records (posting them first when there is no
+    /// answer yet): confirm, retry, split a refused batch, re-apply an update after a conflict,
+    /// or quarantine.
+    fn settle(
+        &mut self,
+        mut prepared: Prepared,
+        mut answer_so_far: Option<Result<Answer, NetError>>,
+        summary: &mut Summary,
+    ) -> Result<Flow, StoreError> {
+        let Some(first) = prepared.records.first().cloned() else {
+            return Ok(Flow::Continue);
         };
-        self.store.mark_sending(record.seq, &bytes)?;
+        let now = self.clock.now();
         let mut conflict_retried = false;
         let mut attempt = 0;
         loop {
-            let answer = self.http.post_transaction(&bytes);
+            let answer = answer_so_far
+                .take()
+                .unwrap_or_else(|| self.http.post_transaction(&prepared.bytes));
             match decide(&answer) {
                 Decision::Confirmed => {
                     let body = answer.map(|a| a.body).unwrap_or_default();
-                    let refs = server_refs(&bytes, &body, summary);
-                    self.store.mark_sent(record.seq, &refs, &self.clock.now())?;
-                    summary.pushed += 1;
+                    self.confirmed(&prepared, &body, summary)?;
                     return Ok(Flow::Continue);
                 }
                 Decision::Retry { after } => {
@@ -326,7 +491,9 @@ impl Sync<'_> {
                         Ok(a) => format!("HTTP {}", a.status),
                         Err(e) => e.0.clone(),
                     };
-                    self.store.note_attempt_failed(record.seq, &why)?;
+                    for record in &prepared.records {
+                        self.store.note_attempt_failed(record.seq, &why)?;
+                    }
                     summary.retried += 1;
                     attempt += 1;
                     if attempt >= self.settings.attempts.max(1) {
@@ -337,12 +504,27 @@ impl Sync<'_> {
                     }
                     (self.sleep)(after.unwrap_or_else(|| self.backoff(attempt - 1)));
                 }
-                Decision::Conflict if record.event.updates_procedure() && !conflict_retried => {
+                Decision::StopOutbox { reason } => {
+                    for record in &prepared.records {
+                        self.store.note_attempt_failed(record.seq, &reason)?;
+                    }
+                    summary.errors.push(reason);
+                    return Ok(Flow::Stop);
+                }
+                _ if prepared.records.len() > 1 => {
+                    for record in &prepared.records {
+                        if let Flow::Stop = self.send(std::slice::from_ref(record), summary)? {
+                            return Ok(Flow::Stop);
+                        }
+                    }
+                    return Ok(Flow::Continue);
+                }
+                Decision::Conflict if first.event.updates_procedure() && !conflict_retried => {
                     conflict_retried = true;
-                    match self.build(record, summary)? {
+                    match self.build(&first, summary)? {
                         Some(rebuilt) => {
-                            bytes = rebuilt;
-                            self.store.mark_sending(record.seq, &bytes)?;
+                            prepared.bytes = rebuilt.to_string();
+                            self.store.mark_sending(first.seq, &prepared.bytes)?;
                         }
                         None => return Ok(Flow::Stop),
                     }
@@ -354,19 +536,14 @@ impl Sync<'_> {
                         .map(|o| o.text)
                         .unwrap_or_else(|| "the record was changed on the blood bank twice while this device updated it".into());
                     self.store
-                        .quarantine(record.seq, "version-conflict", &text, &now)?;
+                        .quarantine(first.seq, "version-conflict", &text, &now)?;
                     summary.quarantined += 1;
                     return Ok(Flow::Continue);
                 }
                 Decision::Quarantine { code, text } => {
-                    self.store.quarantine(record.seq, &code, &text, &now)?;
+                    self.store.quarantine(first.seq, &code, &text, &now)?;
                     summary.quarantined += 1;
                     return Ok(Flow::Continue);
-                }
-                Decision::StopOutbox { reason } => {
-                    self.store.note_attempt_failed(record.seq, &reason)?;
-                    summary.errors.push(reason);
-                    return Ok(Flow::Stop);
                 }
             }
         }
@@ -378,7 +555,7 @@ impl Sync<'_> {
         &mut self,
         record: &OutboxRecord,
         summary: &mut Summary,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<Value>, StoreError> {
         let now = self.clock.now();
         let base = self.http.base_url().to_string();
         let bundle = match &record.event {
@@ -399,7 +576,7 @@ impl Sync<'_> {
                 )
             }
         };
-        Ok(Some(bundle.to_string()))
+        Ok(Some(bundle))
     }
 
     /// The transfusion's Procedure as the blood bank has it: (content, id, version).
@@ -460,6 +637,30 @@ impl Sync<'_> {
     }
 }
 
+/// Observation rounds per transaction when a backlog is sent: 250 vital signs, about 300 kB.
+pub const BATCH_ROUNDS: usize = 50;
+
+/// Records with their bundles stored, the bytes that go out for them, and the client identifier
+/// of each entry in those bytes (to file the server's ids under).
+struct Prepared {
+    records: Vec<OutboxRecord>,
+    bytes: String,
+    client_urns: Vec<Option<String>>,
+}
+
+struct InFlight<'scope> {
+    prepared: Prepared,
+    answer: std::thread::ScopedJoinHandle<'scope, Result<Answer, NetError>>,
+}
+
+/// The client's own identifier of a bundle entry's resource (Provenance has none: its id).
+fn client_urn(entry: &Value) -> Option<String> {
+    let resource = entry.get("resource")?;
+    identifier_value(resource, UUID_SYSTEM)
+        .map(str::to_string)
+        .or_else(|| str_at(resource, &["id"]).map(|id| format!("urn:uuid:{id}")))
+}
+
 enum Flow {
     Continue,
     Stop,
@@ -467,28 +668,21 @@ enum Flow {
 
 /// Server ids and versions of a confirmed bundle's records, keyed by their client identifiers;
 /// warnings attached by the blood bank go to the summary.
-fn server_refs(request: &str, response: &[u8], summary: &mut Summary) -> Vec<ServerRef> {
-    let (Ok(request), Ok(response)) = (
-        serde_json::from_str::<Value>(request),
-        serde_json::from_slice::<Value>(response),
-    ) else {
+fn server_refs(
+    client_urns: &[Option<String>],
+    response: &[u8],
+    summary: &mut Summary,
+) -> Vec<ServerRef> {
+    let Ok(response) = serde_json::from_slice::<Value>(response) else {
         return Vec::new();
     };
     let empty = Vec::new();
-    let requests = request
-        .get("entry")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
     let responses = response
         .get("entry")
         .and_then(Value::as_array)
         .unwrap_or(&empty);
     let mut refs = Vec::new();
-    for (req, res) in requests.iter().zip(responses) {
-        let resource = req.get("resource").cloned().unwrap_or(Value::Null);
-        let client_urn = identifier_value(&resource, UUID_SYSTEM)
-            .map(str::to_string)
-            .or_else(|| str_at(&resource, &["id"]).map(|id| format!("urn:uuid:{id}")));
+    for (client_urn, res) in client_urns.iter().zip(responses) {
         let location = str_at(res, &["response", "location"]).unwrap_or_default();
         if let (Some(client_urn), Some((ty, id))) = (client_urn, split_reference(location)) {
             let version = str_at(res, &["response", "etag"])
@@ -500,7 +694,7 @@ fn server_refs(request: &str, response: &[u8], summary: &mut Summary) -> Vec<Ser
                 })
                 .unwrap_or_else(|| "1".to_string());
             refs.push(ServerRef {
-                client_urn,
+                client_urn: client_urn.clone(),
                 resource_type: ty.to_string(),
                 id: id.to_string(),
                 version_id: version,

@@ -64,6 +64,7 @@ pub fn cycle(store: &mut Store, settings: &SyncSettings) -> Summary {
         http: &http,
         settings,
         clock: &clock,
+        ids: &RandomIds,
         sleep: &std::thread::sleep,
     }
     .run_cycle()

@@ -79,7 +79,10 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
         }
         child.wait().unwrap();
     }
-    eprintln!("killed {kills} times; {} writes before the last run", bank.running.faults.writes.load(Ordering::SeqCst));
+    eprintln!(
+        "killed {kills} times; {} writes before the last run",
+        bank.running.faults.writes.load(Ordering::SeqCst)
+    );
     assert!(
         kills >= 2,
         "the test must kill mid-sync, killed {kills} times"

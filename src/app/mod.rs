@@ -2,3 +2,4 @@
 //! touch app (issue 5) build on these.
 
 pub mod record;
+pub mod session;

@@ -76,21 +76,6 @@ fn check_zhang_wei_from_cache(store: &Store) -> CheckOutcome {
     check(&input, &Policy::default())
 }
 
-fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
-    let (records, _) = store.cached().unwrap().issue_records();
-    let r = records.iter().find(|r| r.dispense_id == dispense).unwrap();
-    let e = r.unit.expires_at;
-    vec![
-        format!("={}00", r.unit.din),
-        format!(
-            "=%{}00",
-            bedside::domain::label::code_of_group(r.unit.group).unwrap()
-        ),
-        format!("=<{}", r.unit.product_code),
-        format!("&>0{}", e.format("%y%j%H%M")),
-    ]
-}
-
 #[test]
 fn pull_check_and_push_reach_the_blood_bank_once() {
     let bank = demo_bank();

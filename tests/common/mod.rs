@@ -132,3 +132,19 @@ pub fn check_fhir(dir: &Path) -> Result<String, String> {
         Err(report)
     }
 }
+
+/// The four ISBT 128 barcodes printed on the bag of a cached dispense, as a scanner reads them.
+pub fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
+    let (records, _) = store.cached().unwrap().issue_records();
+    let r = records.iter().find(|r| r.dispense_id == dispense).unwrap();
+    let e = r.unit.expires_at;
+    vec![
+        format!("={}00", r.unit.din),
+        format!(
+            "=%{}00",
+            bedside::domain::label::code_of_group(r.unit.group).unwrap()
+        ),
+        format!("=<{}", r.unit.product_code),
+        format!("&>0{}", e.format("%y%j%H%M")),
+    ]
+}

@@ -1,6 +1,7 @@
 //! Use cases above the store and the sync: what the nurse's actions record. Controllers of the
 //! touch app (issue 5) build on these.
 
+pub mod handheld;
 pub mod record;
 pub mod session;
 pub mod verify;

@@ -11,3 +11,4 @@ pub mod fhir;
 pub mod scan;
 pub mod store;
 pub mod sync;
+pub mod ui;

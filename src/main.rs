@@ -8,12 +8,12 @@ fn main() -> ExitCode {
     let cli = bedside::cli::Cli::parse();
     match cli.command {
         Some(command) => bedside::cli::run(command),
-        None => {
-            eprintln!(
-                "bedside: the touch app is not part of this build yet; the engine is available \
-                 through the subcommands (bedside --help)."
-            );
-            ExitCode::from(2)
-        }
+        None => match bedside::ui::app::run_demo() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bedside: {e:#}");
+                ExitCode::from(1)
+            }
+        },
     }
 }

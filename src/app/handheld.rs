@@ -172,6 +172,55 @@ impl Handheld {
         Ok(transfusion)
     }
 
+    /// A round of vital signs for a running transfusion.
+    pub fn observe(
+        &mut self,
+        transfusion: &TransfusionRef,
+        slot: &str,
+        vitals: Vitals,
+        symptoms: Vec<String>,
+    ) -> Result<ObservationRound, ActionError> {
+        let nurse = self.nurse()?;
+        let mut recorder = Recorder {
+            store: &mut self.store,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        };
+        let round = recorder.round(slot, vitals, symptoms, &nurse);
+        recorder.observe(transfusion, round.clone())?;
+        (self.on_recorded)();
+        Ok(round)
+    }
+
+    /// The transfusion stopped for a suspected reaction: the report goes to the blood bank.
+    pub fn report_reaction(
+        &mut self,
+        transfusion: &TransfusionRef,
+        suspected: &str,
+        trigger: &str,
+        actions_taken: &str,
+        serious: bool,
+        round: ObservationRound,
+    ) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        let mut recorder = Recorder {
+            store: &mut self.store,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        };
+        recorder.reaction(
+            transfusion,
+            suspected,
+            trigger,
+            actions_taken,
+            serious,
+            round,
+            &nurse,
+        )?;
+        (self.on_recorded)();
+        Ok(())
+    }
+
     /// Outbox counts for the status bar; any signed-in member of staff.
     pub fn outbox(&self) -> Result<OutboxCounts, StoreError> {
         self.store.outbox_counts()

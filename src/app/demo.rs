@@ -1,0 +1,130 @@
+//! Demo mode: `cargo run --release` with no configuration opens the app on the embedded
+//! reference blood bank, seeded with the demo ward, and a device store in a fresh temporary
+//! folder — a newcomer gets the same consistent ward (units issued "now", one near expiry) at
+//! every start, and nothing of a real ward is touched.
+
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use crate::app::session::seed_demo_staff;
+use crate::bloodbank::db::BloodBankDb;
+use crate::bloodbank::{demo, server};
+use crate::clock::{Clock, RandomIds, SystemClock};
+use crate::store::Store;
+use crate::sync::http::BloodBankHttp;
+use crate::sync::{Sync, SyncSettings};
+
+/// What the status bar shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkStatus {
+    pub online: bool,
+    pub last_pull: Option<String>,
+    pub unsent: usize,
+    pub quarantined: usize,
+    pub last_error: Option<String>,
+}
+
+pub struct DemoBank {
+    pub dir: tempfile::TempDir,
+    pub running: server::RunningBloodBank,
+}
+
+impl DemoBank {
+    /// Seeds the demo ward into a new folder and serves it on a free loopback port.
+    pub fn start() -> anyhow::Result<DemoBank> {
+        let dir = tempfile::Builder::new().prefix("bedside-demo-").tempdir()?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock::china());
+        let path = dir.path().join("bloodbank.db");
+        let mut db = BloodBankDb::open(&path, clock.clone())?;
+        demo::seed(&mut db).map_err(|r| anyhow::anyhow!("demo seed refused: {:?}", r.outcome))?;
+        drop(db);
+        let running = server::spawn(&path, "127.0.0.1:0", clock)?;
+        Ok(DemoBank { dir, running })
+    }
+
+    pub fn device_store_path(&self) -> PathBuf {
+        self.dir.path().join("device.db")
+    }
+
+    /// The device's store with the demo staff (PIN = the badge's digits).
+    pub fn prepare_device(&self) -> anyhow::Result<Store> {
+        let mut store = Store::open(&self.device_store_path())?;
+        if store.staff_count()? == 0 {
+            seed_demo_staff(&mut store, &RandomIds, &SystemClock::china())?;
+        }
+        Ok(store)
+    }
+}
+
+/// Runs sync cycles on its own thread (with its own store connection): every `every`, and at
+/// once when poked. Blocking HTTP never runs on the UI thread.
+pub struct LinkWorker {
+    poke: mpsc::Sender<()>,
+    pub status: Arc<Mutex<LinkStatus>>,
+}
+
+impl LinkWorker {
+    pub fn spawn(
+        store_path: &Path,
+        settings: SyncSettings,
+        every: Duration,
+        notify: Box<dyn Fn(LinkStatus) + Send>,
+    ) -> anyhow::Result<LinkWorker> {
+        let (poke, pokes) = mpsc::channel::<()>();
+        let status = Arc::new(Mutex::new(LinkStatus::default()));
+        let shared = status.clone();
+        let path = store_path.to_path_buf();
+        let http = BloodBankHttp::new(&settings.base_url, settings.timeout)?;
+        std::thread::Builder::new()
+            .name("blood-bank-link".into())
+            .spawn(move || {
+                let Ok(mut store) = Store::open(&path) else {
+                    return;
+                };
+                let clock = SystemClock::china();
+                loop {
+                    let summary = Sync {
+                        store: &mut store,
+                        http: &http,
+                        settings: &settings,
+                        clock: &clock,
+                        ids: &RandomIds,
+                        sleep: &std::thread::sleep,
+                    }
+                    .run_cycle();
+                    let counts = store.outbox_counts().unwrap_or_default();
+                    let now = LinkStatus {
+                        online: summary.as_ref().is_ok_and(|s| s.pull_complete),
+                        last_pull: store
+                            .cache_synced_at()
+                            .ok()
+                            .flatten()
+                            .map(|t| t.format("%H:%M").to_string()),
+                        unsent: counts.queued + counts.sending,
+                        quarantined: counts.quarantined,
+                        last_error: match &summary {
+                            Ok(s) => s.errors.first().cloned(),
+                            Err(e) => Some(e.to_string()),
+                        },
+                    };
+                    if let Ok(mut s) = shared.lock() {
+                        *s = now.clone();
+                    }
+                    notify(now);
+                    match pokes.recv_timeout(every) {
+                        Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {
+                            while pokes.try_recv().is_ok() {}
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            })?;
+        Ok(LinkWorker { poke, status })
+    }
+
+    /// Something was recorded: send it now rather than at the next tick.
+    pub fn poke(&self) -> mpsc::Sender<()> {
+        self.poke.clone()
+    }
+}

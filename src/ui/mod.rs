@@ -480,7 +480,8 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                 (page.get_back_pain(), "loin_pain"),
             ]
             .into_iter()
-            .filter_map(|(on, code)| on.then(|| code.to_string()))
+            .filter(|(on, _)| *on)
+            .map(|(_, code)| code.to_string())
             .collect();
             let Some(running) = s.running.as_mut() else { return };
             let slot = if running.baseline.is_none() { "baseline" } else { "unscheduled" };

@@ -37,7 +37,8 @@ fn a_right_bag_for_the_right_patient_proceeds_and_the_start_is_recorded_with_bot
     let (_bank, _dir, mut store) = pulled_device();
     let mut f = flow(&store);
     let now = SystemClock::china().now();
-    assert!(f.patients_waiting().iter().any(|p| p.1 == "张伟"));
+    let (issued, _) = store.cached().unwrap().issue_records();
+    assert!(patients_waiting(&issued).iter().any(|p| p.name == "张伟"));
 
     assert_eq!(f.scan_wristband("ZY26001001").unwrap(), "张伟 ZY26001001");
     let scans = bag_scans(&store, ZHANG_WEI);
@@ -60,7 +61,7 @@ fn a_right_bag_for_the_right_patient_proceeds_and_the_start_is_recorded_with_bot
         other => panic!("{other:?}"),
     }
     f.second_checker_signed(nurse("N0388", "刘洋"));
-    let rows = f.eight_matches(now);
+    let rows = f.eight_matches(&f.outcome(now));
     assert_eq!(rows.len(), 8);
     let computed: Vec<_> = rows
         .iter()
@@ -128,7 +129,7 @@ fn the_bag_of_another_patient_stops_with_both_names() {
         }
         other => panic!("{other:?}"),
     }
-    let rows = f.eight_matches(now);
+    let rows = f.eight_matches(&f.outcome(now));
     assert!(
         matches!(rows[0].state, MatchState::Mismatch(_)),
         "{:?}",

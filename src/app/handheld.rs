@@ -98,6 +98,14 @@ impl Handheld {
             .clone())
     }
 
+    fn recorder(&mut self) -> Recorder<'_> {
+        Recorder {
+            store: &mut self.store,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
     /// A new bedside check by the signed-in nurse, against the cache.
     pub fn begin_check(&self) -> Result<VerifyFlow, ActionError> {
         let first = self.nurse()?;
@@ -144,16 +152,13 @@ impl Handheld {
         baseline: Option<Vitals>,
     ) -> Result<TransfusionRef, ActionError> {
         let nurse = self.nurse()?;
-        let mut recorder = Recorder {
-            store: &mut self.store,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        };
+        let ward = self.ward.clone();
+        let mut recorder = self.recorder();
         let baseline: Option<ObservationRound> =
             baseline.map(|v| recorder.round("baseline", v, vec![], &nurse));
         let transfusion = recorder.start(
             &ready.dispense_id,
-            self.ward.clone(),
+            ward,
             &nurse,
             &ready.second_checker,
             ready.checked_at,
@@ -181,11 +186,7 @@ impl Handheld {
         symptoms: Vec<String>,
     ) -> Result<ObservationRound, ActionError> {
         let nurse = self.nurse()?;
-        let mut recorder = Recorder {
-            store: &mut self.store,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        };
+        let mut recorder = self.recorder();
         let round = recorder.round(slot, vitals, symptoms, &nurse);
         recorder.observe(transfusion, round.clone())?;
         (self.on_recorded)();
@@ -203,11 +204,7 @@ impl Handheld {
         round: ObservationRound,
     ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
-        let mut recorder = Recorder {
-            store: &mut self.store,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        };
+        let mut recorder = self.recorder();
         recorder.reaction(
             transfusion,
             suspected,

@@ -72,6 +72,31 @@ pub const VISUAL_CHECKS: [(&str, &str); 3] = [
     ),
 ];
 
+/// A patient with units issued to the ward and not yet hung.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingPatient {
+    pub mrn: String,
+    pub name: String,
+    pub units: usize,
+}
+
+/// The ward's patients with units issued and waiting, to choose from (the wristband scan
+/// still decides who the patient is).
+pub fn patients_waiting(issued: &[IssueRecord]) -> Vec<WaitingPatient> {
+    let mut out: Vec<WaitingPatient> = Vec::new();
+    for r in issued.iter().filter(|r| r.status == "issued") {
+        match out.iter_mut().find(|p| p.mrn == r.patient.mrn) {
+            Some(p) => p.units += 1,
+            None => out.push(WaitingPatient {
+                mrn: r.patient.mrn.clone(),
+                name: r.patient.name.clone(),
+                units: 1,
+            }),
+        }
+    }
+    out
+}
+
 /// Why the flow cannot go on yet, in words.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NotReady {
@@ -114,19 +139,6 @@ impl VerifyFlow {
             read_aloud: false,
             acknowledgements: Vec::new(),
         }
-    }
-
-    /// The ward's patients with units issued and waiting, to choose from (the wristband scan
-    /// still decides who the patient is).
-    pub fn patients_waiting(&self) -> Vec<(String, String, usize)> {
-        let mut out: Vec<(String, String, usize)> = Vec::new();
-        for r in self.issued.iter().filter(|r| r.status == "issued") {
-            match out.iter_mut().find(|p| p.0 == r.patient.mrn) {
-                Some(p) => p.2 += 1,
-                None => out.push((r.patient.mrn.clone(), r.patient.name.clone(), 1)),
-            }
-        }
-        out
     }
 
     /// The wristband: the patient it names, or why it cannot be read.
@@ -268,12 +280,12 @@ impl VerifyFlow {
     }
 
     /// The eight matches (八对), each computed from the engine's reasons where the data allows.
-    pub fn eight_matches(&self, now: Instant) -> Vec<MatchRow> {
-        let outcome = self.outcome(now);
-        let record = self.record(&outcome);
+    /// `outcome` is this flow's `outcome` at the instant shown.
+    pub fn eight_matches(&self, outcome: &CheckOutcome) -> Vec<MatchRow> {
+        let record = self.record(outcome);
         let scanned = self.wristband_scan.is_some() && !self.bag_scans.is_empty();
         let state = |codes: &[ReasonCode]| -> MatchState {
-            if !scanned || record.is_none() && !has_any(&outcome, codes) {
+            if !scanned || record.is_none() && !has_any(outcome, codes) {
                 return MatchState::Pending;
             }
             match outcome.reasons.iter().find(|r| codes.contains(&r.code)) {

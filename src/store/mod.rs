@@ -11,7 +11,7 @@ use rusqlite_migration::{Migrations, M};
 use serde_json::Value;
 
 use crate::clock::Instant;
-use crate::domain::event::{BedsideEvent, Started};
+use crate::domain::event::BedsideEvent;
 use crate::fhir::issue::ResourceSet;
 
 /// The schema, one file per version. Append only.
@@ -105,6 +105,20 @@ pub struct Store {
 
 fn stamp(t: &Instant) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+/// The one place a row joins the audit trail, inside the caller's transaction when it has one.
+fn append_audit(
+    conn: &Connection,
+    at: &Instant,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![stamp(at), actor, action, detail],
+    )
 }
 
 impl Store {
@@ -340,14 +354,12 @@ impl Store {
             ],
         )?;
         let seq = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                stamp(at),
-                actor,
-                event.kind(),
-                format!("{bundle_urn} {json}")
-            ],
+        append_audit(
+            &tx,
+            at,
+            actor,
+            event.kind(),
+            &format!("{bundle_urn} {json}"),
         )?;
         tx.commit()?;
         Ok(seq)
@@ -542,9 +554,12 @@ impl Store {
                attempts = attempts + 1 WHERE seq = ?1",
             params![seq, code, text],
         )?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'sync', 'quarantined', ?2)",
-            params![stamp(at), format!("outbox {seq}: {code}: {text}")],
+        append_audit(
+            &tx,
+            at,
+            "sync",
+            "quarantined",
+            &format!("outbox {seq}: {code}: {text}"),
         )?;
         tx.commit()?;
         Ok(())
@@ -560,10 +575,7 @@ impl Store {
             [seq],
         )?;
         if n > 0 {
-            tx.execute(
-                "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, 'requeued', ?3)",
-                params![stamp(at), actor, format!("outbox {seq}")],
-            )?;
+            append_audit(&tx, at, actor, "requeued", &format!("outbox {seq}"))?;
         }
         tx.commit()?;
         Ok(n > 0)
@@ -588,7 +600,6 @@ impl Store {
             .optional()?)
     }
 
-    /// The start of a transfusion, and whether the blood bank has confirmed it.
     /// The outbox state of a transfusion's start (`queued`, `sending`, `sent`, `quarantined`).
     pub fn start_state(&self, procedure_urn: &str) -> Result<Option<String>, StoreError> {
         Ok(self
@@ -601,31 +612,6 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?)
-    }
-
-    pub fn start_of(&self, procedure_urn: &str) -> Result<Option<(Started, String)>, StoreError> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row(
-                "SELECT event, state FROM outbox WHERE seq =
-                   (SELECT min(seq) FROM outbox INDEXED BY outbox_by_procedure
-                    WHERE procedure_urn = ?1 AND kind = 'started')",
-                [procedure_urn],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((event, state)) = row else {
-            return Ok(None);
-        };
-        match serde_json::from_str(&event) {
-            Ok(BedsideEvent::Started(s)) => Ok(Some((s, state))),
-            Ok(_) => Err(StoreError::Corrupt(format!(
-                "start of {procedure_urn} is not a start"
-            ))),
-            Err(e) => Err(StoreError::Corrupt(format!(
-                "start of {procedure_urn}: {e}"
-            ))),
-        }
     }
 
     // ----------------------------------------------------------------- audit
@@ -657,13 +643,12 @@ impl Store {
                 member.active
             ],
         )?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, 'staff-imported', ?3)",
-            params![
-                stamp(at),
-                by,
-                format!("{} {} ({})", member.badge, member.name, member.role)
-            ],
+        append_audit(
+            &tx,
+            at,
+            by,
+            "staff-imported",
+            &format!("{} {} ({})", member.badge, member.name, member.role),
         )?;
         tx.commit()?;
         Ok(())
@@ -719,10 +704,7 @@ impl Store {
             Some(until) => format!("{badge}: wrong PIN; badge locked until {}", stamp(until)),
             None => format!("{badge}: wrong PIN"),
         };
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, 'login-failed', ?3)",
-            params![stamp(at), badge, detail],
-        )?;
+        append_audit(&tx, at, badge, "login-failed", &detail)?;
         tx.commit()?;
         Ok(())
     }
@@ -741,10 +723,7 @@ impl Store {
             "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE badge = ?1",
             [badge],
         )?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, '')",
-            params![stamp(at), badge, action],
-        )?;
+        append_audit(&tx, at, badge, action, "")?;
         tx.commit()?;
         Ok(())
     }
@@ -756,10 +735,7 @@ impl Store {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![stamp(at), actor, action, detail],
-        )?;
+        append_audit(&self.conn, at, actor, action, detail)?;
         Ok(())
     }
 

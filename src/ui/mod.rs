@@ -10,7 +10,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use crate::app::demo::LinkStatus;
 use crate::app::handheld::Handheld;
 use crate::app::observe::{parse_vitals, VitalsForm};
-use crate::app::verify::{MatchState, NotReady, ScanSource, VerifyFlow};
+use crate::app::verify::{patients_waiting, MatchState, NotReady, ScanSource, VerifyFlow};
 use crate::domain::check::IssueRecord;
 use crate::domain::event::{ObservationRound, TransfusionRef};
 use crate::domain::messages::{Lang, Text};
@@ -88,20 +88,14 @@ fn refresh_home(window: &AppWindow, state: &UiState) {
         .cached()
         .map(|c| c.issue_records())
         .unwrap_or_default();
-    let mut patients: Vec<PatientView> = Vec::new();
-    for r in issued.iter().filter(|r| r.status == "issued") {
-        match patients
-            .iter_mut()
-            .find(|p| p.mrn == r.patient.mrn.as_str())
-        {
-            Some(p) => p.units += 1,
-            None => patients.push(PatientView {
-                mrn: r.patient.mrn.clone().into(),
-                name: r.patient.name.clone().into(),
-                units: 1,
-            }),
-        }
-    }
+    let patients: Vec<PatientView> = patients_waiting(&issued)
+        .into_iter()
+        .map(|p| PatientView {
+            mrn: p.mrn.into(),
+            name: p.name.into(),
+            units: p.units as i32,
+        })
+        .collect();
     let home = window.global::<HomePage>();
     home.set_patients(ModelRc::new(VecModel::from(patients)));
     home.set_running(
@@ -127,9 +121,9 @@ fn refresh_verify(window: &AppWindow, state: &UiState) {
         })
         .collect();
     page.set_checklist(ModelRc::new(VecModel::from(items)));
-    let now = state.handheld.clock.now();
+    let outcome = flow.outcome(state.handheld.clock.now());
     let rows: Vec<MatchRowView> = flow
-        .eight_matches(now)
+        .eight_matches(&outcome)
         .into_iter()
         .map(|m| {
             let (kind, note) = match &m.state {
@@ -149,7 +143,6 @@ fn refresh_verify(window: &AppWindow, state: &UiState) {
         })
         .collect();
     page.set_matches(ModelRc::new(VecModel::from(rows)));
-    let outcome = flow.outcome(now);
     let stops: Vec<SharedString> = outcome
         .reasons
         .iter()

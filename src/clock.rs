@@ -98,3 +98,10 @@ impl IdSource for SequentialIds {
 pub fn urn(uuid: &Uuid) -> String {
     format!("urn:uuid:{uuid}")
 }
+
+/// A shared clock is a clock: a test keeps one handle to move time while the app reads another.
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+}

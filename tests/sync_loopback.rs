@@ -40,7 +40,7 @@ fn record_transfusion(store: &mut Store) -> String {
     let round = rec.round("15min", vitals(368), vec![], &chen);
     rec.observe(&t, round).unwrap();
     let end = rec.round("end", vitals(367), vec![], &chen);
-    rec.end(&t, Some(280), None, Some(end), &chen).unwrap();
+    rec.end(&t, Some(280), None, Some(end), None, &chen).unwrap();
     t.procedure_uuid
 }
 
@@ -162,6 +162,7 @@ fn every_record_sent_and_answered_passes_the_contract_validator() {
         let febrile = rec.round("unscheduled", vitals(386), vec!["rigors".into()], &chen);
         rec.reaction(
             &t,
+            febrile.at,
             "疑似发热性非溶血性输血反应 / suspected febrile non-haemolytic reaction",
             "FEBRILE: 38.6 °C",
             "停止输血 / stopped",
@@ -363,7 +364,7 @@ fn a_version_conflict_is_resolved_by_reapplying_the_end_to_the_current_version()
             clock: &clock,
             ids: &ids,
         };
-        rec.end(&t, Some(200), None, None, &chen).unwrap();
+        rec.end(&t, Some(200), None, None, None, &chen).unwrap();
     }
     bank.running.faults.fail_next.store(1, Ordering::SeqCst);
     let failed = cycle(&mut store, &one_try);

@@ -4,13 +4,23 @@
 
 use crate::app::record::{RecordError, Recorder};
 use crate::app::session::{LoginError, Role, Session, SessionSettings, SignedIn};
-use crate::app::verify::{ReadyToStart, VerifyFlow};
+use crate::app::transfuse::{Interruption, Judgement, ReactionDraft, RunningTransfusion};
+use crate::app::verify::{patients_waiting, ReadyToStart, VerifyFlow, WaitingPatient};
 use crate::clock::{Clock, IdSource};
-use crate::domain::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
+use crate::clock::Instant;
+use crate::domain::event::{StaffRef, TransfusionRef, WardRef};
 use crate::domain::messages::Text;
 use crate::domain::observations::Vitals;
 use crate::domain::policy::Policy;
 use crate::store::{OutboxCounts, Store, StoreError};
+
+/// How an end went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ended {
+    Normally { keep_until: Option<Instant> },
+    /// The end observation raised a stop trigger: report the reaction.
+    Reaction(ReactionDraft),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
@@ -90,12 +100,13 @@ impl Handheld {
         self.session.logout(&mut self.store, self.clock.as_ref())
     }
 
-    fn nurse(&self) -> Result<StaffRef, LoginError> {
-        Ok(self
-            .session
-            .require(Role::Nurse, self.clock.now())?
-            .staff
-            .clone())
+    /// The signed-in nurse (or charge nurse), and the action counts as activity for the
+    /// auto-lock.
+    fn nurse(&mut self) -> Result<StaffRef, LoginError> {
+        let now = self.clock.now();
+        let staff = self.session.require(Role::Nurse, now)?.staff.clone();
+        self.session.touch(now);
+        Ok(staff)
     }
 
     fn recorder(&mut self) -> Recorder<'_> {
@@ -107,7 +118,7 @@ impl Handheld {
     }
 
     /// A new bedside check by the signed-in nurse, against the cache.
-    pub fn begin_check(&self) -> Result<VerifyFlow, ActionError> {
+    pub fn begin_check(&mut self) -> Result<VerifyFlow, ActionError> {
         let first = self.nurse()?;
         let (issued, _problems) = self.store.cached()?.issue_records();
         Ok(VerifyFlow::new(
@@ -125,6 +136,7 @@ impl Handheld {
         badge: &str,
         pin: &str,
     ) -> Result<StaffRef, LoginError> {
+        self.nurse()?;
         let second = self
             .session
             .cosign(&mut self.store, self.clock.as_ref(), badge, pin)?;
@@ -150,12 +162,11 @@ impl Handheld {
         &mut self,
         ready: &ReadyToStart,
         baseline: Option<Vitals>,
-    ) -> Result<TransfusionRef, ActionError> {
+    ) -> Result<RunningTransfusion, ActionError> {
         let nurse = self.nurse()?;
         let ward = self.ward.clone();
         let mut recorder = self.recorder();
-        let baseline: Option<ObservationRound> =
-            baseline.map(|v| recorder.round("baseline", v, vec![], &nurse));
+        let baseline = baseline.map(|v| recorder.round("baseline", v, vec![], &nurse));
         let transfusion = recorder.start(
             &ready.dispense_id,
             ward,
@@ -174,48 +185,207 @@ impl Handheld {
             )?;
         }
         (self.on_recorded)();
-        Ok(transfusion)
+        self.running_one(&transfusion)
     }
 
-    /// A round of vital signs for a running transfusion.
+    fn running_one(&self, t: &TransfusionRef) -> Result<RunningTransfusion, ActionError> {
+        self.running()?
+            .into_iter()
+            .find(|r| r.transfusion.procedure_uuid == t.procedure_uuid)
+            .ok_or_else(|| {
+                ActionError::Refused(Text::fill(
+                    "The transfusion was recorded but cannot be read back; check the device.",
+                    "输血已记录但无法读取，请检查设备。",
+                    &[],
+                ))
+            })
+    }
+
+    /// The transfusions started on this device and still running, rebuilt from the store (so
+    /// they survive an app restart), each with its open interruption.
+    pub fn running(&self) -> Result<Vec<RunningTransfusion>, ActionError> {
+        let (issued, _) = self.store.cached()?.issue_records();
+        let events = self.store.open_transfusion_events()?;
+        let mut running = RunningTransfusion::from_events(&events, |dispense| {
+            issued
+                .iter()
+                .filter(|r| r.dispense_id == dispense)
+                .map(|r| r.issued_at)
+                .max()
+        });
+        for r in &mut running {
+            r.interrupted = self
+                .store
+                .open_interruption(&r.transfusion.procedure_uuid)?
+                .map(|i| Interruption {
+                    at: i.at,
+                    reason: i.reason,
+                });
+        }
+        Ok(running)
+    }
+
+    /// Patients with units issued and not yet started on this device.
+    pub fn waiting(&self) -> Result<Vec<WaitingPatient>, ActionError> {
+        let (issued, _) = self.store.cached()?.issue_records();
+        let started = self.store.started_dispenses()?;
+        let waiting: Vec<_> = issued
+            .into_iter()
+            .filter(|r| !started.contains(&r.dispense_id))
+            .collect();
+        Ok(patients_waiting(&waiting))
+    }
+
+    /// A round of vital signs for a running transfusion, and what it means.
     pub fn observe(
         &mut self,
-        transfusion: &TransfusionRef,
-        slot: &str,
+        running: &mut RunningTransfusion,
         vitals: Vitals,
         symptoms: Vec<String>,
-    ) -> Result<ObservationRound, ActionError> {
+    ) -> Result<Judgement, ActionError> {
         let nurse = self.nurse()?;
+        let slot = running.slot_at(self.clock.now(), &self.policy);
         let mut recorder = self.recorder();
-        let round = recorder.round(slot, vitals, symptoms, &nurse);
-        recorder.observe(transfusion, round.clone())?;
+        let round = recorder.round(&slot, vitals, symptoms, &nurse);
+        recorder.observe(&running.transfusion, round.clone())?;
+        running.apply(&round);
         (self.on_recorded)();
-        Ok(round)
+        Ok(running.judge(&round, &self.policy))
     }
 
     /// The transfusion stopped for a suspected reaction: the report goes to the blood bank.
+    /// `report` is the draft's text as the nurse finished it.
     pub fn report_reaction(
         &mut self,
-        transfusion: &TransfusionRef,
-        suspected: &str,
-        trigger: &str,
-        actions_taken: &str,
+        running: &RunningTransfusion,
+        draft: &ReactionDraft,
+        report: &str,
         serious: bool,
-        round: ObservationRound,
     ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
         let mut recorder = self.recorder();
         recorder.reaction(
-            transfusion,
-            suspected,
-            trigger,
-            actions_taken,
+            &running.transfusion,
+            draft.stopped_at,
+            &format!("{} / {}", draft.suspected.en, draft.suspected.zh),
+            &draft.trigger,
+            report,
             serious,
-            round,
+            draft.round.clone(),
             &nurse,
         )?;
         (self.on_recorded)();
         Ok(())
+    }
+
+    /// The end: volume, the end observation if taken, and the time the empty bag may go. An end
+    /// observation that raises a stop trigger is recorded as a round and returned as a reaction
+    /// instead: the transfusion is then reported, not ended normally.
+    pub fn end(
+        &mut self,
+        running: &mut RunningTransfusion,
+        volume_ml: u32,
+        end_vitals: Option<(Vitals, Vec<String>)>,
+    ) -> Result<Ended, ActionError> {
+        let nurse = self.nurse()?;
+        let now = self.clock.now();
+        let keep_until = running.keep_until(now, &self.policy);
+        let policy = self.policy.clone();
+        let mut recorder = self.recorder();
+        let round = end_vitals.map(|(v, s)| recorder.round("end", v, s, &nurse));
+        if let Some(round) = &round {
+            if let Judgement::Stop(draft) = running.judge(round, &policy) {
+                recorder.observe(&running.transfusion, round.clone())?;
+                running.apply(round);
+                (self.on_recorded)();
+                return Ok(Ended::Reaction(draft));
+            }
+        }
+        let note = running
+            .interrupted
+            .as_ref()
+            .map(|i| format!("ended while interrupted ({})", i.reason));
+        recorder.end(
+            &running.transfusion,
+            Some(volume_ml),
+            keep_until,
+            round,
+            note,
+            &nurse,
+        )?;
+        (self.on_recorded)();
+        Ok(Ended::Normally { keep_until })
+    }
+
+    /// Pauses a running transfusion; it may not go on before a repeat check.
+    pub fn interrupt(
+        &mut self,
+        running: &mut RunningTransfusion,
+        reason: &str,
+    ) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ActionError::Refused(Text::fill(
+                "Say why the transfusion is interrupted.",
+                "请填写暂停输注的原因。",
+                &[],
+            )));
+        }
+        let now = self.clock.now();
+        self.store.interrupt(
+            &running.transfusion.procedure_uuid,
+            &now,
+            &nurse.staff_id,
+            reason,
+        )?;
+        running.interrupted = Some(Interruption {
+            at: now,
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+
+    /// The repeat check before an interrupted transfusion goes on.
+    pub fn begin_repeat_check(&mut self, running: &RunningTransfusion) -> Result<VerifyFlow, ActionError> {
+        let first = self.nurse()?;
+        let (issued, _) = self.store.cached()?.issue_records();
+        Ok(VerifyFlow::repeat(
+            first,
+            issued,
+            self.store.cache_synced_at()?,
+            self.policy.clone(),
+            &running.transfusion.dispense_id,
+        ))
+    }
+
+    /// The repeat check passed: the transfusion goes on.
+    pub fn restart(
+        &mut self,
+        running: &mut RunningTransfusion,
+        ready: &ReadyToStart,
+    ) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        if ready.dispense_id != running.transfusion.dispense_id {
+            return Err(ActionError::Refused(Text::fill(
+                "The repeat check was of another bag: check the interrupted bag.",
+                "重新核对的不是暂停的血袋：请核对暂停的血袋。",
+                &[],
+            )));
+        }
+        self.store.restart(
+            &running.transfusion.procedure_uuid,
+            &self.clock.now(),
+            &nurse.staff_id,
+            &ready.second_checker.staff_id,
+        )?;
+        running.interrupted = None;
+        Ok(())
+    }
+
+    /// The time now, from the injected clock.
+    pub fn now(&self) -> Instant {
+        self.clock.now()
     }
 
     /// Outbox counts for the status bar; any signed-in member of staff.

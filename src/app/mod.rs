@@ -1,9 +1,11 @@
-//! Use cases above the store and the sync: what the nurse's actions record. Controllers of the
-//! touch app (issue 5) build on these.
+//! Use cases above the store and the sync: the controllers of the touch app. Each is plain Rust
+//! with no Slint in it, so a test drives a whole flow without a window; `handheld` is the one
+//! entry the UI calls, and it asks the session (role, lock) before every action.
 
 pub mod demo;
 pub mod handheld;
 pub mod observe;
 pub mod record;
 pub mod session;
+pub mod transfuse;
 pub mod verify;

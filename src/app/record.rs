@@ -103,6 +103,7 @@ impl Recorder<'_> {
         volume_ml: Option<u32>,
         bag_keep_until: Option<crate::clock::Instant>,
         round: Option<ObservationRound>,
+        note: Option<String>,
         by: &StaffRef,
     ) -> Result<(), RecordError> {
         self.enqueue(
@@ -111,7 +112,7 @@ impl Recorder<'_> {
                 ended_at: self.clock.now(),
                 volume_ml,
                 bag_keep_until,
-                note: None,
+                note,
                 round,
                 recorded_by: by.clone(),
             }),
@@ -119,10 +120,13 @@ impl Recorder<'_> {
         )
     }
 
+    /// `stopped_at` is when the transfusion stopped (the round that raised the trigger), not
+    /// when the report was finished.
     #[allow(clippy::too_many_arguments)]
     pub fn reaction(
         &mut self,
         transfusion: &TransfusionRef,
+        stopped_at: crate::clock::Instant,
         suspected: &str,
         trigger: &str,
         actions_taken: &str,
@@ -135,7 +139,7 @@ impl Recorder<'_> {
             BedsideEvent::ReactionReported(ReactionReported {
                 transfusion: transfusion.clone(),
                 adverse_event_uuid,
-                stopped_at: self.clock.now(),
+                stopped_at,
                 suspected: suspected.to_string(),
                 trigger: trigger.to_string(),
                 actions_taken: actions_taken.to_string(),

@@ -117,9 +117,30 @@ pub struct VerifyFlow {
     visual: [bool; 3],
     read_aloud: bool,
     acknowledgements: Vec<Acknowledgement>,
+    /// A repeat check before restarting an interrupted transfusion: the dispense it must find.
+    repeat_of: Option<String>,
 }
 
 impl VerifyFlow {
+    /// The check repeated before an interrupted transfusion goes on. The same rules apply, except
+    /// the 30-minute start window: the unit was started in time, and the 4-hour limit is watched
+    /// while it runs. It must find the very unit that was interrupted.
+    pub fn repeat(
+        first_checker: StaffRef,
+        issued: Vec<IssueRecord>,
+        cache_synced_at: Option<Instant>,
+        policy: Policy,
+        dispense_id: &str,
+    ) -> VerifyFlow {
+        let mut flow = VerifyFlow::new(first_checker, issued, cache_synced_at, policy);
+        flow.repeat_of = Some(dispense_id.to_string());
+        flow
+    }
+
+    pub fn is_repeat(&self) -> bool {
+        self.repeat_of.is_some()
+    }
+
     pub fn new(
         first_checker: StaffRef,
         issued: Vec<IssueRecord>,
@@ -138,6 +159,7 @@ impl VerifyFlow {
             visual: [false; 3],
             read_aloud: false,
             acknowledgements: Vec::new(),
+            repeat_of: None,
         }
     }
 
@@ -271,7 +293,16 @@ impl VerifyFlow {
             bag_scans: &self.bag_scans,
             issued: &self.issued,
         };
-        check(&input, &self.policy)
+        let mut outcome = check(&input, &self.policy);
+        if self.repeat_of.is_some() {
+            outcome
+                .reasons
+                .retain(|r| r.code != ReasonCode::IssueTimeExceeded);
+            if !outcome.reasons.iter().any(|r| r.severity == Severity::Stop) {
+                outcome.verdict = CheckVerdict::Proceed;
+            }
+        }
+        outcome
     }
 
     /// The issue record the bag was checked against.
@@ -414,6 +445,16 @@ impl VerifyFlow {
                     .collect(),
             ));
         }
+        // The wrong bag stops before anything else is asked for.
+        if let (Some(interrupted), Some(record)) = (&self.repeat_of, self.record(&outcome)) {
+            if &record.dispense_id != interrupted {
+                return Err(NotReady::Stopped(vec![Text::fill(
+                    "This bag ({din}) is not the one whose transfusion was interrupted: scan the interrupted bag.",
+                    "此血袋（{din}）不是暂停输注的那一袋：请扫描暂停的血袋。",
+                    &[("din", &record.unit.din)],
+                )]));
+            }
+        }
         let mut missing = Vec::new();
         for w in outcome.warnings() {
             if !self
@@ -421,11 +462,10 @@ impl VerifyFlow {
                 .iter()
                 .any(|a| a.code == w.code.as_str())
             {
-                missing.push(Text::fill(
-                    "Acknowledge the warning with a reason: {w}",
-                    "请填写理由以确认警示：{w}",
-                    &[("w", &w.message.en)],
-                ));
+                missing.push(Text {
+                    en: format!("Acknowledge the warning with a reason: {}", w.message.en),
+                    zh: format!("请填写理由以确认警示：{}", w.message.zh),
+                });
             }
         }
         for (i, (en, zh)) in VISUAL_CHECKS.iter().enumerate() {

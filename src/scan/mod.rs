@@ -7,6 +7,7 @@ mod binarizer;
 mod decode;
 mod frame;
 mod image_file;
+pub mod wedge;
 
 pub use decode::{decode_frame, Budget, DecodeOptions, FrameResult, Symbol, Symbology};
 pub use frame::{FrameError, LumaFrame};

@@ -15,11 +15,12 @@ use crate::domain::event::BedsideEvent;
 use crate::fhir::issue::ResourceSet;
 
 /// The schema, one file per version. Append only.
-pub const MIGRATIONS: [&str; 4] = [
+pub const MIGRATIONS: [&str; 5] = [
     include_str!("migrations/001_cache.sql"),
     include_str!("migrations/002_outbox.sql"),
     include_str!("migrations/003_audit.sql"),
     include_str!("migrations/004_staff.sql"),
+    include_str!("migrations/005_interruption.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -97,6 +98,15 @@ pub struct AuditEntry {
     pub actor: String,
     pub action: String,
     pub detail: String,
+}
+
+/// The open interruption of a transfusion, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenInterruption {
+    pub seq: i64,
+    pub at: Instant,
+    pub reason: String,
+    pub by: String,
 }
 
 pub struct Store {
@@ -431,6 +441,119 @@ impl Store {
 
     pub fn all_outbox(&self) -> Result<Vec<OutboxRecord>, StoreError> {
         self.outbox_rows("1")
+    }
+
+    /// Every event of the transfusions started on this device and not yet ended or stopped for
+    /// a reaction, in recording order: what the app needs to carry on after a restart.
+    pub fn open_transfusion_events(&self) -> Result<Vec<BedsideEvent>, StoreError> {
+        Ok(self
+            .outbox_rows(
+                "procedure_urn IN (SELECT procedure_urn FROM outbox WHERE kind = 'started'
+                 EXCEPT SELECT procedure_urn FROM outbox WHERE kind IN ('ended', 'reaction_reported'))",
+            )?
+            .into_iter()
+            .map(|r| r.event)
+            .collect())
+    }
+
+    /// Dispense ids of every unit started on this device (they are no longer waiting).
+    pub fn started_dispenses(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT json_extract(event, '$.transfusion.dispense_id') FROM outbox WHERE kind = 'started'",
+        )?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, Option<String>>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.into_iter().flatten().collect())
+    }
+
+    /// Records an interruption and audits it, in one transaction.
+    pub fn interrupt(
+        &mut self,
+        procedure_urn: &str,
+        at: &Instant,
+        by: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO interruption (procedure_urn, interrupted_at, reason, interrupted_by)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![procedure_urn, stamp(at), reason, by],
+        )?;
+        append_audit(
+            &tx,
+            at,
+            by,
+            "transfusion-interrupted",
+            &format!("{procedure_urn}: {reason}"),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Closes the open interruption after the repeat check by `by` and `second_checker`.
+    pub fn restart(
+        &mut self,
+        procedure_urn: &str,
+        at: &Instant,
+        by: &str,
+        second_checker: &str,
+    ) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE interruption SET restarted_at = ?2, restarted_by = ?3, second_checker = ?4
+             WHERE procedure_urn = ?1 AND restarted_at IS NULL",
+            params![procedure_urn, stamp(at), by, second_checker],
+        )?;
+        if changed > 0 {
+            append_audit(
+                &tx,
+                at,
+                by,
+                "transfusion-restarted",
+                &format!("{procedure_urn}: repeat check by {by} and {second_checker}"),
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    pub fn open_interruption(
+        &self,
+        procedure_urn: &str,
+    ) -> Result<Option<OpenInterruption>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT seq, interrupted_at, reason, interrupted_by FROM interruption
+                 WHERE procedure_urn = ?1 AND restarted_at IS NULL ORDER BY seq DESC LIMIT 1",
+                [procedure_urn],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(seq, at, reason, by)| {
+            let at = chrono::DateTime::parse_from_rfc3339(&at)
+                .map_err(|e| StoreError::Corrupt(format!("interruption {seq}: {e}")))?;
+            Ok(OpenInterruption {
+                seq,
+                at,
+                reason,
+                by,
+            })
+        })
+        .transpose()
     }
 
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {

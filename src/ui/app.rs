@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use slint::ComponentHandle;
 
-use super::{check_lock, install, set_language, show_status, AppWindow, LoginPage, UiState};
+use super::{install, set_language, show_status, tick, AppWindow, LoginPage, UiState};
 use crate::app::demo::{DemoBank, LinkWorker};
 use crate::app::handheld::Handheld;
 use crate::app::session::SessionSettings;
@@ -74,13 +74,15 @@ pub fn run_demo() -> anyhow::Result<()> {
     install(&window, state.clone());
     let timer = slint::Timer::default();
     let weak = window.as_weak();
-    let lock_state = state.clone();
+    let tick_state = state.clone();
     timer.start(
         slint::TimerMode::Repeated,
-        Duration::from_secs(5),
+        Duration::from_secs(1),
         move || {
             if let Some(w) = weak.upgrade() {
-                check_lock(&w, &lock_state.borrow());
+                if let Ok(mut s) = tick_state.try_borrow_mut() {
+                    tick(&w, &mut s);
+                }
             }
         },
     );

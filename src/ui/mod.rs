@@ -1,38 +1,53 @@
-//! Slint glue only: the views in `ui/` and one adapter binding them to the handheld's core
+//! Slint glue only: the views in `ui/` and the adapters binding them to the handheld's core
 //! (`app::handheld::Handheld`). No rule is decided here: texts come from the core in both
-//! languages, and this module picks the one on screen.
+//! languages, and these modules pick the one on screen. One module per group of screens:
+//! this one (state, sign-in, lock, ward list, language), `verify` (the bedside check and its
+//! scanner), `transfuse` (baseline, observations, reaction, interruption, end).
 
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::app::demo::LinkStatus;
 use crate::app::handheld::Handheld;
-use crate::app::observe::{parse_vitals, VitalsForm};
-use crate::app::verify::{patients_waiting, MatchState, NotReady, ScanSource, VerifyFlow};
-use crate::domain::check::IssueRecord;
-use crate::domain::event::{ObservationRound, TransfusionRef};
+use crate::app::transfuse::{ReactionDraft, RunningTransfusion};
+use crate::app::verify::{ReadyToStart, VerifyFlow, WaitingPatient};
 use crate::domain::messages::{Lang, Text};
-use crate::domain::observations::{next_due, reaction_triggers, Observation, Transfusion};
+use crate::scan::wedge::{Wedge, WedgeSettings};
 
 slint::include_modules!();
 
 pub mod app;
+mod transfuse;
+mod verify;
+
+/// A label image the nurse can "scan" by choosing it (demo mode, or a device without scanner).
+#[derive(Debug, Clone)]
+pub struct LabelImage {
+    pub caption: String,
+    pub path: PathBuf,
+}
 
 /// What the screens are about right now.
 pub struct UiState {
     pub handheld: Handheld,
     pub lang: Lang,
     pub flow: Option<VerifyFlow>,
-    pub running: Option<Running>,
-    pub pending_reaction: Option<(String, ObservationRound)>,
-}
-
-pub struct Running {
-    pub transfusion: TransfusionRef,
-    pub monitor: Transfusion,
-    pub baseline: Option<Observation>,
+    /// The transfusion on the observation screen.
+    pub running: Option<RunningTransfusion>,
+    pub pending_reaction: Option<ReactionDraft>,
+    /// A check that passed, waiting for its baseline round and the start.
+    pub ready: Option<ReadyToStart>,
+    /// The patient chosen from the ward list, whose wristband is awaited.
+    pub chosen: Option<WaitingPatient>,
+    pub wedge: Wedge,
+    pub images: Vec<LabelImage>,
+    /// Symptom chips switched on, by index into `SYMPTOM_CHIPS`.
+    pub chips: Vec<bool>,
+    waiting: Vec<WaitingPatient>,
+    running_list: Vec<RunningTransfusion>,
 }
 
 impl UiState {
@@ -43,6 +58,13 @@ impl UiState {
             flow: None,
             running: None,
             pending_reaction: None,
+            ready: None,
+            chosen: None,
+            wedge: Wedge::new(WedgeSettings::default()),
+            images: Vec::new(),
+            chips: Vec::new(),
+            waiting: Vec::new(),
+            running_list: Vec::new(),
         }
     }
 
@@ -55,6 +77,10 @@ fn strings(items: Vec<SharedString>) -> ModelRc<SharedString> {
     ModelRc::new(VecModel::from(items))
 }
 
+fn texts(state: &UiState, items: &[Text]) -> ModelRc<SharedString> {
+    strings(items.iter().map(|t| state.t(t)).collect())
+}
+
 /// Sets the language of the bundled translations and of the core's texts.
 pub fn set_language(state: &mut UiState, lang: Lang) {
     state.lang = lang;
@@ -62,6 +88,12 @@ pub fn set_language(state: &mut UiState, lang: Lang) {
         Lang::ZhCn => "zh_CN",
         Lang::En => "en",
     });
+}
+
+/// Switches the language and redraws what the core wrote on the screen in the old one.
+pub fn switch_language(window: &AppWindow, state: &mut UiState, lang: Lang) {
+    set_language(state, lang);
+    refresh(window, state);
 }
 
 pub fn show_status(window: &AppWindow, status: &LinkStatus) {
@@ -81,145 +113,55 @@ fn go(window: &AppWindow, screen: &str) {
     window.global::<Nav>().set_screen(screen.into());
 }
 
-fn refresh_home(window: &AppWindow, state: &UiState) {
-    let (issued, _) = state
-        .handheld
-        .store
-        .cached()
-        .map(|c| c.issue_records())
-        .unwrap_or_default();
-    let patients: Vec<PatientView> = patients_waiting(&issued)
-        .into_iter()
+fn refresh_home(window: &AppWindow, state: &mut UiState) {
+    let now = state.handheld.now();
+    state.waiting = state.handheld.waiting().unwrap_or_default();
+    state.running_list = state.handheld.running().unwrap_or_default();
+    let patients: Vec<PatientView> = state
+        .waiting
+        .iter()
         .map(|p| PatientView {
-            mrn: p.mrn.into(),
-            name: p.name.into(),
+            mrn: p.mrn.clone().into(),
+            name: p.name.clone().into(),
             units: p.units as i32,
+        })
+        .collect();
+    let running: Vec<RunningView> = state
+        .running_list
+        .iter()
+        .map(|r| {
+            let timeline = r.timeline(now, &state.handheld.policy);
+            let due = timeline
+                .interrupted
+                .as_ref()
+                .or(timeline.due.as_ref())
+                .map(|t| state.t(t))
+                .unwrap_or_default();
+            RunningView {
+                title: format!("{}  {}", r.transfusion.patient_name, r.transfusion.din).into(),
+                due,
+                overdue: timeline.overdue,
+                interrupted: r.interrupted.is_some(),
+            }
         })
         .collect();
     let home = window.global::<HomePage>();
     home.set_patients(ModelRc::new(VecModel::from(patients)));
-    home.set_running(
-        state
-            .running
-            .as_ref()
-            .map(|r| format!("▶ {} {}", r.transfusion.patient_name, r.transfusion.din))
-            .unwrap_or_default()
-            .into(),
-    );
+    home.set_running(ModelRc::new(VecModel::from(running)));
 }
 
-fn refresh_verify(window: &AppWindow, state: &UiState) {
-    let Some(flow) = &state.flow else { return };
-    let page = window.global::<VerifyPage>();
-    let items: Vec<CheckItemView> = flow
-        .checklist()
-        .into_iter()
-        .map(|i| CheckItemView {
-            label: state.t(&i.label),
-            done: i.value.is_some(),
-            value: i.value.unwrap_or_default().into(),
-        })
-        .collect();
-    page.set_checklist(ModelRc::new(VecModel::from(items)));
-    let outcome = flow.outcome(state.handheld.clock.now());
-    let rows: Vec<MatchRowView> = flow
-        .eight_matches(&outcome)
-        .into_iter()
-        .map(|m| {
-            let (kind, note) = match &m.state {
-                MatchState::Pending => ("pending", String::new()),
-                MatchState::Matches => ("ok", String::new()),
-                MatchState::Warning(t) => ("warn", t.get(state.lang).to_string()),
-                MatchState::Mismatch(t) => ("stop", t.get(state.lang).to_string()),
-                MatchState::ReadAloud => ("aloud", String::new()),
-            };
-            MatchRowView {
-                label: state.t(&m.label),
-                expected: m.expected.into(),
-                found: m.found.into(),
-                state: kind.into(),
-                note: note.into(),
-            }
-        })
-        .collect();
-    page.set_matches(ModelRc::new(VecModel::from(rows)));
-    let stops: Vec<SharedString> = outcome
-        .reasons
-        .iter()
-        .filter(|r| r.severity == crate::domain::severity::Severity::Stop)
-        .map(|r| state.t(&r.message))
-        .collect();
-    // Before the co-signature the engine stops for the missing second checker: that is a step
-    // still to do, not a reason to abandon the bag.
-    let blocking: Vec<SharedString> = outcome
-        .reasons
-        .iter()
-        .filter(|r| {
-            r.severity == crate::domain::severity::Severity::Stop
-                && r.code != crate::domain::check::ReasonCode::SecondCheckerRequired
-        })
-        .map(|r| state.t(&r.message))
-        .collect();
-    page.set_stopped(!blocking.is_empty());
-    page.set_reasons(strings(if blocking.is_empty() { stops } else { blocking }));
-    page.set_second_checker(
-        flow.second_checker()
-            .map(|s| format!("{} {}", s.name, s.staff_id))
-            .unwrap_or_default()
-            .into(),
-    );
-}
-
-fn refresh_observe(window: &AppWindow, state: &UiState) {
-    let Some(r) = &state.running else { return };
-    let page = window.global::<ObservePage>();
-    let now = state.handheld.clock.now();
-    page.set_patient(format!("{}  {}", r.transfusion.patient_name, r.transfusion.din).into());
-    let started = r
-        .monitor
-        .started_at
-        .map(|s| s.format("%H:%M").to_string())
-        .unwrap_or_default();
-    page.set_timeline(
-        match state.lang {
-            Lang::ZhCn => format!("开始 {started}，已输 {} 分钟；前 15 分钟慢速并在床旁观察", (now - r.monitor.started_at.unwrap_or(now)).num_minutes()),
-            Lang::En => format!("Started {started}, running {} min; slow rate with the nurse at the bedside for the first 15 min", (now - r.monitor.started_at.unwrap_or(now)).num_minutes()),
-        }
-        .into(),
-    );
-    match next_due(&r.monitor, now, &state.handheld.policy) {
-        Some(slot) => {
-            let minutes = (slot.due - now).num_minutes();
-            page.set_overdue(minutes < 0);
-            page.set_due(
-                match state.lang {
-                    Lang::ZhCn if minutes < 0 => {
-                        format!("{} 观察已超时 {} 分钟", slot.label, -minutes)
-                    }
-                    Lang::ZhCn => format!(
-                        "下一次观察 {}：{} 分钟后（{}）",
-                        slot.label,
-                        minutes,
-                        slot.due.format("%H:%M")
-                    ),
-                    Lang::En if minutes < 0 => {
-                        format!("{} observation overdue by {} min", slot.label, -minutes)
-                    }
-                    Lang::En => format!(
-                        "Next observation {} in {} min ({})",
-                        slot.label,
-                        minutes,
-                        slot.due.format("%H:%M")
-                    ),
-                }
-                .into(),
-            );
-        }
-        None => page.set_due("".into()),
+/// Redraws the screen on show from the core's current state (after a language switch, a tick).
+pub fn refresh(window: &AppWindow, state: &mut UiState) {
+    match window.global::<Nav>().get_screen().as_str() {
+        "home" => refresh_home(window, state),
+        "verify" => verify::refresh(window, state),
+        "observe" => transfuse::refresh(window, state),
+        "reaction" => transfuse::refresh_reaction(window, state),
+        _ => {}
     }
 }
 
-/// Binds every view to the core. `poke` tells the blood-bank link something was recorded.
+/// Binds every view to the core.
 pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     let weak = window.as_weak();
     let login = window.global::<LoginPage>();
@@ -237,9 +179,10 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             match result {
                 Ok(user) => {
                     page.set_error("".into());
+                    page.set_badge("".into());
                     w.global::<Status>()
                         .set_user(format!("{} {}", user.staff.name, user.staff.staff_id).into());
-                    refresh_home(&w, &s);
+                    refresh_home(&w, &mut s);
                     go(&w, "home");
                 }
                 Err(e) => page.set_error(e.text(s.lang).into()),
@@ -257,23 +200,24 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             match result {
                 Ok(()) => {
                     page.set_error("".into());
-                    refresh_home(&w, &s);
+                    refresh_home(&w, &mut s);
                     go(&w, "home");
                 }
                 Err(e) => page.set_error(e.text(s.lang).into()),
             }
         }
     });
-    login.on_toggle_language({
-        let state = state.clone();
+    window.global::<Nav>().on_toggle_language({
+        let (weak, state) = (weak.clone(), state.clone());
         move || {
+            let Some(w) = weak.upgrade() else { return };
             let mut s = state.borrow_mut();
             let next = if s.lang == Lang::ZhCn {
                 Lang::En
             } else {
                 Lang::ZhCn
             };
-            set_language(&mut s, next);
+            switch_language(&w, &mut s, next);
         }
     });
 
@@ -283,308 +227,64 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         move || {
             let Some(w) = weak.upgrade() else { return };
             let mut s = state.borrow_mut();
-            match s.handheld.begin_check() {
-                Ok(flow) => {
-                    s.flow = Some(flow);
-                    let page = w.global::<VerifyPage>();
-                    page.set_stage("wristband".into());
-                    page.set_patient("".into());
-                    page.set_message("".into());
-                    page.set_visual_expiry(false);
-                    page.set_visual_bag(false);
-                    page.set_visual_set(false);
-                    page.set_read_aloud(false);
-                    refresh_verify(&w, &s);
-                    go(&w, "verify");
-                }
-                Err(e) => w.global::<LoginPage>().set_error(s.t(&e.message())),
-            }
+            s.chosen = None;
+            verify::begin(&w, &mut s, false);
         }
     });
-    home.on_observe({
+    home.on_choose_patient({
         let (weak, state) = (weak.clone(), state.clone());
-        move || {
+        move |i| {
             let Some(w) = weak.upgrade() else { return };
-            refresh_observe(&w, &state.borrow());
-            go(&w, "observe");
+            let mut s = state.borrow_mut();
+            s.chosen = s.waiting.get(i as usize).cloned();
+            verify::begin(&w, &mut s, false);
+        }
+    });
+    home.on_open_running({
+        let (weak, state) = (weak.clone(), state.clone());
+        move |i| {
+            let Some(w) = weak.upgrade() else { return };
+            let mut s = state.borrow_mut();
+            let Some(r) = s.running_list.get(i as usize).cloned() else {
+                return;
+            };
+            s.running = Some(r);
+            transfuse::show(&w, &mut s, "running");
         }
     });
     home.on_logout({
         let (weak, state) = (weak.clone(), state.clone());
         move || {
             let Some(w) = weak.upgrade() else { return };
-            let _ = state.borrow_mut().handheld.logout();
+            let mut s = state.borrow_mut();
+            let _ = s.handheld.logout();
+            s.flow = None;
+            s.running = None;
             w.global::<Status>().set_user("".into());
             go(&w, "login");
         }
     });
 
-    let verify = window.global::<VerifyPage>();
-    verify.on_scan({
-        let (weak, state) = (weak.clone(), state.clone());
-        move |text| {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<VerifyPage>();
-            page.set_scan_text("".into());
-            let mut s = state.borrow_mut();
-            let lang = s.lang;
-            let stage = page.get_stage();
-            let Some(flow) = s.flow.as_mut() else { return };
-            let result = if stage == "wristband" {
-                flow.scan_wristband(text.as_str()).map(|name| {
-                    page.set_patient(name.into());
-                    page.set_stage("bag".into());
-                })
-            } else {
-                flow.scan_bag(text.as_str(), ScanSource::Scanner)
-            };
-            page.set_message(
-                result
-                    .err()
-                    .map(|e| e.get(lang).to_string())
-                    .unwrap_or_default()
-                    .into(),
-            );
-            refresh_verify(&w, &s);
-        }
-    });
-    verify.on_key_din({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<VerifyPage>();
-            let mut s = state.borrow_mut();
-            let lang = s.lang;
-            let Some(flow) = s.flow.as_mut() else { return };
-            let result = flow.scan_bag(
-                page.get_keyed_din().as_str(),
-                ScanSource::Keyed {
-                    reason: page.get_keyed_reason().to_string(),
-                },
-            );
-            match result {
-                Ok(()) => {
-                    page.set_keyed_din("".into());
-                    page.set_message("".into());
-                }
-                Err(e) => page.set_message(e.get(lang).into()),
-            }
-            refresh_verify(&w, &s);
-        }
-    });
-    verify.on_next({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            w.global::<VerifyPage>().set_stage("review".into());
-            refresh_verify(&w, &state.borrow());
-        }
-    });
-    verify.on_cosign({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<VerifyPage>();
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            let Some(flow) = s.flow.as_mut() else { return };
-            let result = s.handheld.cosign(
-                flow,
-                page.get_cosign_badge().as_str(),
-                page.get_cosign_pin().as_str(),
-            );
-            page.set_cosign_pin("".into());
-            match result {
-                Ok(_) => page.set_message("".into()),
-                Err(e) => page.set_message(e.text(s.lang).into()),
-            }
-            refresh_verify(&w, s);
-        }
-    });
-    verify.on_start({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<VerifyPage>();
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            let Some(flow) = s.flow.as_mut() else { return };
-            flow.confirm_visual(0, page.get_visual_expiry());
-            flow.confirm_visual(1, page.get_visual_bag());
-            flow.confirm_visual(2, page.get_visual_set());
-            flow.confirm_read_aloud(page.get_read_aloud());
-            let now = s.handheld.clock.now();
-            match flow.ready(now) {
-                Ok(ready) => match s.handheld.start(&ready, None) {
-                    Ok(transfusion) => {
-                        s.running = Some(Running {
-                            monitor: monitor_of(&ready.record, now),
-                            transfusion,
-                            baseline: None,
-                        });
-                        s.flow = None;
-                        refresh_observe(&w, s);
-                        go(&w, "observe");
-                    }
-                    Err(e) => page.set_message(s.t(&e.message())),
-                },
-                Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
-                    let lines: Vec<String> =
-                        reasons.iter().map(|r| r.get(s.lang).to_string()).collect();
-                    page.set_message(lines.join("\n").into());
-                }
-            }
-        }
-    });
-    verify.on_cancel({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            if let Some(flow) = s.flow.take() {
-                if w.global::<VerifyPage>().get_stopped() {
-                    let _ = s.handheld.record_stopped_check(&flow);
-                }
-            }
-            refresh_home(&w, s);
-            go(&w, "home");
-        }
-    });
-
-    let observe = window.global::<ObservePage>();
-    observe.on_record({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<ObservePage>();
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            let (temp, hr, sbp, dbp, rr, spo2) = (page.get_temp(), page.get_hr(), page.get_sbp(), page.get_dbp(), page.get_rr(), page.get_spo2());
-            let form = VitalsForm { temp_c: &temp, hr: &hr, sbp: &sbp, dbp: &dbp, rr: &rr, spo2: &spo2 };
-            let vitals = match parse_vitals(&form) {
-                Ok(v) => v,
-                Err(e) => return page.set_message(s.t(&e)),
-            };
-            let symptoms: Vec<String> = [
-                (page.get_rigors(), "rigors"),
-                (page.get_urticaria(), "urticaria"),
-                (page.get_dyspnoea(), "dyspnoea"),
-                (page.get_back_pain(), "loin_pain"),
-            ]
-            .into_iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, code)| code.to_string())
-            .collect();
-            let Some(running) = s.running.as_mut() else { return };
-            let slot = if running.baseline.is_none() { "baseline" } else { "unscheduled" };
-            let round = match s.handheld.observe(&running.transfusion, slot, vitals.clone(), symptoms.clone()) {
-                Ok(r) => r,
-                Err(e) => return page.set_message(s.t(&e.message())),
-            };
-            let observation = Observation { at: round.at, vitals, symptoms };
-            page.set_message("".into());
-            for field in [ObservePage::set_temp, ObservePage::set_hr, ObservePage::set_sbp, ObservePage::set_dbp, ObservePage::set_rr, ObservePage::set_spo2] {
-                field(&page, "".into());
-            }
-            if running.baseline.is_none() {
-                running.baseline = Some(observation.clone());
-                running.monitor.baseline = Some(observation);
-                refresh_observe(&w, s);
-                return;
-            }
-            let triggers: Vec<_> = reaction_triggers(&observation, running.baseline.as_ref(), &s.handheld.policy)
-                .into_iter()
-                .filter(|a| a.code.is_reaction())
-                .collect();
-            running.monitor.observations.push(observation);
-            if triggers.is_empty() {
-                refresh_observe(&w, s);
-                return;
-            }
-            let words: Vec<String> = triggers.iter().map(|a| a.message.get(s.lang).to_string()).collect();
-            let report = format!(
-                "{patient}  {din}\n{started}\n{triggers}\n\n{actions}",
-                patient = running.transfusion.patient_name,
-                din = running.transfusion.din,
-                started = running.monitor.started_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
-                triggers = triggers.iter().map(|a| a.message.en.clone()).collect::<Vec<_>>().join("; "),
-                actions = "Transfusion stopped; line kept open with 0.9% saline; doctor informed; bag and set kept; samples sent. / 已停止输血，生理盐水维持通路，已通知医生，保留血袋及输血器，已送检标本。",
-            );
-            s.pending_reaction = Some((triggers.iter().map(|a| a.code.as_str()).collect::<Vec<_>>().join(","), round));
-            let reaction = w.global::<ReactionPage>();
-            reaction.set_triggers(words.join("\n").into());
-            reaction.set_report(report.into());
-            reaction.set_message("".into());
-            go(&w, "reaction");
-        }
-    });
-    observe.on_back({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            refresh_home(&w, &state.borrow());
-            go(&w, "home");
-        }
-    });
-
-    window.global::<ReactionPage>().on_submit({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<ReactionPage>();
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            let (Some(running), Some((trigger, round))) =
-                (s.running.take(), s.pending_reaction.take())
-            else {
-                return;
-            };
-            let report = page.get_report().to_string();
-            let serious = trigger.contains("HYPOTENSION") || trigger.contains("HYPOXAEMIA");
-            match s.handheld.report_reaction(
-                &running.transfusion,
-                "suspected transfusion reaction / 疑似输血反应",
-                &trigger,
-                &report,
-                serious,
-                round,
-            ) {
-                Ok(()) => {
-                    refresh_home(&w, s);
-                    go(&w, "home");
-                }
-                Err(e) => {
-                    page.set_message(s.t(&e.message()));
-                    s.running = Some(running);
-                }
-            }
-        }
-    });
+    verify::install(window, state.clone());
+    transfuse::install(window, state);
 }
 
-fn monitor_of(record: &IssueRecord, started: crate::clock::Instant) -> Transfusion {
-    Transfusion {
-        component: record.unit.component,
-        issued_at: record.issued_at,
-        started_at: Some(started),
-        ended_at: None,
-        baseline: None,
-        observations: Vec::new(),
-    }
-}
-
-/// Lock the screen when the session says so (called on a timer).
-pub fn check_lock(window: &AppWindow, state: &UiState) {
-    if state.handheld.is_locked()
-        && window.global::<Nav>().get_screen() != "lock"
-        && window.global::<Nav>().get_screen() != "login"
-    {
+/// Once a second: lock the screen when the session says so, let the scanner detector time out
+/// unterminated keys, and keep countdowns current.
+pub fn tick(window: &AppWindow, state: &mut UiState) {
+    let screen = window.global::<Nav>().get_screen();
+    if state.handheld.is_locked() && screen != "lock" && screen != "login" {
         if let Some(owner) = state.handheld.session.owner() {
             window
                 .global::<LoginPage>()
                 .set_owner(format!("{} {}", owner.staff.name, owner.staff.staff_id).into());
         }
+        // Patient data leaves the screen: the lock screen shows only who may unlock it.
         go(window, "lock");
+        return;
+    }
+    verify::tick(window, state);
+    if screen == "observe" || screen == "home" {
+        refresh(window, state);
     }
 }

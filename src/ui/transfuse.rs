@@ -1,0 +1,316 @@
+//! The screens of a running transfusion: baseline before the start, observations with their
+//! countdowns and reminders, the reaction stop screen, interruption and restart, the end.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use super::{go, refresh_home, texts, verify, AppWindow, ChipView, EndedPage, ObservePage, ReactionPage, UiState};
+use crate::app::handheld::Ended;
+use crate::app::observe::{parse_vitals, VitalsForm};
+use crate::app::transfuse::{parse_volume, Judgement, SYMPTOM_CHIPS};
+use crate::app::verify::ReadyToStart;
+use crate::domain::messages::{Lang, Text};
+use crate::domain::observations::Vitals;
+
+fn clear_form(page: &ObservePage, state: &mut UiState) {
+    for field in [
+        ObservePage::set_temp,
+        ObservePage::set_hr,
+        ObservePage::set_sbp,
+        ObservePage::set_dbp,
+        ObservePage::set_rr,
+        ObservePage::set_spo2,
+        ObservePage::set_other_symptom,
+        ObservePage::set_volume,
+        ObservePage::set_message,
+    ] {
+        field(page, "".into());
+    }
+    state.chips = vec![false; SYMPTOM_CHIPS.len()];
+}
+
+/// The observation screen in `mode` (running or end) for the transfusion in `state.running`.
+pub(super) fn show(window: &AppWindow, state: &mut UiState, mode: &str) {
+    let page = window.global::<ObservePage>();
+    clear_form(&page, state);
+    page.set_watch(ModelRc::default());
+    page.set_mode(mode.into());
+    refresh(window, state);
+    go(window, "observe");
+}
+
+/// The check passed: take the baseline before spiking the bag.
+pub(super) fn ask_baseline(window: &AppWindow, state: &mut UiState, ready: ReadyToStart) {
+    let page = window.global::<ObservePage>();
+    clear_form(&page, state);
+    page.set_mode("baseline".into());
+    page.set_watch(ModelRc::default());
+    page.set_patient(format!("{}  {}", ready.record.patient.name, ready.record.unit.din).into());
+    for set in [ObservePage::set_timeline, ObservePage::set_due, ObservePage::set_slow_rate, ObservePage::set_interrupted] {
+        set(&page, "".into());
+    }
+    state.ready = Some(ready);
+    go(window, "observe");
+}
+
+pub(super) fn refresh(window: &AppWindow, state: &mut UiState) {
+    let page = window.global::<ObservePage>();
+    let chips: Vec<ChipView> = SYMPTOM_CHIPS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, en, zh))| ChipView {
+            label: if state.lang == Lang::En { *en } else { *zh }.into(),
+            on: state.chips.get(i).copied().unwrap_or(false),
+        })
+        .collect();
+    page.set_chips(ModelRc::new(VecModel::from(chips)));
+    let Some(r) = &state.running else { return };
+    if page.get_mode() == "baseline" {
+        return;
+    }
+    let timeline = r.timeline(state.handheld.now(), &state.handheld.policy);
+    let t = |text: &Option<Text>| text.as_ref().map(|t| state.t(t)).unwrap_or_default();
+    page.set_patient(format!("{}  {}", r.transfusion.patient_name, r.transfusion.din).into());
+    page.set_timeline(state.t(&timeline.headline));
+    page.set_slow_rate(t(&timeline.slow_rate));
+    page.set_due(t(&timeline.due));
+    page.set_overdue(timeline.overdue);
+    page.set_remind(timeline.remind);
+    page.set_interrupted(t(&timeline.interrupted));
+    page.set_alerts(texts(state, &timeline.alerts));
+}
+
+pub(super) fn refresh_reaction(window: &AppWindow, state: &UiState) {
+    let Some(draft) = &state.pending_reaction else { return };
+    let page = window.global::<ReactionPage>();
+    page.set_triggers(
+        draft
+            .alerts
+            .iter()
+            .map(|a| a.get(state.lang))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into(),
+    );
+    page.set_suspected(state.t(&draft.suspected));
+    // The report follows the language until the nurse edits it; then it is theirs.
+    let report = page.get_report();
+    if report.is_empty() || report == draft.report.en || report == draft.report.zh {
+        page.set_report(state.t(&draft.report));
+    }
+}
+
+fn form_vitals(page: &ObservePage) -> Result<Vitals, Text> {
+    let (temp, hr, sbp, dbp, rr, spo2) = (
+        page.get_temp(),
+        page.get_hr(),
+        page.get_sbp(),
+        page.get_dbp(),
+        page.get_rr(),
+        page.get_spo2(),
+    );
+    parse_vitals(&VitalsForm {
+        temp_c: &temp,
+        hr: &hr,
+        sbp: &sbp,
+        dbp: &dbp,
+        rr: &rr,
+        spo2: &spo2,
+    })
+}
+
+fn form_symptoms(page: &ObservePage, state: &UiState) -> Vec<String> {
+    let mut symptoms: Vec<String> = SYMPTOM_CHIPS
+        .iter()
+        .zip(&state.chips)
+        .filter(|(_, on)| **on)
+        .map(|((code, _, _), _)| code.to_string())
+        .collect();
+    let other = page.get_other_symptom().trim().to_string();
+    if !other.is_empty() {
+        symptoms.push(other);
+    }
+    symptoms
+}
+
+fn stop_for_reaction(window: &AppWindow, state: &mut UiState, draft: crate::app::transfuse::ReactionDraft) {
+    let page = window.global::<ReactionPage>();
+    page.set_report("".into());
+    page.set_message("".into());
+    page.set_serious(draft.serious);
+    state.pending_reaction = Some(draft);
+    refresh_reaction(window, state);
+    go(window, "reaction");
+}
+
+fn record(window: &AppWindow, state: &mut UiState) {
+    let page = window.global::<ObservePage>();
+    let vitals = match form_vitals(&page) {
+        Ok(v) => v,
+        Err(e) => return page.set_message(state.t(&e)),
+    };
+    let symptoms = form_symptoms(&page, state);
+    match page.get_mode().as_str() {
+        "baseline" => {
+            let Some(ready) = state.ready.take() else { return };
+            start(window, state, ready, Some(vitals));
+        }
+        "end" => {
+            let volume = match parse_volume(&page.get_volume()) {
+                Ok(v) => v,
+                Err(e) => return page.set_message(state.t(&e)),
+            };
+            let measured = vitals != Vitals::default() || !symptoms.is_empty();
+            let Some(mut running) = state.running.take() else { return };
+            let result = state
+                .handheld
+                .end(&mut running, volume, measured.then_some((vitals, symptoms)));
+            match result {
+                Ok(Ended::Normally { keep_until }) => {
+                    let ended = window.global::<EndedPage>();
+                    let now = state.handheld.now();
+                    ended.set_summary(
+                        state.t(&Text::fill(
+                            "{patient} · {din}: ended at {at}, {ml} ml transfused.",
+                            "{patient} · {din}：{at} 结束，输入 {ml} 毫升。",
+                            &[
+                                ("patient", &running.transfusion.patient_name),
+                                ("din", &running.transfusion.din),
+                                ("at", &now.format("%H:%M").to_string()),
+                                ("ml", &volume.to_string()),
+                            ],
+                        )),
+                    );
+                    ended.set_keep_until(
+                        keep_until
+                            .map(|k| k.format("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_default()
+                            .into(),
+                    );
+                    go(window, "ended");
+                }
+                Ok(Ended::Reaction(draft)) => {
+                    state.running = Some(running);
+                    stop_for_reaction(window, state, draft);
+                }
+                Err(e) => {
+                    state.running = Some(running);
+                    page.set_message(state.t(&e.message()));
+                }
+            }
+        }
+        _ => {
+            let Some(mut running) = state.running.take() else { return };
+            let result = state.handheld.observe(&mut running, vitals, symptoms);
+            state.running = Some(running);
+            match result {
+                Ok(Judgement::Watch(warnings)) => {
+                    clear_form(&page, state);
+                    let words: Vec<Text> = warnings.into_iter().map(|a| a.message).collect();
+                    page.set_watch(texts(state, &words));
+                    refresh(window, state);
+                }
+                Ok(Judgement::Stop(draft)) => stop_for_reaction(window, state, draft),
+                Err(e) => page.set_message(state.t(&e.message())),
+            }
+        }
+    }
+}
+
+fn start(window: &AppWindow, state: &mut UiState, ready: ReadyToStart, baseline: Option<Vitals>) {
+    match state.handheld.start(&ready, baseline) {
+        Ok(running) => {
+            state.running = Some(running);
+            show(window, state, "running");
+        }
+        Err(e) => {
+            let message = state.t(&e.message());
+            state.ready = Some(ready);
+            window.global::<ObservePage>().set_message(message);
+        }
+    }
+}
+
+pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
+    let weak = window.as_weak();
+    let observe = window.global::<ObservePage>();
+    let on = |f: fn(&AppWindow, &mut UiState)| {
+        let (weak, state) = (weak.clone(), state.clone());
+        move || {
+            if let Some(w) = weak.upgrade() {
+                f(&w, &mut state.borrow_mut());
+            }
+        }
+    };
+    observe.on_record(on(record));
+    observe.on_start_without_baseline(on(|w, s| {
+        if let Some(ready) = s.ready.take() {
+            start(w, s, ready, None);
+        }
+    }));
+    observe.on_toggle_chip({
+        let (weak, state) = (weak.clone(), state.clone());
+        move |i| {
+            let Some(w) = weak.upgrade() else { return };
+            let mut s = state.borrow_mut();
+            if let Some(chip) = s.chips.get_mut(i as usize) {
+                *chip = !*chip;
+            }
+            refresh(&w, &mut s);
+        }
+    });
+    observe.on_end(on(|w, s| {
+        let page = w.global::<ObservePage>();
+        clear_form(&page, s);
+        page.set_mode("end".into());
+        refresh(w, s);
+    }));
+    observe.on_cancel_end(on(|w, s| show(w, s, "running")));
+    observe.on_interrupt(on(|w, s| {
+        let page = w.global::<ObservePage>();
+        let Some(mut running) = s.running.take() else { return };
+        let result = s.handheld.interrupt(&mut running, &page.get_interrupt_reason());
+        s.running = Some(running);
+        match result {
+            Ok(()) => {
+                page.set_interrupt_reason("".into());
+                page.set_message("".into());
+                refresh(w, s);
+            }
+            Err(e) => page.set_message(s.t(&e.message())),
+        }
+    }));
+    observe.on_restart(on(|w, s| {
+        s.chosen = None;
+        verify::begin(w, s, true);
+    }));
+    observe.on_back(on(|w, s| {
+        refresh_home(w, s);
+        go(w, "home");
+    }));
+
+    window.global::<ReactionPage>().on_submit(on(|w, s| {
+        let page = w.global::<ReactionPage>();
+        let (Some(running), Some(draft)) = (s.running.as_ref(), s.pending_reaction.as_ref()) else {
+            return;
+        };
+        match s
+            .handheld
+            .report_reaction(running, draft, &page.get_report(), page.get_serious())
+        {
+            Ok(()) => {
+                s.running = None;
+                s.pending_reaction = None;
+                refresh_home(w, s);
+                go(w, "home");
+            }
+            Err(e) => page.set_message(s.t(&e.message())),
+        }
+    }));
+    window.global::<EndedPage>().on_done(on(|w, s| {
+        refresh_home(w, s);
+        go(w, "home");
+    }));
+}

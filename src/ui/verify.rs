@@ -1,0 +1,363 @@
+//! The bedside check's screens: wristband, bag scans with the live checklist, the eight matches,
+//! co-signature, visual checks, and the scanner (keyboard wedge or a chosen label image).
+
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::{go, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, MatchRowView, UiState, VerifyPage};
+use crate::app::verify::{MatchState, NotReady, ScanSource};
+use crate::domain::check::ReasonCode;
+use crate::domain::messages::Text;
+use crate::domain::severity::Severity;
+use crate::scan::wedge::{Key, WedgeEvent};
+use crate::scan::{decode_frame, load_grey, Budget, DecodeOptions, ScanProblem};
+
+/// Opens the check: a new one, or (`repeat`) the repeat check of the transfusion on screen.
+pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
+    let flow = match (&state.running, repeat) {
+        (Some(running), true) => state.handheld.begin_repeat_check(running),
+        _ => state.handheld.begin_check(),
+    };
+    match flow {
+        Ok(flow) => {
+            state.flow = Some(flow);
+            let page = window.global::<VerifyPage>();
+            page.set_stage("wristband".into());
+            page.set_repeat(repeat);
+            page.set_patient("".into());
+            page.set_message("".into());
+            page.set_show_images(false);
+            page.set_chosen(
+                state
+                    .chosen
+                    .as_ref()
+                    .map(|p| format!("{} {}", p.name, p.mrn))
+                    .unwrap_or_default()
+                    .into(),
+            );
+            for set in [
+                VerifyPage::set_visual_expiry,
+                VerifyPage::set_visual_bag,
+                VerifyPage::set_visual_set,
+                VerifyPage::set_read_aloud,
+            ] {
+                set(&page, false);
+            }
+            let images: Vec<ImageChoice> = state
+                .images
+                .iter()
+                .map(|i| ImageChoice {
+                    caption: i.caption.clone().into(),
+                    path: i.path.to_string_lossy().to_string().into(),
+                })
+                .collect();
+            page.set_images(ModelRc::new(VecModel::from(images)));
+            refresh(window, state);
+            go(window, "verify");
+        }
+        Err(e) => window
+            .global::<VerifyPage>()
+            .set_message(state.t(&e.message())),
+    }
+}
+
+pub(super) fn refresh(window: &AppWindow, state: &UiState) {
+    let Some(flow) = &state.flow else { return };
+    let page = window.global::<VerifyPage>();
+    let items: Vec<CheckItemView> = flow
+        .checklist()
+        .into_iter()
+        .map(|i| CheckItemView {
+            label: state.t(&i.label),
+            done: i.value.is_some(),
+            value: i.value.unwrap_or_default().into(),
+        })
+        .collect();
+    page.set_checklist(ModelRc::new(VecModel::from(items)));
+    let outcome = flow.outcome(state.handheld.now());
+    let rows: Vec<MatchRowView> = flow
+        .eight_matches(&outcome)
+        .into_iter()
+        .map(|m| {
+            let (kind, note) = match &m.state {
+                MatchState::Pending => ("pending", String::new()),
+                MatchState::Matches => ("ok", String::new()),
+                MatchState::Warning(t) => ("warn", t.get(state.lang).to_string()),
+                MatchState::Mismatch(t) => ("stop", t.get(state.lang).to_string()),
+                MatchState::ReadAloud => ("aloud", String::new()),
+            };
+            MatchRowView {
+                label: state.t(&m.label),
+                expected: m.expected.into(),
+                found: m.found.into(),
+                state: kind.into(),
+                note: note.into(),
+            }
+        })
+        .collect();
+    page.set_matches(ModelRc::new(VecModel::from(rows)));
+    let stop = |r: &&crate::domain::check::Reason| r.severity == Severity::Stop;
+    // Before the co-signature the engine stops for the missing second checker: that is a step
+    // still to do, not a reason to abandon the bag.
+    let blocking: Vec<SharedString> = outcome
+        .reasons
+        .iter()
+        .filter(stop)
+        .filter(|r| r.code != ReasonCode::SecondCheckerRequired)
+        .map(|r| state.t(&r.message))
+        .collect();
+    let stops: Vec<SharedString> = outcome
+        .reasons
+        .iter()
+        .filter(stop)
+        .map(|r| state.t(&r.message))
+        .collect();
+    page.set_stopped(!blocking.is_empty());
+    page.set_reasons(strings(if blocking.is_empty() { stops } else { blocking }));
+    page.set_second_checker(
+        flow.second_checker()
+            .map(|s| format!("{} {}", s.name, s.staff_id))
+            .unwrap_or_default()
+            .into(),
+    );
+}
+
+/// A scanned text, from the wedge or an image: the wristband first, then the bag.
+fn take_scan(window: &AppWindow, state: &mut UiState, text: &str) {
+    let page = window.global::<VerifyPage>();
+    let lang = state.lang;
+    let chosen = state.chosen.clone();
+    let Some(flow) = state.flow.as_mut() else {
+        return;
+    };
+    let result = if page.get_stage() == "wristband" {
+        flow.scan_wristband(text).and_then(|name| {
+            // A patient chosen from the list must be the one whose wristband was scanned.
+            match chosen {
+                Some(p) if !name.contains(&p.mrn) => Err(Text::fill(
+                    "This wristband is {found}, not {chosen} chosen from the list. Scan {chosen}'s wristband, or go back and choose again.",
+                    "此腕带为 {found}，不是列表中选择的 {chosen}。请扫描 {chosen} 的腕带，或返回重新选择。",
+                    &[("found", &name), ("chosen", &p.name)],
+                )),
+                _ => {
+                    page.set_patient(name.into());
+                    page.set_stage("bag".into());
+                    Ok(())
+                }
+            }
+        })
+    } else {
+        flow.scan_bag(text, ScanSource::Scanner)
+    };
+    page.set_message(
+        result
+            .err()
+            .map(|e| e.get(lang).to_string())
+            .unwrap_or_default()
+            .into(),
+    );
+    refresh(window, state);
+}
+
+fn typed_refusal() -> Text {
+    Text::fill(
+        "That was typed, not scanned: a scan must come from the scanner or a label image. If the barcode cannot be read, use \"Key the DIN\" below with a reason.",
+        "这是手工输入，不是扫描：请用扫描枪或标签图片扫描。如条码无法识别，请在下方“手工输入献血码”并说明原因。",
+        &[],
+    )
+}
+
+fn wedge_event(window: &AppWindow, state: &mut UiState, event: WedgeEvent) {
+    match event {
+        WedgeEvent::Scan(text) => take_scan(window, state, &text),
+        WedgeEvent::Typed(_) => {
+            let page = window.global::<VerifyPage>();
+            page.set_message(state.t(&typed_refusal()));
+        }
+    }
+}
+
+/// Lets keys left without Enter time out as typed.
+pub(super) fn tick(window: &AppWindow, state: &mut UiState) {
+    let now = state.handheld.now();
+    if let Some(event) = state.wedge.tick(now) {
+        wedge_event(window, state, event);
+    }
+}
+
+/// Every decoded text of a label image, top to bottom.
+pub fn scan_image(path: &std::path::Path) -> Result<Vec<String>, ScanProblem> {
+    let frame = load_grey(path).map_err(|e| e.problem())?;
+    let mut result = decode_frame(
+        &frame,
+        &DecodeOptions::default(),
+        Budget::within(std::time::Duration::from_secs(2)),
+    );
+    if result.symbols.is_empty() {
+        return Err(ScanProblem::NoBarcode);
+    }
+    let top = |s: &crate::scan::Symbol| s.points.iter().map(|p| p.1).fold(f32::MAX, f32::min);
+    result.symbols.sort_by(|a, b| top(a).total_cmp(&top(b)));
+    Ok(result.symbols.into_iter().map(|s| s.text).collect())
+}
+
+pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
+    let weak = window.as_weak();
+    let verify = window.global::<VerifyPage>();
+    verify.on_key({
+        let (weak, state) = (weak.clone(), state.clone());
+        move |text| {
+            let Some(w) = weak.upgrade() else { return };
+            let mut s = state.borrow_mut();
+            let key = match text.as_str() {
+                "\n" | "\r" | "\t" => Key::Enter,
+                // Arrows, function keys and the like arrive as private-use characters.
+                t if t.chars().all(|c| !c.is_control() && !('\u{f700}'..='\u{f8ff}').contains(&c)) => {
+                    Key::Text(t.to_string())
+                }
+                _ => return,
+            };
+            let now = s.handheld.now();
+            if let Some(event) = s.wedge.key(key, now) {
+                wedge_event(&w, &mut s, event);
+            }
+        }
+    });
+    verify.on_scan({
+        // Scans that reach the app already assembled (a scanner service, the tests' harness).
+        let (weak, state) = (weak.clone(), state.clone());
+        move |text| {
+            let Some(w) = weak.upgrade() else { return };
+            take_scan(&w, &mut state.borrow_mut(), text.as_str());
+        }
+    });
+    verify.on_scan_image({
+        let (weak, state) = (weak.clone(), state.clone());
+        move |path| {
+            let Some(w) = weak.upgrade() else { return };
+            let mut s = state.borrow_mut();
+            match scan_image(std::path::Path::new(path.as_str())) {
+                Ok(texts) => {
+                    w.global::<VerifyPage>().set_show_images(false);
+                    for text in texts {
+                        take_scan(&w, &mut s, &text);
+                    }
+                }
+                Err(problem) => {
+                    let message = s.t(&problem.message());
+                    w.global::<VerifyPage>().set_message(message);
+                }
+            }
+        }
+    });
+    verify.on_key_din({
+        let (weak, state) = (weak.clone(), state.clone());
+        move || {
+            let Some(w) = weak.upgrade() else { return };
+            let page = w.global::<VerifyPage>();
+            let mut s = state.borrow_mut();
+            let lang = s.lang;
+            let Some(flow) = s.flow.as_mut() else { return };
+            let result = flow.scan_bag(
+                page.get_keyed_din().as_str(),
+                ScanSource::Keyed {
+                    reason: page.get_keyed_reason().to_string(),
+                },
+            );
+            match result {
+                Ok(()) => {
+                    page.set_keyed_din("".into());
+                    page.set_message("".into());
+                }
+                Err(e) => page.set_message(e.get(lang).into()),
+            }
+            refresh(&w, &s);
+        }
+    });
+    verify.on_next({
+        let (weak, state) = (weak.clone(), state.clone());
+        move || {
+            let Some(w) = weak.upgrade() else { return };
+            w.global::<VerifyPage>().set_stage("review".into());
+            refresh(&w, &state.borrow());
+        }
+    });
+    verify.on_cosign({
+        let (weak, state) = (weak.clone(), state.clone());
+        move || {
+            let Some(w) = weak.upgrade() else { return };
+            let page = w.global::<VerifyPage>();
+            let mut guard = state.borrow_mut();
+            let s = &mut *guard;
+            let Some(flow) = s.flow.as_mut() else { return };
+            let result = s.handheld.cosign(
+                flow,
+                page.get_cosign_badge().as_str(),
+                page.get_cosign_pin().as_str(),
+            );
+            page.set_cosign_pin("".into());
+            match result {
+                Ok(_) => page.set_message("".into()),
+                Err(e) => page.set_message(e.text(s.lang).into()),
+            }
+            refresh(&w, s);
+        }
+    });
+    verify.on_start({
+        let (weak, state) = (weak.clone(), state.clone());
+        move || {
+            let Some(w) = weak.upgrade() else { return };
+            let page = w.global::<VerifyPage>();
+            let mut guard = state.borrow_mut();
+            let s = &mut *guard;
+            let Some(flow) = s.flow.as_mut() else { return };
+            flow.confirm_visual(0, page.get_visual_expiry());
+            flow.confirm_visual(1, page.get_visual_bag());
+            flow.confirm_visual(2, page.get_visual_set());
+            flow.confirm_read_aloud(page.get_read_aloud());
+            match flow.ready(s.handheld.now()) {
+                Ok(ready) if flow.is_repeat() => {
+                    let Some(running) = s.running.as_mut() else { return };
+                    match s.handheld.restart(running, &ready) {
+                        Ok(()) => {
+                            s.flow = None;
+                            transfuse::show(&w, s, "running");
+                        }
+                        Err(e) => page.set_message(s.t(&e.message())),
+                    }
+                }
+                Ok(ready) => {
+                    // The check passed: the baseline comes next, then the start.
+                    s.flow = None;
+                    transfuse::ask_baseline(&w, s, ready);
+                }
+                Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
+                    let lines: Vec<String> =
+                        reasons.iter().map(|r| r.get(s.lang).to_string()).collect();
+                    page.set_message(lines.join("\n").into());
+                }
+            }
+        }
+    });
+    verify.on_cancel({
+        let (weak, state) = (weak, state);
+        move || {
+            let Some(w) = weak.upgrade() else { return };
+            let mut guard = state.borrow_mut();
+            let s = &mut *guard;
+            let repeat = s.flow.as_ref().is_some_and(|f| f.is_repeat());
+            if let Some(flow) = s.flow.take() {
+                if w.global::<VerifyPage>().get_stopped() {
+                    let _ = s.handheld.record_stopped_check(&flow);
+                }
+            }
+            if repeat {
+                transfuse::show(&w, s, "running");
+            } else {
+                refresh_home(&w, s);
+                go(&w, "home");
+            }
+        }
+    });
+}

@@ -2,6 +2,7 @@
 //! touch app (issue 5) build on these.
 
 pub mod demo;
+pub mod demo_labels;
 pub mod handheld;
 pub mod observe;
 pub mod record;

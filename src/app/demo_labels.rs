@@ -259,7 +259,7 @@ mod tests {
     fn one_wristband_per_patient_one_bag_per_din_wristbands_first_sorted() {
         let dir = tempfile::tempdir().unwrap();
         let mut newer = record("ZY1", "A999926400101", "2026-12-01T00:00:00+08:00");
-        newer.issued_at = newer.issued_at + chrono::Duration::hours(1);
+        newer.issued_at += chrono::Duration::hours(1);
         newer.unit.product_code = "E3002A00".into();
         let records = [
             record("ZY2", "A999926400103", "2026-12-01T00:00:00+08:00"),

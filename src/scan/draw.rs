@@ -15,6 +15,12 @@ pub enum DrawError {
         format: BarcodeFormat,
         reason: String,
     },
+    #[error("the canvas holds {pixels} pixels, not {width}×{height}")]
+    WrongSize {
+        width: u32,
+        height: u32,
+        pixels: usize,
+    },
     #[error("cannot save the image: {0}")]
     Save(#[from] image::ImageError),
 }
@@ -60,9 +66,13 @@ impl Canvas {
 
     /// Writes the canvas as an 8-bit grey PNG (or whatever format the file name says).
     pub fn write_png(&self, path: &Path) -> Result<(), DrawError> {
-        // `white` made the buffer width × height and nothing changes its length.
+        // The fields are public, so a caller may have resized the buffer.
         let image = image::GrayImage::from_raw(self.width, self.height, self.pixels.clone())
-            .expect("a canvas holds width × height pixels");
+            .ok_or(DrawError::WrongSize {
+                width: self.width,
+                height: self.height,
+                pixels: self.pixels.len(),
+            })?;
         image.save(path)?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! entry the UI calls, and it asks the session (role, lock) before every action.
 
 pub mod demo;
+pub mod demo_labels;
 pub mod handheld;
 pub mod observe;
 pub mod record;

@@ -3,11 +3,18 @@
 //! grey with the ITU-R 601 weights.
 
 use std::path::Path;
+use std::time::Duration;
 
 use image::DynamicImage;
 
+use super::decode::{decode_frame, Budget, DecodeOptions, Symbol};
 use super::frame::LumaFrame;
 use super::ScanProblem;
+
+/// How long `scan_image` may search one picture. A file is chosen by hand, so it may take far
+/// longer than a camera frame (tens of milliseconds), but a nurse should not wait for a photo
+/// that holds no barcode: every retry pass of a phone photo fits well within this.
+pub const IMAGE_BUDGET: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -31,6 +38,40 @@ pub fn load_grey(path: &Path) -> Result<LumaFrame<'static>, LoadError> {
     let bytes = std::fs::read(path)?;
     let image = image::load_from_memory(&bytes).map_err(LoadError::NotAnImage)?;
     Ok(grey(image))
+}
+
+/// "Scans" a picture file, as if the handheld's scanner had read what it shows (demo mode's
+/// labels, a photo of a real label): every barcode text on it, top to bottom (left to right on
+/// one level), each to be read like a keyboard-wedge scan. A file that cannot be read, is not
+/// an image, or shows no barcode of the bag and wristband formats gives the matching
+/// `ScanProblem`; no file makes it panic (decoder panics count as "nothing found").
+pub fn scan_image(path: &Path) -> Result<Vec<String>, ScanProblem> {
+    let frame = load_grey(path).map_err(|e| e.problem())?;
+    let result = decode_frame(
+        &frame,
+        &DecodeOptions::default(),
+        Budget::within(IMAGE_BUDGET),
+    );
+    if result.symbols.is_empty() {
+        return Err(ScanProblem::NoBarcode);
+    }
+    Ok(top_to_bottom(result.symbols))
+}
+
+/// The decoder groups symbols by format first; a person reading a label goes down the page.
+fn top_to_bottom(mut symbols: Vec<Symbol>) -> Vec<String> {
+    let top_left = |s: &Symbol| {
+        s.points
+            .iter()
+            .fold((f32::INFINITY, f32::INFINITY), |(y, x), p| {
+                (y.min(p.1), x.min(p.0))
+            })
+    };
+    symbols.sort_by(|a, b| {
+        let ((ay, ax), (by, bx)) = (top_left(a), top_left(b));
+        ay.total_cmp(&by).then(ax.total_cmp(&bx))
+    });
+    symbols.into_iter().map(|s| s.text).collect()
 }
 
 fn grey(image: DynamicImage) -> LumaFrame<'static> {

@@ -5,13 +5,15 @@
 
 mod binarizer;
 mod decode;
+pub mod draw;
 mod frame;
 mod image_file;
 pub mod wedge;
 
 pub use decode::{decode_frame, Budget, DecodeOptions, FrameResult, Symbol, Symbology};
+pub use draw::{Canvas, DrawError};
 pub use frame::{FrameError, LumaFrame};
-pub use image_file::{load_grey, LoadError};
+pub use image_file::{load_grey, scan_image, LoadError, IMAGE_BUDGET};
 
 use crate::domain::messages::Text;
 

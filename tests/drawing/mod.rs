@@ -1,23 +1,31 @@
-//! Drawing barcode labels for the decode tests: grey frames built with rxing's encoders, so a
-//! test can say exactly what a label carries.
+//! Drawing barcode labels for the decode tests: grey frames built with rxing's encoders (through
+//! `bedside::scan::Canvas`, which the demo's labels use too), so a test can say exactly what a
+//! label carries. Here drawing failures panic, as a test wants.
 #![allow(dead_code)] // each test file uses part of it
 
-use rxing::{BarcodeFormat, MultiFormatWriter, Writer};
+use std::ops::{Deref, DerefMut};
 
-/// A white grey frame with symbols drawn at the given places.
-pub struct Canvas {
-    pub width: u32,
-    pub height: u32,
-    pub pixels: Vec<u8>,
+use rxing::BarcodeFormat;
+
+/// The library's canvas with test-style methods that panic instead of returning errors.
+pub struct Canvas(bedside::scan::Canvas);
+
+impl Deref for Canvas {
+    type Target = bedside::scan::Canvas;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for Canvas {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 impl Canvas {
     pub fn white(width: u32, height: u32) -> Canvas {
-        Canvas {
-            width,
-            height,
-            pixels: vec![255; (width * height) as usize],
-        }
+        Canvas(bedside::scan::Canvas::white(width, height))
     }
 
     /// Draws `text` as `format`, `width`×`height` pixels (quiet zone included), top left at (x, y).
@@ -25,36 +33,25 @@ impl Canvas {
         &mut self,
         format: BarcodeFormat,
         text: &str,
-        (x, y): (u32, u32),
-        (width, height): (u32, u32),
+        at: (u32, u32),
+        size: (u32, u32),
     ) -> &mut Self {
-        let matrix = MultiFormatWriter
-            .encode(text, &format, width as i32, height as i32)
-            .unwrap_or_else(|e| panic!("cannot draw {text:?} as {format:?}: {e:?}"));
-        for my in 0..matrix.height() {
-            for mx in 0..matrix.width() {
-                let (px, py) = (x + mx, y + my);
-                if px < self.width && py < self.height && matrix.get(mx, my) {
-                    self.pixels[(py * self.width + px) as usize] = 0;
-                }
-            }
+        if let Err(e) = self.0.try_draw(format, text, at, size) {
+            panic!("{e}");
         }
         self
     }
 
     /// Maps every grey level through `f` (dim light, glare, inversion).
     pub fn map(&mut self, f: impl Fn(u8) -> u8) -> &mut Self {
-        for p in &mut self.pixels {
+        for p in &mut self.0.pixels {
             *p = f(*p);
         }
         self
     }
 
     pub fn save_png(&self, path: &std::path::Path) {
-        image::GrayImage::from_raw(self.width, self.height, self.pixels.clone())
-            .unwrap()
-            .save(path)
-            .unwrap();
+        self.0.write_png(path).unwrap();
     }
 }
 

@@ -40,7 +40,8 @@ fn record_transfusion(store: &mut Store) -> String {
     let round = rec.round("15min", vitals(368), vec![], &chen);
     rec.observe(&t, round).unwrap();
     let end = rec.round("end", vitals(367), vec![], &chen);
-    rec.end(&t, Some(280), None, Some(end), None, &chen).unwrap();
+    rec.end(&t, Some(280), None, Some(end), None, &chen)
+        .unwrap();
     t.procedure_uuid
 }
 

@@ -66,7 +66,12 @@ impl Ward {
     }
 }
 
-fn checked(h: &mut Handheld, flow: &mut VerifyFlow, dispense: &str, wristband: &str) -> Result<ReadyToStart, NotReady> {
+fn checked(
+    h: &mut Handheld,
+    flow: &mut VerifyFlow,
+    dispense: &str,
+    wristband: &str,
+) -> Result<ReadyToStart, NotReady> {
     flow.scan_wristband(wristband).unwrap();
     for s in bag_scans(&h.store, dispense) {
         flow.scan_bag(&s, ScanSource::Scanner).unwrap();
@@ -79,7 +84,7 @@ fn checked(h: &mut Handheld, flow: &mut VerifyFlow, dispense: &str, wristband: &
     flow.ready(h.now())
 }
 
-fn started(ward: &Ward, h: &mut Handheld) -> RunningTransfusion {
+fn started(h: &mut Handheld) -> RunningTransfusion {
     let mut flow = h.begin_check().unwrap();
     let ready = checked(h, &mut flow, ZHANG_WEI, "ZY26001001").unwrap();
     h.start(&ready, Some(vitals(368))).unwrap()
@@ -89,13 +94,17 @@ fn started(ward: &Ward, h: &mut Handheld) -> RunningTransfusion {
 fn the_first_minutes_run_slowly_then_the_15_minute_observation_comes_due_and_goes_overdue() {
     let ward = Ward::new();
     let mut h = ward.open();
-    let running = started(&ward, &mut h);
+    let running = started(&mut h);
     let policy = Policy::default();
 
     let t = running.timeline(h.now(), &policy);
     let slow = t.slow_rate.expect("slow-rate reminder while starting");
     assert!(slow.get(Lang::En).contains("15 min left"), "{}", slow.en);
-    assert!(t.due.unwrap().en.contains("15-minute observation in 15 min"));
+    assert!(t
+        .due
+        .unwrap()
+        .en
+        .contains("15-minute observation in 15 min"));
     assert!(!t.remind);
 
     ward.minutes(12);
@@ -110,7 +119,9 @@ fn the_first_minutes_run_slowly_then_the_15_minute_observation_comes_due_and_goe
     assert!(t.slow_rate.is_none());
     assert!(t.overdue && t.remind);
     assert!(
-        t.alerts.iter().any(|a| a.en.contains("15-minute observation") && a.en.contains("missed")),
+        t.alerts
+            .iter()
+            .any(|a| a.en.contains("15-minute observation") && a.en.contains("missed")),
         "{:?}",
         t.alerts
     );
@@ -126,7 +137,7 @@ fn the_first_minutes_run_slowly_then_the_15_minute_observation_comes_due_and_goe
 fn a_fever_at_the_15_minute_round_stops_with_a_report_prefilled_with_unit_times_and_vitals() {
     let ward = Ward::new();
     let mut h = ward.open();
-    let mut running = started(&ward, &mut h);
+    let mut running = started(&mut h);
     ward.minutes(15);
     let mut febrile = vitals(386);
     febrile.hr = Some(112);
@@ -139,9 +150,20 @@ fn a_fever_at_the_15_minute_round_stops_with_a_report_prefilled_with_unit_times_
     let stopped = h.now();
     assert_eq!(draft.stopped_at, stopped);
     assert!(draft.trigger.starts_with("FEBRILE"), "{}", draft.trigger);
-    assert!(draft.suspected.en.contains("febrile"), "{}", draft.suspected.en);
+    assert!(
+        draft.suspected.en.contains("febrile"),
+        "{}",
+        draft.suspected.en
+    );
     let zh = &draft.report.zh;
-    for expected in ["张伟", &running.transfusion.din, "36.8", "38.6", "寒战", "基线"] {
+    for expected in [
+        "张伟",
+        &running.transfusion.din,
+        "36.8",
+        "38.6",
+        "寒战",
+        "基线",
+    ] {
         assert!(zh.contains(expected), "report lacks {expected}: {zh}");
     }
     assert!(draft.report.en.contains("Rigors"), "{}", draft.report.en);
@@ -162,14 +184,17 @@ fn a_fever_at_the_15_minute_round_stops_with_a_report_prefilled_with_unit_times_
         .unwrap();
     assert_eq!(reaction.stopped_at, stopped);
     assert_eq!(reaction.round.slot, "15min");
-    assert!(h.running().unwrap().is_empty(), "a reported transfusion no longer runs");
+    assert!(
+        h.running().unwrap().is_empty(),
+        "a reported transfusion no longer runs"
+    );
 }
 
 #[test]
 fn a_fast_heart_rate_is_a_warning_to_watch_not_a_stop() {
     let ward = Ward::new();
     let mut h = ward.open();
-    let mut running = started(&ward, &mut h);
+    let mut running = started(&mut h);
     ward.minutes(15);
     let mut fast = vitals(369);
     fast.hr = Some(124);
@@ -189,13 +214,18 @@ fn a_fast_heart_rate_is_a_warning_to_watch_not_a_stop() {
 }
 
 #[test]
-fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_same_bag_lifts_it() {
+fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_same_bag_lifts_it()
+{
     let ward = Ward::new();
     let mut h = ward.open();
-    let mut running = started(&ward, &mut h);
+    let mut running = started(&mut h);
     ward.minutes(20);
-    assert!(h.interrupt(&mut running, "  ").is_err(), "a reason is required");
-    h.interrupt(&mut running, "patient to CT / 外出检查").unwrap();
+    assert!(
+        h.interrupt(&mut running, "  ").is_err(),
+        "a reason is required"
+    );
+    h.interrupt(&mut running, "patient to CT / 外出检查")
+        .unwrap();
     drop(h);
 
     // The app restarts 40 minutes later, well past the 30-minute start window of the unit.
@@ -209,7 +239,12 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
     let mut wrong = h.begin_repeat_check(&running).unwrap();
     match checked(&mut h, &mut wrong, "bdpd-000002", "ZY26001002") {
         Err(NotReady::Stopped(reasons)) => {
-            assert!(reasons.iter().any(|r| r.en.contains("not the one whose transfusion was interrupted")), "{reasons:?}")
+            assert!(
+                reasons.iter().any(|r| r
+                    .en
+                    .contains("not the one whose transfusion was interrupted")),
+                "{reasons:?}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -219,12 +254,19 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
     match checked(&mut h, &mut repeat, ZHANG_WEI, "ZY26001001") {
         Err(NotReady::Missing(missing)) => {
             assert_eq!(missing.len(), 1);
-            assert!(missing[0].zh.contains("确认警示") && missing[0].zh.contains("召回"), "{:?}", missing[0]);
+            assert!(
+                missing[0].zh.contains("确认警示") && missing[0].zh.contains("召回"),
+                "{:?}",
+                missing[0]
+            );
         }
         other => panic!("{other:?}"),
     }
     repeat
-        .acknowledge(ReasonCode::CacheStale, "network down on the ward / 病区网络中断")
+        .acknowledge(
+            ReasonCode::CacheStale,
+            "network down on the ward / 病区网络中断",
+        )
         .unwrap();
     let ready = repeat.ready(h.now()).unwrap();
     h.restart(&mut running, &ready).unwrap();
@@ -245,9 +287,12 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
 fn the_end_records_volume_end_vitals_and_when_the_bag_may_be_discarded() {
     let ward = Ward::new();
     let mut h = ward.open();
-    let mut running = started(&ward, &mut h);
+    let mut running = started(&mut h);
     assert!(
-        !h.waiting().unwrap().iter().any(|p| p.name == "张伟" && p.units > 1),
+        !h.waiting()
+            .unwrap()
+            .iter()
+            .any(|p| p.name == "张伟" && p.units > 1),
         "the started unit no longer waits"
     );
     ward.minutes(95);
@@ -280,9 +325,12 @@ fn the_end_records_volume_end_vitals_and_when_the_bag_may_be_discarded() {
 fn a_fever_at_the_end_observation_is_a_reaction_not_a_normal_end() {
     let ward = Ward::new();
     let mut h = ward.open();
-    let mut running = started(&ward, &mut h);
+    let mut running = started(&mut h);
     ward.minutes(90);
-    match h.end(&mut running, 200, Some((vitals(389), vec![]))).unwrap() {
+    match h
+        .end(&mut running, 200, Some((vitals(389), vec![])))
+        .unwrap()
+    {
         Ended::Reaction(draft) => assert!(draft.trigger.contains("FEBRILE")),
         other => panic!("{other:?}"),
     }
@@ -293,7 +341,7 @@ fn a_fever_at_the_end_observation_is_a_reaction_not_a_normal_end() {
 fn a_nurse_signed_out_cannot_record_anything() {
     let ward = Ward::new();
     let mut h = ward.open();
-    let mut running = started(&ward, &mut h);
+    let mut running = started(&mut h);
     h.logout().unwrap();
     assert!(h.observe(&mut running, vitals(370), vec![]).is_err());
     assert!(h.interrupt(&mut running, "x").is_err());

@@ -6,8 +6,8 @@ use crate::app::record::{RecordError, Recorder};
 use crate::app::session::{LoginError, Role, Session, SessionSettings, SignedIn};
 use crate::app::transfuse::{Interruption, Judgement, ReactionDraft, RunningTransfusion};
 use crate::app::verify::{patients_waiting, ReadyToStart, VerifyFlow, WaitingPatient};
-use crate::clock::{Clock, IdSource};
 use crate::clock::Instant;
+use crate::clock::{Clock, IdSource};
 use crate::domain::event::{StaffRef, TransfusionRef, WardRef};
 use crate::domain::messages::Text;
 use crate::domain::observations::Vitals;
@@ -17,7 +17,9 @@ use crate::store::{OutboxCounts, Store, StoreError};
 /// How an end went.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ended {
-    Normally { keep_until: Option<Instant> },
+    Normally {
+        keep_until: Option<Instant>,
+    },
     /// The end observation raised a stop trigger: report the reaction.
     Reaction(ReactionDraft),
 }
@@ -347,7 +349,10 @@ impl Handheld {
     }
 
     /// The repeat check before an interrupted transfusion goes on.
-    pub fn begin_repeat_check(&mut self, running: &RunningTransfusion) -> Result<VerifyFlow, ActionError> {
+    pub fn begin_repeat_check(
+        &mut self,
+        running: &RunningTransfusion,
+    ) -> Result<VerifyFlow, ActionError> {
         let first = self.nurse()?;
         let (issued, _) = self.store.cached()?.issue_records();
         Ok(VerifyFlow::repeat(

@@ -70,7 +70,10 @@ fn observation(round: &ObservationRound) -> Observation {
 
 impl RunningTransfusion {
     /// The transfusion of a `Started` event; `issued_at` is when the unit left the blood bank.
-    pub fn started(event: &crate::domain::event::Started, issued_at: Instant) -> RunningTransfusion {
+    pub fn started(
+        event: &crate::domain::event::Started,
+        issued_at: Instant,
+    ) -> RunningTransfusion {
         RunningTransfusion {
             transfusion: event.transfusion.clone(),
             monitor: Transfusion {
@@ -104,7 +107,10 @@ impl RunningTransfusion {
                     running.push(RunningTransfusion::started(s, issued));
                 }
                 BedsideEvent::ObservationsTaken(o) => {
-                    if let Some(r) = running.iter_mut().find(|r| &r.transfusion.procedure_uuid == urn) {
+                    if let Some(r) = running
+                        .iter_mut()
+                        .find(|r| &r.transfusion.procedure_uuid == urn)
+                    {
                         r.apply(&o.round);
                     }
                 }
@@ -127,9 +133,7 @@ impl RunningTransfusion {
     pub fn slot_at(&self, now: Instant, policy: &Policy) -> String {
         schedule(&self.monitor, now, policy)
             .into_iter()
-            .find(|s| {
-                s.status == SlotStatus::Open && s.window_start <= now && now <= s.window_end
-            })
+            .find(|s| s.status == SlotStatus::Open && s.window_start <= now && now <= s.window_end)
             .map(|s| s.label)
             .unwrap_or_else(|| "unscheduled".to_string())
     }
@@ -164,13 +168,21 @@ impl RunningTransfusion {
                     Text::fill(
                         "{label} observation due now (window closes {close})",
                         "现在应做{label_zh}观察（{close} 前完成）",
-                        &[("label", &label.en), ("label_zh", &label.zh), ("close", &hhmm(slot.window_end))],
+                        &[
+                            ("label", &label.en),
+                            ("label_zh", &label.zh),
+                            ("close", &hhmm(slot.window_end)),
+                        ],
                     )
                 } else if open {
                     Text::fill(
                         "{label} observation: you can take it now (due {due})",
                         "{label_zh}观察：现在可以测量（应于 {due}）",
-                        &[("label", &label.en), ("label_zh", &label.zh), ("due", &hhmm(slot.due))],
+                        &[
+                            ("label", &label.en),
+                            ("label_zh", &label.zh),
+                            ("due", &hhmm(slot.due)),
+                        ],
                     )
                 } else {
                     Text::fill(
@@ -243,14 +255,32 @@ impl RunningTransfusion {
         let baseline = self.rounds.iter().find(|r| r.slot == "baseline");
         let alerts: Vec<&Alert> = stop.iter().chain(watch.iter()).collect();
         let report = |lang: Lang| -> String {
-            let l = |en: &str, zh: &str| if lang == Lang::En { en.to_string() } else { zh.to_string() };
+            let l = |en: &str, zh: &str| {
+                if lang == Lang::En {
+                    en.to_string()
+                } else {
+                    zh.to_string()
+                }
+            };
             let mut lines = vec![
-                format!("{}: {} ({})", l("Patient", "患者"), t.patient_name, t.patient_id),
+                format!(
+                    "{}: {} ({})",
+                    l("Patient", "患者"),
+                    t.patient_name,
+                    t.patient_id
+                ),
                 format!(
                     "{}: {} · {} · {}",
                     l("Unit", "血袋"),
                     t.din,
-                    { let (en, zh) = component_names(t.component); if lang == Lang::En { en } else { zh } },
+                    {
+                        let (en, zh) = component_names(t.component);
+                        if lang == Lang::En {
+                            en
+                        } else {
+                            zh
+                        }
+                    },
                     t.product_id
                 ),
                 format!(
@@ -267,7 +297,11 @@ impl RunningTransfusion {
                 lines.push(format!("• {}", a.message.get(lang)));
             }
             if let Some(b) = baseline {
-                lines.push(format!("{}: {}", l("Baseline", "基线"), vitals_line(&b.vitals, &b.symptoms, lang)));
+                lines.push(format!(
+                    "{}: {}",
+                    l("Baseline", "基线"),
+                    vitals_line(&b.vitals, &b.symptoms, lang)
+                ));
             }
             lines.push(format!(
                 "{} {}: {}",
@@ -344,7 +378,12 @@ pub fn vitals_line(v: &Vitals, symptoms: &[String], lang: Lang) -> String {
         parts.push(words.join(if lang == Lang::En { ", " } else { "、" }));
     }
     if parts.is_empty() {
-        return if lang == Lang::En { "not measured" } else { "未测量" }.to_string();
+        return if lang == Lang::En {
+            "not measured"
+        } else {
+            "未测量"
+        }
+        .to_string();
     }
     parts.join(" · ")
 }

@@ -163,7 +163,10 @@ mod tests {
         // Too short to be a scan even at scanner speed.
         assert_eq!(
             events,
-            vec![WedgeEvent::Typed("x".into()), WedgeEvent::Typed("%5100".into())]
+            vec![
+                WedgeEvent::Typed("x".into()),
+                WedgeEvent::Typed("%5100".into())
+            ]
         );
         let events = feed(&mut w, "=<E0869V00", t0() + Duration::seconds(2), 3);
         assert_eq!(events, vec![WedgeEvent::Scan("=<E0869V00".into())]);
@@ -174,14 +177,22 @@ mod tests {
         let mut w = Wedge::new(WedgeSettings::default());
         let mut events = Vec::new();
         for (i, c) in "W00002512".chars().enumerate() {
-            let at = t0() + Duration::milliseconds(if i < 4 { i as i64 * 3 } else { 500 + i as i64 * 3 });
+            let at = t0()
+                + Duration::milliseconds(if i < 4 {
+                    i as i64 * 3
+                } else {
+                    500 + i as i64 * 3
+                });
             events.extend(w.key(Key::Text(c.to_string()), at));
         }
         events.extend(w.key(Key::Enter, t0() + Duration::milliseconds(530)));
         // The five keys after the pause are a burst, but shorter than any barcode.
         assert_eq!(
             events,
-            vec![WedgeEvent::Typed("W000".into()), WedgeEvent::Typed("02512".into())]
+            vec![
+                WedgeEvent::Typed("W000".into()),
+                WedgeEvent::Typed("02512".into())
+            ]
         );
     }
 

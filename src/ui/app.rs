@@ -65,7 +65,11 @@ pub fn run_demo() -> anyhow::Result<()> {
     handheld.on_recorded = Box::new(move || {
         let _ = poke.send(());
     });
-    let state = Rc::new(RefCell::new(UiState::new(handheld)));
+    let mut ui = UiState::new(handheld);
+    let labels = bank.dir.path().join("labels");
+    std::fs::create_dir_all(&labels)?;
+    ui.label_dir = Some(labels);
+    let state = Rc::new(RefCell::new(ui));
     set_language(&mut state.borrow_mut(), Lang::ZhCn);
     window.global::<LoginPage>().set_hint(
         "演示模式：血液科五病区。工牌 N0451 陈静 / N0388 刘洋 / C0101 孙红（护士长），密码为工牌数字（如 0451）。Demo mode: PIN = the badge's digits."

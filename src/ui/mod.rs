@@ -44,8 +44,12 @@ pub struct UiState {
     pub chosen: Option<WaitingPatient>,
     pub wedge: Wedge,
     pub images: Vec<LabelImage>,
+    /// Demo mode: where label images of the issued units are drawn for "scan from an image".
+    pub label_dir: Option<PathBuf>,
     /// Symptom chips switched on, by index into `SYMPTOM_CHIPS`.
     pub chips: Vec<bool>,
+    /// The screen the lock covered, to return to once unlocked.
+    locked_from: Option<SharedString>,
     waiting: Vec<WaitingPatient>,
     running_list: Vec<RunningTransfusion>,
 }
@@ -62,7 +66,9 @@ impl UiState {
             chosen: None,
             wedge: Wedge::new(WedgeSettings::default()),
             images: Vec::new(),
+            label_dir: None,
             chips: Vec::new(),
+            locked_from: None,
             waiting: Vec::new(),
             running_list: Vec::new(),
         }
@@ -200,8 +206,9 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             match result {
                 Ok(()) => {
                     page.set_error("".into());
-                    refresh_home(&w, &mut s);
-                    go(&w, "home");
+                    let back = s.locked_from.take().unwrap_or_else(|| "home".into());
+                    go(&w, &back);
+                    refresh(&w, &mut s);
                 }
                 Err(e) => page.set_error(e.text(s.lang).into()),
             }
@@ -280,6 +287,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
                 .set_owner(format!("{} {}", owner.staff.name, owner.staff.staff_id).into());
         }
         // Patient data leaves the screen: the lock screen shows only who may unlock it.
+        state.locked_from = Some(screen);
         go(window, "lock");
         return;
     }

@@ -6,7 +6,10 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::{go, refresh_home, texts, verify, AppWindow, ChipView, EndedPage, ObservePage, ReactionPage, UiState};
+use super::{
+    go, refresh_home, texts, verify, AppWindow, ChipView, EndedPage, ObservePage, ReactionPage,
+    UiState,
+};
 use crate::app::handheld::Ended;
 use crate::app::observe::{parse_vitals, VitalsForm};
 use crate::app::transfuse::{parse_volume, Judgement, SYMPTOM_CHIPS};
@@ -48,7 +51,12 @@ pub(super) fn ask_baseline(window: &AppWindow, state: &mut UiState, ready: Ready
     page.set_mode("baseline".into());
     page.set_watch(ModelRc::default());
     page.set_patient(format!("{}  {}", ready.record.patient.name, ready.record.unit.din).into());
-    for set in [ObservePage::set_timeline, ObservePage::set_due, ObservePage::set_slow_rate, ObservePage::set_interrupted] {
+    for set in [
+        ObservePage::set_timeline,
+        ObservePage::set_due,
+        ObservePage::set_slow_rate,
+        ObservePage::set_interrupted,
+    ] {
         set(&page, "".into());
     }
     state.ready = Some(ready);
@@ -83,7 +91,9 @@ pub(super) fn refresh(window: &AppWindow, state: &mut UiState) {
 }
 
 pub(super) fn refresh_reaction(window: &AppWindow, state: &UiState) {
-    let Some(draft) = &state.pending_reaction else { return };
+    let Some(draft) = &state.pending_reaction else {
+        return;
+    };
     let page = window.global::<ReactionPage>();
     page.set_triggers(
         draft
@@ -135,7 +145,11 @@ fn form_symptoms(page: &ObservePage, state: &UiState) -> Vec<String> {
     symptoms
 }
 
-fn stop_for_reaction(window: &AppWindow, state: &mut UiState, draft: crate::app::transfuse::ReactionDraft) {
+fn stop_for_reaction(
+    window: &AppWindow,
+    state: &mut UiState,
+    draft: crate::app::transfuse::ReactionDraft,
+) {
     let page = window.global::<ReactionPage>();
     page.set_report("".into());
     page.set_message("".into());
@@ -147,14 +161,36 @@ fn stop_for_reaction(window: &AppWindow, state: &mut UiState, draft: crate::app:
 
 fn record(window: &AppWindow, state: &mut UiState) {
     let page = window.global::<ObservePage>();
-    let vitals = match form_vitals(&page) {
-        Ok(v) => v,
-        Err(e) => return page.set_message(state.t(&e)),
-    };
     let symptoms = form_symptoms(&page, state);
+    let nothing_keyed = [
+        page.get_temp(),
+        page.get_hr(),
+        page.get_sbp(),
+        page.get_dbp(),
+        page.get_rr(),
+        page.get_spo2(),
+    ]
+    .iter()
+    .all(|f| f.trim().is_empty());
+    if page.get_mode() == "end" {
+        // Volume first: it is what the end cannot do without.
+        if let Err(e) = parse_volume(&page.get_volume()) {
+            return page.set_message(state.t(&e));
+        }
+    }
+    let vitals = if page.get_mode() == "end" && nothing_keyed {
+        Vitals::default()
+    } else {
+        match form_vitals(&page) {
+            Ok(v) => v,
+            Err(e) => return page.set_message(state.t(&e)),
+        }
+    };
     match page.get_mode().as_str() {
         "baseline" => {
-            let Some(ready) = state.ready.take() else { return };
+            let Some(ready) = state.ready.take() else {
+                return;
+            };
             start(window, state, ready, Some(vitals));
         }
         "end" => {
@@ -163,26 +199,27 @@ fn record(window: &AppWindow, state: &mut UiState) {
                 Err(e) => return page.set_message(state.t(&e)),
             };
             let measured = vitals != Vitals::default() || !symptoms.is_empty();
-            let Some(mut running) = state.running.take() else { return };
-            let result = state
-                .handheld
-                .end(&mut running, volume, measured.then_some((vitals, symptoms)));
+            let Some(mut running) = state.running.take() else {
+                return;
+            };
+            let result =
+                state
+                    .handheld
+                    .end(&mut running, volume, measured.then_some((vitals, symptoms)));
             match result {
                 Ok(Ended::Normally { keep_until }) => {
                     let ended = window.global::<EndedPage>();
                     let now = state.handheld.now();
-                    ended.set_summary(
-                        state.t(&Text::fill(
-                            "{patient} · {din}: ended at {at}, {ml} ml transfused.",
-                            "{patient} · {din}：{at} 结束，输入 {ml} 毫升。",
-                            &[
-                                ("patient", &running.transfusion.patient_name),
-                                ("din", &running.transfusion.din),
-                                ("at", &now.format("%H:%M").to_string()),
-                                ("ml", &volume.to_string()),
-                            ],
-                        )),
-                    );
+                    ended.set_summary(state.t(&Text::fill(
+                        "{patient} · {din}: ended at {at}, {ml} ml transfused.",
+                        "{patient} · {din}：{at} 结束，输入 {ml} 毫升。",
+                        &[
+                            ("patient", &running.transfusion.patient_name),
+                            ("din", &running.transfusion.din),
+                            ("at", &now.format("%H:%M").to_string()),
+                            ("ml", &volume.to_string()),
+                        ],
+                    )));
                     ended.set_keep_until(
                         keep_until
                             .map(|k| k.format("%Y-%m-%d %H:%M").to_string())
@@ -202,7 +239,9 @@ fn record(window: &AppWindow, state: &mut UiState) {
             }
         }
         _ => {
-            let Some(mut running) = state.running.take() else { return };
+            let Some(mut running) = state.running.take() else {
+                return;
+            };
             let result = state.handheld.observe(&mut running, vitals, symptoms);
             state.running = Some(running);
             match result {
@@ -270,8 +309,12 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     observe.on_cancel_end(on(|w, s| show(w, s, "running")));
     observe.on_interrupt(on(|w, s| {
         let page = w.global::<ObservePage>();
-        let Some(mut running) = s.running.take() else { return };
-        let result = s.handheld.interrupt(&mut running, &page.get_interrupt_reason());
+        let Some(mut running) = s.running.take() else {
+            return;
+        };
+        let result = s
+            .handheld
+            .interrupt(&mut running, &page.get_interrupt_reason());
         s.running = Some(running);
         match result {
             Ok(()) => {

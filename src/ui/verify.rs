@@ -5,16 +5,39 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::{go, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, MatchRowView, UiState, VerifyPage};
+use super::{
+    go, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, LabelImage,
+    MatchRowView, UiState, VerifyPage,
+};
+use crate::app::demo_labels::draw_demo_labels;
 use crate::app::verify::{MatchState, NotReady, ScanSource};
 use crate::domain::check::ReasonCode;
 use crate::domain::messages::Text;
 use crate::domain::severity::Severity;
+use crate::scan::scan_image;
 use crate::scan::wedge::{Key, WedgeEvent};
-use crate::scan::{decode_frame, load_grey, Budget, DecodeOptions, ScanProblem};
 
 /// Opens the check: a new one, or (`repeat`) the repeat check of the transfusion on screen.
+/// Demo mode draws the labels of what is issued now (the blood bank may have issued more since).
+fn draw_labels(state: &mut UiState) {
+    let Some(dir) = &state.label_dir else { return };
+    let Ok(cache) = state.handheld.store.cached() else {
+        return;
+    };
+    let (issued, _) = cache.issue_records();
+    if let Ok(labels) = draw_demo_labels(&issued, dir) {
+        state.images = labels
+            .into_iter()
+            .map(|l| LabelImage {
+                caption: l.caption,
+                path: l.path,
+            })
+            .collect();
+    }
+}
+
 pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
+    draw_labels(state);
     let flow = match (&state.running, repeat) {
         (Some(running), true) => state.handheld.begin_repeat_check(running),
         _ => state.handheld.begin_check(),
@@ -186,22 +209,6 @@ pub(super) fn tick(window: &AppWindow, state: &mut UiState) {
     }
 }
 
-/// Every decoded text of a label image, top to bottom.
-pub fn scan_image(path: &std::path::Path) -> Result<Vec<String>, ScanProblem> {
-    let frame = load_grey(path).map_err(|e| e.problem())?;
-    let mut result = decode_frame(
-        &frame,
-        &DecodeOptions::default(),
-        Budget::within(std::time::Duration::from_secs(2)),
-    );
-    if result.symbols.is_empty() {
-        return Err(ScanProblem::NoBarcode);
-    }
-    let top = |s: &crate::scan::Symbol| s.points.iter().map(|p| p.1).fold(f32::MAX, f32::min);
-    result.symbols.sort_by(|a, b| top(a).total_cmp(&top(b)));
-    Ok(result.symbols.into_iter().map(|s| s.text).collect())
-}
-
 pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     let weak = window.as_weak();
     let verify = window.global::<VerifyPage>();
@@ -213,7 +220,10 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             let key = match text.as_str() {
                 "\n" | "\r" | "\t" => Key::Enter,
                 // Arrows, function keys and the like arrive as private-use characters.
-                t if t.chars().all(|c| !c.is_control() && !('\u{f700}'..='\u{f8ff}').contains(&c)) => {
+                t if t
+                    .chars()
+                    .all(|c| !c.is_control() && !('\u{f700}'..='\u{f8ff}').contains(&c)) =>
+                {
                     Key::Text(t.to_string())
                 }
                 _ => return,
@@ -318,7 +328,9 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             flow.confirm_read_aloud(page.get_read_aloud());
             match flow.ready(s.handheld.now()) {
                 Ok(ready) if flow.is_repeat() => {
-                    let Some(running) = s.running.as_mut() else { return };
+                    let Some(running) = s.running.as_mut() else {
+                        return;
+                    };
                     match s.handheld.restart(running, &ready) {
                         Ok(()) => {
                             s.flow = None;

@@ -8,7 +8,10 @@ fn main() -> ExitCode {
     let cli = bedside::cli::Cli::parse();
     match cli.command {
         Some(command) => bedside::cli::run(command),
-        None => match bedside::ui::app::run_demo() {
+        None => match match &cli.config {
+            Some(path) => bedside::ui::app::run_configured(path),
+            None => bedside::ui::app::run_demo(),
+        } {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bedside: {e:#}");

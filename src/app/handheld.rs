@@ -21,7 +21,7 @@ pub enum Ended {
         keep_until: Option<Instant>,
     },
     /// The end observation raised a stop trigger: report the reaction.
-    Reaction(ReactionDraft),
+    Reaction(Box<ReactionDraft>),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -238,7 +238,7 @@ impl RunningTransfusion {
         if stop.is_empty() {
             Judgement::Watch(watch)
         } else {
-            Judgement::Stop(self.reaction_draft(round, stop, watch))
+            Judgement::Stop(Box::new(self.reaction_draft(round, stop, watch)))
         }
     }
 
@@ -409,7 +409,7 @@ pub enum Judgement {
     /// No stop trigger; these warnings (maybe none) ask the nurse to watch closely.
     Watch(Vec<Alert>),
     /// A stop trigger: stop the transfusion and report.
-    Stop(ReactionDraft),
+    Stop(Box<ReactionDraft>),
 }
 
 /// The reaction report, prefilled; the nurse may edit the report and the seriousness.

@@ -570,6 +570,50 @@ pub fn evaluate(t: &Transfusion, now: Dt, policy: &Policy) -> Vec<Alert> {
     alerts
 }
 
+/// What a set of stop triggers suggests, for the reaction report's "suspected" line, and whether
+/// it should be reported as serious. A first impression for the doctor, never a diagnosis: the
+/// nurse can change both on the report. Serious (ISBT: life-threatening or needing intervention)
+/// when the circulation or the breathing is affected, or when a symptom points to haemolysis.
+pub fn suspected_reaction(alerts: &[Alert], symptoms: &[String]) -> (Text, bool) {
+    let has = |code: AlertCode| alerts.iter().any(|a| a.code == code);
+    let symptom = |s: &str| symptoms.iter().any(|x| x == s);
+    let haemolysis_signs = symptom("back_pain") || symptom("haematuria") || symptom("chest_pain");
+    let breathing = has(AlertCode::Hypoxaemia) || symptom("dyspnoea") || symptom("wheeze");
+    let serious = has(AlertCode::Hypotension) || breathing || haemolysis_signs;
+    let (en, zh) = if has(AlertCode::Hypotension) && breathing {
+        (
+            "suspected anaphylaxis or severe allergic reaction",
+            "疑似过敏性休克或严重过敏反应",
+        )
+    } else if breathing {
+        (
+            "suspected respiratory reaction (TACO, TRALI or allergic)",
+            "疑似呼吸系统反应（输血相关循环超负荷、输血相关急性肺损伤或过敏）",
+        )
+    } else if has(AlertCode::Hypotension) || haemolysis_signs {
+        (
+            "suspected acute haemolytic or septic reaction",
+            "疑似急性溶血反应或细菌污染反应",
+        )
+    } else if has(AlertCode::Febrile) {
+        (
+            "suspected febrile non-haemolytic reaction (haemolysis and bacterial contamination to be excluded)",
+            "疑似非溶血性发热反应（需排除溶血及细菌污染）",
+        )
+    } else if symptom("urticaria") || symptom("rash") || symptom("flushing") {
+        ("suspected allergic reaction", "疑似过敏反应")
+    } else {
+        ("suspected transfusion reaction", "疑似输血反应")
+    };
+    (
+        Text {
+            en: en.to_string(),
+            zh: zh.to_string(),
+        },
+        serious,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1363,48 +1407,4 @@ mod tests {
             );
         }
     }
-}
-
-/// What a set of stop triggers suggests, for the reaction report's "suspected" line, and whether
-/// it should be reported as serious. A first impression for the doctor, never a diagnosis: the
-/// nurse can change both on the report. Serious (ISBT: life-threatening or needing intervention)
-/// when the circulation or the breathing is affected, or when a symptom points to haemolysis.
-pub fn suspected_reaction(alerts: &[Alert], symptoms: &[String]) -> (Text, bool) {
-    let has = |code: AlertCode| alerts.iter().any(|a| a.code == code);
-    let symptom = |s: &str| symptoms.iter().any(|x| x == s);
-    let haemolysis_signs = symptom("back_pain") || symptom("haematuria") || symptom("chest_pain");
-    let breathing = has(AlertCode::Hypoxaemia) || symptom("dyspnoea") || symptom("wheeze");
-    let serious = has(AlertCode::Hypotension) || breathing || haemolysis_signs;
-    let (en, zh) = if has(AlertCode::Hypotension) && breathing {
-        (
-            "suspected anaphylaxis or severe allergic reaction",
-            "疑似过敏性休克或严重过敏反应",
-        )
-    } else if breathing {
-        (
-            "suspected respiratory reaction (TACO, TRALI or allergic)",
-            "疑似呼吸系统反应（输血相关循环超负荷、输血相关急性肺损伤或过敏）",
-        )
-    } else if has(AlertCode::Hypotension) || haemolysis_signs {
-        (
-            "suspected acute haemolytic or septic reaction",
-            "疑似急性溶血反应或细菌污染反应",
-        )
-    } else if has(AlertCode::Febrile) {
-        (
-            "suspected febrile non-haemolytic reaction (haemolysis and bacterial contamination to be excluded)",
-            "疑似非溶血性发热反应（需排除溶血及细菌污染）",
-        )
-    } else if symptom("urticaria") || symptom("rash") || symptom("flushing") {
-        ("suspected allergic reaction", "疑似过敏反应")
-    } else {
-        ("suspected transfusion reaction", "疑似输血反应")
-    };
-    (
-        Text {
-            en: en.to_string(),
-            zh: zh.to_string(),
-        },
-        serious,
-    )
 }

@@ -1,6 +1,8 @@
-//! Opening the app: demo mode on the embedded reference blood bank with the seeded ward.
+//! Opening the app: demo mode on the embedded reference blood bank with the seeded ward, or a
+//! configured device on the hospital's blood bank.
 
 use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -12,9 +14,11 @@ use crate::app::handheld::Handheld;
 use crate::app::session::SessionSettings;
 use crate::bloodbank::demo;
 use crate::clock::{RandomIds, SystemClock};
+use crate::config::Config;
 use crate::domain::event::WardRef;
 use crate::domain::messages::Lang;
 use crate::domain::policy::Policy;
+use crate::store::Store;
 use crate::sync::SyncSettings;
 
 /// The software renderer unless the environment asks for another: Slint's default (OpenGL)
@@ -29,17 +33,100 @@ fn select_backend() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Large transient buffers (an Argon2 PIN hash borrows 19 MiB; a decoded label image a few) go
+/// back to the system when freed. glibc's malloc raises its mmap threshold after the first such
+/// free and then keeps later ones in the heap: measured, four demo PIN hashes left the app at
+/// 91 MiB instead of 15. A fixed threshold turns that adjustment off.
+pub fn return_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before other threads allocate.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+/// What the app runs on: a device store, its blood bank, the hospital's policy and ward.
+struct Device {
+    store: Store,
+    store_path: PathBuf,
+    settings: SyncSettings,
+    policy: Policy,
+    ward: WardRef,
+    lang: Lang,
+    /// Demo mode: where label images are drawn for "scan from an image".
+    label_dir: Option<PathBuf>,
+    hint: String,
+}
+
 pub fn run_demo() -> anyhow::Result<()> {
+    return_large_buffers();
     let bank = DemoBank::start()?;
     let store = bank.prepare_device()?;
     let mut settings = SyncSettings::new(&bank.running.base_url, demo::WARD_ID);
     settings.timeout = Duration::from_secs(5);
+    let labels = bank.dir.path().join("labels");
+    std::fs::create_dir_all(&labels)?;
+    let device = Device {
+        store,
+        store_path: bank.device_store_path(),
+        settings,
+        policy: Policy::default(),
+        ward: WardRef {
+            location_id: demo::WARD_ID.into(),
+            name: demo::WARD_NAME.into(),
+        },
+        lang: Lang::ZhCn,
+        label_dir: Some(labels),
+        hint: "演示模式：血液科五病区。工牌 N0451 陈静 / N0388 刘洋 / C0101 孙红（护士长），密码为工牌数字（如 0451）。Demo mode: PIN = the badge's digits.".into(),
+    };
+    let result = open(device);
+    drop(bank);
+    result
+}
+
+/// `bedside --config FILE`: the app on the hospital's blood bank, with the device's own store.
+pub fn run_configured(path: &Path) -> anyhow::Result<()> {
+    return_large_buffers();
+    let config = Config::load(path)?;
+    let (Some(bb), Some(store_path)) = (&config.bloodbank, &config.device.store) else {
+        anyhow::bail!(
+            "{} needs a [bloodbank] section (url, ward) and [device] store = \"…\"",
+            path.display()
+        );
+    };
+    let store = Store::open(store_path)?;
+    if store.staff_count()? == 0 {
+        anyhow::bail!(
+            "no staff on this device yet, so nobody could sign in: import the ward's staff list with \
+             `bedside staff import STAFF.csv --config {}` (CSV badge,name,role,pin)",
+            path.display()
+        );
+    }
+    let mut settings = SyncSettings::new(&bb.url, &bb.ward);
+    settings.timeout = Duration::from_secs(bb.timeout_seconds);
+    settings.page_size = bb.page_size;
+    open(Device {
+        store,
+        store_path: store_path.clone(),
+        settings,
+        policy: config.policy.clone(),
+        ward: WardRef {
+            location_id: bb.ward.clone(),
+            name: bb.ward.clone(),
+        },
+        lang: config.language,
+        label_dir: None,
+        hint: String::new(),
+    })
+}
+
+fn open(device: Device) -> anyhow::Result<()> {
     select_backend()?;
     let window = AppWindow::new()?;
     let weak = window.as_weak();
     let link = LinkWorker::spawn(
-        &bank.device_store_path(),
-        settings,
+        &device.store_path,
+        device.settings,
         Duration::from_secs(30),
         Box::new(move |status| {
             let weak = weak.clone();
@@ -51,14 +138,11 @@ pub fn run_demo() -> anyhow::Result<()> {
         }),
     )?;
     let mut handheld = Handheld::new(
-        store,
+        device.store,
         Box::new(SystemClock::china()),
         Box::new(RandomIds),
-        Policy::default(),
-        WardRef {
-            location_id: demo::WARD_ID.into(),
-            name: demo::WARD_NAME.into(),
-        },
+        device.policy,
+        device.ward,
         SessionSettings::default(),
     );
     let poke = link.poke();
@@ -66,15 +150,10 @@ pub fn run_demo() -> anyhow::Result<()> {
         let _ = poke.send(());
     });
     let mut ui = UiState::new(handheld);
-    let labels = bank.dir.path().join("labels");
-    std::fs::create_dir_all(&labels)?;
-    ui.label_dir = Some(labels);
+    ui.label_dir = device.label_dir;
     let state = Rc::new(RefCell::new(ui));
-    set_language(&mut state.borrow_mut(), Lang::ZhCn);
-    window.global::<LoginPage>().set_hint(
-        "演示模式：血液科五病区。工牌 N0451 陈静 / N0388 刘洋 / C0101 孙红（护士长），密码为工牌数字（如 0451）。Demo mode: PIN = the badge's digits."
-            .into(),
-    );
+    set_language(&mut state.borrow_mut(), device.lang);
+    window.global::<LoginPage>().set_hint(device.hint.into());
     install(&window, state.clone());
     let timer = slint::Timer::default();
     let weak = window.as_weak();
@@ -91,6 +170,5 @@ pub fn run_demo() -> anyhow::Result<()> {
         },
     );
     window.run()?;
-    drop(bank);
     Ok(())
 }

@@ -230,7 +230,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
                 }
                 Ok(Ended::Reaction(draft)) => {
                     state.running = Some(running);
-                    stop_for_reaction(window, state, draft);
+                    stop_for_reaction(window, state, *draft);
                 }
                 Err(e) => {
                     state.running = Some(running);
@@ -251,7 +251,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
                     page.set_watch(texts(state, &words));
                     refresh(window, state);
                 }
-                Ok(Judgement::Stop(draft)) => stop_for_reaction(window, state, draft),
+                Ok(Judgement::Stop(draft)) => stop_for_reaction(window, state, *draft),
                 Err(e) => page.set_message(state.t(&e.message())),
             }
         }

@@ -8,6 +8,7 @@ use crate::app::transfuse::{Interruption, Judgement, ReactionDraft, RunningTrans
 use crate::app::verify::{patients_waiting, ReadyToStart, VerifyFlow, WaitingPatient};
 use crate::clock::Instant;
 use crate::clock::{Clock, IdSource};
+use crate::domain::check::IssueRecord;
 use crate::domain::event::{StaffRef, TransfusionRef, WardRef};
 use crate::domain::messages::Text;
 use crate::domain::observations::Vitals;
@@ -119,16 +120,29 @@ impl Handheld {
         }
     }
 
-    /// A new bedside check by the signed-in nurse, against the cache.
-    pub fn begin_check(&mut self) -> Result<VerifyFlow, ActionError> {
+    /// What the blood bank issued, as this device's cache holds it.
+    fn issued(&self) -> Result<Vec<IssueRecord>, StoreError> {
+        Ok(self.store.cached()?.issue_records().0)
+    }
+
+    /// A check by the signed-in nurse against the cache: a new one, or the repeat check of
+    /// `repeat_of` (a dispense whose transfusion was interrupted).
+    fn new_check(&mut self, repeat_of: Option<&str>) -> Result<VerifyFlow, ActionError> {
         let first = self.nurse()?;
-        let (issued, _problems) = self.store.cached()?.issue_records();
-        Ok(VerifyFlow::new(
-            first,
-            issued,
+        let (issued, synced, policy) = (
+            self.issued()?,
             self.store.cache_synced_at()?,
             self.policy.clone(),
-        ))
+        );
+        Ok(match repeat_of {
+            Some(dispense) => VerifyFlow::repeat(first, issued, synced, policy, dispense),
+            None => VerifyFlow::new(first, issued, synced, policy),
+        })
+    }
+
+    /// A new bedside check by the signed-in nurse, against the cache.
+    pub fn begin_check(&mut self) -> Result<VerifyFlow, ActionError> {
+        self.new_check(None)
     }
 
     /// The second checker's badge and PIN, into the flow.
@@ -206,7 +220,22 @@ impl Handheld {
     /// The transfusions started on this device and still running, rebuilt from the store (so
     /// they survive an app restart), each with its open interruption.
     pub fn running(&self) -> Result<Vec<RunningTransfusion>, ActionError> {
-        let (issued, _) = self.store.cached()?.issue_records();
+        self.running_of(&self.issued()?)
+    }
+
+    /// Patients with units issued and not yet started on this device.
+    pub fn waiting(&self) -> Result<Vec<WaitingPatient>, ActionError> {
+        self.waiting_of(self.issued()?)
+    }
+
+    /// The ward list: running transfusions and waiting patients, from one read of the cache
+    /// (the list is redrawn every second).
+    pub fn ward_list(&self) -> Result<(Vec<RunningTransfusion>, Vec<WaitingPatient>), ActionError> {
+        let issued = self.issued()?;
+        Ok((self.running_of(&issued)?, self.waiting_of(issued)?))
+    }
+
+    fn running_of(&self, issued: &[IssueRecord]) -> Result<Vec<RunningTransfusion>, ActionError> {
         let events = self.store.open_transfusion_events()?;
         let mut running = RunningTransfusion::from_events(&events, |dispense| {
             issued
@@ -227,9 +256,7 @@ impl Handheld {
         Ok(running)
     }
 
-    /// Patients with units issued and not yet started on this device.
-    pub fn waiting(&self) -> Result<Vec<WaitingPatient>, ActionError> {
-        let (issued, _) = self.store.cached()?.issue_records();
+    fn waiting_of(&self, issued: Vec<IssueRecord>) -> Result<Vec<WaitingPatient>, ActionError> {
         let started = self.store.started_dispenses()?;
         let waiting: Vec<_> = issued
             .into_iter()
@@ -353,15 +380,7 @@ impl Handheld {
         &mut self,
         running: &RunningTransfusion,
     ) -> Result<VerifyFlow, ActionError> {
-        let first = self.nurse()?;
-        let (issued, _) = self.store.cached()?.issue_records();
-        Ok(VerifyFlow::repeat(
-            first,
-            issued,
-            self.store.cache_synced_at()?,
-            self.policy.clone(),
-            &running.transfusion.dispense_id,
-        ))
+        self.new_check(Some(&running.transfusion.dispense_id))
     }
 
     /// The repeat check passed: the transfusion goes on.

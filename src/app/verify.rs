@@ -329,6 +329,17 @@ impl VerifyFlow {
         let unit = record.map(|r| &r.unit);
         let label = &outcome.label;
         let text = |en: &str, zh: &str| Text::fill(en, zh, &[]);
+        // Not in the blood bank's data: the two checkers read it aloud from the chart.
+        let read_aloud = |label: Text| MatchRow {
+            label,
+            expected: "—".into(),
+            found: "—".into(),
+            state: if scanned {
+                MatchState::ReadAloud
+            } else {
+                MatchState::Pending
+            },
+        };
         let or_dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
         let wristband_id = outcome.patient_id.clone();
         vec![
@@ -341,16 +352,7 @@ impl VerifyFlow {
                     ReasonCode::WristbandUnreadable,
                 ]),
             },
-            MatchRow {
-                label: text("Bed", "床号"),
-                expected: "—".into(),
-                found: "—".into(),
-                state: if scanned {
-                    MatchState::ReadAloud
-                } else {
-                    MatchState::Pending
-                },
-            },
+            read_aloud(text("Bed", "床号")),
             MatchRow {
                 label: text("Inpatient number", "住院号"),
                 expected: or_dash(patient.map(|p| p.mrn.clone())),
@@ -411,16 +413,7 @@ impl VerifyFlow {
                     ReasonCode::IssueTimeExceeded,
                 ]),
             },
-            MatchRow {
-                label: text("Dose", "剂量"),
-                expected: "—".into(),
-                found: "—".into(),
-                state: if scanned {
-                    MatchState::ReadAloud
-                } else {
-                    MatchState::Pending
-                },
-            },
+            read_aloud(text("Dose", "剂量")),
         ]
     }
 

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::clock::{RandomIds, SystemClock};
 use crate::config::Config;
@@ -32,9 +31,7 @@ pub fn run(config_path: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut settings = SyncSettings::new(&bb.url, &bb.ward);
-    settings.timeout = Duration::from_secs(bb.timeout_seconds);
-    settings.page_size = bb.page_size;
+    let settings = SyncSettings::from_config(bb);
     let http = match BloodBankHttp::new(&settings.base_url, settings.timeout) {
         Ok(h) => h,
         Err(e) => {

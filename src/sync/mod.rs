@@ -34,6 +34,14 @@ pub struct SyncSettings {
 }
 
 impl SyncSettings {
+    /// The configuration's `[bloodbank]` section, with the default retry policy.
+    pub fn from_config(bb: &crate::config::BloodBankSection) -> SyncSettings {
+        let mut settings = SyncSettings::new(&bb.url, &bb.ward);
+        settings.timeout = Duration::from_secs(bb.timeout_seconds);
+        settings.page_size = bb.page_size;
+        settings
+    }
+
     pub fn new(base_url: &str, ward_id: &str) -> SyncSettings {
         SyncSettings {
             base_url: base_url.to_string(),

@@ -102,9 +102,7 @@ pub fn run_configured(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
-    let mut settings = SyncSettings::new(&bb.url, &bb.ward);
-    settings.timeout = Duration::from_secs(bb.timeout_seconds);
-    settings.page_size = bb.page_size;
+    let settings = SyncSettings::from_config(bb);
     open(Device {
         store,
         store_path: store_path.clone(),

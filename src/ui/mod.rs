@@ -121,8 +121,7 @@ fn go(window: &AppWindow, screen: &str) {
 
 fn refresh_home(window: &AppWindow, state: &mut UiState) {
     let now = state.handheld.now();
-    state.waiting = state.handheld.waiting().unwrap_or_default();
-    state.running_list = state.handheld.running().unwrap_or_default();
+    (state.running_list, state.waiting) = state.handheld.ward_list().unwrap_or_default();
     let patients: Vec<PatientView> = state
         .waiting
         .iter()
@@ -167,77 +166,73 @@ pub fn refresh(window: &AppWindow, state: &mut UiState) {
     }
 }
 
+/// A callback without arguments that runs `f` on the window and the state.
+fn on(
+    weak: &slint::Weak<AppWindow>,
+    state: &Rc<RefCell<UiState>>,
+    f: fn(&AppWindow, &mut UiState),
+) -> impl FnMut() + 'static {
+    let (weak, state) = (weak.clone(), state.clone());
+    move || {
+        if let Some(w) = weak.upgrade() {
+            f(&w, &mut state.borrow_mut());
+        }
+    }
+}
+
 /// Binds every view to the core.
 pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     let weak = window.as_weak();
     let login = window.global::<LoginPage>();
 
-    login.on_submit({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<LoginPage>();
-            let mut s = state.borrow_mut();
-            let result = s
-                .handheld
-                .login(page.get_badge().as_str(), page.get_pin().as_str());
-            page.set_pin("".into());
-            match result {
-                Ok(user) => {
-                    page.set_error("".into());
-                    page.set_badge("".into());
-                    w.global::<Status>()
-                        .set_user(format!("{} {}", user.staff.name, user.staff.staff_id).into());
-                    refresh_home(&w, &mut s);
-                    go(&w, "home");
-                }
-                Err(e) => page.set_error(e.text(s.lang).into()),
+    login.on_submit(on(&weak, &state, |w, s| {
+        let page = w.global::<LoginPage>();
+        let result = s
+            .handheld
+            .login(page.get_badge().as_str(), page.get_pin().as_str());
+        page.set_pin("".into());
+        match result {
+            Ok(user) => {
+                page.set_error("".into());
+                page.set_badge("".into());
+                w.global::<Status>()
+                    .set_user(format!("{} {}", user.staff.name, user.staff.staff_id).into());
+                refresh_home(w, s);
+                go(w, "home");
             }
+            Err(e) => page.set_error(e.text(s.lang).into()),
         }
-    });
-    login.on_unlock({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<LoginPage>();
-            let mut s = state.borrow_mut();
-            let result = s.handheld.unlock(page.get_pin().as_str());
-            page.set_pin("".into());
-            match result {
-                Ok(()) => {
-                    page.set_error("".into());
-                    let back = s.locked_from.take().unwrap_or_else(|| "home".into());
-                    go(&w, &back);
-                    refresh(&w, &mut s);
-                }
-                Err(e) => page.set_error(e.text(s.lang).into()),
+    }));
+    login.on_unlock(on(&weak, &state, |w, s| {
+        let page = w.global::<LoginPage>();
+        let result = s.handheld.unlock(page.get_pin().as_str());
+        page.set_pin("".into());
+        match result {
+            Ok(()) => {
+                page.set_error("".into());
+                let back = s.locked_from.take().unwrap_or_else(|| "home".into());
+                go(w, &back);
+                refresh(w, s);
             }
+            Err(e) => page.set_error(e.text(s.lang).into()),
         }
-    });
-    window.global::<Nav>().on_toggle_language({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let mut s = state.borrow_mut();
+    }));
+    window
+        .global::<Nav>()
+        .on_toggle_language(on(&weak, &state, |w, s| {
             let next = if s.lang == Lang::ZhCn {
                 Lang::En
             } else {
                 Lang::ZhCn
             };
-            switch_language(&w, &mut s, next);
-        }
-    });
+            switch_language(w, s, next);
+        }));
 
     let home = window.global::<HomePage>();
-    home.on_begin_check({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let mut s = state.borrow_mut();
-            s.chosen = None;
-            verify::begin(&w, &mut s, false);
-        }
-    });
+    home.on_begin_check(on(&weak, &state, |w, s| {
+        s.chosen = None;
+        verify::begin(w, s, false);
+    }));
     home.on_choose_patient({
         let (weak, state) = (weak.clone(), state.clone());
         move |i| {
@@ -259,18 +254,13 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             transfuse::show(&w, &mut s, "running");
         }
     });
-    home.on_logout({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let mut s = state.borrow_mut();
-            let _ = s.handheld.logout();
-            s.flow = None;
-            s.running = None;
-            w.global::<Status>().set_user("".into());
-            go(&w, "login");
-        }
-    });
+    home.on_logout(on(&weak, &state, |w, s| {
+        let _ = s.handheld.logout();
+        s.flow = None;
+        s.running = None;
+        w.global::<Status>().set_user("".into());
+        go(w, "login");
+    }));
 
     verify::install(window, state.clone());
     transfuse::install(window, state);

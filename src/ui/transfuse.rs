@@ -7,7 +7,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{
-    go, refresh_home, texts, verify, AppWindow, ChipView, EndedPage, ObservePage, ReactionPage,
+    go, on, refresh_home, texts, verify, AppWindow, ChipView, EndedPage, ObservePage, ReactionPage,
     UiState,
 };
 use crate::app::handheld::Ended;
@@ -112,22 +112,27 @@ pub(super) fn refresh_reaction(window: &AppWindow, state: &UiState) {
     }
 }
 
-fn form_vitals(page: &ObservePage) -> Result<Vitals, Text> {
-    let (temp, hr, sbp, dbp, rr, spo2) = (
+/// The six vital-sign fields as keyed: temperature, HR, systolic, diastolic, RR, SpO2.
+fn vitals_fields(page: &ObservePage) -> [slint::SharedString; 6] {
+    [
         page.get_temp(),
         page.get_hr(),
         page.get_sbp(),
         page.get_dbp(),
         page.get_rr(),
         page.get_spo2(),
-    );
+    ]
+}
+
+fn form_vitals(fields: &[slint::SharedString; 6]) -> Result<Vitals, Text> {
+    let [temp, hr, sbp, dbp, rr, spo2] = fields;
     parse_vitals(&VitalsForm {
-        temp_c: &temp,
-        hr: &hr,
-        sbp: &sbp,
-        dbp: &dbp,
-        rr: &rr,
-        spo2: &spo2,
+        temp_c: temp,
+        hr,
+        sbp,
+        dbp,
+        rr,
+        spo2,
     })
 }
 
@@ -162,16 +167,8 @@ fn stop_for_reaction(
 fn record(window: &AppWindow, state: &mut UiState) {
     let page = window.global::<ObservePage>();
     let symptoms = form_symptoms(&page, state);
-    let nothing_keyed = [
-        page.get_temp(),
-        page.get_hr(),
-        page.get_sbp(),
-        page.get_dbp(),
-        page.get_rr(),
-        page.get_spo2(),
-    ]
-    .iter()
-    .all(|f| f.trim().is_empty());
+    let fields = vitals_fields(&page);
+    let nothing_keyed = fields.iter().all(|f| f.trim().is_empty());
     if page.get_mode() == "end" {
         // Volume first: it is what the end cannot do without.
         if let Err(e) = parse_volume(&page.get_volume()) {
@@ -181,7 +178,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
     let vitals = if page.get_mode() == "end" && nothing_keyed {
         Vitals::default()
     } else {
-        match form_vitals(&page) {
+        match form_vitals(&fields) {
             Ok(v) => v,
             Err(e) => return page.set_message(state.t(&e)),
         }
@@ -275,14 +272,7 @@ fn start(window: &AppWindow, state: &mut UiState, ready: ReadyToStart, baseline:
 pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     let weak = window.as_weak();
     let observe = window.global::<ObservePage>();
-    let on = |f: fn(&AppWindow, &mut UiState)| {
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            if let Some(w) = weak.upgrade() {
-                f(&w, &mut state.borrow_mut());
-            }
-        }
-    };
+    let on = |f: fn(&AppWindow, &mut UiState)| on(&weak, &state, f);
     observe.on_record(on(record));
     observe.on_start_without_baseline(on(|w, s| {
         if let Some(ready) = s.ready.take() {

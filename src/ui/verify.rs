@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::{
-    go, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, LabelImage,
+    go, on, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, LabelImage,
     MatchRowView, UiState, VerifyPage,
 };
 use crate::app::demo_labels::draw_demo_labels;
@@ -261,115 +261,88 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             }
         }
     });
-    verify.on_key_din({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<VerifyPage>();
-            let mut s = state.borrow_mut();
-            let lang = s.lang;
-            let Some(flow) = s.flow.as_mut() else { return };
-            let result = flow.scan_bag(
-                page.get_keyed_din().as_str(),
-                ScanSource::Keyed {
-                    reason: page.get_keyed_reason().to_string(),
-                },
-            );
-            match result {
-                Ok(()) => {
-                    page.set_keyed_din("".into());
-                    page.set_message("".into());
-                }
-                Err(e) => page.set_message(e.get(lang).into()),
+    verify.on_key_din(on(&weak, &state, |w, s| {
+        let page = w.global::<VerifyPage>();
+        let lang = s.lang;
+        let Some(flow) = s.flow.as_mut() else { return };
+        let result = flow.scan_bag(
+            page.get_keyed_din().as_str(),
+            ScanSource::Keyed {
+                reason: page.get_keyed_reason().to_string(),
+            },
+        );
+        match result {
+            Ok(()) => {
+                page.set_keyed_din("".into());
+                page.set_message("".into());
             }
-            refresh(&w, &s);
+            Err(e) => page.set_message(e.get(lang).into()),
         }
-    });
-    verify.on_next({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            w.global::<VerifyPage>().set_stage("review".into());
-            refresh(&w, &state.borrow());
+        refresh(w, s);
+    }));
+    verify.on_next(on(&weak, &state, |w, s| {
+        w.global::<VerifyPage>().set_stage("review".into());
+        refresh(w, s);
+    }));
+    verify.on_cosign(on(&weak, &state, |w, s| {
+        let page = w.global::<VerifyPage>();
+        let Some(flow) = s.flow.as_mut() else { return };
+        let result = s.handheld.cosign(
+            flow,
+            page.get_cosign_badge().as_str(),
+            page.get_cosign_pin().as_str(),
+        );
+        page.set_cosign_pin("".into());
+        match result {
+            Ok(_) => page.set_message("".into()),
+            Err(e) => page.set_message(e.text(s.lang).into()),
         }
-    });
-    verify.on_cosign({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<VerifyPage>();
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            let Some(flow) = s.flow.as_mut() else { return };
-            let result = s.handheld.cosign(
-                flow,
-                page.get_cosign_badge().as_str(),
-                page.get_cosign_pin().as_str(),
-            );
-            page.set_cosign_pin("".into());
-            match result {
-                Ok(_) => page.set_message("".into()),
-                Err(e) => page.set_message(e.text(s.lang).into()),
-            }
-            refresh(&w, s);
-        }
-    });
-    verify.on_start({
-        let (weak, state) = (weak.clone(), state.clone());
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let page = w.global::<VerifyPage>();
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            let Some(flow) = s.flow.as_mut() else { return };
-            flow.confirm_visual(0, page.get_visual_expiry());
-            flow.confirm_visual(1, page.get_visual_bag());
-            flow.confirm_visual(2, page.get_visual_set());
-            flow.confirm_read_aloud(page.get_read_aloud());
-            match flow.ready(s.handheld.now()) {
-                Ok(ready) if flow.is_repeat() => {
-                    let Some(running) = s.running.as_mut() else {
-                        return;
-                    };
-                    match s.handheld.restart(running, &ready) {
-                        Ok(()) => {
-                            s.flow = None;
-                            transfuse::show(&w, s, "running");
-                        }
-                        Err(e) => page.set_message(s.t(&e.message())),
+        refresh(w, s);
+    }));
+    verify.on_start(on(&weak, &state, |w, s| {
+        let page = w.global::<VerifyPage>();
+        let Some(flow) = s.flow.as_mut() else { return };
+        flow.confirm_visual(0, page.get_visual_expiry());
+        flow.confirm_visual(1, page.get_visual_bag());
+        flow.confirm_visual(2, page.get_visual_set());
+        flow.confirm_read_aloud(page.get_read_aloud());
+        match flow.ready(s.handheld.now()) {
+            Ok(ready) if flow.is_repeat() => {
+                let Some(running) = s.running.as_mut() else {
+                    return;
+                };
+                match s.handheld.restart(running, &ready) {
+                    Ok(()) => {
+                        s.flow = None;
+                        transfuse::show(w, s, "running");
                     }
+                    Err(e) => page.set_message(s.t(&e.message())),
                 }
-                Ok(ready) => {
-                    // The check passed: the baseline comes next, then the start.
-                    s.flow = None;
-                    transfuse::ask_baseline(&w, s, ready);
-                }
-                Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
-                    let lines: Vec<String> =
-                        reasons.iter().map(|r| r.get(s.lang).to_string()).collect();
-                    page.set_message(lines.join("\n").into());
-                }
+            }
+            Ok(ready) => {
+                // The check passed: the baseline comes next, then the start.
+                s.flow = None;
+                transfuse::ask_baseline(w, s, ready);
+            }
+            Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
+                let lines: Vec<String> =
+                    reasons.iter().map(|r| r.get(s.lang).to_string()).collect();
+                page.set_message(lines.join("\n").into());
             }
         }
-    });
-    verify.on_cancel({
-        let (weak, state) = (weak, state);
-        move || {
-            let Some(w) = weak.upgrade() else { return };
-            let mut guard = state.borrow_mut();
-            let s = &mut *guard;
-            let repeat = s.flow.as_ref().is_some_and(|f| f.is_repeat());
-            if let Some(flow) = s.flow.take() {
-                if w.global::<VerifyPage>().get_stopped() {
-                    let _ = s.handheld.record_stopped_check(&flow);
-                }
-            }
-            if repeat {
-                transfuse::show(&w, s, "running");
-            } else {
-                refresh_home(&w, s);
-                go(&w, "home");
+    }));
+    verify.on_cancel(on(&weak, &state, |w, s| {
+        let repeat = s.flow.as_ref().is_some_and(|f| f.is_repeat());
+        if let Some(flow) = s.flow.take() {
+            if w.global::<VerifyPage>().get_stopped() {
+                let _ = s.handheld.record_stopped_check(&flow);
             }
         }
-    });
+        if repeat {
+            transfuse::show(w, s, "running");
+        } else {
+            refresh_home(w, s);
+            go(w, "home");
+        }
+    }));
 }

@@ -2,6 +2,7 @@
 //! scripts and tests. Each subcommand prints one JSON object per input (JSON Lines) and returns
 //! the process exit code: 0 all inputs processed, 1 an input could not be read, 2 bad usage.
 
+mod audit_cmd;
 mod bloodbank_cmd;
 mod check_cmd;
 mod decode_cmd;
@@ -90,6 +91,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// The device's staff directory: `import` a CSV (badge,name,role,pin) checked line by line.
     Staff(StaffArgs),
+    /// The device's audit trail: `verify` its hash chain.
+    Audit(audit_cmd::AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -177,6 +180,12 @@ fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCo
         .map_err(|e| format!("cannot read {}: {e}", file.display()))
         .and_then(|csv| {
             let mut store = crate::store::Store::open(store_path).map_err(|e| e.to_string())?;
+            crate::app::config_audit::audit_configuration(
+                &mut store,
+                config_path,
+                &crate::clock::Clock::now(&crate::clock::SystemClock::china()),
+            )
+            .map_err(|e| e.to_string())?;
             crate::app::session::import_staff(
                 &mut store,
                 &crate::clock::RandomIds,
@@ -207,6 +216,7 @@ pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Bloodbank(args) => bloodbank_cmd::run(*args),
         Command::Sync(args) => sync_cmd::run(&args.config),
+        Command::Audit(args) => audit_cmd::run(args),
         Command::Staff(StaffArgs {
             action: StaffAction::Import { file, config },
         }) => staff_import(&file, &config),

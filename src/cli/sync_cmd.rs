@@ -31,6 +31,11 @@ pub fn run(config_path: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let now = crate::clock::Clock::now(&SystemClock::china());
+    if let Err(e) = crate::app::config_audit::audit_configuration(&mut store, config_path, &now) {
+        eprintln!("bedside sync: {e}");
+        return ExitCode::from(1);
+    }
     let settings = SyncSettings::from_config(bb);
     let http = match BloodBankHttp::new(&settings.base_url, settings.timeout) {
         Ok(h) => h,

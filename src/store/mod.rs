@@ -14,17 +14,36 @@ use crate::clock::Instant;
 use crate::domain::event::BedsideEvent;
 use crate::fhir::issue::ResourceSet;
 
-/// The schema, one file per version. Append only.
-pub const MIGRATIONS: [&str; 5] = [
+mod audit_chain;
+pub use audit_chain::{AuditBreak, AuditHead, AuditVerdict, HASHED_COLUMNS};
+
+/// Migration 007: the audit hash chain; its hook chains the rows written before it.
+const AUDIT_CHAIN_SQL: &str = include_str!("migrations/007_audit_chain.sql");
+
+/// The schema, one file per version. Append only. (006 is reserved for a change being made
+/// elsewhere; the files are numbered by name, the list is what counts.)
+pub const MIGRATIONS: [&str; 6] = [
     include_str!("migrations/001_cache.sql"),
     include_str!("migrations/002_outbox.sql"),
     include_str!("migrations/003_audit.sql"),
     include_str!("migrations/004_staff.sql"),
     include_str!("migrations/005_interruption.sql"),
+    AUDIT_CHAIN_SQL,
 ];
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        MIGRATIONS
+            .iter()
+            .map(|sql| {
+                if *sql == AUDIT_CHAIN_SQL {
+                    M::up_with_hook(sql, audit_chain::chain_legacy_rows)
+                } else {
+                    M::up(sql)
+                }
+            })
+            .collect(),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +136,8 @@ fn stamp(t: &Instant) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
-/// The one place a row joins the audit trail, inside the caller's transaction when it has one.
+/// The one place a row joins the audit trail, inside the caller's transaction when it has one;
+/// each row is chained to the one before it (`audit_chain`).
 fn append_audit(
     conn: &Connection,
     at: &Instant,
@@ -125,10 +145,7 @@ fn append_audit(
     action: &str,
     detail: &str,
 ) -> rusqlite::Result<usize> {
-    conn.execute(
-        "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![stamp(at), actor, action, detail],
-    )
+    audit_chain::append(conn, &stamp(at), actor, action, detail)
 }
 
 impl Store {
@@ -878,6 +895,39 @@ impl Store {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// The latest audit row whose action is one of `actions`.
+    pub fn last_audit_of(&self, actions: &[&str]) -> Result<Option<AuditEntry>, StoreError> {
+        let placeholders = vec!["?"; actions.len()].join(", ");
+        let sql = format!(
+            "SELECT seq, at, actor, action, detail FROM audit WHERE action IN ({placeholders})
+             ORDER BY seq DESC LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, rusqlite::params_from_iter(actions), |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    detail: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Walks the audit hash chain from its first row: intact (with the head to keep elsewhere),
+    /// or the first row where it breaks and how.
+    pub fn verify_audit(&self) -> Result<AuditVerdict, StoreError> {
+        Ok(audit_chain::verify(&self.conn)?)
+    }
+
+    /// `verify_audit`, and `anchor` (a head hash written down earlier) must still be in the
+    /// chain: this is what shows rows removed from the end.
+    pub fn verify_audit_against(&self, anchor: &str) -> Result<AuditVerdict, StoreError> {
+        Ok(audit_chain::verify_against(&self.conn, anchor)?)
     }
 
     /// Direct access for tests that need to try what the app never does (editing the audit).

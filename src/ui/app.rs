@@ -94,7 +94,9 @@ pub fn run_configured(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     };
-    let store = Store::open(store_path)?;
+    let mut store = Store::open(store_path)?;
+    let now = crate::clock::Clock::now(&SystemClock::china());
+    crate::app::config_audit::audit_configuration(&mut store, path, &now)?;
     if store.staff_count()? == 0 {
         anyhow::bail!(
             "no staff on this device yet, so nobody could sign in: import the ward's staff list with \

@@ -39,6 +39,13 @@ fn database_at(version: usize, path: &std::path::Path) {
         )
         .unwrap();
     }
+    if version >= 3 {
+        conn.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES ('2026-11-22T09:00:00.000+08:00', 'N0451', 'login', '')",
+            [],
+        )
+        .unwrap();
+    }
 }
 
 #[test]
@@ -49,6 +56,16 @@ fn a_database_of_every_earlier_schema_opens_with_its_data() {
         database_at(version, &path);
         let store = Store::open(&path).unwrap_or_else(|e| panic!("schema {version}: {e}"));
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        assert!(
+            matches!(
+                store.verify_audit().unwrap(),
+                bedside::store::AuditVerdict::Intact { .. }
+            ),
+            "schema {version}: the audit chain is whole after the upgrade"
+        );
+        if version >= 3 {
+            assert_eq!(store.audit_trail().unwrap()[0].action, "login");
+        }
         if version >= 1 {
             assert_eq!(
                 store.cached_version("Patient", "pat-1").unwrap().as_deref(),

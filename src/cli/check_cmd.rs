@@ -48,20 +48,11 @@ pub fn run(files: &[PathBuf], config: &Config, lang: Lang, out: &mut impl Write)
 /// A file holds one scenario object or an array of them.
 fn read_scenarios(path: &Path) -> Result<Vec<Value>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Array(items)) => Ok(items),
-        Ok(object @ Value::Object(_)) => Ok(vec![object]),
-        Ok(_) => Err("expected a JSON object or an array of objects".into()),
-        Err(e) => Err(format!("invalid JSON: {e}")),
-    }
+    super::scenario::parse_file(&text)
 }
 
 fn evaluate(value: Value, config: &Config, lang: Lang) -> Result<Value, String> {
-    let id = value.get("id").and_then(Value::as_str).map(String::from);
-    let scenario: Scenario = serde_json::from_value(value).map_err(|e| match &id {
-        Some(id) => format!("({id}) {e}"),
-        None => e.to_string(),
-    })?;
+    let scenario = super::scenario::read(value)?;
     let policy = config
         .policy_with(scenario.policy_overrides())
         .map_err(|e| format!("({}) {e}", scenario.id()))?;

@@ -12,6 +12,28 @@ use crate::domain::observations::{Observation, Transfusion, Vitals};
 type Instant = DateTime<FixedOffset>;
 type JsonMap = serde_json::Map<String, serde_json::Value>;
 
+/// A scenario file's text: one scenario object or an array of them.
+pub fn parse_file(text: &str) -> Result<Vec<serde_json::Value>, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(items)) => Ok(items),
+        Ok(object @ serde_json::Value::Object(_)) => Ok(vec![object]),
+        Ok(_) => Err("expected a JSON object or an array of objects".into()),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
+/// One scenario of a file; a refusal names the scenario's id when it has one.
+pub fn read(value: serde_json::Value) -> Result<Scenario, String> {
+    let id = value
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .map(String::from);
+    serde_json::from_value(value).map_err(|e| match &id {
+        Some(id) => format!("({id}) {e}"),
+        None => e.to_string(),
+    })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Scenario {

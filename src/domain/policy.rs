@@ -121,6 +121,11 @@ pub struct PolicyError {
     pub problem: String,
 }
 
+/// The longest span a `*_minutes` policy value may give: a week.
+pub const MAX_MINUTES: i64 = 7 * 24 * 60;
+/// The longest span a `*_hours` policy value may give: a year.
+pub const MAX_HOURS: i64 = 366 * 24;
+
 impl Policy {
     /// Checks the values that would make a rule meaningless or unsafe.
     pub fn validate(&self) -> Result<(), PolicyError> {
@@ -162,6 +167,20 @@ impl Policy {
                 return Err(PolicyError {
                     key,
                     problem: format!("must not be negative, is {value}"),
+                });
+            }
+        }
+        // Longer spans cannot be meant, and would overflow the rules' date arithmetic.
+        for (key, value) in positive.into_iter().chain(not_negative) {
+            let (limit, span) = if key.ends_with("_hours") {
+                (MAX_HOURS, "a year")
+            } else {
+                (MAX_MINUTES, "a week")
+            };
+            if value > limit {
+                return Err(PolicyError {
+                    key,
+                    problem: format!("must be at most {limit} ({span}), is {value}"),
                 });
             }
         }
@@ -243,6 +262,27 @@ mod tests {
         assert_eq!(p.cache_warn_minutes, 15);
         assert_eq!(p.febrile_temp_tenths(), 380);
         assert_eq!(p.febrile_rise_tenths(), 10);
+        assert_eq!(p.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_span_too_long_for_date_arithmetic_is_refused() {
+        // Found by tests/parser_properties.rs: accepted, it panicked in chrono when a rule ran.
+        let p = Policy {
+            start_within_minutes: i64::MAX,
+            complete_within_minutes: i64::MAX,
+            ..Policy::default()
+        };
+        assert_eq!(p.validate().unwrap_err().key, "start_within_minutes");
+        let p = Policy {
+            bag_keep_hours: i64::MAX,
+            ..Policy::default()
+        };
+        assert!(p.validate().unwrap_err().problem.contains("at most"));
+        let p = Policy {
+            end_obs_early_minutes: MAX_MINUTES,
+            ..Policy::default()
+        };
         assert_eq!(p.validate(), Ok(()));
     }
 

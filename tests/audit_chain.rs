@@ -427,3 +427,37 @@ fn staff_import_audits_the_configuration_it_was_given() {
     let loaded = store.last_audit_of(&["config-loaded"]).unwrap().unwrap();
     assert!(loaded.detail.contains("device.toml"), "{}", loaded.detail);
 }
+
+#[test]
+fn two_connections_appending_at_once_keep_one_chain() {
+    // The app and its link worker each have their own connection to the store.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    drop(Store::open(&path).unwrap());
+    let writers: Vec<_> = ["N0451", "sync"]
+        .into_iter()
+        .map(|actor| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).unwrap();
+                for i in 0..40 {
+                    store
+                        .audit(
+                            &at("2026-11-22T09:00:00+08:00"),
+                            actor,
+                            "tick",
+                            &i.to_string(),
+                        )
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert!(matches!(
+        verdict(&path),
+        AuditVerdict::Intact { rows: 80, .. }
+    ));
+}

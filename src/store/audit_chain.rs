@@ -243,8 +243,7 @@ impl AuditBreak {
 pub(super) fn verify(conn: &Connection) -> rusqlite::Result<AuditVerdict> {
     let rows = stored_rows(conn)?;
     let mut prev = String::new();
-    let mut expected_seq = 1;
-    for row in &rows {
+    for (expected_seq, row) in (1..).zip(rows.iter()) {
         if row.seq != expected_seq {
             let problem = if row.seq > expected_seq {
                 AuditBreak::Missing { next: row.seq }
@@ -273,7 +272,6 @@ pub(super) fn verify(conn: &Connection) -> rusqlite::Result<AuditVerdict> {
             });
         }
         prev = computed;
-        expected_seq += 1;
     }
     Ok(AuditVerdict::Intact {
         rows: rows.len(),

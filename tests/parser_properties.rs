@@ -504,3 +504,62 @@ proptest! {
         check_scenarios(cut(&text, at));
     }
 }
+
+// ------------------------------------------------------------ staff list, FHIR references
+
+/// One store for every case: only a valid list would change it.
+fn staff_store() -> &'static std::sync::Mutex<(tempfile::TempDir, bedside::store::Store)> {
+    static STORE: OnceLock<std::sync::Mutex<(tempfile::TempDir, bedside::store::Store)>> =
+        OnceLock::new();
+    STORE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = bedside::store::Store::open(&dir.path().join("device.db")).unwrap();
+        std::sync::Mutex::new((dir, store))
+    })
+}
+
+const STAFF_CELLS: [&str; 10] = [
+    "",
+    "N0451",
+    "陈静",
+    "nurse",
+    "charge_nurse",
+    "surgeon",
+    "0451",
+    "12",
+    "\u{feff}",
+    " , ",
+];
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn a_staff_list_is_imported_or_refused_in_words(
+        text in any_text(),
+        cells in prop::collection::vec(0..STAFF_CELLS.len(), 0..7),
+    ) {
+        let mut guard = staff_store().lock().unwrap();
+        let clock = bedside::clock::ManualClock::at(
+            chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00+08:00").unwrap(),
+        );
+        // Cells of the right kinds in the wrong places; no cell is a valid PIN, so no Argon2
+        // hash is spent on a made case.
+        let made = cells.iter().map(|&c| STAFF_CELLS[c]).collect::<Vec<_>>().join(",");
+        for csv in [text.as_str(), made.as_str()] {
+            if let Err(e) = bedside::app::session::import_staff(
+                &mut guard.1, &bedside::clock::RandomIds, &clock, csv, "admin-import",
+            ) {
+                prop_assert!(words(&e.to_string()), "{csv:?}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn references_and_etags_from_the_blood_bank_never_panic(text in any_text()) {
+        let _ = bedside::fhir::split_reference(&text);
+        if let Some(v) = bedside::fhir::version_from_etag(&text) {
+            prop_assert!(!v.is_empty());
+        }
+    }
+}

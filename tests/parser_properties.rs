@@ -507,7 +507,7 @@ proptest! {
 
 // ------------------------------------------------------------ staff list, FHIR references
 
-/// One store for every case: only a valid list would change it.
+/// One device store shared by the cases that need one.
 fn staff_store() -> &'static std::sync::Mutex<(tempfile::TempDir, bedside::store::Store)> {
     static STORE: OnceLock<std::sync::Mutex<(tempfile::TempDir, bedside::store::Store)>> =
         OnceLock::new();
@@ -560,6 +560,33 @@ proptest! {
         let _ = bedside::fhir::split_reference(&text);
         if let Some(v) = bedside::fhir::version_from_etag(&text) {
             prop_assert!(!v.is_empty());
+        }
+    }
+}
+
+proptest! {
+    // Each case writes to the store (with an fsync), so fewer of them.
+    #![proptest_config(ProptestConfig { cases: 64, ..config() })]
+
+    /// The pull's own path: broken resources stored in the cache, read back, turned into
+    /// issue records.
+    #[test]
+    fn broken_resources_through_the_cache_are_reported_not_panicked_on(
+        which in any::<usize>(),
+        picks in picks(),
+    ) {
+        let mut guard = staff_store().lock().unwrap();
+        let store = &mut guard.1;
+        let all = demo_resources();
+        let bad = broken(&all[which % all.len()], &picks);
+        let mut resources = all.clone();
+        resources.push(bad);
+        if let Err(e) = store.store_pulled(&resources, &[]) {
+            prop_assert!(words(&e.to_string()), "{e:?}");
+        }
+        let (_, problems) = store.cached().unwrap().issue_records();
+        for p in &problems {
+            prop_assert!(words(&p.problem), "{p:?}");
         }
     }
 }

@@ -293,6 +293,15 @@ fn removed_last_rows_show_only_against_a_kept_head_or_at_the_next_append() {
     assert_eq!(code, Some(1));
     assert_eq!(json["code"], "ANCHOR_NOT_FOUND");
     assert!(err.contains(&head.hash), "{err}");
+    // A mistyped head is bad usage, not a verdict on the trail.
+    let (code, _, err) = cli_verify(&[
+        "--store",
+        path.to_str().unwrap(),
+        "--expect-head",
+        &head.hash[..63],
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("64 hex digits"), "{err}");
 
     // The app's next row continues SQLite's counter, so the removal leaves a gap.
     let mut store = Store::open(&path).unwrap();

@@ -37,9 +37,21 @@ pub enum AuditAction {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// A head hash printed earlier: it must still be some row's hash.
-        #[arg(long, value_name = "HASH")]
+        #[arg(long, value_name = "HASH", value_parser = parse_head)]
         expect_head: Option<String>,
     },
+}
+
+/// A head hash as `verify` prints it: 64 hex digits (either case; compared in lower case).
+fn parse_head(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(t.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "`{s}` is not a head hash: give the 64 hex digits `bedside audit verify` printed as \"head\""
+        ))
+    }
 }
 
 pub fn run(args: AuditArgs) -> ExitCode {

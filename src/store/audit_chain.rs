@@ -131,25 +131,32 @@ struct StoredRow {
     hash: Option<String>,
 }
 
-fn stored_rows(conn: &Connection) -> rusqlite::Result<Vec<StoredRow>> {
+/// Calls `visit` with each stored row in seq order, one row in memory at a time (a year of
+/// audit detail need not fit in a handheld's memory), until it returns `Some`.
+fn walk<T>(
+    conn: &Connection,
+    mut visit: impl FnMut(StoredRow) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
     let sql = format!(
         "SELECT seq, hash, {} FROM audit ORDER BY seq",
         HASHED_COLUMNS.join(", ")
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt
-        .query_map([], |r| {
-            let values = (0..HASHED_COLUMNS.len())
-                .map(|i| r.get::<_, Value>(i + 2))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(StoredRow {
-                seq: r.get(0)?,
-                hash: r.get(1)?,
-                values,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let values = (0..HASHED_COLUMNS.len())
+            .map(|i| r.get::<_, Value>(i + 2))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let row = StoredRow {
+            seq: r.get(0)?,
+            hash: r.get(1)?,
+            values,
+        };
+        if let Some(done) = visit(row) {
+            return Ok(Some(done));
+        }
+    }
+    Ok(None)
 }
 
 /// Migration 007's hook: chains the rows written before the chain existed, in seq order, then
@@ -157,13 +164,17 @@ fn stored_rows(conn: &Connection) -> rusqlite::Result<Vec<StoredRow>> {
 /// transaction.
 pub(super) fn chain_legacy_rows(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
     let mut prev = String::new();
-    for row in stored_rows(tx)? {
-        let hash = row_hash(&prev, &named(&row.values));
+    let mut hashes = Vec::new();
+    walk(tx, |row| {
+        prev = row_hash(&prev, &named(&row.values));
+        hashes.push((row.seq, prev.clone()));
+        None::<()>
+    })?;
+    for (seq, hash) in hashes {
         tx.execute(
             "UPDATE audit SET hash = ?1 WHERE seq = ?2",
-            rusqlite::params![hash, row.seq],
+            rusqlite::params![hash, seq],
         )?;
-        prev = hash;
     }
     tx.execute_batch(NO_UPDATE_TRIGGER)?;
     Ok(())
@@ -241,45 +252,49 @@ impl AuditBreak {
 
 /// Walks the whole trail from the first row.
 pub(super) fn verify(conn: &Connection) -> rusqlite::Result<AuditVerdict> {
-    let rows = stored_rows(conn)?;
     let mut prev = String::new();
-    for (expected_seq, row) in (1..).zip(rows.iter()) {
-        if row.seq != expected_seq {
-            let problem = if row.seq > expected_seq {
-                AuditBreak::Missing { next: row.seq }
-            } else {
-                // A seq below the expected one cannot come from the counter: slipped in.
-                AuditBreak::HashMismatch
-            };
-            let seq = if row.seq > expected_seq {
-                expected_seq
-            } else {
-                row.seq
-            };
-            return Ok(AuditVerdict::Broken { seq, problem });
+    let mut rows = 0;
+    let mut last_seq = 0;
+    let broken = walk(conn, |row| {
+        let expected_seq = last_seq + 1;
+        if row.seq > expected_seq {
+            return Some(AuditVerdict::Broken {
+                seq: expected_seq,
+                problem: AuditBreak::Missing { next: row.seq },
+            });
+        }
+        if row.seq < expected_seq {
+            // A seq below the expected one cannot come from the counter: slipped in.
+            return Some(AuditVerdict::Broken {
+                seq: row.seq,
+                problem: AuditBreak::HashMismatch,
+            });
         }
         let Some(stored) = &row.hash else {
-            return Ok(AuditVerdict::Broken {
+            return Some(AuditVerdict::Broken {
                 seq: row.seq,
                 problem: AuditBreak::Unhashed,
             });
         };
         let computed = row_hash(&prev, &named(&row.values));
         if &computed != stored {
-            return Ok(AuditVerdict::Broken {
+            return Some(AuditVerdict::Broken {
                 seq: row.seq,
                 problem: AuditBreak::HashMismatch,
             });
         }
         prev = computed;
-    }
-    Ok(AuditVerdict::Intact {
-        rows: rows.len(),
-        head: rows.last().map(|r| AuditHead {
-            seq: r.seq,
-            hash: prev.clone(),
+        rows += 1;
+        last_seq = row.seq;
+        None
+    })?;
+    Ok(broken.unwrap_or_else(|| AuditVerdict::Intact {
+        rows,
+        head: (rows > 0).then_some(AuditHead {
+            seq: last_seq,
+            hash: prev,
         }),
-    })
+    }))
 }
 
 /// `verify`, then: the anchor (a head hash kept elsewhere earlier) must be some row's hash.

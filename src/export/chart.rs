@@ -1,0 +1,1 @@
+//! Placeholder until the chart lands (helper branch pdf).

@@ -11,8 +11,8 @@ use bedside::domain::messages::{Lang, Text};
 use bedside::domain::observations::Vitals;
 use bedside::domain::quality::Indicator;
 use bedside::domain::review::{
-    AuditLine, CheckDetail, Interruption, Outcome, PeriodReport, Person, ReactionDetail,
-    ReviewRow, Round, SyncState, TransfusionReview,
+    AuditLine, CheckDetail, Interruption, Outcome, PeriodReport, Person, ReactionDetail, ReviewRow,
+    Round, SyncState, TransfusionReview,
 };
 use bedside::export::{period_pdf, transfusion_pdf};
 use chrono::{DateTime, Duration, FixedOffset};
@@ -59,7 +59,12 @@ fn review() -> TransfusionReview {
         round(15, "15min", vitals(368, 82, 120, 74, 16, 98), &[]),
         round(30, "unscheduled", missing_temp, &[]),
         round(60, "60min", vitals(372, 90, 126, 78, 18, 97), &[]),
-        round(95, "unscheduled", vitals(379, 104, 134, 84, 22, 95), &["寒战"]),
+        round(
+            95,
+            "unscheduled",
+            vitals(379, 104, 134, 84, 22, 95),
+            &["寒战"],
+        ),
         round(
             110,
             "reaction",
@@ -71,7 +76,12 @@ fn review() -> TransfusionReview {
         .map(|i| AuditLine {
             seq: 1000 + i,
             at: (start + Duration::minutes(i * 3)).to_rfc3339(),
-            actor: if i % 2 == 0 { "N0451 陈静" } else { "N0318 李娜" }.into(),
+            actor: if i % 2 == 0 {
+                "N0451 陈静"
+            } else {
+                "N0318 李娜"
+            }
+            .into(),
             action: ["observation.record", "reminder.ack", "sync.push"][i as usize % 3].into(),
             detail: if i == 7 {
                 // Very long free text: wrapped, then cut with an ellipsis.
@@ -139,7 +149,14 @@ fn review() -> TransfusionReview {
     }
 }
 
-fn indicator(code: &'static str, en: &str, zh: &str, n: u32, d: u32, target: Option<f64>) -> Indicator {
+fn indicator(
+    code: &'static str,
+    en: &str,
+    zh: &str,
+    n: u32,
+    d: u32,
+    target: Option<f64>,
+) -> Indicator {
     Indicator {
         code,
         title: Text::fill(en, zh, &[]),
@@ -194,10 +211,38 @@ fn period(rows: usize) -> PeriodReport {
         generated_at: at("2026-11-02T08:30:00+08:00"),
         generated_by: nurse("N0102", "周红"),
         indicators: vec![
-            indicator("CHECK_COMPLIANCE", "Bedside check compliance", "床旁双人核对执行率", 1680, 1700, None),
-            indicator("OBS_15MIN", "15-minute observation on time", "输血15分钟生命体征按时监测率", 1650, 1700, Some(95.0)),
-            indicator("REACTIONS_SUSPECTED", "Suspected reactions", "疑似输血不良反应发生率", 34, 1700, None),
-            indicator("REACTION_REPORT_TIMELY", "Reactions reported in time", "不良反应及时上报率", 0, 0, Some(100.0)),
+            indicator(
+                "CHECK_COMPLIANCE",
+                "Bedside check compliance",
+                "床旁双人核对执行率",
+                1680,
+                1700,
+                None,
+            ),
+            indicator(
+                "OBS_15MIN",
+                "15-minute observation on time",
+                "输血15分钟生命体征按时监测率",
+                1650,
+                1700,
+                Some(95.0),
+            ),
+            indicator(
+                "REACTIONS_SUSPECTED",
+                "Suspected reactions",
+                "疑似输血不良反应发生率",
+                34,
+                1700,
+                None,
+            ),
+            indicator(
+                "REACTION_REPORT_TIMELY",
+                "Reactions reported in time",
+                "不良反应及时上报率",
+                0,
+                0,
+                Some(100.0),
+            ),
         ],
         rows,
     }
@@ -232,7 +277,11 @@ fn write_and_read(name: &str, pdf: &[u8]) -> String {
         .args([path.to_str().unwrap(), "-"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let status = poppler("pdftoppm")
         .args(["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"])
         .arg(&path)
@@ -264,7 +313,10 @@ fn the_transfusion_record_reads_back_in_chinese() {
         "审计记录",
         "1039",
     ] {
-        assert!(text.contains(needle), "`{needle}` not in the record:\n{text}");
+        assert!(
+            text.contains(needle),
+            "`{needle}` not in the record:\n{text}"
+        );
     }
     assert!(pages(&text) >= 2, "the audit trail goes onto another page");
     // Subset font: a few hundred glyphs, not the 5 MB collection.
@@ -273,7 +325,10 @@ fn the_transfusion_record_reads_back_in_chinese() {
     let pdf = transfusion_pdf(&review, Lang::En).unwrap();
     let text = write_and_read("record-en", &pdf);
     for needle in ["Transfusion record", "张伟", "Audit trail", "Heart rate"] {
-        assert!(text.contains(needle), "`{needle}` not in the record:\n{text}");
+        assert!(
+            text.contains(needle),
+            "`{needle}` not in the record:\n{text}"
+        );
     }
 }
 

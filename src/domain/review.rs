@@ -217,7 +217,9 @@ impl TransfusionReview {
                 &[("suspected", &r.suspected)],
             );
         } else if let Some(at) = self.ended_at {
-            let volume = self.volume_ml.map_or("—".to_string(), |v| format!("{v} ml"));
+            let volume = self
+                .volume_ml
+                .map_or("—".to_string(), |v| format!("{v} ml"));
             push(
                 at,
                 "ended, {volume} given",

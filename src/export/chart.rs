@@ -172,9 +172,10 @@ fn x_of(plot: Area, from: f32, to: f32, minutes: f32) -> f32 {
 /// Room for the band's tick labels at the left, for the time labels below.
 const LEFT: f32 = 40.0;
 const RIGHT: f32 = 10.0;
-const TOP: f32 = 4.0;
+/// Each band's title sits above it, in the gap.
+const TOP: f32 = 11.0;
 const BOTTOM: f32 = 26.0;
-const BAND_GAP: f32 = 6.0;
+const BAND_GAP: f32 = 11.0;
 
 struct BandSpec {
     code: &'static str,
@@ -300,8 +301,16 @@ fn tick_step(span: f32) -> f32 {
 
 /// Lays out the vital-sign chart of `review` in a `width` × `height` box.
 pub fn vital_chart(review: &TransfusionReview, width: f32, height: f32) -> VitalChart {
-    let width = if width.is_finite() { width.max(1.0) } else { 1.0 };
-    let height = if height.is_finite() { height.max(1.0) } else { 1.0 };
+    let width = if width.is_finite() {
+        width.max(1.0)
+    } else {
+        1.0
+    };
+    let height = if height.is_finite() {
+        height.max(1.0)
+    } else {
+        1.0
+    };
     let start = review.started_at;
     let plot = Area {
         left: LEFT.min(width * 0.3),
@@ -318,7 +327,12 @@ pub fn vital_chart(review: &TransfusionReview, width: f32, height: f32) -> Vital
         moments.extend(i.restarted_at.map(|at| minutes(start, at)));
     }
     moments.extend(review.ended_at.map(|at| minutes(start, at)));
-    moments.extend(review.reaction.as_ref().map(|r| minutes(start, r.stopped_at)));
+    moments.extend(
+        review
+            .reaction
+            .as_ref()
+            .map(|r| minutes(start, r.stopped_at)),
+    );
     let lo = moments.iter().copied().fold(0.0f32, f32::min);
     let hi = moments.iter().copied().fold(0.0f32, f32::max);
     let step = tick_step(hi - lo);

@@ -14,7 +14,7 @@ use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke, StrokeDash};
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::Document;
 
 use crate::domain::check::component_names;
@@ -81,8 +81,8 @@ enum Op {
 struct Metrics {
     face: ttf_parser::Face<'static>,
     units: f32,
-    /// Advance in em, `None` when the font has no glyph for the character.
-    cache: HashMap<char, Option<f32>>,
+    /// Glyph and advance in em, `None` when the font has no glyph for the character.
+    cache: HashMap<char, Option<(u16, f32)>>,
 }
 
 impl Metrics {
@@ -96,17 +96,40 @@ impl Metrics {
         })
     }
 
-    fn advance(&mut self, c: char) -> Option<f32> {
-        if let Some(a) = self.cache.get(&c) {
-            return *a;
+    fn glyph(&mut self, c: char) -> Option<(u16, f32)> {
+        if let Some(g) = self.cache.get(&c) {
+            return *g;
         }
-        let a = self
-            .face
-            .glyph_index(c)
-            .and_then(|g| self.face.glyph_hor_advance(g))
-            .map(|a| f32::from(a) / self.units);
-        self.cache.insert(c, a);
-        a
+        let g = self.face.glyph_index(c).and_then(|g| {
+            let a = self.face.glyph_hor_advance(g)?;
+            Some((g.0, f32::from(a) / self.units))
+        });
+        self.cache.insert(c, g);
+        g
+    }
+
+    fn advance(&mut self, c: char) -> Option<f32> {
+        self.glyph(c).map(|(_, a)| a)
+    }
+
+    /// The glyphs of a cleaned text, one per character: the font has no ligatures or kerning
+    /// that matter for these records, and mapping characters ourselves is many times faster
+    /// than shaping each string.
+    fn glyphs(&mut self, text: &str) -> Vec<KrillaGlyph> {
+        text.char_indices()
+            .map(|(i, c)| {
+                let (id, advance) = self.glyph(c).unwrap_or((0, 0.5));
+                KrillaGlyph::new(
+                    GlyphId::new(u32::from(id)),
+                    advance,
+                    0.0,
+                    0.0,
+                    0.0,
+                    i..i + c.len_utf8(),
+                    None,
+                )
+            })
+            .collect()
     }
 
     /// The text as it can be drawn: control characters become spaces and characters the font
@@ -192,7 +215,13 @@ impl Metrics {
                         }
                     }
                 }
-                lines.push(chars[start..end].iter().collect::<String>().trim_end().into());
+                lines.push(
+                    chars[start..end]
+                        .iter()
+                        .collect::<String>()
+                        .trim_end()
+                        .into(),
+                );
                 start = next;
                 if chars.is_empty() {
                     break;
@@ -457,7 +486,7 @@ impl Layout {
                 dashed: false,
             };
             for op in ops.iter().chain([&rule, &footer, &page_no]) {
-                draw(&mut s, &font, op);
+                draw(&mut s, &font, &mut m, op);
             }
             s.finish();
             page.finish();
@@ -470,7 +499,7 @@ fn colour(c: [u8; 3]) -> krilla::paint::Paint {
     rgb::Color::new(c[0], c[1], c[2]).into()
 }
 
-fn draw(s: &mut krilla::surface::Surface, font: &Font, op: &Op) {
+fn draw(s: &mut krilla::surface::Surface, font: &Font, m: &mut Metrics, op: &Op) {
     match op {
         Op::Text {
             x,
@@ -484,13 +513,14 @@ fn draw(s: &mut krilla::surface::Surface, font: &Font, op: &Op) {
                 paint: colour(*rgb),
                 ..Fill::default()
             }));
-            s.draw_text(
+            let glyphs = m.glyphs(text);
+            s.draw_glyphs(
                 Point::from_xy(*x, *y),
+                &glyphs,
                 font.clone(),
-                *size,
                 text,
+                *size,
                 false,
-                TextDirection::LeftToRight,
             );
         }
         Op::Rect { x, y, w, h, rgb } => {
@@ -639,7 +669,10 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
                 .volume_ml
                 .map_or("—".to_string(), |v| format!("{v} ml")),
         ),
-        (t("Keep bag until", "血袋保留至"), time_opt(review.keep_until)),
+        (
+            t("Keep bag until", "血袋保留至"),
+            time_opt(review.keep_until),
+        ),
     ]);
     if let Some(note) = review.end_note.as_deref().filter(|n| !n.trim().is_empty()) {
         let words = format!("{}：{note}", t("Note", "备注"));
@@ -659,15 +692,29 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
     } else {
         c.scans.join("  |  ")
     };
-    l.para(&format!("{}：{scans}", t("Scanned", "扫描内容")), 8.5, BLACK, 0.0);
+    l.para(
+        &format!("{}：{scans}", t("Scanned", "扫描内容")),
+        8.5,
+        BLACK,
+        0.0,
+    );
     let keyed = if c.keyed_reasons.is_empty() {
         t("none (everything scanned)", "无（全部扫码）").to_string()
     } else {
         c.keyed_reasons.join("; ")
     };
-    l.para(&format!("{}：{keyed}", t("Keyed in", "手工录入原因")), 8.5, BLACK, 0.0);
+    l.para(
+        &format!("{}：{keyed}", t("Keyed in", "手工录入原因")),
+        8.5,
+        BLACK,
+        0.0,
+    );
     if c.acknowledgements.is_empty() {
-        let none = format!("{}：{}", t("Warnings acknowledged", "已确认的警告"), t("none", "无"));
+        let none = format!(
+            "{}：{}",
+            t("Warnings acknowledged", "已确认的警告"),
+            t("none", "无")
+        );
         l.para(&none, 8.5, BLACK, 0.0);
     } else {
         let head = format!("{}：", t("Warnings acknowledged", "已确认的警告"));
@@ -676,6 +723,27 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
             l.para(&format!("• {code} — {reason}"), 8.5, BLACK, 10.0);
         }
     }
+
+    // The chart, then the rounds.
+    // The heading stays with the chart.
+    l.ensure(CHART_H + 60.0);
+    l.heading(t("Vital signs", "生命体征"));
+    chart_block(&mut l, review);
+    let rows: Vec<Vec<String>> = review.rounds.iter().map(|r| round_row(r, lang)).collect();
+    let widths = [72.0, 44.0, 28.0, 26.0, 44.0, 22.0, 30.0, 0.0, 92.0];
+    let titles = [
+        t("Time", "时间"),
+        t("Round", "时点"),
+        t("T °C", "体温"),
+        t("HR", "心率"),
+        t("BP", "血压"),
+        t("RR", "呼吸"),
+        "SpO2",
+        t("Symptoms", "症状"),
+        t("Taken by", "测量者"),
+    ];
+    let cols = columns(&titles, &widths);
+    l.table(&cols, &rows, 7.5, 4);
 
     // The timeline.
     l.heading(t("Timeline", "时间线"));
@@ -700,25 +768,6 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
         3,
     );
 
-    // The chart, then the rounds.
-    l.heading(t("Vital signs", "生命体征"));
-    chart_block(&mut l, review);
-    let rows: Vec<Vec<String>> = review.rounds.iter().map(|r| round_row(r, lang)).collect();
-    let widths = [72.0, 44.0, 28.0, 26.0, 44.0, 22.0, 30.0, 0.0, 92.0];
-    let titles = [
-        t("Time", "时间"),
-        t("Round", "时点"),
-        t("T °C", "体温"),
-        t("HR", "心率"),
-        t("BP", "血压"),
-        t("RR", "呼吸"),
-        "SpO2",
-        t("Symptoms", "症状"),
-        t("Taken by", "测量者"),
-    ];
-    let cols = columns(&titles, &widths);
-    l.table(&cols, &rows, 7.5, 4);
-
     // The reaction.
     if let Some(r) = &review.reaction {
         l.heading(t("Transfusion reaction", "输血不良反应"));
@@ -726,12 +775,22 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
             (t("Stopped at", "停止时间"), time(r.stopped_at)),
             (
                 t("Serious", "严重"),
-                if r.serious { t("yes", "是") } else { t("no", "否") }.to_string(),
+                if r.serious {
+                    t("yes", "是")
+                } else {
+                    t("no", "否")
+                }
+                .to_string(),
             ),
             (t("Suspected", "疑似反应"), r.suspected.clone()),
             (t("Recorded by", "记录者"), r.recorded_by.label()),
         ]);
-        l.para(&format!("{}：{}", t("Trigger", "触发"), r.trigger), 8.5, BLACK, 0.0);
+        l.para(
+            &format!("{}：{}", t("Trigger", "触发"), r.trigger),
+            8.5,
+            BLACK,
+            0.0,
+        );
         l.para(
             &format!("{}：{}", t("Actions taken", "处理措施"), r.actions_taken),
             8.5,
@@ -778,7 +837,11 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
     };
     l.para(&line, 9.0, BLACK, 0.0);
     if s.quarantined.is_empty() {
-        let none = format!("{}：{}", t("Refused by the blood bank", "被血库拒收"), t("none", "无"));
+        let none = format!(
+            "{}：{}",
+            t("Refused by the blood bank", "被血库拒收"),
+            t("none", "无")
+        );
         l.para(&none, 9.0, BLACK, 0.0);
     } else {
         let head = format!("{}：", t("Refused by the blood bank", "被血库拒收"));
@@ -824,14 +887,20 @@ fn columns<'a>(titles: &[&'a str], widths: &[f32]) -> Vec<Col<'a>> {
         .zip(widths)
         .map(|(title, &w)| Col {
             title,
-            width: if w == 0.0 { (WIDTH - fixed).max(20.0) } else { w },
+            width: if w == 0.0 {
+                (WIDTH - fixed).max(20.0)
+            } else {
+                w
+            },
         })
         .collect()
 }
 
+const CHART_H: f32 = 270.0;
+
 /// The vital-sign chart with its legend, drawn from `chart::vital_chart`.
 fn chart_block(l: &mut Layout, review: &TransfusionReview) {
-    let height = 250.0;
+    let height = CHART_H;
     l.ensure(height + 20.0);
     let lang = l.lang;
     // Legend.
@@ -850,19 +919,41 @@ fn chart_block(l: &mut Layout, review: &TransfusionReview) {
 
     for b in &c.bands {
         let a = b.area;
-        l.rect(ox + a.left, oy + a.top, a.width(), a.height(), [247, 247, 250]);
+        l.rect(
+            ox + a.left,
+            oy + a.top,
+            a.width(),
+            a.height(),
+            [247, 247, 250],
+        );
         for t in &b.ticks {
-            l.line(vec![at(a.left, t.pos), at(a.right, t.pos)], [215, 215, 220], 0.4, false);
+            l.line(
+                vec![at(a.left, t.pos), at(a.right, t.pos)],
+                [215, 215, 220],
+                0.4,
+                false,
+            );
             l.text_right(ox + a.left - 3.0, oy + t.pos + 2.3, 6.5, GREY, &t.label);
         }
         let title = b.title.get(lang).to_string();
-        l.text(ox + a.left + 3.0, oy + a.top + 7.5, 6.5, GREY, &title);
+        l.text(ox + a.left, oy + a.top - 2.5, 6.5, GREY, &title);
     }
     let p = c.plot;
     for t in &c.x_ticks {
-        l.line(vec![at(t.pos, p.bottom), at(t.pos, p.bottom + 3.0)], GREY, 0.5, false);
+        l.line(
+            vec![at(t.pos, p.bottom), at(t.pos, p.bottom + 3.0)],
+            GREY,
+            0.5,
+            false,
+        );
         let w = l.m.width(&t.label, 7.0);
-        l.text(ox + t.pos - w / 2.0, oy + p.bottom + 11.0, 7.0, BLACK, &t.label);
+        l.text(
+            ox + t.pos - w / 2.0,
+            oy + p.bottom + 11.0,
+            7.0,
+            BLACK,
+            &t.label,
+        );
     }
     let x_title = c.x_title.get(lang).to_string();
     l.text_right(ox + p.right, oy + p.bottom + 22.0, 7.0, GREY, &x_title);
@@ -887,8 +978,13 @@ fn chart_block(l: &mut Layout, review: &TransfusionReview) {
             l.rect(ox + pt.x - 1.6, oy + pt.y - 1.6, 3.2, 3.2, s.rgb);
             let w = l.m.width(&pt.label, 6.0);
             if pt.x - w / 2.0 > last_label_x + 2.0 {
-                // Diastolic labels below the line, the rest above.
-                let dy = if s.code == "dbp" { 8.0 } else { -3.0 };
+                // Below the line for the diastolic and near a band's top, else above.
+                let top = c.bands.get(s.band).map_or(0.0, |b| b.area.top);
+                let dy = if s.code == "dbp" || pt.y - top < 9.0 {
+                    8.0
+                } else {
+                    -3.0
+                };
                 l.text(ox + pt.x - w / 2.0, oy + pt.y + dy, 6.0, s.rgb, &pt.label);
                 last_label_x = pt.x + w / 2.0;
             }

@@ -1,6 +1,7 @@
 //! The charge nurse's exports of the ward's records: CSV for Excel and WPS, PDF reports with the
-//! vital-sign chart, and FHIR for other systems. Pure functions of the records (plain data from
-//! `domain::review`) to bytes; the caller decides where the bytes go and audits the export.
+//! vital-sign chart (`pdf`; the chart's layout in `chart` is shared with the touch screen), and
+//! FHIR for other systems. Pure functions of the records (plain data from `domain::review`) to
+//! bytes; the caller decides where the bytes go and audits the export.
 
 use std::fmt;
 use std::str::FromStr;

@@ -36,7 +36,7 @@ fn ward_after_a_morning() -> (Ward, Handheld, String, String) {
     else {
         panic!("a fever of 39.0 with rigors stops the transfusion");
     };
-    h.report_reaction(&mut li, &draft, &draft.report.zh, draft.serious)
+    h.report_reaction(&li, &draft, &draft.report.zh, draft.serious)
         .unwrap();
     h.logout().unwrap();
     (

@@ -190,6 +190,7 @@ impl Handheld {
             checked_at: ready.checked_at,
             acknowledgements: ready.acknowledgements.clone(),
             issued_at: Some(ready.record.issued_at),
+            patient_mrn: Some(ready.record.patient.mrn.clone()),
             scans: ready.scans.clone(),
             keyed_reasons: ready.keyed_reasons.clone(),
         };

@@ -20,6 +20,7 @@ pub struct CheckFacts {
     pub checked_at: crate::clock::Instant,
     pub acknowledgements: Vec<Acknowledgement>,
     pub issued_at: Option<crate::clock::Instant>,
+    pub patient_mrn: Option<String>,
     pub scans: Vec<String>,
     pub keyed_reasons: Vec<String>,
 }
@@ -36,6 +37,7 @@ impl CheckFacts {
             checked_at,
             acknowledgements,
             issued_at: None,
+            patient_mrn: None,
             scans: Vec::new(),
             keyed_reasons: Vec::new(),
         }
@@ -103,6 +105,7 @@ impl Recorder<'_> {
             acknowledgements: check.acknowledgements,
             baseline,
             issued_at: check.issued_at,
+            patient_mrn: check.patient_mrn,
             scans: check.scans,
             keyed_reasons: check.keyed_reasons,
         });

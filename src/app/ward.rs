@@ -3,7 +3,7 @@
 //! session for the charge-nurse role first, so no screen or command line path reaches them with
 //! a nurse's badge.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 
 use crate::app::handheld::{ActionError, Handheld};
 use crate::app::session::Role;
@@ -59,6 +59,41 @@ pub struct WardBoard {
     pub reactions: Vec<ReviewRow>,
     pub outbox: OutboxCounts,
     pub pending: Vec<PendingRecord>,
+}
+
+/// A day at midnight in `offset` (the hospital's time), or an RFC 3339 instant.
+pub fn parse_day(text: &str, offset: FixedOffset) -> Result<Instant, Text> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t);
+    }
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| offset.from_local_datetime(&t).single())
+        .ok_or_else(|| {
+            Text::fill(
+                "`{text}` is not a day: write it as 2026-11-01.",
+                "“{text}”不是日期，请写成 2026-11-01。",
+                &[("text", text)],
+            )
+        })
+}
+
+/// The first day of the month of `at`, and of the next month.
+pub fn month_of(at: Instant) -> (Instant, Instant) {
+    let first = |y: i32, m: u32| {
+        NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| at.offset().from_local_datetime(&t).single())
+            .unwrap_or(at)
+    };
+    let (y, m) = (chrono::Datelike::year(&at), chrono::Datelike::month(&at));
+    let next = if m == 12 {
+        first(y + 1, 1)
+    } else {
+        first(y, m + 1)
+    };
+    (first(y, m), next)
 }
 
 fn event_words(record: &OutboxRecord) -> String {

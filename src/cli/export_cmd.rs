@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use chrono::{DateTime, FixedOffset};
 use clap::Args;
 
 use crate::app::handheld::Handheld;
@@ -45,16 +45,8 @@ pub struct ExportArgs {
     pub lang: Option<String>,
 }
 
-/// A day at midnight hospital time, or an RFC 3339 instant.
 fn parse_instant(text: &str, offset: FixedOffset) -> Result<DateTime<FixedOffset>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Ok(t);
-    }
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| offset.from_local_datetime(&t).single())
-        .ok_or_else(|| format!("`{text}` is neither a day (2026-11-01) nor an instant (RFC 3339)"))
+    crate::app::ward::parse_day(text, offset).map_err(|t| t.en)
 }
 
 struct Request {

@@ -79,6 +79,9 @@ pub struct Started {
     /// number was keyed in. Absent in events recorded before they were kept.
     #[serde(default)]
     pub issued_at: Option<Instant>,
+    /// The patient's hospital number (MRN), as the wristband carries it.
+    #[serde(default)]
+    pub patient_mrn: Option<String>,
     #[serde(default)]
     pub scans: Vec<String>,
     #[serde(default)]

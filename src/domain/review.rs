@@ -138,6 +138,7 @@ pub struct AuditLine {
 pub struct TransfusionReview {
     pub procedure_urn: String,
     pub dispense_id: String,
+    /// The hospital number (MRN), or the blood bank's Patient id for older records.
     pub patient_id: String,
     pub patient_name: String,
     pub din: String,

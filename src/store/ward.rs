@@ -95,7 +95,7 @@ pub(super) fn project(conn: &Connection, event: &BedsideEvent) -> rusqlite::Resu
                 params![
                     urn,
                     t.dispense_id,
-                    t.patient_id,
+                    s.patient_mrn.as_ref().unwrap_or(&t.patient_id),
                     t.patient_name,
                     t.din,
                     t.product_id,

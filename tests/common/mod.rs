@@ -2,6 +2,8 @@
 //! one sync cycle, and the contract's validator.
 #![allow(dead_code)]
 
+pub mod ui;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,6 +7,7 @@
 CREATE TABLE ward_transfusion (
     procedure_urn     TEXT PRIMARY KEY,
     dispense_id       TEXT NOT NULL,
+    -- The hospital number (MRN), or the blood bank's Patient id when no MRN was recorded.
     patient_id        TEXT NOT NULL,
     patient_name      TEXT NOT NULL,
     din               TEXT NOT NULL,

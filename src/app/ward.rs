@@ -156,11 +156,11 @@ impl Handheld {
             },
             50,
         )?;
-        let mut pending: Vec<PendingRecord> = self
+        // A long offline night queues thousands of rounds: the board lists the first 200.
+        let pending: Vec<PendingRecord> = self
             .store
-            .quarantined()?
+            .pending(200)?
             .into_iter()
-            .chain(self.store.unsent()?)
             .map(|r| PendingRecord {
                 seq: r.seq,
                 what: event_words(&r),
@@ -173,8 +173,6 @@ impl Handheld {
                 attempts: r.attempts,
             })
             .collect();
-        // A long offline night queues thousands of rounds: the board lists the oldest.
-        pending.truncate(200);
         Ok(WardBoard {
             at: now,
             running,

@@ -702,3 +702,16 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Records the blood bank has not accepted, refused ones first, then the oldest unsent: at
+    /// most `limit` (a night offline queues thousands of rounds).
+    pub fn pending(&self, limit: usize) -> Result<Vec<super::OutboxRecord>, StoreError> {
+        let mut records = self.outbox_rows(&format!(
+            "seq IN (SELECT seq FROM outbox WHERE state IN ('quarantined', 'queued', 'sending')
+                     ORDER BY state = 'quarantined' DESC, seq LIMIT {limit})"
+        ))?;
+        records.sort_by_key(|r| (r.state != "quarantined", r.seq));
+        Ok(records)
+    }
+}

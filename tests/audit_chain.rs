@@ -470,3 +470,29 @@ fn two_connections_appending_at_once_keep_one_chain() {
         AuditVerdict::Intact { rows: 80, .. }
     ));
 }
+
+#[test]
+fn moving_a_row_to_another_transfusion_is_found() {
+    // `subject` says which transfusion a row is about; it is hashed like the rest.
+    let dir = tempfile::tempdir().unwrap();
+    let path = busy_store(dir.path());
+    let seq: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT MIN(seq) FROM audit WHERE subject IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    tamper(
+        &path,
+        &format!("UPDATE audit SET subject = 'urn:uuid:other' WHERE seq = {seq}"),
+    );
+    assert_eq!(
+        verdict(&path),
+        AuditVerdict::Broken {
+            seq,
+            problem: AuditBreak::HashMismatch
+        }
+    );
+}

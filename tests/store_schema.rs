@@ -24,6 +24,21 @@ fn database_at(version: usize, path: &std::path::Path) {
         .unwrap();
     }
     if version >= 2 {
+        // A start as recorded before the ward's records kept issue time, MRN and scans.
+        let started = serde_json::json!({"kind": "started", "transfusion": {
+            "procedure_uuid": "urn:uuid:p", "dispense_id": "d", "product_id": "bdp", "din": "A999926400101",
+            "patient_id": "pat-1", "patient_name": "张伟", "service_request_id": null, "component": "red_cells",
+            "ward": {"location_id": "ward-h5", "name": "五病区"}},
+            "provenance_uuid": "prov", "checked_at": "2026-11-22T08:40:00+08:00",
+            "started_at": "2026-11-22T08:45:00+08:00", "acknowledgements": [], "baseline": null,
+            "first_checker": {"staff_id": "N0451", "name": "陈静", "practitioner_id": null},
+            "second_checker": {"staff_id": "N0388", "name": "刘洋", "practitioner_id": null}});
+        conn.execute(
+            "INSERT INTO outbox (bundle_urn, kind, procedure_urn, event, recorded_at, state)
+             VALUES ('urn:uuid:a', 'started', 'urn:uuid:p', ?1, '2026-11-22T08:45:00+08:00', 'sent')",
+            [started.to_string()],
+        )
+        .unwrap();
         let event = serde_json::json!({"kind": "observations_taken", "transfusion": {
             "procedure_uuid": "urn:uuid:p", "dispense_id": "d", "product_id": "bdp", "din": "A999926400101",
             "patient_id": "pat-1", "patient_name": "张伟", "service_request_id": null, "component": "red_cells",
@@ -41,7 +56,8 @@ fn database_at(version: usize, path: &std::path::Path) {
     }
     if version >= 3 {
         conn.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES ('2026-11-22T09:00:00.000+08:00', 'N0451', 'login', '')",
+            "INSERT INTO audit (at, actor, action, detail)
+             VALUES ('2026-11-22T09:00:00+08:00', 'N0451', 'observations_taken', 'urn:uuid:b urn:uuid:p')",
             [],
         )
         .unwrap();
@@ -64,7 +80,7 @@ fn a_database_of_every_earlier_schema_opens_with_its_data() {
             "schema {version}: the audit chain is whole after the upgrade"
         );
         if version >= 3 {
-            assert_eq!(store.audit_trail().unwrap()[0].action, "login");
+            assert_eq!(store.audit_trail().unwrap()[0].action, "observations_taken");
         }
         if version >= 1 {
             assert_eq!(
@@ -81,6 +97,23 @@ fn a_database_of_every_earlier_schema_opens_with_its_data() {
                 "schema {version}: queued record survives the upgrade"
             );
             assert_eq!(unsent[0].event.transfusion().patient_name, "张伟");
+            // The ward's records are made from the events recorded before they existed.
+            let review = store
+                .review("urn:uuid:p")
+                .unwrap()
+                .unwrap_or_else(|| panic!("schema {version}: the transfusion is in the records"));
+            assert_eq!(review.patient_id, "pat-1", "no MRN was recorded then");
+            assert_eq!(review.check.second.name, "刘洋");
+            assert_eq!(review.rounds.len(), 1);
+            assert_eq!(review.rounds[0].vitals.temp_tenths, Some(368));
+            assert_eq!((review.sync.sent, review.sync.unsent), (1, 1));
+            if version >= 3 {
+                assert_eq!(
+                    review.audit.len(),
+                    1,
+                    "schema {version}: an older audit row is found by its text"
+                );
+            }
         }
     }
 }

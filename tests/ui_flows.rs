@@ -24,104 +24,15 @@ use bedside::domain::messages::Lang;
 use bedside::domain::policy::Policy;
 use bedside::ui::*;
 use chrono::Duration;
+use common::ui::*;
 use common::*;
-use i_slint_backend_testing::{
-    AccessibleRole, ElementHandle, TestingBackend, TestingBackendOptions,
-};
-use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model, SharedString};
-
-fn click(window: &AppWindow, label: &str) {
-    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
-        .filter(|e| e.accessible_role() != Some(AccessibleRole::Text))
-        .collect();
-    assert!(!found.is_empty(), "no element labelled {label:?}");
-    found[0].invoke_accessible_default_action();
-}
-
-fn type_into(window: &AppWindow, label: &str, text: &str) {
-    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
-        .filter(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
-        .collect();
-    assert!(!found.is_empty(), "no field labelled {label:?}");
-    found[0].set_accessible_value(text);
-}
-
-fn screen(window: &AppWindow) -> String {
-    window.global::<Nav>().get_screen().to_string()
-}
-
-fn press(window: &AppWindow, text: SharedString) {
-    window
-        .window()
-        .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
-    window
-        .window()
-        .dispatch_event(WindowEvent::KeyReleased { text });
-}
-
-/// Keys into the focused scanner field, `gap_ms` apart on the app's clock, then Enter.
-fn keys(window: &AppWindow, clock: &ManualClock, text: &str, gap_ms: i64) {
-    for c in text.chars() {
-        press(window, c.to_string().into());
-        clock.advance(Duration::milliseconds(gap_ms));
-    }
-    press(window, Key::Return.into());
-}
-
-struct Shots {
-    dir: std::path::PathBuf,
-    taken: Vec<String>,
-}
-
-impl Shots {
-    fn new() -> Shots {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-        std::fs::create_dir_all(&dir).unwrap();
-        Shots {
-            dir,
-            taken: Vec::new(),
-        }
-    }
-
-    fn one(&mut self, window: &AppWindow, name: &str) {
-        let shot = window.window().take_snapshot().unwrap();
-        let pixels: Vec<u8> = shot.as_bytes().to_vec();
-        let distinct = pixels
-            .chunks(4)
-            .map(|p| (p[0], p[1], p[2]))
-            .collect::<std::collections::HashSet<_>>()
-            .len();
-        assert!(distinct > 8, "{name}: the screen rendered blank");
-        image::save_buffer(
-            self.dir.join(format!("{name}.png")),
-            &pixels,
-            shot.width(),
-            shot.height(),
-            image::ExtendedColorType::Rgba8,
-        )
-        .unwrap();
-        self.taken.push(name.to_string());
-    }
-
-    /// The screen in Chinese, then in English (the test goes on in English).
-    fn both(&mut self, window: &AppWindow, state: &Rc<RefCell<UiState>>, name: &str) {
-        switch_language(window, &mut state.borrow_mut(), Lang::ZhCn);
-        self.one(window, &format!("{name}-zh"));
-        switch_language(window, &mut state.borrow_mut(), Lang::En);
-        self.one(window, &format!("{name}-en"));
-    }
-}
-
-fn tick(window: &AppWindow, state: &Rc<RefCell<UiState>>) {
-    bedside::ui::tick(window, &mut state.borrow_mut());
-}
 
 /// The nurse is away `minutes`: the screen locks, and her PIN brings back where she was.
 fn away(window: &AppWindow, state: &Rc<RefCell<UiState>>, clock: &ManualClock, minutes: i64) {
     let before = screen(window);
     clock.advance(Duration::minutes(minutes));
-    tick(window, state);
+    tick_once(window, state);
     assert_eq!(screen(window), "lock");
     for d in ["0", "4", "5", "1"] {
         click(window, d);
@@ -162,12 +73,7 @@ fn cosign_and_confirm(verify: &VerifyPage) {
 
 #[test]
 fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app() {
-    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
-        mock_time: true,
-        threading: false,
-        renderer_name: Some("software".into()),
-    })))
-    .unwrap();
+    testing_platform();
     let bank = demo_bank();
     let (dir, mut store) = temp_store();
     cycle(&mut store, &settings(&bank.running.base_url));
@@ -219,7 +125,7 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
 
     // Two idle minutes lock the screen and hide the patients; the PIN unlocks it.
     clock.advance(Duration::minutes(2));
-    tick(&window, &state);
+    tick_once(&window, &state);
     assert_eq!(screen(&window), "lock");
     shots.both(&window, &state, "lock");
     for d in ["0", "4", "5", "1"] {

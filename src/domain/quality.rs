@@ -78,6 +78,15 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// Whether a higher percentage is the better result (compliance, timeliness, completeness);
+    /// for overrides, reactions and unsent records the numerator is what to look into.
+    pub fn higher_is_better(&self) -> bool {
+        !matches!(
+            self.code,
+            "CHECK_OVERRIDES" | "REACTIONS_SUSPECTED" | "UNSENT_RECORDS"
+        )
+    }
+
     /// `None` when nothing was counted: 0 of 0 is no result, not 0 % or 100 %.
     pub fn percent(&self) -> Option<f64> {
         (self.denominator > 0)

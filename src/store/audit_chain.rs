@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 /// The columns of `audit` the hash covers, in this order: the one place that lists them. A new
 /// column joins the chain by one more name here (and its value in `append`). A NULL field is
 /// left out of the hash, so rows written before a nullable column existed keep their hashes.
-pub const HASHED_COLUMNS: [&str; 5] = ["seq", "at", "actor", "action", "detail"];
+pub const HASHED_COLUMNS: [&str; 6] = ["seq", "at", "actor", "action", "detail", "subject"];
 
 /// Marks the encoding, so that a later change of it cannot be mistaken for this one.
 const DOMAIN: &[u8] = b"bedside audit chain v1";
@@ -73,6 +73,7 @@ pub(super) fn append(
     actor: &str,
     action: &str,
     detail: &str,
+    subject: Option<&str>,
 ) -> rusqlite::Result<usize> {
     let own = conn.is_autocommit();
     if own {
@@ -93,6 +94,7 @@ pub(super) fn append(
             Value::Text(actor.to_owned()),
             Value::Text(action.to_owned()),
             Value::Text(detail.to_owned()),
+            subject.map_or(Value::Null, |s| Value::Text(s.to_owned())),
         ];
         let hash = row_hash(&prev, &named(&values));
         let placeholders = vec!["?"; HASHED_COLUMNS.len() + 1].join(", ");

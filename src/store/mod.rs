@@ -15,19 +15,21 @@ use crate::domain::event::BedsideEvent;
 use crate::fhir::issue::ResourceSet;
 
 mod audit_chain;
+mod ward;
 pub use audit_chain::{AuditBreak, AuditHead, AuditVerdict, HASHED_COLUMNS};
+pub use ward::quality_record;
 
 /// Migration 007: the audit hash chain; its hook chains the rows written before it.
 const AUDIT_CHAIN_SQL: &str = include_str!("migrations/007_audit_chain.sql");
 
-/// The schema, one file per version. Append only. (006 is reserved for a change being made
-/// elsewhere; the files are numbered by name, the list is what counts.)
-pub const MIGRATIONS: [&str; 6] = [
+/// The schema, one file per version. Append only.
+pub const MIGRATIONS: [&str; 7] = [
     include_str!("migrations/001_cache.sql"),
     include_str!("migrations/002_outbox.sql"),
     include_str!("migrations/003_audit.sql"),
     include_str!("migrations/004_staff.sql"),
     include_str!("migrations/005_interruption.sql"),
+    include_str!("migrations/006_ward_records.sql"),
     AUDIT_CHAIN_SQL,
 ];
 
@@ -136,16 +138,28 @@ fn stamp(t: &Instant) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
+/// The transfusion an outbox record belongs to.
+fn procedure_of(conn: &Connection, seq: i64) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT procedure_urn FROM outbox WHERE seq = ?1",
+        [seq],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 /// The one place a row joins the audit trail, inside the caller's transaction when it has one;
-/// each row is chained to the one before it (`audit_chain`).
+/// each row is chained to the one before it (`audit_chain`). `subject` is the transfusion
+/// (procedure urn) the row is about, if any.
 fn append_audit(
     conn: &Connection,
     at: &Instant,
     actor: &str,
     action: &str,
     detail: &str,
+    subject: Option<&str>,
 ) -> rusqlite::Result<usize> {
-    audit_chain::append(conn, &stamp(at), actor, action, detail)
+    audit_chain::append(conn, &stamp(at), actor, action, detail, subject)
 }
 
 impl Store {
@@ -164,6 +178,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_error)?;
         migrations().to_latest(&mut conn)?;
+        ward::project_earlier_events(&mut conn)?;
         Ok(Store { conn })
     }
 
@@ -381,12 +396,14 @@ impl Store {
             ],
         )?;
         let seq = tx.last_insert_rowid();
+        ward::project(&tx, event)?;
         append_audit(
             &tx,
             at,
             actor,
             event.kind(),
             &format!("{bundle_urn} {json}"),
+            Some(&event.transfusion().procedure_uuid),
         )?;
         tx.commit()?;
         Ok(seq)
@@ -465,8 +482,8 @@ impl Store {
     pub fn open_transfusion_events(&self) -> Result<Vec<BedsideEvent>, StoreError> {
         Ok(self
             .outbox_rows(
-                "procedure_urn IN (SELECT procedure_urn FROM outbox WHERE kind = 'started'
-                 EXCEPT SELECT procedure_urn FROM outbox WHERE kind IN ('ended', 'reaction_reported'))",
+                "procedure_urn IN (SELECT procedure_urn FROM ward_transfusion
+                                   WHERE outcome = 'running')",
             )?
             .into_iter()
             .map(|r| r.event)
@@ -475,9 +492,9 @@ impl Store {
 
     /// Dispense ids of every unit started on this device (they are no longer waiting).
     pub fn started_dispenses(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT json_extract(event, '$.transfusion.dispense_id') FROM outbox WHERE kind = 'started'",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT dispense_id FROM ward_transfusion")?;
         let ids = stmt
             .query_map([], |r| r.get::<_, Option<String>>(0))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -506,6 +523,7 @@ impl Store {
             by,
             "transfusion-interrupted",
             &format!("{procedure_urn}: {reason}"),
+            Some(procedure_urn),
         )?;
         tx.commit()?;
         Ok(())
@@ -534,6 +552,7 @@ impl Store {
                 by,
                 "transfusion-restarted",
                 &format!("{procedure_urn}: repeat check by {by} and {second_checker}"),
+                Some(procedure_urn),
             )?;
         }
         tx.commit()?;
@@ -694,12 +713,14 @@ impl Store {
                attempts = attempts + 1 WHERE seq = ?1",
             params![seq, code, text],
         )?;
+        let subject = procedure_of(&tx, seq)?;
         append_audit(
             &tx,
             at,
             "sync",
             "quarantined",
             &format!("outbox {seq}: {code}: {text}"),
+            subject.as_deref(),
         )?;
         tx.commit()?;
         Ok(())
@@ -715,7 +736,15 @@ impl Store {
             [seq],
         )?;
         if n > 0 {
-            append_audit(&tx, at, actor, "requeued", &format!("outbox {seq}"))?;
+            let subject = procedure_of(&tx, seq)?;
+            append_audit(
+                &tx,
+                at,
+                actor,
+                "requeued",
+                &format!("outbox {seq}"),
+                subject.as_deref(),
+            )?;
         }
         tx.commit()?;
         Ok(n > 0)
@@ -789,6 +818,7 @@ impl Store {
             by,
             "staff-imported",
             &format!("{} {} ({})", member.badge, member.name, member.role),
+            None,
         )?;
         tx.commit()?;
         Ok(())
@@ -844,7 +874,7 @@ impl Store {
             Some(until) => format!("{badge}: wrong PIN; badge locked until {}", stamp(until)),
             None => format!("{badge}: wrong PIN"),
         };
-        append_audit(&tx, at, badge, "login-failed", &detail)?;
+        append_audit(&tx, at, badge, "login-failed", &detail, None)?;
         tx.commit()?;
         Ok(())
     }
@@ -863,7 +893,7 @@ impl Store {
             "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE badge = ?1",
             [badge],
         )?;
-        append_audit(&tx, at, badge, action, "")?;
+        append_audit(&tx, at, badge, action, "", None)?;
         tx.commit()?;
         Ok(())
     }
@@ -875,7 +905,20 @@ impl Store {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        append_audit(&self.conn, at, actor, action, detail)?;
+        append_audit(&self.conn, at, actor, action, detail, None)?;
+        Ok(())
+    }
+
+    /// An audit row about one transfusion (it joins that record's trail).
+    pub fn audit_about(
+        &mut self,
+        at: &Instant,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        procedure_urn: &str,
+    ) -> Result<(), StoreError> {
+        append_audit(&self.conn, at, actor, action, detail, Some(procedure_urn))?;
         Ok(())
     }
 

@@ -151,6 +151,11 @@ fn open(device: Device) -> anyhow::Result<()> {
     });
     let mut ui = UiState::new(handheld);
     ui.label_dir = device.label_dir;
+    // Exports go beside the store: the device's own folder, which the hospital's IT collects.
+    ui.export_dir = device
+        .store_path
+        .parent()
+        .map_or_else(|| PathBuf::from("exports"), |p| p.join("exports"));
     let state = Rc::new(RefCell::new(ui));
     set_language(&mut state.borrow_mut(), device.lang);
     window.global::<LoginPage>().set_hint(device.hint.into());

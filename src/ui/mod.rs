@@ -22,6 +22,7 @@ slint::include_modules!();
 pub mod app;
 mod transfuse;
 mod verify;
+mod ward;
 
 /// A label image the nurse can "scan" by choosing it (demo mode, or a device without scanner).
 #[derive(Debug, Clone)]
@@ -52,6 +53,16 @@ pub struct UiState {
     locked_from: Option<SharedString>,
     waiting: Vec<WaitingPatient>,
     running_list: Vec<RunningTransfusion>,
+    /// Where the charge nurse's exports are saved.
+    pub export_dir: PathBuf,
+    board: Option<crate::app::ward::WardBoard>,
+    review_rows: Vec<crate::domain::review::ReviewRow>,
+    record: Option<crate::domain::review::TransfusionReview>,
+    /// The screen the record was opened from.
+    record_back: String,
+    period: Option<crate::domain::review::PeriodReport>,
+    drill: Vec<crate::domain::review::ReviewRow>,
+    drill_index: Option<usize>,
 }
 
 impl UiState {
@@ -71,6 +82,14 @@ impl UiState {
             locked_from: None,
             waiting: Vec::new(),
             running_list: Vec::new(),
+            export_dir: PathBuf::from("exports"),
+            board: None,
+            review_rows: Vec::new(),
+            record: None,
+            record_back: String::new(),
+            period: None,
+            drill: Vec::new(),
+            drill_index: None,
         }
     }
 
@@ -151,6 +170,13 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
         })
         .collect();
     let home = window.global::<HomePage>();
+    home.set_charge(
+        state
+            .handheld
+            .session
+            .owner()
+            .is_some_and(|u| u.role == crate::app::session::Role::ChargeNurse),
+    );
     home.set_patients(ModelRc::new(VecModel::from(patients)));
     home.set_running(ModelRc::new(VecModel::from(running)));
 }
@@ -162,7 +188,7 @@ pub fn refresh(window: &AppWindow, state: &mut UiState) {
         "verify" => verify::refresh(window, state),
         "observe" => transfuse::refresh(window, state),
         "reaction" => transfuse::refresh_reaction(window, state),
-        _ => {}
+        other => ward::refresh(window, state, other),
     }
 }
 
@@ -178,6 +204,29 @@ fn on(
             f(&w, &mut state.borrow_mut());
         }
     }
+}
+
+fn toggle_language(window: &AppWindow, state: &mut UiState) {
+    let next = if state.lang == Lang::ZhCn {
+        Lang::En
+    } else {
+        Lang::ZhCn
+    };
+    switch_language(window, state, next);
+}
+
+/// Signs out and forgets every patient's data the screens held.
+fn sign_out(window: &AppWindow, state: &mut UiState) {
+    let _ = state.handheld.logout();
+    state.flow = None;
+    state.running = None;
+    state.board = None;
+    state.record = None;
+    state.review_rows.clear();
+    state.period = None;
+    state.drill.clear();
+    window.global::<Status>().set_user("".into());
+    go(window, "login");
 }
 
 /// Binds every view to the core.
@@ -197,8 +246,12 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                 page.set_badge("".into());
                 w.global::<Status>()
                     .set_user(format!("{} {}", user.staff.name, user.staff.staff_id).into());
-                refresh_home(w, s);
-                go(w, "home");
+                if user.role == crate::app::session::Role::ChargeNurse {
+                    ward::show_board(w, s);
+                } else {
+                    refresh_home(w, s);
+                    go(w, "home");
+                }
             }
             Err(e) => page.set_error(e.text(s.lang).into()),
         }
@@ -219,14 +272,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     }));
     window
         .global::<Nav>()
-        .on_toggle_language(on(&weak, &state, |w, s| {
-            let next = if s.lang == Lang::ZhCn {
-                Lang::En
-            } else {
-                Lang::ZhCn
-            };
-            switch_language(w, s, next);
-        }));
+        .on_toggle_language(on(&weak, &state, toggle_language));
 
     let home = window.global::<HomePage>();
     home.on_begin_check(on(&weak, &state, |w, s| {
@@ -254,16 +300,12 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             transfuse::show(&w, &mut s, "running");
         }
     });
-    home.on_logout(on(&weak, &state, |w, s| {
-        let _ = s.handheld.logout();
-        s.flow = None;
-        s.running = None;
-        w.global::<Status>().set_user("".into());
-        go(w, "login");
-    }));
+    home.on_logout(on(&weak, &state, sign_out));
+    home.on_board(on(&weak, &state, ward::show_board));
 
     verify::install(window, state.clone());
-    transfuse::install(window, state);
+    transfuse::install(window, state.clone());
+    ward::install(window, state);
 }
 
 /// Once a second: lock the screen when the session says so, let the scanner detector time out
@@ -282,7 +324,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
         return;
     }
     verify::tick(window, state);
-    if screen == "observe" || screen == "home" {
+    if screen == "observe" || screen == "home" || screen == "board" {
         refresh(window, state);
     }
 }

@@ -11,6 +11,6 @@
 -- committed database lacks the trigger. What the chain can say about the legacy rows is only
 -- that they have not changed since this upgrade: anything done to them before it is not seen.
 --
--- 006 is reserved (another change to this table); the numbering is by file name only.
+-- `subject` (006) is hashed like the other fields; a NULL subject is left out of the hash.
 ALTER TABLE audit ADD COLUMN hash TEXT;
 DROP TRIGGER audit_no_update;

@@ -1,0 +1,111 @@
+//! Driving the touch app in tests as a person would: taps and typing found by accessible label,
+//! key events, screenshots in both languages (Slint's testing backend, software renderer).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bedside::clock::ManualClock;
+use bedside::domain::messages::Lang;
+use bedside::ui::*;
+use chrono::Duration;
+use i_slint_backend_testing::{
+    AccessibleRole, ElementHandle, TestingBackend, TestingBackendOptions,
+};
+use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, SharedString};
+
+/// The testing backend with the software renderer, once per test process.
+pub fn testing_platform() {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .unwrap();
+}
+
+pub fn click(window: &AppWindow, label: &str) {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
+        .filter(|e| e.accessible_role() != Some(AccessibleRole::Text))
+        .collect();
+    assert!(!found.is_empty(), "no element labelled {label:?}");
+    found[0].invoke_accessible_default_action();
+}
+
+pub fn type_into(window: &AppWindow, label: &str, text: &str) {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
+        .filter(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
+        .collect();
+    assert!(!found.is_empty(), "no field labelled {label:?}");
+    found[0].set_accessible_value(text);
+}
+
+pub fn screen(window: &AppWindow) -> String {
+    window.global::<Nav>().get_screen().to_string()
+}
+
+pub fn press(window: &AppWindow, text: SharedString) {
+    window
+        .window()
+        .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+    window
+        .window()
+        .dispatch_event(WindowEvent::KeyReleased { text });
+}
+
+/// Keys into the focused scanner field, `gap_ms` apart on the app's clock, then Enter.
+pub fn keys(window: &AppWindow, clock: &ManualClock, text: &str, gap_ms: i64) {
+    for c in text.chars() {
+        press(window, c.to_string().into());
+        clock.advance(Duration::milliseconds(gap_ms));
+    }
+    press(window, Key::Return.into());
+}
+
+pub struct Shots {
+    pub dir: std::path::PathBuf,
+    pub taken: Vec<String>,
+}
+
+impl Shots {
+    pub fn new() -> Shots {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        Shots {
+            dir,
+            taken: Vec::new(),
+        }
+    }
+
+    pub fn one(&mut self, window: &AppWindow, name: &str) {
+        let shot = window.window().take_snapshot().unwrap();
+        let pixels: Vec<u8> = shot.as_bytes().to_vec();
+        let distinct = pixels
+            .chunks(4)
+            .map(|p| (p[0], p[1], p[2]))
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        assert!(distinct > 8, "{name}: the screen rendered blank");
+        image::save_buffer(
+            self.dir.join(format!("{name}.png")),
+            &pixels,
+            shot.width(),
+            shot.height(),
+            image::ExtendedColorType::Rgba8,
+        )
+        .unwrap();
+        self.taken.push(name.to_string());
+    }
+
+    /// The screen in Chinese, then in English (the test goes on in English).
+    pub fn both(&mut self, window: &AppWindow, state: &Rc<RefCell<UiState>>, name: &str) {
+        switch_language(window, &mut state.borrow_mut(), Lang::ZhCn);
+        self.one(window, &format!("{name}-zh"));
+        switch_language(window, &mut state.borrow_mut(), Lang::En);
+        self.one(window, &format!("{name}-en"));
+    }
+}
+
+pub fn tick_once(window: &AppWindow, state: &Rc<RefCell<UiState>>) {
+    bedside::ui::tick(window, &mut state.borrow_mut());
+}

@@ -176,7 +176,9 @@ fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCo
     let result = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))
         .and_then(|csv| {
-            let mut store = crate::store::Store::open(store_path).map_err(|e| e.to_string())?;
+            let key = config.device.store_key().map_err(|e| e.to_string())?;
+            let mut store =
+                crate::store::Store::open_encrypted(store_path, &key).map_err(|e| e.to_string())?;
             crate::app::session::import_staff(
                 &mut store,
                 &crate::clock::RandomIds,

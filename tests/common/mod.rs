@@ -77,6 +77,28 @@ pub fn temp_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// A device's store key file (`store.key`, 64 hex digits, mode 600) in `dir`, as the IT team
+/// provisions it; returns the line for the configuration's `[device]` section.
+pub fn key_file(dir: &Path) -> String {
+    let path = dir.join("store.key");
+    std::fs::write(&path, format!("{:032x}{:032x}\n", rand_u128(), rand_u128())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    "store_key_file = \"store.key\"\n".into()
+}
+
+fn rand_u128() -> u128 {
+    u128::from_be_bytes(*uuid::Uuid::new_v4().as_bytes())
+}
+
+/// The key in `dir/store.key`.
+pub fn read_key(dir: &Path) -> bedside::store::StoreKey {
+    bedside::store::StoreKey::from_file(&dir.join("store.key")).unwrap()
+}
+
 pub fn ward() -> WardRef {
     WardRef {
         location_id: demo::WARD_ID.into(),

@@ -105,13 +105,19 @@ fn a_configured_device_without_a_safe_key_is_refused_by_the_setting_s_name() {
         let err = String::from_utf8_lossy(&run.stderr);
         assert!(err.contains("store_key_file is not set"), "{err}");
     }
-    assert!(!dir.path().join("device.db").exists(), "no plaintext store made");
+    assert!(
+        !dir.path().join("device.db").exists(),
+        "no plaintext store made"
+    );
 
     std::fs::write(&config, format!("{CONFIG}store_key_file = \"store.key\"\n")).unwrap();
     write_key(dir.path(), 0o644);
     let out = import(&staff, &config);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("can be read by other users") && err.contains("chmod 600"), "{err}");
+    assert!(
+        err.contains("can be read by other users") && err.contains("chmod 600"),
+        "{err}"
+    );
     assert!(!dir.path().join("device.db").exists());
 }

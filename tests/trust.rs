@@ -59,7 +59,10 @@ fn an_encrypted_store_holds_no_patient_data_in_clear_and_opens_only_with_its_key
     for moment in ["open", "closed"] {
         let bytes = raw(&path);
         assert!(bytes.len() > 4096, "{moment}: the store holds something");
-        assert!(!bytes.starts_with(b"SQLite format 3"), "{moment}: plaintext header");
+        assert!(
+            !bytes.starts_with(b"SQLite format 3"),
+            "{moment}: plaintext header"
+        );
         for secret in [
             first.patient.name.as_str(),
             first.unit.din.as_str(),
@@ -73,7 +76,10 @@ fn an_encrypted_store_holds_no_patient_data_in_clear_and_opens_only_with_its_key
             );
         }
         if moment == "open" {
-            drop(std::mem::replace(&mut store, Store::open(&dir.path().join("other.db")).unwrap()));
+            drop(std::mem::replace(
+                &mut store,
+                Store::open(&dir.path().join("other.db")).unwrap(),
+            ));
         }
     }
 
@@ -94,10 +100,17 @@ fn an_encrypted_store_holds_no_patient_data_in_clear_and_opens_only_with_its_key
             .contains("cannot be read with this key (wrong key or not an encrypted store)"),
         "{err}"
     );
-    assert!(!format!("{err:?}").contains("0707"), "no key bytes in errors");
+    assert!(
+        !format!("{err:?}").contains("0707"),
+        "no key bytes in errors"
+    );
     let err = Store::open(&path).err().expect("no key must not open it");
     assert!(err.to_string().contains("store_key_file"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), before, "a refused open changed the file");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a refused open changed the file"
+    );
 
     // A plaintext store is not opened as an encrypted one either (nor turned into one).
     let plain = dir.path().join("plain.db");
@@ -230,7 +243,10 @@ fn an_untrusted_certificate_is_named_and_the_hospital_ca_file_is_trusted() {
     let err = words(sync_once(&s));
     assert!(err.contains("certificate not trusted"), "{err}");
     assert!(err.contains("ca_file"), "{err}");
-    assert!(err.contains("self-signed or signed by an authority"), "{err}");
+    assert!(
+        err.contains("self-signed or signed by an authority"),
+        "{err}"
+    );
 
     // With the hospital's CA, but the wrong host name in the url.
     s.ca_file = Some(ca_file.clone());
@@ -249,5 +265,8 @@ fn an_untrusted_certificate_is_named_and_the_hospital_ca_file_is_trusted() {
     // A ca_file that is not PEM is refused by name.
     std::fs::write(&ca_file, "not a certificate").unwrap();
     let err = BloodBankHttp::for_settings(&s).err().unwrap().to_string();
-    assert!(err.contains("ca_file") && err.contains("no PEM certificate"), "{err}");
+    assert!(
+        err.contains("ca_file") && err.contains("no PEM certificate"),
+        "{err}"
+    );
 }

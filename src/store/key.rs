@@ -131,7 +131,10 @@ mod tests {
     fn hex_keys_parse_and_anything_else_is_refused() {
         let hex = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\n";
         let key = StoreKey::from_hex(hex).unwrap();
-        assert_eq!(key.pragma_literal(), format!("x'{}'", hex.trim().to_lowercase()));
+        assert_eq!(
+            key.pragma_literal(),
+            format!("x'{}'", hex.trim().to_lowercase())
+        );
         assert!(StoreKey::from_hex("0011").is_none());
         assert!(StoreKey::from_hex(&"zz".repeat(32)).is_none());
     }
@@ -145,7 +148,10 @@ mod tests {
         std::fs::write(&path, "ab".repeat(32)).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = StoreKey::from_file(&path).unwrap_err();
-        assert!(matches!(err, KeyError::Exposed { mode: 0o644, .. }), "{err}");
+        assert!(
+            matches!(err, KeyError::Exposed { mode: 0o644, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("chmod 600"), "{err}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(

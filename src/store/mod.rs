@@ -37,7 +37,7 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
-    #[error("the device's database {path} cannot be read with this key (wrong key or not an encrypted store); it was left as it is")]
+    #[error("the device's database {path} cannot be read with this key (wrong key or not an encrypted store), or its first page is damaged; it was left as it is")]
     WrongKey { path: String },
     #[error("the device's database {path} is damaged or encrypted ({why}): it cannot be opened without the right key ([device] store_key_file) and was left as it is")]
     Unreadable { path: String, why: String },
@@ -71,6 +71,13 @@ impl From<rusqlite::Error> for StoreError {
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
                 StoreError::Corrupt(e.to_string())
             }
+            // SQLCipher reports a page that fails its check (damaged or altered on disk) as
+            // "out of memory": the words name both causes.
+            Some(ErrorCode::OutOfMemory) => StoreError::Corrupt(
+                "a page failed its check: damaged or altered on disk, or the device ran out of \
+                 memory"
+                    .into(),
+            ),
             _ => StoreError::Sqlite(e),
         }
     }
@@ -145,6 +152,7 @@ pub struct OpenInterruption {
 
 pub struct Store {
     conn: Connection,
+    encrypted: bool,
 }
 
 fn stamp(t: &Instant) -> String {
@@ -225,15 +233,30 @@ impl Store {
             rusqlite_migration::Error::RusqliteError { err, .. } => open_error(err),
             other => StoreError::Schema(other),
         })?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            encrypted: key.is_some(),
+        })
     }
 
-    /// `PRAGMA integrity_check`: `ok`, or what SQLite found wrong.
+    /// `PRAGMA integrity_check` (and, encrypted, SQLCipher's check of every page's HMAC): `ok`,
+    /// or what was found wrong.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        let lines = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = |sql: &str| -> Result<Vec<String>, StoreError> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let lines = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(lines)
+        };
+        let mut lines = rows("PRAGMA integrity_check")?;
+        if self.encrypted {
+            let pages = rows("PRAGMA cipher_integrity_check")?;
+            if !pages.is_empty() {
+                lines.retain(|l| l != "ok");
+                lines.extend(pages);
+            }
+        }
         Ok(lines.join("; "))
     }
 
@@ -244,7 +267,9 @@ impl Store {
         let pages = pages.unwrap_or(4_294_967_294);
         Ok(self
             .conn
-            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| r.get(0))?)
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Fault tests only: makes this connection refuse every write, as SQLite refuses writes to a

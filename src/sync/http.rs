@@ -6,8 +6,8 @@ use std::time::Duration;
 use std::path::Path;
 
 use reqwest::blocking::Client;
-use reqwest::Certificate;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+use reqwest::Certificate;
 
 /// What came back, whatever the status.
 #[derive(Debug, Clone)]

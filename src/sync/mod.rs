@@ -170,6 +170,8 @@ impl Sync<'_> {
     fn check_server(&self, summary: &mut Summary) -> Result<(), String> {
         let answer = match self.get("metadata", summary) {
             Fetched::Answer(a) => a,
+            // Reached, but not trusted: the words say so themselves.
+            Fetched::GaveUp(why) if why.starts_with("certificate not trusted") => return Err(why),
             Fetched::GaveUp(why) => return Err(format!("blood bank unreachable: {why}")),
         };
         if answer.status != 200 {

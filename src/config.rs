@@ -256,6 +256,32 @@ mod tests {
     }
 
     #[test]
+    fn the_store_key_and_ca_files_are_found_beside_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.toml");
+        let elsewhere = dir.path().join("keys").join("store.key");
+        std::fs::write(
+            &path,
+            format!(
+                "[bloodbank]\nurl = \"https://b/fhir\"\nward = \"ward-h5\"\nca_file = \"ca.pem\"\n\
+                 [device]\nstore = \"d.db\"\nstore_key_file = {:?}\n",
+                elsewhere.display().to_string()
+            ),
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(
+            config.bloodbank.unwrap().ca_file,
+            Some(dir.path().join("ca.pem"))
+        );
+        assert_eq!(config.device.store_key_file, Some(elsewhere));
+        assert_eq!(
+            DeviceSection::default().store_key().unwrap_err(),
+            KeyError::Missing
+        );
+    }
+
+    #[test]
     fn a_blood_bank_needs_a_web_address_and_a_plain_ward_id() {
         let err =
             Config::parse("[bloodbank]\nurl = \"bloodbank:80\"\nward = \"ward-h5\"\n").unwrap_err();

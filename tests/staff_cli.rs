@@ -121,3 +121,55 @@ fn a_configured_device_without_a_safe_key_is_refused_by_the_setting_s_name() {
     );
     assert!(!dir.path().join("device.db").exists());
 }
+
+#[test]
+fn a_store_made_before_encryption_is_encrypted_in_place_and_the_plaintext_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = device(dir.path());
+    let db = dir.path().join("device.db");
+    {
+        let mut store = bedside::store::Store::open(&db).unwrap();
+        let clock = bedside::clock::SystemClock::china();
+        bedside::app::session::import_staff(
+            &mut store,
+            &bedside::clock::RandomIds,
+            &clock,
+            "N0451,陈静,nurse,0451\n",
+            "admin-import",
+        )
+        .unwrap();
+    }
+    let plain = std::fs::read(&db).unwrap();
+    let encrypt = || {
+        bedside()
+            .args(["store", "encrypt", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap()
+    };
+    let out = encrypt();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["encrypted"], true);
+    let kept = dir.path().join("device.db.plaintext");
+    assert_eq!(
+        std::fs::read(&kept).unwrap(),
+        plain,
+        "the plaintext is kept as it was"
+    );
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(!bytes.windows("陈静".len()).any(|w| w == "陈静".as_bytes()));
+    let key = bedside::store::StoreKey::from_file(&dir.path().join("store.key")).unwrap();
+    let store = bedside::store::Store::open_encrypted(&db, &key).unwrap();
+    assert_eq!(store.staff_count().unwrap(), 1);
+    assert!(!store.audit_trail().unwrap().is_empty());
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    drop(store);
+    let out = encrypt();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"already\":true"));
+}

@@ -90,6 +90,26 @@ pub enum Command {
     Decode(DecodeArgs),
     /// The device's staff directory: `import` a CSV (badge,name,role,pin) checked line by line.
     Staff(StaffArgs),
+    /// The device's store: `encrypt` a store made before encryption at rest, with the key of
+    /// [device] store_key_file.
+    Store(StoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    #[command(subcommand)]
+    pub action: StoreAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Encrypt a plaintext device store in place of the old one. The plaintext file is kept
+    /// beside it as `<store>.plaintext` for the IT team to check and then destroy securely.
+    /// Prints {"encrypted": bool, "plaintext_kept": path}.
+    Encrypt {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +220,75 @@ fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCo
     }
 }
 
+fn store_encrypt(config_path: &std::path::Path) -> ExitCode {
+    use crate::store::{Store, StoreError};
+    let usage = |e: String| {
+        eprintln!("bedside store encrypt: {e}");
+        ExitCode::from(2)
+    };
+    let config = match Config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => return usage(e.to_string()),
+    };
+    let Some(path) = &config.device.store else {
+        return usage(format!(
+            "{} has no [device] store = \"…\"",
+            config_path.display()
+        ));
+    };
+    let key = match config.device.store_key() {
+        Ok(k) => k,
+        Err(e) => return usage(e.to_string()),
+    };
+    let failed = |e: String| {
+        eprintln!("bedside store encrypt: {e}");
+        ExitCode::from(1)
+    };
+    if !path.exists() {
+        return failed(format!("there is no store at {}", path.display()));
+    }
+    match Store::open_encrypted(path, &key) {
+        Ok(_) => {
+            println!(
+                "{}",
+                serde_json::json!({ "encrypted": false, "already": true })
+            );
+            return ExitCode::SUCCESS;
+        }
+        Err(StoreError::WrongKey { .. }) => {}
+        Err(e) => return failed(e.to_string()),
+    }
+    let with_suffix = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    let (copy, kept) = (with_suffix(".encrypting"), with_suffix(".plaintext"));
+    if kept.exists() {
+        return failed(format!(
+            "{} exists already; it was left as it is",
+            kept.display()
+        ));
+    }
+    let _ = std::fs::remove_file(&copy); // a copy left by an interrupted earlier run
+    if let Err(e) = Store::encrypt_copy(path, &copy, &key) {
+        return failed(e.to_string());
+    }
+    // The plaintext store is renamed, never deleted; then the checked copy takes its place.
+    let swapped = std::fs::rename(path, &kept).and_then(|()| std::fs::rename(&copy, path));
+    if let Err(e) = swapped {
+        return failed(format!(
+            "the encrypted copy {} is made but could not take the store's place: {e}",
+            copy.display()
+        ));
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "encrypted": true, "plaintext_kept": kept.display().to_string() })
+    );
+    ExitCode::SUCCESS
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language: use zh-CN or en"))
 }
@@ -212,6 +301,9 @@ pub fn run(command: Command) -> ExitCode {
         Command::Staff(StaffArgs {
             action: StaffAction::Import { file, config },
         }) => staff_import(&file, &config),
+        Command::Store(StoreArgs {
+            action: StoreAction::Encrypt { config },
+        }) => store_encrypt(&config),
         Command::Label(args) => run_engine(&args.common, |config, lang, out| {
             label_cmd::run(&args.texts, config, lang, out)
         }),

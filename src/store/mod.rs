@@ -239,6 +239,48 @@ impl Store {
         })
     }
 
+    /// Copies the plaintext store at `plain` into a new encrypted store at `target` (which must
+    /// not exist), for a device that ran before its store was encrypted. `plain` is not
+    /// changed; the copy is checked (schema, outbox, audit) before this returns.
+    pub fn encrypt_copy(plain: &Path, target: &Path, key: &StoreKey) -> Result<(), StoreError> {
+        if target.exists() {
+            return Err(StoreError::Corrupt(format!(
+                "{} already exists; it was left as it is",
+                target.display()
+            )));
+        }
+        let source = Store::open(plain)?;
+        let version = source.schema_version()?;
+        source.conn.execute(
+            &format!(
+                "ATTACH DATABASE ?1 AS encrypted KEY \"{}\"",
+                key.pragma_literal()
+            ),
+            [target.display().to_string()],
+        )?;
+        source
+            .conn
+            .query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        source
+            .conn
+            .execute_batch(&format!("PRAGMA encrypted.user_version = {version}"))?;
+        source.conn.execute_batch("DETACH DATABASE encrypted")?;
+        let copy = Store::open_encrypted(target, key)?;
+        let count = |s: &Store, table: &str| -> Result<i64, StoreError> {
+            Ok(s.conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        for table in ["outbox", "audit", "cache_resource", "staff"] {
+            if count(&source, table)? != count(&copy, table)? {
+                return Err(StoreError::Corrupt(format!(
+                    "the encrypted copy {} differs from the store in its {table} table",
+                    target.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check` (and, encrypted, SQLCipher's check of every page's HMAC): `ok`,
     /// or what was found wrong.
     pub fn integrity_check(&self) -> Result<String, StoreError> {

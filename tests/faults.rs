@@ -489,13 +489,23 @@ fn killing_the_app_mid_write_loses_no_committed_event_and_half_writes_nothing() 
     let mut kills = 0;
     for _ in 0..15 {
         let mut c = child("child_writer", dir.path(), &t, &[]).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(40 + next(200)));
+        // Once the child writes (its first commit reported, however slow its start on a busy
+        // machine), kill it at a random moment of its stream of transactions.
+        let mut stdout = BufReader::new(c.stdout.take().unwrap());
+        let mut seen = Vec::new();
+        let mut line = String::new();
+        while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("COMMITTED ") {
+            line.clear();
+        }
+        seen.extend_from_slice(line.as_bytes());
+        std::thread::sleep(Duration::from_millis(next(150)));
         if c.try_wait().unwrap().is_none() {
             c.kill().unwrap(); // SIGKILL: no destructor, no rollback, mid-transaction
             kills += 1;
         }
-        let out = c.wait_with_output().unwrap();
-        let (seqs, refused) = committed(&out.stdout);
+        std::io::Read::read_to_end(&mut stdout, &mut seen).unwrap();
+        c.wait().unwrap();
+        let (seqs, refused) = committed(&seen);
         assert!(refused.is_empty(), "{refused:?}");
         reported.extend(seqs);
 

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bedside::app::record::Recorder;
+use bedside::app::record::{CheckFacts, Recorder};
 use bedside::bloodbank::actions::{issue_in, Issue};
 use bedside::bloodbank::db::BloodBankDb;
 use bedside::bloodbank::transaction::Refusal;
@@ -106,13 +106,15 @@ fn main() {
                 "bdpd-000001",
                 ward,
                 &nurse,
-                &StaffRef {
-                    staff_id: "N0388".into(),
-                    name: "刘洋".into(),
-                    practitioner_id: None,
-                },
-                clock.now(),
-                vec![],
+                CheckFacts::new(
+                    &StaffRef {
+                        staff_id: "N0388".into(),
+                        name: "刘洋".into(),
+                        practitioner_id: None,
+                    },
+                    clock.now(),
+                    vec![],
+                ),
                 None,
             )
             .unwrap();

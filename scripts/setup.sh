@@ -10,6 +10,7 @@ packages=(
   libfontconfig1 libx11-6 libx11-xcb1 libxcursor1 libxi6 libxkbcommon-x11-0   # the app's window (X11)
   ca-certificates            # TLS to the blood bank
   python3 python3-venv       # the spec's comparison tool and the FHIR contract validator
+  poppler-utils              # pdftotext and pdftoppm: tests/pdf_export.rs reads the PDFs back
 )
 
 missing=()

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use bedside::app::record::Recorder;
+use bedside::app::record::{CheckFacts, Recorder};
 use bedside::clock::{Clock, RandomIds, SystemClock};
 use bedside::store::Store;
 use common::*;
@@ -48,9 +48,7 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
             "bdpd-000001",
             ward(),
             &chen,
-            &nurse("N0388", "刘洋"),
-            clock.now(),
-            vec![],
+            CheckFacts::new(&nurse("N0388", "刘洋"), clock.now(), vec![]),
             None,
         )
         .unwrap();

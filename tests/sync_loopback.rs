@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
-use bedside::app::record::Recorder;
+use bedside::app::record::{CheckFacts, Recorder};
 use bedside::bloodbank::actions::{withdraw, Withdrawal};
 use bedside::clock::{Clock, SystemClock};
 use bedside::domain::check::{check, CheckInput, CheckOutcome, CheckVerdict, ReasonCode};
@@ -31,9 +31,7 @@ fn record_transfusion(store: &mut Store) -> String {
             ZHANG_WEI_DISPENSE,
             ward(),
             &chen,
-            &liu,
-            clock.now(),
-            vec![],
+            CheckFacts::new(&liu, clock.now(), vec![]),
             Some(baseline),
         )
         .unwrap();
@@ -154,9 +152,7 @@ fn every_record_sent_and_answered_passes_the_contract_validator() {
                 "bdpd-000002",
                 ward(),
                 &chen,
-                &nurse("N0388", "刘洋"),
-                clock.now(),
-                vec![],
+                CheckFacts::new(&nurse("N0388", "刘洋"), clock.now(), vec![]),
                 Some(rec.round("baseline", vitals(370), vec![], &chen)),
             )
             .unwrap();
@@ -351,9 +347,7 @@ fn a_version_conflict_is_resolved_by_reapplying_the_end_to_the_current_version()
             "bdpd-000003",
             ward(),
             &chen,
-            &liu,
-            clock.now(),
-            vec![],
+            CheckFacts::new(&liu, clock.now(), vec![]),
             None,
         )
         .unwrap()
@@ -520,9 +514,7 @@ fn a_backlog_goes_in_batches_and_a_refused_round_is_split_out_and_quarantined_al
             ZHANG_WEI_DISPENSE,
             ward(),
             &chen,
-            &liu,
-            clock.now(),
-            vec![],
+            CheckFacts::new(&liu, clock.now(), vec![]),
             None,
         )
         .unwrap();

@@ -5,90 +5,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use bedside::app::handheld::{Ended, Handheld};
-use bedside::app::session::{seed_demo_staff, SessionSettings};
-use bedside::app::transfuse::{parse_volume, Judgement, RunningTransfusion};
-use bedside::app::verify::{NotReady, ReadyToStart, ScanSource, VerifyFlow};
-use bedside::clock::{Clock, ManualClock, RandomIds, SystemClock};
+use bedside::app::handheld::Ended;
+use bedside::app::transfuse::{parse_volume, Judgement};
+use bedside::app::verify::NotReady;
 use bedside::domain::check::ReasonCode;
 use bedside::domain::event::BedsideEvent;
 use bedside::domain::messages::Lang;
 use bedside::domain::policy::Policy;
-use bedside::store::Store;
 use chrono::Duration;
 use common::*;
-
-const ZHANG_WEI: &str = "bdpd-000001";
-
-struct Ward {
-    _bank: Bank,
-    dir: tempfile::TempDir,
-    clock: Arc<ManualClock>,
-}
-
-impl Ward {
-    fn new() -> Ward {
-        let bank = demo_bank();
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
-        cycle(&mut store, &settings(&bank.running.base_url));
-        seed_demo_staff(&mut store, &RandomIds, &SystemClock::china()).unwrap();
-        Ward {
-            _bank: bank,
-            dir,
-            clock: Arc::new(ManualClock::at(SystemClock::china().now())),
-        }
-    }
-
-    /// The app as it opens on this device's store (again after a restart).
-    fn open(&self) -> Handheld {
-        let store = Store::open(&self.dir.path().join("device.db")).unwrap();
-        let mut h = Handheld::new(
-            store,
-            Box::new(self.clock.clone()),
-            Box::new(RandomIds),
-            Policy::default(),
-            ward(),
-            SessionSettings {
-                // The test moves the clock by hours; the lock is tested elsewhere.
-                auto_lock_minutes: 24 * 60,
-                ..SessionSettings::default()
-            },
-        );
-        h.login("N0451", "0451").unwrap();
-        h
-    }
-
-    fn minutes(&self, m: i64) {
-        self.clock.advance(Duration::minutes(m));
-    }
-}
-
-fn checked(
-    h: &mut Handheld,
-    flow: &mut VerifyFlow,
-    dispense: &str,
-    wristband: &str,
-) -> Result<ReadyToStart, NotReady> {
-    flow.scan_wristband(wristband).unwrap();
-    for s in bag_scans(&h.store, dispense) {
-        flow.scan_bag(&s, ScanSource::Scanner).unwrap();
-    }
-    h.cosign(flow, "N0388", "0388").unwrap();
-    for i in 0..3 {
-        flow.confirm_visual(i, true);
-    }
-    flow.confirm_read_aloud(true);
-    flow.ready(h.now())
-}
-
-fn started(h: &mut Handheld) -> RunningTransfusion {
-    let mut flow = h.begin_check().unwrap();
-    let ready = checked(h, &mut flow, ZHANG_WEI, "ZY26001001").unwrap();
-    h.start(&ready, Some(vitals(368))).unwrap()
-}
 
 #[test]
 fn the_first_minutes_run_slowly_then_the_15_minute_observation_comes_due_and_goes_overdue() {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use bedside::app::record::Recorder;
+use bedside::app::record::{CheckFacts, Recorder};
 use bedside::app::verify::*;
 use bedside::clock::{Clock, SystemClock};
 use bedside::domain::check::ReasonCode;
@@ -97,9 +97,11 @@ fn a_right_bag_for_the_right_patient_proceeds_and_the_start_is_recorded_with_bot
         &ready.dispense_id,
         ward(),
         &nurse("N0451", "陈静"),
-        &ready.second_checker,
-        ready.checked_at,
-        ready.acknowledgements.clone(),
+        CheckFacts::new(
+            &ready.second_checker,
+            ready.checked_at,
+            ready.acknowledgements.clone(),
+        ),
         None,
     )
     .unwrap();

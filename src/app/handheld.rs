@@ -2,7 +2,7 @@
 //! policy and the session, offering the nurse's and the charge nurse's actions. Every action
 //! asks the session first, so a role is enforced here whatever screen or path reaches it.
 
-use crate::app::record::{RecordError, Recorder};
+use crate::app::record::{CheckFacts, RecordError, Recorder};
 use crate::app::session::{LoginError, Role, Session, SessionSettings, SignedIn};
 use crate::app::transfuse::{Interruption, Judgement, ReactionDraft, RunningTransfusion};
 use crate::app::verify::{patients_waiting, ReadyToStart, VerifyFlow, WaitingPatient};
@@ -35,6 +35,8 @@ pub enum ActionError {
     Store(#[from] StoreError),
     #[error("{}", .0.en)]
     Refused(Text),
+    #[error("the export could not be made: {0}")]
+    Export(String),
 }
 
 impl ActionError {
@@ -183,15 +185,15 @@ impl Handheld {
         let ward = self.ward.clone();
         let mut recorder = self.recorder();
         let baseline = baseline.map(|v| recorder.round("baseline", v, vec![], &nurse));
-        let transfusion = recorder.start(
-            &ready.dispense_id,
-            ward,
-            &nurse,
-            &ready.second_checker,
-            ready.checked_at,
-            ready.acknowledgements.clone(),
-            baseline,
-        )?;
+        let check = CheckFacts {
+            second_checker: ready.second_checker.clone(),
+            checked_at: ready.checked_at,
+            acknowledgements: ready.acknowledgements.clone(),
+            issued_at: Some(ready.record.issued_at),
+            scans: ready.scans.clone(),
+            keyed_reasons: ready.keyed_reasons.clone(),
+        };
+        let transfusion = recorder.start(&ready.dispense_id, ward, &nurse, check, baseline)?;
         if !ready.keyed_reasons.is_empty() {
             self.store.audit(
                 &self.clock.now(),
@@ -235,7 +237,10 @@ impl Handheld {
         Ok((self.running_of(&issued)?, self.waiting_of(issued)?))
     }
 
-    fn running_of(&self, issued: &[IssueRecord]) -> Result<Vec<RunningTransfusion>, ActionError> {
+    pub(crate) fn running_of(
+        &self,
+        issued: &[IssueRecord],
+    ) -> Result<Vec<RunningTransfusion>, ActionError> {
         let events = self.store.open_transfusion_events()?;
         let mut running = RunningTransfusion::from_events(&events, |dispense| {
             issued

@@ -10,3 +10,4 @@ pub mod record;
 pub mod session;
 pub mod transfuse;
 pub mod verify;
+pub mod ward;

@@ -14,6 +14,34 @@ pub enum RecordError {
     NotCached(String),
 }
 
+/// What the passed check leaves for the start's record.
+pub struct CheckFacts {
+    pub second_checker: StaffRef,
+    pub checked_at: crate::clock::Instant,
+    pub acknowledgements: Vec<Acknowledgement>,
+    pub issued_at: Option<crate::clock::Instant>,
+    pub scans: Vec<String>,
+    pub keyed_reasons: Vec<String>,
+}
+
+impl CheckFacts {
+    /// A check with nothing more than its second checker, time and acknowledgements.
+    pub fn new(
+        second_checker: &StaffRef,
+        checked_at: crate::clock::Instant,
+        acknowledgements: Vec<Acknowledgement>,
+    ) -> CheckFacts {
+        CheckFacts {
+            second_checker: second_checker.clone(),
+            checked_at,
+            acknowledgements,
+            issued_at: None,
+            scans: Vec::new(),
+            keyed_reasons: Vec::new(),
+        }
+    }
+}
+
 pub struct Recorder<'a> {
     pub store: &'a mut Store,
     pub clock: &'a dyn Clock,
@@ -51,15 +79,12 @@ impl Recorder<'_> {
     }
 
     /// The check passed and the transfusion starts: returns the transfusion it belongs to.
-    #[allow(clippy::too_many_arguments)]
     pub fn start(
         &mut self,
         dispense_id: &str,
         ward: WardRef,
         first_checker: &StaffRef,
-        second_checker: &StaffRef,
-        checked_at: crate::clock::Instant,
-        acknowledgements: Vec<Acknowledgement>,
+        check: CheckFacts,
         baseline: Option<ObservationRound>,
     ) -> Result<TransfusionRef, RecordError> {
         let procedure_uuid = self.new_urn();
@@ -72,11 +97,14 @@ impl Recorder<'_> {
             transfusion: transfusion.clone(),
             provenance_uuid: self.ids.new_uuid().to_string(),
             first_checker: first_checker.clone(),
-            second_checker: second_checker.clone(),
-            checked_at,
+            second_checker: check.second_checker,
+            checked_at: check.checked_at,
             started_at: self.clock.now(),
-            acknowledgements,
+            acknowledgements: check.acknowledgements,
             baseline,
+            issued_at: check.issued_at,
+            scans: check.scans,
+            keyed_reasons: check.keyed_reasons,
         });
         self.enqueue(event, &first_checker.staff_id)?;
         Ok(transfusion)

@@ -492,6 +492,12 @@ impl VerifyFlow {
                 .expect("proceed has a second checker"),
             acknowledgements: self.acknowledgements.clone(),
             keyed_reasons: self.keyed_reasons.clone(),
+            scans: self
+                .wristband_scan
+                .iter()
+                .chain(&self.bag_scans)
+                .cloned()
+                .collect(),
             checked_at: now,
         })
     }
@@ -525,5 +531,7 @@ pub struct ReadyToStart {
     pub second_checker: StaffRef,
     pub acknowledgements: Vec<Acknowledgement>,
     pub keyed_reasons: Vec<String>,
+    /// The texts scanned, wristband first, for the record.
+    pub scans: Vec<String>,
     pub checked_at: Instant,
 }

@@ -5,6 +5,7 @@
 mod bloodbank_cmd;
 mod check_cmd;
 mod decode_cmd;
+mod export_cmd;
 mod label_cmd;
 pub mod scenario;
 mod sync_cmd;
@@ -93,6 +94,19 @@ pub enum Command {
     /// The device's store: `encrypt` a store made before encryption at rest, with the key of
     /// [device] store_key_file.
     Store(StoreArgs),
+    /// The charge nurse's exports of the ward's records: CSV, PDF or FHIR, for a period.
+    #[command(
+        long_about = "Export the ward's transfusions issued in [--from, --to) from the device's \
+        store: --format csv (UTF-8 with BOM, one row per transfusion; opens in Excel and WPS), pdf \
+        (the period's quality indicators and transfusions; or, with --record ID, one transfusion's \
+        record with its vital-sign chart) or fhir (a FHIR R5 collection Bundle). Charge nurses \
+        only: --badge names one, whose PIN is read from the first line of stdin. The export is \
+        audited.\n\n\
+        Prints one JSON line: {\"format\",\"from\",\"to\",\"record\",\"transfusions\",\"bytes\",\"out\"}.\n\
+        Exit codes: 0 written, 1 refused (wrong PIN, not a charge nurse, unknown record) or the \
+        store or file failed, 2 bad usage or configuration."
+    )]
+    Export(export_cmd::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -298,6 +312,7 @@ pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Bloodbank(args) => bloodbank_cmd::run(*args),
         Command::Sync(args) => sync_cmd::run(&args.config),
+        Command::Export(args) => export_cmd::run(&args),
         Command::Staff(StaffArgs {
             action: StaffAction::Import { file, config },
         }) => staff_import(&file, &config),

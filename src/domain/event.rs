@@ -74,6 +74,15 @@ pub struct Started {
     pub started_at: Instant,
     pub acknowledgements: Vec<Acknowledgement>,
     pub baseline: Option<ObservationRound>,
+    /// For the ward's record (the blood bank's contract has no place for them): when the blood
+    /// bank issued the unit, the texts scanned at the check (wristband first) and why a unit
+    /// number was keyed in. Absent in events recorded before they were kept.
+    #[serde(default)]
+    pub issued_at: Option<Instant>,
+    #[serde(default)]
+    pub scans: Vec<String>,
+    #[serde(default)]
+    pub keyed_reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

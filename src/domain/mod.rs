@@ -10,5 +10,6 @@ pub mod messages;
 pub mod observations;
 pub mod policy;
 pub mod quality;
+pub mod review;
 pub mod severity;
 pub mod wristband;

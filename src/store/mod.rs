@@ -16,14 +16,17 @@ use crate::fhir::issue::ResourceSet;
 
 pub mod key;
 pub use key::{KeyError, StoreKey};
+mod ward;
+pub use ward::quality_record;
 
 /// The schema, one file per version. Append only.
-pub const MIGRATIONS: [&str; 5] = [
+pub const MIGRATIONS: [&str; 6] = [
     include_str!("migrations/001_cache.sql"),
     include_str!("migrations/002_outbox.sql"),
     include_str!("migrations/003_audit.sql"),
     include_str!("migrations/004_staff.sql"),
     include_str!("migrations/005_interruption.sql"),
+    include_str!("migrations/006_ward_records.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -160,16 +163,28 @@ fn stamp(t: &Instant) -> String {
 }
 
 /// The one place a row joins the audit trail, inside the caller's transaction when it has one.
+/// The transfusion an outbox record belongs to.
+fn procedure_of(conn: &Connection, seq: i64) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT procedure_urn FROM outbox WHERE seq = ?1",
+        [seq],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// `subject` is the transfusion (procedure urn) the row is about, if any.
 fn append_audit(
     conn: &Connection,
     at: &Instant,
     actor: &str,
     action: &str,
     detail: &str,
+    subject: Option<&str>,
 ) -> rusqlite::Result<usize> {
     conn.execute(
-        "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![stamp(at), actor, action, detail],
+        "INSERT INTO audit (at, actor, action, detail, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![stamp(at), actor, action, detail, subject],
     )
 }
 
@@ -233,6 +248,7 @@ impl Store {
             rusqlite_migration::Error::RusqliteError { err, .. } => open_error(err),
             other => StoreError::Schema(other),
         })?;
+        ward::project_earlier_events(&mut conn)?;
         Ok(Store {
             conn,
             encrypted: key.is_some(),
@@ -536,12 +552,14 @@ impl Store {
             ],
         )?;
         let seq = tx.last_insert_rowid();
+        ward::project(&tx, event)?;
         append_audit(
             &tx,
             at,
             actor,
             event.kind(),
             &format!("{bundle_urn} {json}"),
+            Some(&event.transfusion().procedure_uuid),
         )?;
         tx.commit()?;
         Ok(seq)
@@ -620,8 +638,8 @@ impl Store {
     pub fn open_transfusion_events(&self) -> Result<Vec<BedsideEvent>, StoreError> {
         Ok(self
             .outbox_rows(
-                "procedure_urn IN (SELECT procedure_urn FROM outbox WHERE kind = 'started'
-                 EXCEPT SELECT procedure_urn FROM outbox WHERE kind IN ('ended', 'reaction_reported'))",
+                "procedure_urn IN (SELECT procedure_urn FROM ward_transfusion
+                                   WHERE outcome = 'running')",
             )?
             .into_iter()
             .map(|r| r.event)
@@ -630,9 +648,9 @@ impl Store {
 
     /// Dispense ids of every unit started on this device (they are no longer waiting).
     pub fn started_dispenses(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT json_extract(event, '$.transfusion.dispense_id') FROM outbox WHERE kind = 'started'",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT dispense_id FROM ward_transfusion")?;
         let ids = stmt
             .query_map([], |r| r.get::<_, Option<String>>(0))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -661,6 +679,7 @@ impl Store {
             by,
             "transfusion-interrupted",
             &format!("{procedure_urn}: {reason}"),
+            Some(procedure_urn),
         )?;
         tx.commit()?;
         Ok(())
@@ -689,6 +708,7 @@ impl Store {
                 by,
                 "transfusion-restarted",
                 &format!("{procedure_urn}: repeat check by {by} and {second_checker}"),
+                Some(procedure_urn),
             )?;
         }
         tx.commit()?;
@@ -849,12 +869,14 @@ impl Store {
                attempts = attempts + 1 WHERE seq = ?1",
             params![seq, code, text],
         )?;
+        let subject = procedure_of(&tx, seq)?;
         append_audit(
             &tx,
             at,
             "sync",
             "quarantined",
             &format!("outbox {seq}: {code}: {text}"),
+            subject.as_deref(),
         )?;
         tx.commit()?;
         Ok(())
@@ -870,7 +892,15 @@ impl Store {
             [seq],
         )?;
         if n > 0 {
-            append_audit(&tx, at, actor, "requeued", &format!("outbox {seq}"))?;
+            let subject = procedure_of(&tx, seq)?;
+            append_audit(
+                &tx,
+                at,
+                actor,
+                "requeued",
+                &format!("outbox {seq}"),
+                subject.as_deref(),
+            )?;
         }
         tx.commit()?;
         Ok(n > 0)
@@ -944,6 +974,7 @@ impl Store {
             by,
             "staff-imported",
             &format!("{} {} ({})", member.badge, member.name, member.role),
+            None,
         )?;
         tx.commit()?;
         Ok(())
@@ -999,7 +1030,7 @@ impl Store {
             Some(until) => format!("{badge}: wrong PIN; badge locked until {}", stamp(until)),
             None => format!("{badge}: wrong PIN"),
         };
-        append_audit(&tx, at, badge, "login-failed", &detail)?;
+        append_audit(&tx, at, badge, "login-failed", &detail, None)?;
         tx.commit()?;
         Ok(())
     }
@@ -1018,7 +1049,7 @@ impl Store {
             "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE badge = ?1",
             [badge],
         )?;
-        append_audit(&tx, at, badge, action, "")?;
+        append_audit(&tx, at, badge, action, "", None)?;
         tx.commit()?;
         Ok(())
     }
@@ -1030,7 +1061,20 @@ impl Store {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        append_audit(&self.conn, at, actor, action, detail)?;
+        append_audit(&self.conn, at, actor, action, detail, None)?;
+        Ok(())
+    }
+
+    /// An audit row about one transfusion (it joins that record's trail).
+    pub fn audit_about(
+        &mut self,
+        at: &Instant,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        procedure_urn: &str,
+    ) -> Result<(), StoreError> {
+        append_audit(&self.conn, at, actor, action, detail, Some(procedure_urn))?;
         Ok(())
     }
 

@@ -170,3 +170,88 @@ pub fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
         format!("&>0{}", e.format("%y%j%H%M")),
     ]
 }
+
+// ------------------------------------------------------------ a ward with a handheld
+
+use bedside::app::handheld::Handheld;
+use bedside::app::session::{seed_demo_staff, SessionSettings};
+use bedside::app::transfuse::RunningTransfusion;
+use bedside::app::verify::{NotReady, ReadyToStart, ScanSource, VerifyFlow};
+use bedside::clock::{Clock, ManualClock};
+use bedside::domain::policy::Policy;
+
+pub const ZHANG_WEI: &str = "bdpd-000001";
+
+/// The demo ward: a blood bank on loopback, one device store synced with it and the demo staff,
+/// and the clock the test moves.
+pub struct Ward {
+    pub bank: Bank,
+    pub dir: tempfile::TempDir,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Ward {
+    pub fn new() -> Ward {
+        let bank = demo_bank();
+        let dir = tempfile::tempdir().unwrap();
+        // Encrypted, as a ward's store is; the key file is the one a configuration names.
+        key_file(dir.path());
+        let mut store =
+            Store::open_encrypted(&dir.path().join("device.db"), &read_key(dir.path())).unwrap();
+        cycle(&mut store, &settings(&bank.running.base_url));
+        seed_demo_staff(&mut store, &RandomIds, &SystemClock::china()).unwrap();
+        Ward {
+            bank,
+            dir,
+            clock: Arc::new(ManualClock::at(SystemClock::china().now())),
+        }
+    }
+
+    /// The app as it opens on this device's store (again after a restart).
+    pub fn open(&self) -> Handheld {
+        let path = self.dir.path().join("device.db");
+        let store = Store::open_encrypted(&path, &read_key(self.dir.path())).unwrap();
+        let mut h = Handheld::new(
+            store,
+            Box::new(self.clock.clone()),
+            Box::new(RandomIds),
+            Policy::default(),
+            ward(),
+            SessionSettings {
+                // The test moves the clock by hours; the lock is tested elsewhere.
+                auto_lock_minutes: 24 * 60,
+                ..SessionSettings::default()
+            },
+        );
+        h.login("N0451", "0451").unwrap();
+        h
+    }
+
+    pub fn minutes(&self, m: i64) {
+        self.clock.advance(chrono::Duration::minutes(m));
+    }
+}
+
+pub fn checked(
+    h: &mut Handheld,
+    flow: &mut VerifyFlow,
+    dispense: &str,
+    wristband: &str,
+) -> Result<ReadyToStart, NotReady> {
+    flow.scan_wristband(wristband).unwrap();
+    for s in bag_scans(&h.store, dispense) {
+        flow.scan_bag(&s, ScanSource::Scanner).unwrap();
+    }
+    h.cosign(flow, "N0388", "0388").unwrap();
+    for i in 0..3 {
+        flow.confirm_visual(i, true);
+    }
+    flow.confirm_read_aloud(true);
+    flow.ready(h.now())
+}
+
+pub fn started(h: &mut Handheld) -> RunningTransfusion {
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(h, &mut flow, ZHANG_WEI, "ZY26001001").unwrap();
+    h.start(&ready, Some(vitals(368))).unwrap()
+}

@@ -1,0 +1,192 @@
+//! `bedside export`: the charge nurse's exports from the command line, under the same role check
+//! as the app: the badge must belong to a charge nurse, whose PIN is read from stdin.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use clap::Args;
+
+use crate::app::handheld::Handheld;
+use crate::app::session::SessionSettings;
+use crate::clock::{Clock, RandomIds, SystemClock};
+use crate::config::Config;
+use crate::domain::event::WardRef;
+use crate::domain::messages::Lang;
+use crate::export::Format;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The device's configuration (its [device] store and [bloodbank] ward).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// First day (YYYY-MM-DD, hospital time) or instant (RFC 3339) of the period.
+    #[arg(long)]
+    pub from: String,
+    /// Day after the last (YYYY-MM-DD) or instant (RFC 3339): the period is [from, to).
+    #[arg(long)]
+    pub to: String,
+    /// csv (UTF-8 with BOM), pdf (the period's quality report) or fhir (a collection Bundle).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// One transfusion's record as a PDF instead of the period (its record id, urn:uuid:…).
+    #[arg(long, value_name = "ID")]
+    pub record: Option<String>,
+    /// The charge nurse's badge; the PIN is read from the first line of stdin.
+    #[arg(long)]
+    pub badge: String,
+    /// Where to write the export.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Language of the headings: zh-CN or en (default: the configuration's).
+    #[arg(long)]
+    pub lang: Option<String>,
+}
+
+/// A day at midnight hospital time, or an RFC 3339 instant.
+fn parse_instant(text: &str, offset: FixedOffset) -> Result<DateTime<FixedOffset>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t);
+    }
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| offset.from_local_datetime(&t).single())
+        .ok_or_else(|| format!("`{text}` is neither a day (2026-11-01) nor an instant (RFC 3339)"))
+}
+
+struct Request {
+    from: DateTime<FixedOffset>,
+    to: DateTime<FixedOffset>,
+    format: Format,
+    lang: Lang,
+    store_path: PathBuf,
+    store_key: crate::store::StoreKey,
+    ward: WardRef,
+    config: Config,
+}
+
+fn request(args: &ExportArgs, clock: &SystemClock) -> Result<Request, String> {
+    let config = Config::load(&args.config).map_err(|e| e.to_string())?;
+    let offset = *clock.now().offset();
+    let from = parse_instant(&args.from, offset)?;
+    let to = parse_instant(&args.to, offset)?;
+    if to <= from {
+        return Err(format!(
+            "--to {} is not after --from {}",
+            args.to, args.from
+        ));
+    }
+    let format: Format = args.format.parse()?;
+    if args.record.is_some() && format != Format::Pdf {
+        return Err("--record exports one transfusion as a PDF: use --format pdf".into());
+    }
+    let lang = match &args.lang {
+        Some(l) => super::parse_lang(l)?,
+        None => config.language,
+    };
+    let store_path = config
+        .device
+        .store
+        .clone()
+        .ok_or_else(|| format!("{} has no [device] store = \"…\"", args.config.display()))?;
+    let store_key = config.device.store_key().map_err(|e| e.to_string())?;
+    let ward = config.bloodbank.as_ref().map_or_else(
+        || WardRef {
+            location_id: String::new(),
+            name: String::new(),
+        },
+        |bb| WardRef {
+            location_id: bb.ward.clone(),
+            name: bb.ward.clone(),
+        },
+    );
+    Ok(Request {
+        from,
+        to,
+        format,
+        lang,
+        store_path,
+        store_key,
+        ward,
+        config,
+    })
+}
+
+fn read_pin() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the PIN from stdin: {e}"))?;
+    let pin = line.trim().to_string();
+    if pin.is_empty() {
+        return Err("no PIN on stdin: the charge nurse's PIN is read from its first line".into());
+    }
+    Ok(pin)
+}
+
+fn write(out: &Path, bytes: &[u8]) -> Result<(), String> {
+    // Written beside the target first, so a half-written export never carries the final name.
+    let partial = out.with_extension("partial");
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, out))
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))
+}
+
+pub fn run(args: &ExportArgs) -> ExitCode {
+    let clock = SystemClock::china();
+    let req = match request(args, &clock) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bedside export: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = (|| -> Result<serde_json::Value, String> {
+        let pin = read_pin()?;
+        let store =
+            Store::open_encrypted(&req.store_path, &req.store_key).map_err(|e| e.to_string())?;
+        let mut handheld = Handheld::new(
+            store,
+            Box::new(clock),
+            Box::new(RandomIds),
+            req.config.policy.clone(),
+            req.ward.clone(),
+            SessionSettings::default(),
+        );
+        handheld
+            .login(&args.badge, &pin)
+            .map_err(|e| e.message().get(req.lang).to_string())?;
+        let refuse = |e: crate::app::handheld::ActionError| e.message().get(req.lang).to_string();
+        let (bytes, count) = match &args.record {
+            Some(id) => (handheld.export_record(id, req.lang).map_err(refuse)?, 1),
+            None => handheld
+                .export_period(req.from, req.to, req.format, req.lang)
+                .map_err(refuse)?,
+        };
+        write(&args.out, &bytes)?;
+        let _ = handheld.logout();
+        Ok(serde_json::json!({
+            "format": req.format.to_string(),
+            "from": req.from.to_rfc3339(),
+            "to": req.to.to_rfc3339(),
+            "record": args.record,
+            "transfusions": count,
+            "bytes": bytes.len(),
+            "out": args.out.display().to_string(),
+        }))
+    })();
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bedside export: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -169,6 +169,13 @@ fn a_store_made_before_encryption_is_encrypted_in_place_and_the_plaintext_kept()
     assert!(!store.audit_trail().unwrap().is_empty());
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
+    // The copy keeps the schema's guards: the audit trail is still append-only.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))
+        .unwrap();
+    let delete = conn.execute("DELETE FROM audit", []);
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    drop(conn);
     let out = encrypt();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"already\":true"));

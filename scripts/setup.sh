@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   gcc libc6-dev pkg-config   # building the bundled C code of dependencies
+  libssl-dev                 # SQLCipher (the encrypted device store) links the system's libcrypto
   libfontconfig-dev          # Slint's font discovery (build)
   libfontconfig1 libx11-6 libx11-xcb1 libxcursor1 libxi6 libxkbcommon-x11-0   # the app's window (X11)
   ca-certificates            # TLS to the blood bank

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::domain::messages::Lang;
 use crate::domain::policy::Policy;
+use crate::store::{KeyError, StoreKey};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -32,6 +33,10 @@ pub struct BloodBankSection {
     pub timeout_seconds: u64,
     #[serde(default = "default_page_size")]
     pub page_size: usize,
+    /// The hospital's own certificate authority (PEM) when the blood bank's certificate is not
+    /// from one the system trusts; relative to the configuration file's folder.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_timeout() -> u64 {
@@ -47,6 +52,20 @@ fn default_page_size() -> usize {
 pub struct DeviceSection {
     /// The device's database; a relative path is taken from the configuration file's folder.
     pub store: Option<PathBuf>,
+    /// The store's encryption key: a file readable only by the app's user, holding 64 hex digits
+    /// (`openssl rand -hex 32`). Required for a configured device; relative paths as `store`.
+    pub store_key_file: Option<PathBuf>,
+}
+
+impl DeviceSection {
+    /// The store's key from `store_key_file`; a configured device without one is refused (a
+    /// handheld's store is never plaintext).
+    pub fn store_key(&self) -> Result<StoreKey, KeyError> {
+        match &self.store_key_file {
+            None => Err(KeyError::Missing),
+            Some(path) => StoreKey::from_file(path),
+        }
+    }
 }
 
 impl Default for Config {
@@ -91,10 +110,14 @@ impl Config {
             path: path.to_path_buf(),
             problem,
         })?;
-        if let Some(store) = &config.device.store {
-            if store.is_relative() {
-                let folder = path.parent().unwrap_or(Path::new("."));
-                config.device.store = Some(folder.join(store));
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let ca_file = config.bloodbank.as_mut().map(|bb| &mut bb.ca_file);
+        for file in [&mut config.device.store, &mut config.device.store_key_file]
+            .into_iter()
+            .chain(ca_file)
+        {
+            if let Some(relative) = file.as_ref().filter(|p| p.is_relative()) {
+                *file = Some(folder.join(relative));
             }
         }
         Ok(config)
@@ -229,6 +252,32 @@ mod tests {
         assert_eq!(
             config.device.store.as_deref(),
             Some(Path::new("bedside.db"))
+        );
+    }
+
+    #[test]
+    fn the_store_key_and_ca_files_are_found_beside_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.toml");
+        let elsewhere = dir.path().join("keys").join("store.key");
+        std::fs::write(
+            &path,
+            format!(
+                "[bloodbank]\nurl = \"https://b/fhir\"\nward = \"ward-h5\"\nca_file = \"ca.pem\"\n\
+                 [device]\nstore = \"d.db\"\nstore_key_file = {:?}\n",
+                elsewhere.display().to_string()
+            ),
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(
+            config.bloodbank.unwrap().ca_file,
+            Some(dir.path().join("ca.pem"))
+        );
+        assert_eq!(config.device.store_key_file, Some(elsewhere));
+        assert_eq!(
+            DeviceSection::default().store_key().unwrap_err(),
+            KeyError::Missing
         );
     }
 

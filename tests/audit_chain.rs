@@ -12,6 +12,8 @@ use bedside::domain::event::BedsideEvent;
 use bedside::store::{migrations, AuditBreak, AuditVerdict, Store};
 use rusqlite::Connection;
 
+mod common;
+
 fn at(s: &str) -> Instant {
     chrono::DateTime::parse_from_rfc3339(s).unwrap()
 }
@@ -133,9 +135,21 @@ fn a_busy_device_verifies_intact_and_the_cli_prints_the_head() {
     assert_eq!(json["head"], head.hash.as_str());
     assert_eq!(json["head_seq"], head.seq);
 
-    // The same through the configuration, and with the head as the expected anchor.
+    // The same through the configuration (the device's store is encrypted: an encrypted copy
+    // keeps the chain), and with the head as the expected anchor.
+    let key_line = common::key_file(dir.path());
+    Store::encrypt_copy(
+        &path,
+        &dir.path().join("encrypted.db"),
+        &common::read_key(dir.path()),
+    )
+    .unwrap();
     let config = dir.path().join("device.toml");
-    std::fs::write(&config, "[device]\nstore = \"device.db\"\n").unwrap();
+    std::fs::write(
+        &config,
+        format!("[device]\nstore = \"encrypted.db\"\n{key_line}"),
+    )
+    .unwrap();
     let (code, json, _) = cli_verify(&[
         "--config",
         config.to_str().unwrap(),
@@ -417,7 +431,8 @@ fn the_configuration_is_audited_once_per_change() {
 fn staff_import_audits_the_configuration_it_was_given() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("device.toml");
-    std::fs::write(&config, "[device]\nstore = \"device.db\"\n").unwrap();
+    let key_line = common::key_file(dir.path());
+    std::fs::write(&config, format!("[device]\nstore = \"device.db\"\n{key_line}")).unwrap();
     let csv = dir.path().join("staff.csv");
     std::fs::write(&csv, "badge,name,role,pin\nN0451,陈静,nurse,0451\n").unwrap();
     let out = bedside()
@@ -432,7 +447,8 @@ fn staff_import_audits_the_configuration_it_was_given() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let store = Store::open(&dir.path().join("device.db")).unwrap();
+    let store =
+        Store::open_encrypted(&dir.path().join("device.db"), &common::read_key(dir.path())).unwrap();
     let loaded = store.last_audit_of(&["config-loaded"]).unwrap().unwrap();
     assert!(loaded.detail.contains("device.toml"), "{}", loaded.detail);
 }

@@ -148,9 +148,15 @@ fn sync_to_an_unreachable_blood_bank_says_so_and_keeps_the_store() {
     let config = dir.path().join("c.toml");
     std::fs::write(
         &config,
-        format!("[bloodbank]\nurl = \"http://{closed}/fhir\"\nward = \"ward-h5\"\ntimeout_seconds = 1\n[device]\nstore = \"d.db\"\n"),
+        format!("[bloodbank]\nurl = \"http://{closed}/fhir\"\nward = \"ward-h5\"\ntimeout_seconds = 1\n[device]\nstore = \"d.db\"\nstore_key_file = \"d.key\"\n"),
     )
     .unwrap();
+    std::fs::write(dir.path().join("d.key"), "01".repeat(32)).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(dir.path().join("d.key"), mode).unwrap();
+    }
     let out = bedside()
         .args(["sync", "--config"])
         .arg(&config)

@@ -24,15 +24,17 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
     std::fs::write(
         &config,
         format!(
-            "[bloodbank]\nurl = \"{}\"\nward = \"ward-h5\"\ntimeout_seconds = 5\n[device]\nstore = \"device.db\"\n",
-            bank.running.base_url
+            "[bloodbank]\nurl = \"{}\"\nward = \"ward-h5\"\ntimeout_seconds = 5\n[device]\nstore = \"device.db\"\n{}",
+            bank.running.base_url,
+            key_file(dir.path())
         ),
     )
     .unwrap();
 
     // Pull, then queue a transfusion with 400 rounds of observations (401 records, sent as a
     // start and 8 batches).
-    let mut store = Store::open(&store_path).unwrap();
+    let key = read_key(dir.path());
+    let mut store = Store::open_encrypted(&store_path, &key).unwrap();
     cycle(&mut store, &settings(&bank.running.base_url));
     let clock = SystemClock::china();
     let mut rec = Recorder {
@@ -97,7 +99,7 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
     );
     assert!(started.elapsed() < Duration::from_secs(60));
 
-    let store = Store::open(&store_path).unwrap();
+    let store = Store::open_encrypted(&store_path, &key).unwrap();
     let all = store.all_outbox().unwrap();
     assert_eq!(all.len(), ROUNDS + 1, "nothing lost on the device");
     assert!(

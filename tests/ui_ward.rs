@@ -56,7 +56,8 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
 
     // The app as it opens on that device, locking after the usual 2 idle minutes.
     let h = Handheld::new(
-        Store::open(&ward.dir.path().join("device.db")).unwrap(),
+        Store::open_encrypted(&ward.dir.path().join("device.db"), &read_key(ward.dir.path()))
+            .unwrap(),
         Box::new(ward.clock.clone()),
         Box::new(RandomIds),
         Policy::default(),

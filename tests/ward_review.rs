@@ -285,7 +285,7 @@ fn config(ward: &Ward) -> std::path::PathBuf {
     std::fs::write(
         &path,
         format!(
-            "[bloodbank]\nurl = \"{}\"\nward = \"ward-h5\"\n\n[device]\nstore = \"device.db\"\n",
+            "[bloodbank]\nurl = \"{}\"\nward = \"ward-h5\"\n\n[device]\nstore = \"device.db\"\nstore_key_file = \"store.key\"\n",
             ward.bank.running.base_url
         ),
     )

@@ -11,7 +11,7 @@ use crate::app::session::seed_demo_staff;
 use crate::bloodbank::db::BloodBankDb;
 use crate::bloodbank::{demo, server};
 use crate::clock::{Clock, RandomIds, SystemClock};
-use crate::store::Store;
+use crate::store::{Store, StoreKey};
 use crate::sync::http::BloodBankHttp;
 use crate::sync::{Sync, SyncSettings};
 
@@ -28,6 +28,9 @@ pub struct LinkStatus {
 pub struct DemoBank {
     pub dir: tempfile::TempDir,
     pub running: server::RunningBloodBank,
+    /// The device store's key: fresh randomness at every start, kept only in memory (the demo's
+    /// store is encrypted like a ward's, and unreadable once the demo ends).
+    pub store_key: StoreKey,
 }
 
 impl DemoBank {
@@ -40,7 +43,11 @@ impl DemoBank {
         demo::seed(&mut db).map_err(|r| anyhow::anyhow!("demo seed refused: {:?}", r.outcome))?;
         drop(db);
         let running = server::spawn(&path, "127.0.0.1:0", clock)?;
-        Ok(DemoBank { dir, running })
+        Ok(DemoBank {
+            dir,
+            running,
+            store_key: StoreKey::random(&RandomIds),
+        })
     }
 
     pub fn device_store_path(&self) -> PathBuf {
@@ -49,7 +56,7 @@ impl DemoBank {
 
     /// The device's store with the demo staff (PIN = the badge's digits).
     pub fn prepare_device(&self) -> anyhow::Result<Store> {
-        let mut store = Store::open(&self.device_store_path())?;
+        let mut store = Store::open_encrypted(&self.device_store_path(), &self.store_key)?;
         if store.staff_count()? == 0 {
             seed_demo_staff(&mut store, &RandomIds, &SystemClock::china())?;
         }
@@ -65,8 +72,10 @@ pub struct LinkWorker {
 }
 
 impl LinkWorker {
+    /// `key`: the store's key (`None` only for an unencrypted test store).
     pub fn spawn(
         store_path: &Path,
+        key: Option<StoreKey>,
         settings: SyncSettings,
         every: Duration,
         notify: Box<dyn Fn(LinkStatus) + Send>,
@@ -75,12 +84,19 @@ impl LinkWorker {
         let status = Arc::new(Mutex::new(LinkStatus::default()));
         let shared = status.clone();
         let path = store_path.to_path_buf();
-        let http = BloodBankHttp::new(&settings.base_url, settings.timeout)?;
+        let http = BloodBankHttp::for_settings(&settings)?;
         std::thread::Builder::new()
             .name("blood-bank-link".into())
             .spawn(move || {
-                let Ok(mut store) = Store::open(&path) else {
-                    return;
+                let mut store = match Store::open_with(&path, key.as_ref()) {
+                    Ok(store) => store,
+                    Err(e) => {
+                        notify(LinkStatus {
+                            last_error: Some(e.to_string()),
+                            ..LinkStatus::default()
+                        });
+                        return;
+                    }
                 };
                 let clock = SystemClock::china();
                 loop {

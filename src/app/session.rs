@@ -6,6 +6,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::Duration;
+use std::cell::Cell;
 
 use crate::clock::{Clock, IdSource, Instant};
 use crate::domain::event::StaffRef;
@@ -227,8 +228,10 @@ fn signed_in(member: &StaffMember) -> SignedIn {
 pub struct Session {
     settings: SessionSettings,
     user: Option<SignedIn>,
-    last_touch: Option<Instant>,
-    locked: bool,
+    /// Cells: `is_locked` (asked every second) remembers what it found, so that a lock once
+    /// reached holds when the clock jumps back, and a clock that went back restarts the count.
+    last_touch: Cell<Option<Instant>>,
+    locked: Cell<bool>,
 }
 
 impl Session {
@@ -236,8 +239,8 @@ impl Session {
         Session {
             settings,
             user: None,
-            last_touch: None,
-            locked: false,
+            last_touch: Cell::new(None),
+            locked: Cell::new(false),
         }
     }
 
@@ -252,8 +255,8 @@ impl Session {
         let member = authenticate(store, &now, &self.settings, badge, pin, "login")?;
         let user = signed_in(&member);
         self.user = Some(user.clone());
-        self.last_touch = Some(now);
-        self.locked = false;
+        self.last_touch.set(Some(now));
+        self.locked.set(false);
         Ok(user)
     }
 
@@ -284,22 +287,39 @@ impl Session {
     /// Someone touched the screen.
     pub fn touch(&mut self, now: Instant) {
         if !self.is_locked(now) {
-            self.last_touch = Some(now);
+            self.last_touch.set(Some(now));
         }
     }
 
-    /// Locked by hand or by inactivity (a clock that jumped back never unlocks it).
+    /// Locked by hand or by inactivity. The device's clock may jump (a wrong time corrected, a
+    /// time server reached): a lock once reached stays until the PIN, even if the clock jumps
+    /// back before the lock's moment; and inactivity across a backward jump cannot be measured,
+    /// so it counts again from the jump (the lock comes late by at most the time before the
+    /// jump, never not at all).
     pub fn is_locked(&self, now: Instant) -> bool {
-        self.user.is_some()
-            && (self.locked
-                || self
-                    .last_touch
-                    .is_none_or(|t| now - t >= Duration::minutes(self.settings.auto_lock_minutes)))
+        if self.user.is_none() {
+            return false;
+        }
+        if self.locked.get() {
+            return true;
+        }
+        let locked = match self.last_touch.get() {
+            None => true,
+            Some(t) if now < t => {
+                self.last_touch.set(Some(now));
+                false
+            }
+            Some(t) => now - t >= Duration::minutes(self.settings.auto_lock_minutes),
+        };
+        if locked {
+            self.locked.set(true);
+        }
+        locked
     }
 
     pub fn lock(&mut self) {
         if self.user.is_some() {
-            self.locked = true;
+            self.locked.set(true);
         }
     }
 
@@ -317,8 +337,8 @@ impl Session {
             .ok_or(LoginError::NotSignedIn)?;
         let now = clock.now();
         authenticate(store, &now, &self.settings, &badge, pin, "unlock")?;
-        self.locked = false;
-        self.last_touch = Some(now);
+        self.locked.set(false);
+        self.last_touch.set(Some(now));
         Ok(())
     }
 
@@ -326,8 +346,8 @@ impl Session {
         if let Some(user) = self.user.take() {
             store.audit(&clock.now(), &user.staff.staff_id, "logout", "")?;
         }
-        self.locked = false;
-        self.last_touch = None;
+        self.locked.set(false);
+        self.last_touch.set(None);
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{ArgGroup, Args, Subcommand};
 
 use crate::config::Config;
-use crate::store::{AuditVerdict, Store};
+use crate::store::{AuditVerdict, Store, StoreKey};
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -30,9 +30,12 @@ pub enum AuditAction {
         group(ArgGroup::new("source").required(true).args(["store", "config"]))
     )]
     Verify {
-        /// The device's database.
+        /// The device's database (a plaintext copy, or encrypted with --key-file).
         #[arg(long, value_name = "PATH")]
         store: Option<PathBuf>,
+        /// The store's key file, for --store (with --config, [device] store_key_file is used).
+        #[arg(long, value_name = "FILE", requires = "store")]
+        key_file: Option<PathBuf>,
         /// The configuration whose [device] store is the database.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
@@ -57,13 +60,20 @@ fn parse_head(s: &str) -> Result<String, String> {
 pub fn run(args: AuditArgs) -> ExitCode {
     let AuditAction::Verify {
         store,
+        key_file,
         config,
         expect_head,
     } = args.action;
-    let path = match (store, config) {
-        (Some(path), _) => path,
+    let (path, key) = match (store, config) {
+        (Some(path), _) => match key_file.as_deref().map(StoreKey::from_file).transpose() {
+            Ok(key) => (path, key),
+            Err(e) => {
+                eprintln!("bedside audit verify: {e}");
+                return ExitCode::from(2);
+            }
+        },
         (None, Some(config_path)) => match store_of(&config_path) {
-            Ok(path) => path,
+            Ok((path, key)) => (path, Some(key)),
             Err(e) => {
                 eprintln!("bedside audit verify: {e}");
                 return ExitCode::from(2);
@@ -74,7 +84,7 @@ pub fn run(args: AuditArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match verify(&path, expect_head.as_deref()) {
+    match verify(&path, key.as_ref(), expect_head.as_deref()) {
         Ok(AuditVerdict::Intact { rows, head }) => {
             let value = serde_json::json!({
                 "intact": true,
@@ -104,21 +114,27 @@ pub fn run(args: AuditArgs) -> ExitCode {
     }
 }
 
-fn store_of(config_path: &Path) -> Result<PathBuf, String> {
+fn store_of(config_path: &Path) -> Result<(PathBuf, StoreKey), String> {
     let config = Config::load(config_path).map_err(|e| e.to_string())?;
-    config
+    let key = config.device.store_key().map_err(|e| e.to_string())?;
+    let path = config
         .device
         .store
-        .ok_or_else(|| format!("{} has no [device] store = \"…\"", config_path.display()))
+        .ok_or_else(|| format!("{} has no [device] store = \"…\"", config_path.display()))?;
+    Ok((path, key))
 }
 
 /// Opening brings an older database to the current schema (chaining its legacy rows); a path
 /// with no file is refused rather than created empty, which would verify as intact.
-fn verify(path: &Path, expect_head: Option<&str>) -> Result<AuditVerdict, String> {
+fn verify(
+    path: &Path,
+    key: Option<&StoreKey>,
+    expect_head: Option<&str>,
+) -> Result<AuditVerdict, String> {
     if !path.is_file() {
         return Err(format!("{}: no such database file", path.display()));
     }
-    let store = Store::open(path).map_err(|e| e.to_string())?;
+    let store = Store::open_with(path, key).map_err(|e| e.to_string())?;
     match expect_head {
         Some(anchor) => store.verify_audit_against(anchor),
         None => store.verify_audit(),

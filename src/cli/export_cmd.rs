@@ -136,7 +136,8 @@ pub fn run(args: &ExportArgs) -> ExitCode {
     };
     let result = (|| -> Result<serde_json::Value, String> {
         let pin = read_pin()?;
-        let mut store = Store::open(&req.store_path).map_err(|e| e.to_string())?;
+        let key = req.config.device.store_key().map_err(|e| e.to_string())?;
+        let mut store = Store::open_encrypted(&req.store_path, &key).map_err(|e| e.to_string())?;
         crate::app::config_audit::audit_configuration(&mut store, &args.config, &clock.now())
             .map_err(|e| e.to_string())?;
         let mut handheld = Handheld::new(

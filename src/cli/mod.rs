@@ -94,6 +94,9 @@ pub enum Command {
     Staff(StaffArgs),
     /// The device's audit trail: `verify` its hash chain.
     Audit(audit_cmd::AuditArgs),
+    /// The device's store: `encrypt` a store made before encryption at rest, with the key of
+    /// [device] store_key_file.
+    Store(StoreArgs),
     /// The charge nurse's exports of the ward's records: CSV, PDF or FHIR, for a period.
     #[command(
         long_about = "Export the ward's transfusions issued in [--from, --to) from the device's \
@@ -107,6 +110,23 @@ pub enum Command {
         store or file failed, 2 bad usage or configuration."
     )]
     Export(export_cmd::ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    #[command(subcommand)]
+    pub action: StoreAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Encrypt a plaintext device store in place of the old one. The plaintext file is kept
+    /// beside it as `<store>.plaintext` for the IT team to check and then destroy securely.
+    /// Prints {"encrypted": bool, "plaintext_kept": path}.
+    Encrypt {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -193,7 +213,9 @@ fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCo
     let result = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))
         .and_then(|csv| {
-            let mut store = crate::store::Store::open(store_path).map_err(|e| e.to_string())?;
+            let key = config.device.store_key().map_err(|e| e.to_string())?;
+            let mut store =
+                crate::store::Store::open_encrypted(store_path, &key).map_err(|e| e.to_string())?;
             crate::app::config_audit::audit_configuration(
                 &mut store,
                 config_path,
@@ -221,6 +243,75 @@ fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCo
     }
 }
 
+fn store_encrypt(config_path: &std::path::Path) -> ExitCode {
+    use crate::store::{Store, StoreError};
+    let usage = |e: String| {
+        eprintln!("bedside store encrypt: {e}");
+        ExitCode::from(2)
+    };
+    let config = match Config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => return usage(e.to_string()),
+    };
+    let Some(path) = &config.device.store else {
+        return usage(format!(
+            "{} has no [device] store = \"…\"",
+            config_path.display()
+        ));
+    };
+    let key = match config.device.store_key() {
+        Ok(k) => k,
+        Err(e) => return usage(e.to_string()),
+    };
+    let failed = |e: String| {
+        eprintln!("bedside store encrypt: {e}");
+        ExitCode::from(1)
+    };
+    if !path.exists() {
+        return failed(format!("there is no store at {}", path.display()));
+    }
+    match Store::open_encrypted(path, &key) {
+        Ok(_) => {
+            println!(
+                "{}",
+                serde_json::json!({ "encrypted": false, "already": true })
+            );
+            return ExitCode::SUCCESS;
+        }
+        Err(StoreError::WrongKey { .. }) => {}
+        Err(e) => return failed(e.to_string()),
+    }
+    let with_suffix = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    let (copy, kept) = (with_suffix(".encrypting"), with_suffix(".plaintext"));
+    if kept.exists() {
+        return failed(format!(
+            "{} exists already; it was left as it is",
+            kept.display()
+        ));
+    }
+    let _ = std::fs::remove_file(&copy); // a copy left by an interrupted earlier run
+    if let Err(e) = Store::encrypt_copy(path, &copy, &key) {
+        return failed(e.to_string());
+    }
+    // The plaintext store is renamed, never deleted; then the checked copy takes its place.
+    let swapped = std::fs::rename(path, &kept).and_then(|()| std::fs::rename(&copy, path));
+    if let Err(e) = swapped {
+        return failed(format!(
+            "the encrypted copy {} is made but could not take the store's place: {e}",
+            copy.display()
+        ));
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "encrypted": true, "plaintext_kept": kept.display().to_string() })
+    );
+    ExitCode::SUCCESS
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language: use zh-CN or en"))
 }
@@ -235,6 +326,9 @@ pub fn run(command: Command) -> ExitCode {
         Command::Staff(StaffArgs {
             action: StaffAction::Import { file, config },
         }) => staff_import(&file, &config),
+        Command::Store(StoreArgs {
+            action: StoreAction::Encrypt { config },
+        }) => store_encrypt(&config),
         Command::Label(args) => run_engine(&args.common, |config, lang, out| {
             label_cmd::run(&args.texts, config, lang, out)
         }),

@@ -24,7 +24,14 @@ pub fn run(config_path: &Path) -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let mut store = match Store::open(store_path) {
+    let key = match config.device.store_key() {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("bedside sync: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut store = match Store::open_encrypted(store_path, &key) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("bedside sync: {e}");
@@ -37,7 +44,7 @@ pub fn run(config_path: &Path) -> ExitCode {
         return ExitCode::from(1);
     }
     let settings = SyncSettings::from_config(bb);
-    let http = match BloodBankHttp::new(&settings.base_url, settings.timeout) {
+    let http = match BloodBankHttp::for_settings(&settings) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("bedside sync: {e}");

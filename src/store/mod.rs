@@ -14,6 +14,8 @@ use crate::clock::Instant;
 use crate::domain::event::BedsideEvent;
 use crate::fhir::issue::ResourceSet;
 
+pub mod key;
+pub use key::{KeyError, StoreKey};
 mod audit_chain;
 mod ward;
 pub use audit_chain::{AuditBreak, AuditHead, AuditVerdict, HASHED_COLUMNS};
@@ -55,12 +57,50 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("the device's database {path} cannot be read with this key (wrong key or not an encrypted store), or its first page is damaged; it was left as it is")]
+    WrongKey { path: String },
+    #[error("the device's database {path} is damaged or encrypted ({why}): it cannot be opened without the right key ([device] store_key_file) and was left as it is")]
+    Unreadable { path: String, why: String },
+    #[error("the device's database {path} is damaged ({why}); it was left as it is")]
+    Damaged { path: String, why: String },
+    #[error("the device's storage is full: nothing of this action was saved and earlier records are kept; free space on the device, then do it again")]
+    Full,
+    #[error("the device's database cannot be written (its file or storage is read-only): nothing of this action was saved; call the ward's IT support")]
+    ReadOnly,
+    #[error("the device's database is busy (another program is writing to it): nothing was saved; try again")]
+    Busy,
+    #[error(transparent)]
+    Key(#[from] KeyError),
     #[error("the device's database cannot be brought to this version's schema (it was left as it is): {0}")]
     Schema(#[from] rusqlite_migration::Error),
     #[error("the device's database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("the device's database holds a record it cannot read ({0}); it was left as it is")]
     Corrupt(String),
+}
+
+/// SQLite's result codes as the nurse and the IT team need them: a full disk, a read-only file
+/// and a busy database each get their own words.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::Full,
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly,
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Corrupt(e.to_string())
+            }
+            // SQLCipher reports a page that fails its check (damaged or altered on disk) as
+            // "out of memory": the words name both causes.
+            Some(ErrorCode::OutOfMemory) => StoreError::Corrupt(
+                "a page failed its check: damaged or altered on disk, or the device ran out of \
+                 memory"
+                    .into(),
+            ),
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 /// A member of the ward's staff as this device knows them.
@@ -132,6 +172,7 @@ pub struct OpenInterruption {
 
 pub struct Store {
     conn: Connection,
+    encrypted: bool,
 }
 
 fn stamp(t: &Instant) -> String {
@@ -163,23 +204,153 @@ fn append_audit(
 }
 
 impl Store {
+    /// An unencrypted store (tests, tools). A handheld opens its store with `open_encrypted`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_error = |source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
+        Store::open_with(path, None)
+    }
+
+    /// The handheld's store, encrypted at rest with `key` (SQLCipher). A new file is created
+    /// encrypted; an existing one that this key cannot read is refused and left untouched.
+    pub fn open_encrypted(path: &Path, key: &StoreKey) -> Result<Store, StoreError> {
+        Store::open_with(path, Some(key))
+    }
+
+    pub fn open_with(path: &Path, key: Option<&StoreKey>) -> Result<Store, StoreError> {
+        let shown = path.display().to_string();
+        let open_error = |source: rusqlite::Error| {
+            let path = shown.clone();
+            match source.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) if key.is_some() => {
+                    StoreError::WrongKey { path }
+                }
+                Some(rusqlite::ErrorCode::NotADatabase) => StoreError::Unreadable {
+                    path,
+                    why: source.to_string(),
+                },
+                Some(rusqlite::ErrorCode::DatabaseCorrupt) => StoreError::Damaged {
+                    path,
+                    why: source.to_string(),
+                },
+                Some(
+                    rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked,
+                ) => StoreError::from(source),
+                _ => StoreError::Open { path, source },
+            }
         };
         let mut conn = Connection::open(path).map_err(open_error)?;
+        // Not a statement: `PRAGMA key` stays the first one the connection runs.
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_error)?;
+        if let Some(key) = key {
+            conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.pragma_literal()))
+                .map_err(open_error)?;
+        }
+        // The first read: a wrong key (or a damaged header) shows here, before anything writes.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(open_error)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_error)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_error)?;
-        migrations().to_latest(&mut conn)?;
+        migrations().to_latest(&mut conn).map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => open_error(err),
+            other => StoreError::Schema(other),
+        })?;
         ward::project_earlier_events(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            encrypted: key.is_some(),
+        })
+    }
+
+    /// Copies the plaintext store at `plain` into a new encrypted store at `target` (which must
+    /// not exist), for a device that ran before its store was encrypted. `plain` is not
+    /// changed; the copy is checked (schema, outbox, audit) before this returns.
+    pub fn encrypt_copy(plain: &Path, target: &Path, key: &StoreKey) -> Result<(), StoreError> {
+        if target.exists() {
+            return Err(StoreError::Corrupt(format!(
+                "{} already exists; it was left as it is",
+                target.display()
+            )));
+        }
+        let source = Store::open(plain)?;
+        let version = source.schema_version()?;
+        source.conn.execute(
+            &format!(
+                "ATTACH DATABASE ?1 AS encrypted KEY \"{}\"",
+                key.pragma_literal()
+            ),
+            [target.display().to_string()],
+        )?;
+        source
+            .conn
+            .query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        source
+            .conn
+            .execute_batch(&format!("PRAGMA encrypted.user_version = {version}"))?;
+        source.conn.execute_batch("DETACH DATABASE encrypted")?;
+        let copy = Store::open_encrypted(target, key)?;
+        let count = |s: &Store, table: &str| -> Result<i64, StoreError> {
+            Ok(s.conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        for table in ["outbox", "audit", "cache_resource", "staff"] {
+            if count(&source, table)? != count(&copy, table)? {
+                return Err(StoreError::Corrupt(format!(
+                    "the encrypted copy {} differs from the store in its {table} table",
+                    target.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check` (and, encrypted, SQLCipher's check of every page's HMAC): `ok`,
+    /// or what was found wrong.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        let rows = |sql: &str| -> Result<Vec<String>, StoreError> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let lines = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(lines)
+        };
+        let mut lines = rows("PRAGMA integrity_check")?;
+        if self.encrypted {
+            let pages = rows("PRAGMA cipher_integrity_check")?;
+            if !pages.is_empty() {
+                lines.retain(|l| l != "ok");
+                lines.extend(pages);
+            }
+        }
+        Ok(lines.join("; "))
+    }
+
+    /// Fault tests only: caps the database at `pages` pages (a full disk, as SQLite sees it), or
+    /// lifts the cap with `None`.
+    #[doc(hidden)]
+    pub fn fault_max_pages(&self, pages: Option<i64>) -> Result<i64, StoreError> {
+        let pages = pages.unwrap_or(4_294_967_294);
+        Ok(self
+            .conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Fault tests only: makes this connection refuse every write, as SQLite refuses writes to a
+    /// read-only file (`SQLITE_READONLY`).
+    #[doc(hidden)]
+    pub fn fault_read_only(&self, on: bool) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "query_only", on)?;
+        Ok(())
     }
 
     /// Runs `work` with commits that skip the fsync (WAL, `synchronous = NORMAL`). Only for the

@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
+use std::path::Path;
+
 use reqwest::blocking::Client;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+use reqwest::Certificate;
 
 /// What came back, whatever the status.
 #[derive(Debug, Clone)]
@@ -29,9 +32,47 @@ const ACCEPT_FHIR: &str = "application/fhir+json; fhirVersion=5.0";
 
 impl BloodBankHttp {
     pub fn new(base_url: &str, timeout: Duration) -> Result<BloodBankHttp, NetError> {
-        let client = Client::builder()
+        BloodBankHttp::with_ca(base_url, timeout, None)
+    }
+
+    /// The link as the settings describe it, trusting `ca_file` when one is named.
+    pub fn for_settings(settings: &super::SyncSettings) -> Result<BloodBankHttp, NetError> {
+        BloodBankHttp::with_ca(
+            &settings.base_url,
+            settings.timeout,
+            settings.ca_file.as_deref(),
+        )
+    }
+
+    /// `ca_file`: the hospital's own certificate authority (PEM, one or more certificates),
+    /// trusted besides the system's.
+    pub fn with_ca(
+        base_url: &str,
+        timeout: Duration,
+        ca_file: Option<&Path>,
+    ) -> Result<BloodBankHttp, NetError> {
+        let mut builder = Client::builder()
             .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .connect_timeout(timeout.min(Duration::from_secs(5)));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                NetError(format!(
+                    "cannot read the hospital's CA file {} ([bloodbank] ca_file): {e}",
+                    path.display()
+                ))
+            })?;
+            let certs = Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    NetError(format!(
+                        "the hospital's CA file {} ([bloodbank] ca_file) holds no PEM certificate",
+                        path.display()
+                    ))
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
             .build()
             .map_err(|e| NetError(format!("cannot set up HTTPS to the blood bank: {e}")))?;
         Ok(BloodBankHttp {
@@ -70,7 +111,42 @@ impl BloodBankHttp {
     }
 }
 
+/// The words for a certificate rustls refused (its `invalid peer certificate: …` somewhere in the
+/// chain of errors), or `None` for any other failure.
+fn certificate_problem(chain: &str) -> Option<String> {
+    let at = chain.find("invalid peer certificate")?;
+    let detail = &chain[at..];
+    let why = if detail.contains("UnknownIssuer") || detail.contains("self-signed") {
+        "it is self-signed or signed by an authority this device does not trust"
+    } else if detail.contains("NotValidForName") || detail.contains("not valid for name") {
+        "it was issued for another host name than the one in [bloodbank] url"
+    } else if detail.contains("Expired") || detail.contains("expired") {
+        "it has expired (or this device's clock is wrong)"
+    } else if detail.contains("NotValidYet") {
+        "it is not valid yet (or this device's clock is wrong)"
+    } else if detail.contains("Revoked") {
+        "it has been revoked"
+    } else {
+        "it failed verification"
+    };
+    Some(format!(
+        "certificate not trusted: the blood bank's certificate was refused, {why}; nothing was \
+         sent. If the hospital uses its own certificate authority, name its PEM file in \
+         [bloodbank] ca_file ({})",
+        detail.trim_end()
+    ))
+}
+
 fn describe(e: &reqwest::Error) -> String {
+    let mut chain = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    if let Some(words) = certificate_problem(&chain) {
+        return words;
+    }
     let mut text = if e.is_timeout() {
         "the blood bank did not answer in time".to_string()
     } else if e.is_connect() {
@@ -80,11 +156,7 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "the request to the blood bank failed".to_string()
     };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
+    text.push_str(&chain);
     text
 }
 

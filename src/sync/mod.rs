@@ -31,6 +31,9 @@ pub struct SyncSettings {
     pub attempts: u32,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// `[bloodbank] ca_file`: the hospital's own certificate authority (PEM), trusted besides
+    /// the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl SyncSettings {
@@ -39,6 +42,7 @@ impl SyncSettings {
         let mut settings = SyncSettings::new(&bb.url, &bb.ward);
         settings.timeout = Duration::from_secs(bb.timeout_seconds);
         settings.page_size = bb.page_size;
+        settings.ca_file = bb.ca_file.clone();
         settings
     }
 
@@ -51,6 +55,7 @@ impl SyncSettings {
             attempts: 3,
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
+            ca_file: None,
         }
     }
 }
@@ -165,6 +170,8 @@ impl Sync<'_> {
     fn check_server(&self, summary: &mut Summary) -> Result<(), String> {
         let answer = match self.get("metadata", summary) {
             Fetched::Answer(a) => a,
+            // Reached, but not trusted: the words say so themselves.
+            Fetched::GaveUp(why) if why.starts_with("certificate not trusted") => return Err(why),
             Fetched::GaveUp(why) => return Err(format!("blood bank unreachable: {why}")),
         };
         if answer.status != 200 {

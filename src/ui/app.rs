@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::domain::event::WardRef;
 use crate::domain::messages::Lang;
 use crate::domain::policy::Policy;
-use crate::store::Store;
+use crate::store::{Store, StoreKey};
 use crate::sync::SyncSettings;
 
 /// The software renderer unless the environment asks for another: Slint's default (OpenGL)
@@ -49,6 +49,7 @@ pub fn return_large_buffers() {
 struct Device {
     store: Store,
     store_path: PathBuf,
+    store_key: StoreKey,
     settings: SyncSettings,
     policy: Policy,
     ward: WardRef,
@@ -69,6 +70,7 @@ pub fn run_demo() -> anyhow::Result<()> {
     let device = Device {
         store,
         store_path: bank.device_store_path(),
+        store_key: bank.store_key.clone(),
         settings,
         policy: Policy::default(),
         ward: WardRef {
@@ -94,7 +96,8 @@ pub fn run_configured(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     };
-    let mut store = Store::open(store_path)?;
+    let store_key = config.device.store_key()?;
+    let mut store = Store::open_encrypted(store_path, &store_key)?;
     let now = crate::clock::Clock::now(&SystemClock::china());
     crate::app::config_audit::audit_configuration(&mut store, path, &now)?;
     if store.staff_count()? == 0 {
@@ -108,6 +111,7 @@ pub fn run_configured(path: &Path) -> anyhow::Result<()> {
     open(Device {
         store,
         store_path: store_path.clone(),
+        store_key,
         settings,
         policy: config.policy.clone(),
         ward: WardRef {
@@ -126,6 +130,7 @@ fn open(device: Device) -> anyhow::Result<()> {
     let weak = window.as_weak();
     let link = LinkWorker::spawn(
         &device.store_path,
+        Some(device.store_key),
         device.settings,
         Duration::from_secs(30),
         Box::new(move |status| {

@@ -79,6 +79,28 @@ pub fn temp_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// A device's store key file (`store.key`, 64 hex digits, mode 600) in `dir`, as the IT team
+/// provisions it; returns the line for the configuration's `[device]` section.
+pub fn key_file(dir: &Path) -> String {
+    let path = dir.join("store.key");
+    std::fs::write(&path, format!("{:032x}{:032x}\n", rand_u128(), rand_u128())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    "store_key_file = \"store.key\"\n".into()
+}
+
+fn rand_u128() -> u128 {
+    u128::from_be_bytes(*uuid::Uuid::new_v4().as_bytes())
+}
+
+/// The key in `dir/store.key`.
+pub fn read_key(dir: &Path) -> bedside::store::StoreKey {
+    bedside::store::StoreKey::from_file(&dir.join("store.key")).unwrap()
+}
+
 pub fn ward() -> WardRef {
     WardRef {
         location_id: demo::WARD_ID.into(),
@@ -174,7 +196,10 @@ impl Ward {
     pub fn new() -> Ward {
         let bank = demo_bank();
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        // Encrypted, as a ward's store is; the key file is the one a configuration names.
+        key_file(dir.path());
+        let mut store =
+            Store::open_encrypted(&dir.path().join("device.db"), &read_key(dir.path())).unwrap();
         cycle(&mut store, &settings(&bank.running.base_url));
         seed_demo_staff(&mut store, &RandomIds, &SystemClock::china()).unwrap();
         Ward {
@@ -186,7 +211,8 @@ impl Ward {
 
     /// The app as it opens on this device's store (again after a restart).
     pub fn open(&self) -> Handheld {
-        let store = Store::open(&self.dir.path().join("device.db")).unwrap();
+        let path = self.dir.path().join("device.db");
+        let store = Store::open_encrypted(&path, &read_key(self.dir.path())).unwrap();
         let mut h = Handheld::new(
             store,
             Box::new(self.clock.clone()),

@@ -967,6 +967,20 @@ fn chart_block(l: &mut Layout, review: &TransfusionReview) {
         let label = m.label.get(lang).to_string();
         l.text(ox + m.x + 2.0, oy + p.bottom - 3.0, 6.5, rgb, &label);
     }
+    if c.series.iter().all(|s| s.points.is_empty()) {
+        let none = match lang {
+            Lang::En => "no vital signs recorded",
+            Lang::ZhCn => "无生命体征记录",
+        };
+        let w = l.m.width(none, 10.0);
+        l.text(
+            ox + (p.left + p.right - w) / 2.0,
+            oy + p.top + p.height() / 2.0,
+            10.0,
+            GREY,
+            none,
+        );
+    }
     for s in &c.series {
         for seg in s.segments() {
             let pts: Vec<(f32, f32)> = seg.iter().map(|pt| at(pt.x, pt.y)).collect();

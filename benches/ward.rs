@@ -1,5 +1,5 @@
 //! The charge nurse's views on a year of a busy ward: 20,000 transfusions, 200,000 observation
-//! rounds (baseline, 15 minutes, hourly and end: ten each), a few running now, one in a hundred
+//! rounds (baseline, 15 minutes, hourly and end: ten each), in an encrypted store, a few running now, one in a hundred
 //! stopped for a reaction, the last day's records not yet sent. Prints the median and the
 //! slowest of 20 runs of: the board, one record, a month's indicators, a month's CSV export
 //! (target: each under 100 ms), and the month's review list and FHIR export for reference.
@@ -22,12 +22,17 @@ use bedside::domain::observations::Vitals;
 use bedside::domain::policy::Policy;
 use bedside::domain::review::ReviewQuery;
 use bedside::export::Format;
-use bedside::store::{Store, MIGRATIONS};
+use bedside::store::{Store, StoreKey, MIGRATIONS};
 use chrono::Duration;
 
 const TRANSFUSIONS: usize = 20_000;
 const ROUNDS_EACH: usize = 10;
 const RUNS: usize = 20;
+
+/// Encrypted like a ward's store (SQLCipher decrypts every page read).
+fn key() -> StoreKey {
+    StoreKey::from_bytes([7; 32])
+}
 
 fn staff(badge: &str, name: &str) -> StaffRef {
     StaffRef {
@@ -61,7 +66,7 @@ fn round(at: Instant, slot: &str, n: usize, by: &StaffRef) -> ObservationRound {
 
 /// A year of the ward, ending at `end`, recorded through the store's own `enqueue`.
 fn build(path: &Path, end: Instant) {
-    let mut store = Store::open(path).unwrap();
+    let mut store = Store::open_encrypted(path, &key()).unwrap();
     // Building only: commits without fsync (the app's own commits always sync).
     store
         .connection()
@@ -213,7 +218,7 @@ fn main() {
 
     let clock = ManualClock::at(end);
     let mut h = Handheld::new(
-        Store::open(&path).unwrap(),
+        Store::open_encrypted(&path, &key()).unwrap(),
         Box::new(clock),
         Box::new(RandomIds),
         Policy::default(),

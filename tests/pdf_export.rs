@@ -143,6 +143,7 @@ fn review() -> TransfusionReview {
         sync: SyncState {
             sent: 9,
             unsent: 2,
+            refused: 1,
             quarantined: vec![("observation 95min".into(), "422: value out of range".into())],
         },
         audit,

@@ -120,7 +120,10 @@ pub struct ReactionDetail {
 pub struct SyncState {
     pub sent: u32,
     pub unsent: u32,
-    /// Refused by the blood bank: (what, the blood bank's reason).
+    /// Records the blood bank refused (quarantined).
+    pub refused: u32,
+    /// Each refused record: (what, the blood bank's reason). Read with one record's review;
+    /// a period's reviews carry only the count.
     pub quarantined: Vec<(String, String)>,
 }
 

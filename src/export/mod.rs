@@ -74,7 +74,7 @@ pub fn row_of(r: &TransfusionReview) -> ReviewRow {
         outcome: r.outcome,
         rounds: u32::try_from(r.rounds.len()).unwrap_or(u32::MAX),
         unsent: r.sync.unsent,
-        quarantined: u32::try_from(r.sync.quarantined.len()).unwrap_or(u32::MAX),
+        quarantined: r.sync.refused,
     }
 }
 

@@ -536,6 +536,7 @@ impl Store {
                 "sent" => state.sent += 1,
                 "quarantined" => {
                     let reason = [code, text].into_iter().flatten().collect::<Vec<_>>();
+                    state.refused += 1;
                     state.quarantined.push((kind, reason.join(": ")));
                 }
                 _ => state.unsent += 1,
@@ -605,7 +606,8 @@ impl Store {
                 review.sync = SyncState {
                     sent,
                     unsent,
-                    quarantined: vec![(String::new(), String::new()); quarantined as usize],
+                    refused: quarantined,
+                    quarantined: Vec::new(),
                 };
                 Ok(review)
             })

@@ -432,7 +432,11 @@ fn staff_import_audits_the_configuration_it_was_given() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("device.toml");
     let key_line = common::key_file(dir.path());
-    std::fs::write(&config, format!("[device]\nstore = \"device.db\"\n{key_line}")).unwrap();
+    std::fs::write(
+        &config,
+        format!("[device]\nstore = \"device.db\"\n{key_line}"),
+    )
+    .unwrap();
     let csv = dir.path().join("staff.csv");
     std::fs::write(&csv, "badge,name,role,pin\nN0451,陈静,nurse,0451\n").unwrap();
     let out = bedside()
@@ -447,8 +451,8 @@ fn staff_import_audits_the_configuration_it_was_given() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let store =
-        Store::open_encrypted(&dir.path().join("device.db"), &common::read_key(dir.path())).unwrap();
+    let store = Store::open_encrypted(&dir.path().join("device.db"), &common::read_key(dir.path()))
+        .unwrap();
     let loaded = store.last_audit_of(&["config-loaded"]).unwrap().unwrap();
     assert!(loaded.detail.contains("device.toml"), "{}", loaded.detail);
 }

@@ -101,21 +101,13 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
 
     // Sign in: a wrong PIN is refused in words; the right one opens the ward list.
     shots.both(&window, &state, "login");
-    type_into(&window, "Badge (scan or type)", "N0451");
-    for d in ["9", "9", "9", "9"] {
-        click(&window, d);
-    }
-    click(&window, "Sign in");
+    sign_in(&window, "N0451", "9999");
     assert_eq!(screen(&window), "login");
     assert!(window
         .global::<LoginPage>()
         .get_error()
         .contains("Wrong PIN"));
-    type_into(&window, "Badge (scan or type)", "N0451");
-    for d in ["0", "4", "5", "1"] {
-        click(&window, d);
-    }
-    click(&window, "Sign in");
+    sign_in(&window, "N0451", "0451");
     assert_eq!(screen(&window), "home");
     let home = window.global::<HomePage>();
     let verify = window.global::<VerifyPage>();

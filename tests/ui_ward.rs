@@ -17,7 +17,6 @@ use std::rc::Rc;
 
 use bedside::app::handheld::Handheld;
 use bedside::app::session::SessionSettings;
-use bedside::app::transfuse::Judgement;
 use bedside::clock::RandomIds;
 use bedside::domain::policy::Policy;
 use bedside::store::Store;
@@ -27,37 +26,22 @@ use common::*;
 use i_slint_backend_testing::ElementHandle;
 use slint::{ComponentHandle, Model};
 
-const LI_XIUYING: &str = "bdpd-000002";
-
 #[test]
 fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     testing_platform();
     let ward = Ward::new();
 
     // The morning's work, recorded through the nurse's own actions.
-    let mut h = ward.open();
-    let mut zhang = started(&mut h);
-    let mut flow = h.begin_check().unwrap();
-    let ready = checked(&mut h, &mut flow, LI_XIUYING, "ZY26001002").unwrap();
-    let mut li = h.start(&ready, Some(vitals(366))).unwrap();
-    ward.minutes(15);
-    h.observe(&mut zhang, vitals(369), vec![]).unwrap();
-    ward.minutes(20);
-    let Judgement::Stop(draft) = h
-        .observe(&mut li, vitals(391), vec!["rigors".into()])
-        .unwrap()
-    else {
-        panic!("a fever with rigors stops the transfusion");
-    };
-    h.report_reaction(&li, &draft, &draft.report.zh, true)
-        .unwrap();
-    h.logout().unwrap();
+    let (h, _, _) = a_morning(&ward);
     drop(h);
 
     // The app as it opens on that device, locking after the usual 2 idle minutes.
     let h = Handheld::new(
-        Store::open_encrypted(&ward.dir.path().join("device.db"), &read_key(ward.dir.path()))
-            .unwrap(),
+        Store::open_encrypted(
+            &ward.dir.path().join("device.db"),
+            &read_key(ward.dir.path()),
+        )
+        .unwrap(),
         Box::new(ward.clock.clone()),
         Box::new(RandomIds),
         Policy::default(),
@@ -74,11 +58,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     let mut shots = Shots::new();
 
     // A nurse's badge: the ward list, no board; the board's actions refuse her.
-    type_into(&window, "Badge (scan or type)", "N0451");
-    for d in ["0", "4", "5", "1"] {
-        click(&window, d);
-    }
-    click(&window, "Sign in");
+    sign_in(&window, "N0451", "0451");
     assert_eq!(screen(&window), "home");
     assert!(!window.global::<HomePage>().get_charge());
     assert_eq!(
@@ -103,11 +83,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     click(&window, "Sign out");
 
     // The charge nurse signs in to the board.
-    type_into(&window, "Badge (scan or type)", "C0101");
-    for d in ["0", "1", "0", "1"] {
-        click(&window, d);
-    }
-    click(&window, "Sign in");
+    sign_in(&window, "C0101", "0101");
     assert_eq!(screen(&window), "board");
     let board = window.global::<BoardPage>();
     assert_eq!(board.get_running().row_count(), 1);
@@ -132,7 +108,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
 
     // An hour later the handheld has locked itself: nothing of the board behind the lock.
     let before = board.get_running().row_data(0).unwrap();
-    ward.minutes(50);
+    ward.minutes(70);
     tick_once(&window, &state);
     assert_eq!(screen(&window), "lock");
     assert_eq!(
@@ -184,7 +160,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     );
     assert!(check.iter().any(|l| l.contains("ZY26001002")), "{check:?}");
     let rounds: Vec<String> = record.get_rounds().iter().map(|l| l.to_string()).collect();
-    assert!(rounds.iter().any(|l| l.contains("39.1")), "{rounds:?}");
+    assert!(rounds.iter().any(|l| l.contains("39.0")), "{rounds:?}");
     assert!(record.get_reaction().iter().any(|l| l.contains("serious")));
     assert!(record
         .get_audit()

@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 
 use bedside::app::handheld::{ActionError, Handheld};
 use bedside::app::session::LoginError;
-use bedside::app::transfuse::Judgement;
 use bedside::clock::Clock;
 use bedside::domain::messages::Lang;
 use bedside::domain::review::{Outcome, ReviewQuery};
@@ -17,34 +16,10 @@ use bedside::export::Format;
 use chrono::Duration;
 use common::*;
 
-const LI_XIUYING: &str = "bdpd-000002";
-
-/// Two transfusions: 张伟's runs (baseline, 15-minute round), 李秀英's stops for a fever; then the
-/// handheld is handed to the charge nurse.
 fn ward_after_a_morning() -> (Ward, Handheld, String, String) {
     let ward = Ward::new();
-    let mut h = ward.open();
-    let mut zhang = started(&mut h);
-    let mut flow = h.begin_check().unwrap();
-    let ready = checked(&mut h, &mut flow, LI_XIUYING, "ZY26001002").unwrap();
-    let mut li = h.start(&ready, Some(vitals(366))).unwrap();
-    ward.minutes(15);
-    h.observe(&mut zhang, vitals(369), vec![]).unwrap();
-    let Judgement::Stop(draft) = h
-        .observe(&mut li, vitals(390), vec!["rigors".into()])
-        .unwrap()
-    else {
-        panic!("a fever of 39.0 with rigors stops the transfusion");
-    };
-    h.report_reaction(&li, &draft, &draft.report.zh, draft.serious)
-        .unwrap();
-    h.logout().unwrap();
-    (
-        ward,
-        h,
-        zhang.transfusion.procedure_uuid,
-        li.transfusion.procedure_uuid,
-    )
+    let (h, zhang, li) = a_morning(&ward);
+    (ward, h, zhang, li)
 }
 
 #[test]

@@ -275,25 +275,30 @@ impl Handheld {
         lang: Lang,
     ) -> Result<(Vec<u8>, usize), ActionError> {
         let charge = self.charge_nurse()?;
-        let (report, reviews) = self.report_of(&charge, from, to)?;
-        let bytes = match format {
+        let (bytes, count) = match format {
             Format::Fhir => {
+                let count = self.store.review_count(from, to)?;
                 let events = self.store.events_of_period(from, to)?;
-                export::fhir_collection(&events, &self.clock.now())
+                (export::fhir_collection(&events, &self.clock.now()), count)
             }
-            Format::Csv => export::csv_transfusions(&reviews, lang),
+            Format::Csv => {
+                let reviews = self.store.reviews_in(from, to)?;
+                (export::csv_transfusions(&reviews, lang), reviews.len())
+            }
             Format::Pdf => {
-                export::period_pdf(&report, lang).map_err(|e| ActionError::Export(e.to_string()))?
+                let (report, reviews) = self.report_of(&charge, from, to)?;
+                let pdf = export::period_pdf(&report, lang)
+                    .map_err(|e| ActionError::Export(e.to_string()))?;
+                (pdf, reviews.len())
             }
         };
         let what = format!(
-            "{format} of {} transfusions, {} .. {}",
-            reviews.len(),
+            "{format} of {count} transfusions, {} .. {}",
             from.to_rfc3339(),
             to.to_rfc3339()
         );
         self.audit_export(&charge, &what, None)?;
-        Ok((bytes, reviews.len()))
+        Ok((bytes, count))
     }
 
     /// One transfusion's record as a PDF, audited on that record.

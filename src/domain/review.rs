@@ -164,6 +164,24 @@ pub struct TransfusionReview {
     pub audit: Vec<AuditLine>,
 }
 
+/// A round's schedule slot in words: `baseline`, `15 min`, `60 min`, `end`, …
+pub fn slot_name(slot: &str) -> Text {
+    let (en, zh) = match slot {
+        "baseline" => ("baseline", "输血前基线"),
+        "end" => ("end", "结束"),
+        "unscheduled" => ("unscheduled", "临时"),
+        "reaction" => ("reaction", "反应"),
+        other => match other
+            .strip_suffix("min")
+            .filter(|m| m.parse::<u32>().is_ok())
+        {
+            Some(m) => return Text::fill("{m} min", "{m} 分钟", &[("m", m)]),
+            None => (other, other),
+        },
+    };
+    Text::fill(en, zh, &[])
+}
+
 /// One line of a transfusion's timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntry {
@@ -194,12 +212,12 @@ impl TransfusionReview {
         );
         push(self.started_at, "transfusion started", "开始输血", &[]);
         for r in &self.rounds {
-            let slot = r.slot.as_str();
+            let slot = slot_name(&r.slot);
             push(
                 r.at,
-                "observations ({slot})",
-                "生命体征（{slot}）",
-                &[("slot", slot)],
+                "observations ({en})",
+                "生命体征（{zh}）",
+                &[("en", &slot.en), ("zh", &slot.zh)],
             );
         }
         for i in &self.interruptions {
@@ -352,7 +370,7 @@ mod tests {
                 "issued by the blood bank",
                 "checked by N1 and N2",
                 "transfusion started",
-                "observations (15min)",
+                "observations (15 min)",
                 "stopped: FNHTR"
             ]
         );

@@ -264,7 +264,7 @@ pub fn fhir_collection(events: &[BedsideEvent], now: &Instant) -> Vec<u8> {
         "timestamp": crate::fhir::date_time(now),
         "entry": entries,
     });
-    serde_json::to_vec_pretty(&bundle).unwrap_or_default()
+    serde_json::to_vec(&bundle).unwrap_or_default()
 }
 
 fn take_entries(bundle: &mut Value) -> Vec<Value> {

@@ -582,17 +582,7 @@ fn audit_time(at: &str) -> String {
 }
 
 fn slot_words(slot: &str, lang: Lang) -> String {
-    let (en, zh) = match slot {
-        "baseline" => ("baseline", "输血前"),
-        "end" => ("end", "结束"),
-        "unscheduled" => ("unscheduled", "临时"),
-        "reaction" => ("reaction", "反应"),
-        other => (other, other),
-    };
-    match lang {
-        Lang::En => en.to_string(),
-        Lang::ZhCn => zh.replace("min", " 分钟"),
-    }
+    crate::domain::review::slot_name(slot).get(lang).to_string()
 }
 
 fn component_words(c: crate::domain::blood::Component, lang: Lang) -> &'static str {

@@ -179,6 +179,17 @@ fn stamp(t: &Instant) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
+/// An audit row read as `seq, at, actor, action, detail`.
+fn audit_entry(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        detail: r.get(4)?,
+    })
+}
+
 /// The transfusion an outbox record belongs to.
 fn procedure_of(conn: &Connection, seq: i64) -> rusqlite::Result<Option<String>> {
     conn.query_row(
@@ -1098,15 +1109,7 @@ impl Store {
             .conn
             .prepare("SELECT seq, at, actor, action, detail FROM audit ORDER BY seq")?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    detail: r.get(4)?,
-                })
-            })?
+            .query_map([], audit_entry)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -1120,15 +1123,7 @@ impl Store {
         );
         Ok(self
             .conn
-            .query_row(&sql, rusqlite::params_from_iter(actions), |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    detail: r.get(4)?,
-                })
-            })
+            .query_row(&sql, rusqlite::params_from_iter(actions), audit_entry)
             .optional()?)
     }
 

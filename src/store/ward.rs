@@ -566,15 +566,16 @@ impl Store {
              ORDER BY seq",
         )?;
         let rows = stmt
-            .query_map(params![procedure_urn, before], |r| {
-                Ok(AuditLine {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    detail: r.get(4)?,
+            .query_map(params![procedure_urn, before], super::audit_entry)?
+            .map(|row| {
+                row.map(|a| AuditLine {
+                    seq: a.seq,
+                    at: a.at,
+                    actor: a.actor,
+                    action: a.action,
+                    detail: a.detail,
                 })
-            })?
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -617,10 +618,13 @@ impl Store {
     /// When each transfusion's reaction report reached the blood bank.
     pub fn reactions_reported(&self, from: Dt, to: Dt) -> Result<HashMap<String, Dt>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT o.procedure_urn, o.sent_at FROM outbox o
-             JOIN ward_transfusion t ON t.procedure_urn = o.procedure_urn
-             WHERE t.period_epoch >= ?1 AND t.period_epoch < ?2
-               AND o.kind = 'reaction_reported' AND o.state = 'sent' AND o.sent_at IS NOT NULL",
+            // From the period's transfusions stopped for a reaction to their outbox rows (CROSS
+            // JOIN keeps that order: the other way round reads the whole outbox).
+            "SELECT o.procedure_urn, o.sent_at
+             FROM ward_transfusion t CROSS JOIN outbox o
+             WHERE t.period_epoch >= ?1 AND t.period_epoch < ?2 AND t.outcome = 'reaction'
+               AND o.procedure_urn = t.procedure_urn AND o.kind = 'reaction_reported'
+               AND o.state = 'sent' AND o.sent_at IS NOT NULL",
         )?;
         let rows = stmt
             .query_map(params![from.timestamp(), to.timestamp()], |r| {
@@ -715,5 +719,17 @@ impl Store {
         ))?;
         records.sort_by_key(|r| (r.state != "quarantined", r.seq));
         Ok(records)
+    }
+}
+
+impl Store {
+    /// How many transfusions were issued (or started) in `[from, to)`.
+    pub fn review_count(&self, from: Dt, to: Dt) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM ward_transfusion WHERE period_epoch >= ?1 AND period_epoch < ?2",
+            params![from.timestamp(), to.timestamp()],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }

@@ -370,7 +370,7 @@ fn refresh_record(window: &AppWindow, state: &UiState) {
                 format!(
                     "{} {} · {} · {}",
                     x.at.format("%H:%M"),
-                    x.slot,
+                    crate::domain::review::slot_name(&x.slot).get(lang),
                     vitals_line(&x.vitals, &x.symptoms, lang),
                     x.taken_by.label()
                 )

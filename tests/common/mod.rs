@@ -257,3 +257,32 @@ pub fn started(h: &mut Handheld) -> RunningTransfusion {
     let ready = checked(h, &mut flow, ZHANG_WEI, "ZY26001001").unwrap();
     h.start(&ready, Some(vitals(368))).unwrap()
 }
+
+pub const LI_XIUYING: &str = "bdpd-000002";
+
+/// A morning on the ward: 张伟's transfusion runs (baseline, 15-minute round), 李秀英's stops for
+/// a fever with rigors and its report is sent; then the nurse signs out. Returns the handheld
+/// and the two transfusions' ids (张伟's, 李秀英's).
+pub fn a_morning(ward: &Ward) -> (Handheld, String, String) {
+    let mut h = ward.open();
+    let mut zhang = started(&mut h);
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(&mut h, &mut flow, LI_XIUYING, "ZY26001002").unwrap();
+    let mut li = h.start(&ready, Some(vitals(366))).unwrap();
+    ward.minutes(15);
+    h.observe(&mut zhang, vitals(369), vec![]).unwrap();
+    let bedside::app::transfuse::Judgement::Stop(draft) = h
+        .observe(&mut li, vitals(390), vec!["rigors".into()])
+        .unwrap()
+    else {
+        panic!("a fever of 39.0 with rigors stops the transfusion");
+    };
+    h.report_reaction(&li, &draft, &draft.report.zh, draft.serious)
+        .unwrap();
+    h.logout().unwrap();
+    (
+        h,
+        zhang.transfusion.procedure_uuid,
+        li.transfusion.procedure_uuid,
+    )
+}

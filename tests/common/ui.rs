@@ -109,3 +109,12 @@ impl Shots {
 pub fn tick_once(window: &AppWindow, state: &Rc<RefCell<UiState>>) {
     bedside::ui::tick(window, &mut state.borrow_mut());
 }
+
+/// The badge typed, the PIN tapped on the pad, Sign in.
+pub fn sign_in(window: &AppWindow, badge: &str, pin: &str) {
+    type_into(window, "Badge (scan or type)", badge);
+    for d in pin.chars() {
+        click(window, &d.to_string());
+    }
+    click(window, "Sign in");
+}

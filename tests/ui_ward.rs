@@ -132,6 +132,16 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
         .any(|w| w.late && w.countdown.contains("passed")));
     shots.both(&window, &state, "board-overdue");
 
+    // The charge nurse opens 张伟's transfusion from the board, and Back returns to the board.
+    board.invoke_open_running(0);
+    assert_eq!(screen(&window), "observe");
+    assert!(window
+        .global::<ObservePage>()
+        .get_patient()
+        .contains("张伟"));
+    click(&window, "Back");
+    assert_eq!(screen(&window), "board");
+
     // Records: this month's two, then 李秀英's by a part of her name.
     click(&window, "Records");
     assert_eq!(screen(&window), "records");

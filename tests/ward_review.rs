@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 use bedside::app::handheld::{ActionError, Handheld};
 use bedside::app::session::LoginError;
+use bedside::app::transfuse::Judgement;
 use bedside::clock::Clock;
 use bedside::domain::messages::Lang;
 use bedside::domain::review::{Outcome, ReviewQuery};
@@ -93,6 +94,36 @@ fn the_board_shows_what_runs_what_waits_and_what_has_not_reached_the_blood_bank(
         .pending
         .iter()
         .any(|p| p.what == "reaction reported" && p.patient_name == "李秀英"));
+}
+
+#[test]
+fn a_stop_trigger_left_without_a_report_heads_the_board() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut zhang = started(&mut h);
+    ward.minutes(15);
+    let judgement = h
+        .observe(&mut zhang, vitals(392), vec!["rigors".into()])
+        .unwrap();
+    assert!(matches!(judgement, Judgement::Stop(_)));
+    // The app closes before the nurse sends the report.
+    drop(h);
+
+    let mut h = ward.open();
+    h.logout().unwrap();
+    h.login("C0101", "0101").unwrap();
+    let board = h.board().unwrap();
+    let first = &board.running[0];
+    assert_eq!(
+        first.running.transfusion.procedure_uuid,
+        zhang.transfusion.procedure_uuid
+    );
+    let warning = first
+        .unreported_stop
+        .as_ref()
+        .expect("the unreported stop trigger is on the board");
+    assert!(warning.en.contains("no reaction report"), "{}", warning.en);
+    assert!(warning.zh.contains("尚未提交"), "{}", warning.zh);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 
 use crate::app::handheld::{ActionError, Handheld};
 use crate::app::session::Role;
-use crate::app::transfuse::{RunningTransfusion, Timeline};
+use crate::app::transfuse::{Judgement, RunningTransfusion, Timeline};
 use crate::clock::Instant;
 use crate::domain::event::StaffRef;
 use crate::domain::messages::{Lang, Text};
@@ -24,6 +24,9 @@ pub struct BoardTransfusion {
     pub running: RunningTransfusion,
     pub timeline: Timeline,
     pub minutes: i64,
+    /// A round that raised a stop trigger while no reaction report was sent (the app closed
+    /// before the report, or the report failed): the charge nurse must follow it up.
+    pub unreported_stop: Option<Text>,
 }
 
 /// A unit issued to the ward and not yet started, against its start window.
@@ -119,6 +122,25 @@ impl Handheld {
             .running_of(&issued)?
             .into_iter()
             .map(|r| BoardTransfusion {
+                unreported_stop: r
+                    .rounds
+                    .iter()
+                    .filter(|round| round.slot != "baseline")
+                    .find_map(|round| match r.judge(round, &self.policy) {
+                        Judgement::Stop(draft) => Some(Text {
+                            en: format!(
+                                "Stop trigger at {} ({}): no reaction report was sent",
+                                draft.stopped_at.format("%H:%M"),
+                                draft.suspected.en
+                            ),
+                            zh: format!(
+                                "{} 出现停止输血指征（{}），尚未提交输血反应报告",
+                                draft.stopped_at.format("%H:%M"),
+                                draft.suspected.zh
+                            ),
+                        }),
+                        Judgement::Watch(_) => None,
+                    }),
                 timeline: r.timeline(now, &self.policy),
                 minutes: r
                     .monitor
@@ -127,9 +149,11 @@ impl Handheld {
                 running: r,
             })
             .collect();
+        // What needs the charge nurse first: an unreported stop, then a missed round.
+        let urgency = |t: &BoardTransfusion| (t.unreported_stop.is_none(), !t.timeline.overdue);
         running.sort_by(|a, b| {
-            (b.timeline.overdue, &a.running.transfusion.patient_name)
-                .cmp(&(a.timeline.overdue, &b.running.transfusion.patient_name))
+            (urgency(a), &a.running.transfusion.patient_name)
+                .cmp(&(urgency(b), &b.running.transfusion.patient_name))
         });
 
         let started = self.store.started_dispenses()?;

@@ -63,6 +63,8 @@ pub struct UiState {
     period: Option<crate::domain::review::PeriodReport>,
     drill: Vec<crate::domain::review::ReviewRow>,
     drill_index: Option<usize>,
+    /// Where the observation screens return: the ward list, or the board they were opened from.
+    back_to: &'static str,
 }
 
 impl UiState {
@@ -90,6 +92,7 @@ impl UiState {
             period: None,
             drill: Vec::new(),
             drill_index: None,
+            back_to: "home",
         }
     }
 
@@ -179,6 +182,16 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
     );
     home.set_patients(ModelRc::new(VecModel::from(patients)));
     home.set_running(ModelRc::new(VecModel::from(running)));
+}
+
+/// Back from a transfusion's screens to where it was opened: the ward list or the board.
+fn back_from_transfusion(window: &AppWindow, state: &mut UiState) {
+    if state.back_to == "board" {
+        ward::show_board(window, state);
+    } else {
+        refresh_home(window, state);
+        go(window, "home");
+    }
 }
 
 /// Redraws the screen on show from the core's current state (after a language switch, a tick).
@@ -297,6 +310,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                 return;
             };
             s.running = Some(r);
+            s.back_to = "home";
             transfuse::show(&w, &mut s, "running");
         }
     });

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{
-    go, on, refresh_home, texts, verify, AppWindow, ChipView, EndedPage, ObservePage, ReactionPage,
-    UiState,
+    back_from_transfusion, go, on, texts, verify, AppWindow, ChipView, EndedPage, ObservePage,
+    ReactionPage, UiState,
 };
 use crate::app::handheld::Ended;
 use crate::app::observe::{parse_vitals, VitalsForm};
@@ -319,10 +319,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         s.chosen = None;
         verify::begin(w, s, true);
     }));
-    observe.on_back(on(|w, s| {
-        refresh_home(w, s);
-        go(w, "home");
-    }));
+    observe.on_back(on(back_from_transfusion));
 
     window.global::<ReactionPage>().on_submit(on(|w, s| {
         let page = w.global::<ReactionPage>();
@@ -336,14 +333,12 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             Ok(()) => {
                 s.running = None;
                 s.pending_reaction = None;
-                refresh_home(w, s);
-                go(w, "home");
+                back_from_transfusion(w, s);
             }
             Err(e) => page.set_message(s.t(&e.message())),
         }
     }));
-    window.global::<EndedPage>().on_done(on(|w, s| {
-        refresh_home(w, s);
-        go(w, "home");
-    }));
+    window
+        .global::<EndedPage>()
+        .on_done(on(back_from_transfusion));
 }

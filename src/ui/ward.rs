@@ -131,9 +131,15 @@ pub(super) fn refresh_board(window: &AppWindow, state: &mut UiState) {
                 title: format!("{}  {}  {}", t.patient_name, t.patient_id, t.din).into(),
                 detail: detail.into(),
                 due,
-                overdue: b.timeline.overdue,
+                overdue: b.timeline.overdue || b.unreported_stop.is_some(),
                 interrupted: b.running.interrupted.is_some(),
-                alerts: strings(b.timeline.alerts.iter().map(|a| state.t(a)).collect()),
+                alerts: strings(
+                    b.unreported_stop
+                        .iter()
+                        .chain(&b.timeline.alerts)
+                        .map(|a| state.t(a))
+                        .collect(),
+                ),
             }
         })
         .collect();
@@ -719,6 +725,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             return;
         };
         s.running = Some(r.running.clone());
+        s.back_to = "board";
         transfuse::show(w, s, "running");
     }));
     board.on_open_reaction(indexed(&weak, &state, |w, s, i| {

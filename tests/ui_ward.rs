@@ -88,7 +88,11 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     let board = window.global::<BoardPage>();
     assert_eq!(board.get_running().row_count(), 1);
     let running = board.get_running().row_data(0).unwrap();
-    assert!(running.title.contains("张伟"), "{}", running.title);
+    assert!(
+        running.title.contains("张伟") && running.title.contains("ZY26001001"),
+        "the patient by name and hospital number: {}",
+        running.title
+    );
     assert!(!running.overdue);
     assert_eq!(board.get_reactions().row_count(), 1);
     assert!(board

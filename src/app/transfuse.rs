@@ -53,6 +53,8 @@ pub struct Interruption {
 #[derive(Debug, Clone)]
 pub struct RunningTransfusion {
     pub transfusion: TransfusionRef,
+    /// The patient's hospital number (MRN) as the start recorded it, else the Patient id.
+    pub patient_mrn: String,
     pub monitor: Transfusion,
     pub started_by: StaffRef,
     pub interrupted: Option<Interruption>,
@@ -76,6 +78,10 @@ impl RunningTransfusion {
     ) -> RunningTransfusion {
         RunningTransfusion {
             transfusion: event.transfusion.clone(),
+            patient_mrn: event
+                .patient_mrn
+                .clone()
+                .unwrap_or_else(|| event.transfusion.patient_id.clone()),
             monitor: Transfusion {
                 component: event.transfusion.component,
                 issued_at,
@@ -103,7 +109,10 @@ impl RunningTransfusion {
                 BedsideEvent::Started(s) => {
                     // Unknown handover time (the unit left the cache): the start is the latest
                     // it can have been, so the 4-hour limit is never judged later than it is.
-                    let issued = issued_at(&s.transfusion.dispense_id).unwrap_or(s.started_at);
+                    let issued = s
+                        .issued_at
+                        .or_else(|| issued_at(&s.transfusion.dispense_id))
+                        .unwrap_or(s.started_at);
                     running.push(RunningTransfusion::started(s, issued));
                 }
                 BedsideEvent::ObservationsTaken(o) => {

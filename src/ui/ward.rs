@@ -128,7 +128,7 @@ pub(super) fn refresh_board(window: &AppWindow, state: &mut UiState) {
                 .map(|x| state.t(x))
                 .unwrap_or_default();
             BoardRunningView {
-                title: format!("{}  {}  {}", t.patient_name, t.patient_id, t.din).into(),
+                title: format!("{}  {}  {}", t.patient_name, b.running.patient_mrn, t.din).into(),
                 detail: detail.into(),
                 due,
                 overdue: b.timeline.overdue || b.unreported_stop.is_some(),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::event::WardRef;
 use crate::domain::messages::Lang;
 use crate::domain::policy::Policy;
 use crate::store::{KeyError, StoreKey};
@@ -37,6 +38,17 @@ pub struct BloodBankSection {
     /// from one the system trusts; relative to the configuration file's folder.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+}
+
+impl BloodBankSection {
+    /// The ward this device serves. The configuration names it only by its Location id, which
+    /// stands for its name too.
+    pub fn ward_ref(&self) -> WardRef {
+        WardRef {
+            location_id: self.ward.clone(),
+            name: self.ward.clone(),
+        }
+    }
 }
 
 fn default_timeout() -> u64 {

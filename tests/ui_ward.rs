@@ -248,15 +248,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
     assert!(String::from_utf8(csv).unwrap().contains("李秀英"));
 
-    let exports = state
-        .borrow()
-        .handheld
-        .store
-        .audit_trail()
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.action == "export" && a.actor == "C0101")
-        .count();
+    let exports = audited(&state.borrow().handheld.store, "export", "C0101");
     assert_eq!(exports, 2, "the PDF and the CSV are audited");
     assert_eq!(shots.taken.len(), 13, "{:?}", shots.taken);
 }

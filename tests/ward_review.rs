@@ -275,14 +275,11 @@ fn the_indicators_count_the_records_behind_them_and_the_exports_carry_them() {
         panic!("the exported resources break the contract:\n{report}");
     }
 
-    let exports = h
-        .store
-        .audit_trail()
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.action == "export" && a.actor == "C0101")
-        .count();
-    assert_eq!(exports, 2, "each export is audited");
+    assert_eq!(
+        audited(&h.store, "export", "C0101"),
+        2,
+        "each export is audited"
+    );
     drop(ward);
 }
 

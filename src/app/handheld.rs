@@ -123,7 +123,7 @@ impl Handheld {
     }
 
     /// What the blood bank issued, as this device's cache holds it.
-    fn issued(&self) -> Result<Vec<IssueRecord>, StoreError> {
+    pub(crate) fn issued(&self) -> Result<Vec<IssueRecord>, StoreError> {
         Ok(self.store.cached()?.issue_records().0)
     }
 
@@ -263,12 +263,19 @@ impl Handheld {
     }
 
     fn waiting_of(&self, issued: Vec<IssueRecord>) -> Result<Vec<WaitingPatient>, ActionError> {
+        Ok(patients_waiting(&self.not_started(issued)?))
+    }
+
+    /// The issue records whose unit has not been started on this device.
+    pub(crate) fn not_started(
+        &self,
+        issued: Vec<IssueRecord>,
+    ) -> Result<Vec<IssueRecord>, StoreError> {
         let started = self.store.started_dispenses()?;
-        let waiting: Vec<_> = issued
+        Ok(issued
             .into_iter()
             .filter(|r| !started.contains(&r.dispense_id))
-            .collect();
-        Ok(patients_waiting(&waiting))
+            .collect())
     }
 
     /// A round of vital signs for a running transfusion, and what it means.

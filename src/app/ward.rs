@@ -117,7 +117,7 @@ impl Handheld {
     pub fn board(&mut self) -> Result<WardBoard, ActionError> {
         self.charge_nurse()?;
         let now = self.clock.now();
-        let issued = self.store.cached()?.issue_records().0;
+        let issued = self.issued()?;
         let mut running: Vec<BoardTransfusion> = self
             .running_of(&issued)?
             .into_iter()
@@ -156,11 +156,11 @@ impl Handheld {
                 .cmp(&(urgency(b), &b.running.transfusion.patient_name))
         });
 
-        let started = self.store.started_dispenses()?;
         let window = self.policy.start_within_minutes;
-        let mut waiting: Vec<WaitingUnit> = issued
+        let mut waiting: Vec<WaitingUnit> = self
+            .not_started(issued)?
             .iter()
-            .filter(|r| r.status == "issued" && !started.contains(&r.dispense_id))
+            .filter(|r| r.status == "issued")
             .map(|r| WaitingUnit {
                 patient_name: r.patient.name.clone(),
                 patient_id: r.patient.mrn.clone(),

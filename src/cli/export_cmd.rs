@@ -88,10 +88,7 @@ fn request(args: &ExportArgs, clock: &SystemClock) -> Result<Request, String> {
             location_id: String::new(),
             name: String::new(),
         },
-        |bb| WardRef {
-            location_id: bb.ward.clone(),
-            name: bb.ward.clone(),
-        },
+        |bb| bb.ward_ref(),
     );
     Ok(Request {
         from,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone};
 
 use crate::domain::blood::{compatibility, Component, Group, Verdict};
 use crate::domain::label::{self, LabelErrorCode, Structure};
-use crate::domain::messages::Text;
+use crate::domain::messages::{Lang, Text};
 use crate::domain::policy::Policy;
 use crate::domain::severity::Severity;
 use crate::domain::wristband;
@@ -600,6 +600,15 @@ fn status_names(status: &str) -> (&str, &'static str) {
         "cancelled" => ("cancelled", "已取消"),
         "transfused" => ("already transfused", "已输注"),
         other => (other, "状态异常"),
+    }
+}
+
+/// The component's name in `lang`.
+pub fn component_name(component: Component, lang: Lang) -> &'static str {
+    let (en, zh) = component_names(component);
+    match lang {
+        Lang::En => en,
+        Lang::ZhCn => zh,
     }
 }
 

@@ -240,9 +240,6 @@ pub fn fhir_collection(events: &[BedsideEvent], now: &Instant) -> Vec<u8> {
             if entry["resource"]["resourceType"] == "Procedure" {
                 procedures.insert(urn.to_string(), entries.len());
             }
-            if let Some(o) = entry.as_object_mut() {
-                o.remove("request");
-            }
             entries.push(entry);
         }
     }

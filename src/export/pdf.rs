@@ -17,7 +17,7 @@ use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::Document;
 
-use crate::domain::check::component_names;
+use crate::domain::check::component_name;
 use crate::domain::messages::Lang;
 use crate::domain::review::{PeriodReport, Round, TransfusionReview};
 use crate::export::chart::{self, MarkerKind};
@@ -585,14 +585,6 @@ fn slot_words(slot: &str, lang: Lang) -> String {
     crate::domain::review::slot_name(slot).get(lang).to_string()
 }
 
-fn component_words(c: crate::domain::blood::Component, lang: Lang) -> &'static str {
-    let (en, zh) = component_names(c);
-    match lang {
-        Lang::En => en,
-        Lang::ZhCn => zh,
-    }
-}
-
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or("—".to_string(), |v| v.to_string())
 }
@@ -643,7 +635,7 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
         (t("Product", "产品码"), review.product_id.clone()),
         (
             t("Component", "血液成分"),
-            component_words(review.component, lang).to_string(),
+            component_name(review.component, lang).to_string(),
         ),
         (t("Ward", "病区"), review.ward.clone()),
         (t("Issued", "发血时间"), time_opt(review.issued_at)),
@@ -1069,7 +1061,7 @@ pub fn period_pdf(report: &PeriodReport, lang: Lang) -> Result<Vec<u8>, PdfError
                 time_opt(r.ended_at),
                 format!("{} {}", r.patient_name, r.patient_id),
                 r.din.clone(),
-                component_words(r.component, lang).to_string(),
+                component_name(r.component, lang).to_string(),
                 r.outcome.words().get(lang).to_string(),
                 r.rounds.to_string(),
                 format!("{} / {}", r.unsent, r.quarantined),

@@ -152,14 +152,8 @@ pub struct OutboxCounts {
     pub quarantined: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditEntry {
-    pub seq: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub detail: String,
-}
+/// An audit row as read back: the same shape a record's review shows.
+pub use crate::domain::review::AuditLine as AuditEntry;
 
 /// The open interruption of a transfusion, if any.
 #[derive(Debug, Clone, PartialEq)]

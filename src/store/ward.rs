@@ -363,12 +363,13 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn rounds_of(&self, which: &str, a: &dyn rusqlite::ToSql, b: i64) -> RoundsResult {
+    /// The rounds of the transfusions a `ward_round` WHERE clause selects, by transfusion.
+    fn rounds_of(&self, which: &str, params: impl rusqlite::Params) -> RoundsResult {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {ROUND_COLUMNS} FROM ward_round WHERE {which} ORDER BY procedure_urn, at_epoch"
         ))?;
         let mut by_urn: HashMap<String, Vec<Round>> = HashMap::new();
-        let rows = stmt.query_map(params![a, b], read_round)?;
+        let rows = stmt.query_map(params, read_round)?;
         for row in rows {
             let (urn, at, symptoms, mut round) = row?;
             let what = format!("round of {urn}");
@@ -466,7 +467,7 @@ impl Store {
         };
         let mut review = row.review()?;
         review.rounds = self
-            .rounds_of("procedure_urn = ?1 AND ?2 = 0", &procedure_urn, 0)?
+            .rounds_of("procedure_urn = ?1", [procedure_urn])?
             .remove(procedure_urn)
             .unwrap_or_default();
         review.interruptions = self.interruptions(procedure_urn)?;
@@ -567,15 +568,6 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![procedure_urn, before], super::audit_entry)?
-            .map(|row| {
-                row.map(|a| AuditLine {
-                    seq: a.seq,
-                    at: a.at,
-                    actor: a.actor,
-                    action: a.action,
-                    detail: a.detail,
-                })
-            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -594,8 +586,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let mut rounds = self.rounds_of(
             &format!("procedure_urn IN (SELECT procedure_urn FROM ward_transfusion WHERE {which})"),
-            &a,
-            b,
+            params![a, b],
         )?;
         let sync = self.sync_counts(which, a, b)?;
         rows.iter()

@@ -114,10 +114,7 @@ pub fn run_configured(path: &Path) -> anyhow::Result<()> {
         store_key,
         settings,
         policy: config.policy.clone(),
-        ward: WardRef {
-            location_id: bb.ward.clone(),
-            name: bb.ward.clone(),
-        },
+        ward: bb.ward_ref(),
         lang: config.language,
         label_dir: None,
         hint: String::new(),

@@ -58,8 +58,8 @@ pub struct UiState {
     board: Option<crate::app::ward::WardBoard>,
     review_rows: Vec<crate::domain::review::ReviewRow>,
     record: Option<crate::domain::review::TransfusionReview>,
-    /// The screen the record was opened from.
-    record_back: String,
+    /// The screen the record was opened from (the board, the records, the indicators).
+    record_back: &'static str,
     period: Option<crate::domain::review::PeriodReport>,
     drill: Vec<crate::domain::review::ReviewRow>,
     drill_index: Option<usize>,
@@ -88,7 +88,7 @@ impl UiState {
             board: None,
             review_rows: Vec::new(),
             record: None,
-            record_back: String::new(),
+            record_back: "board",
             period: None,
             drill: Vec::new(),
             drill_index: None,

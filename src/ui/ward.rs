@@ -14,6 +14,7 @@ use super::{
 };
 use crate::app::transfuse::vitals_line;
 use crate::app::ward::{month_of, parse_day};
+use crate::domain::check::component_name;
 use crate::domain::messages::{Lang, Text};
 use crate::domain::review::{Outcome, ReviewQuery, ReviewRow, TransfusionReview};
 use crate::export::chart::vital_chart;
@@ -30,14 +31,6 @@ fn hhmm(t: &crate::clock::Instant) -> String {
     t.format("%m-%d %H:%M").to_string()
 }
 
-fn component(c: crate::domain::blood::Component, lang: Lang) -> String {
-    let (en, zh) = crate::domain::check::component_names(c);
-    match lang {
-        Lang::ZhCn => zh.to_string(),
-        Lang::En => en.to_string(),
-    }
-}
-
 fn words(state: &UiState, en: &str, zh: &str, args: &[(&str, &str)]) -> SharedString {
     state.t(&Text::fill(en, zh, args))
 }
@@ -47,7 +40,7 @@ fn row_view(state: &UiState, r: &ReviewRow) -> RecordRowView {
         "{}  {}  {}",
         hhmm(&r.started_at),
         r.din,
-        component(r.component, state.lang)
+        component_name(r.component, state.lang)
     );
     if r.unsent > 0 || r.quarantined > 0 {
         detail += &words(
@@ -269,11 +262,11 @@ fn search(window: &AppWindow, state: &mut UiState) -> bool {
     }
 }
 
-fn show_record(window: &AppWindow, state: &mut UiState, id: &str, back: &str) {
+fn show_record(window: &AppWindow, state: &mut UiState, id: &str, back: &'static str) {
     match state.handheld.review(id) {
         Ok(review) => {
             state.record = Some(review);
-            state.record_back = back.to_string();
+            state.record_back = back;
             window.global::<RecordPage>().set_message("".into());
             refresh_record(window, state);
             go(window, "record");
@@ -297,7 +290,7 @@ fn refresh_record(window: &AppWindow, state: &UiState) {
             "血袋 {din} · {component}",
             &[
                 ("din", &r.din),
-                ("component", &component(r.component, lang)),
+                ("component", component_name(r.component, lang)),
             ],
         ),
         w(
@@ -770,11 +763,10 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
 
     let record = window.global::<RecordPage>();
     record.on_back(on(&weak, &state, |w, s| {
-        let back = std::mem::take(&mut s.record_back);
-        if back == "board" || back.is_empty() {
+        if s.record_back == "board" {
             show_board(w, s);
         } else {
-            go(w, &back);
+            go(w, s.record_back);
         }
     }));
     record.on_export_pdf(on(&weak, &state, |w, s| {

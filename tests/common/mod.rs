@@ -286,3 +286,13 @@ pub fn a_morning(ward: &Ward) -> (Handheld, String, String) {
         li.transfusion.procedure_uuid,
     )
 }
+
+/// How many audit rows of `action` by `actor` the store holds.
+pub fn audited(store: &Store, action: &str, actor: &str) -> usize {
+    store
+        .audit_trail()
+        .unwrap()
+        .iter()
+        .filter(|a| a.action == action && a.actor == actor)
+        .count()
+}

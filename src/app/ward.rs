@@ -106,16 +106,22 @@ fn event_words(record: &OutboxRecord) -> String {
 impl Handheld {
     /// The signed-in charge nurse; the action counts as activity for the auto-lock.
     fn charge_nurse(&mut self) -> Result<StaffRef, ActionError> {
-        let now = self.clock.now();
-        let staff = self.session.require(Role::ChargeNurse, now)?.staff.clone();
-        self.session.touch(now);
+        let staff = self.signed_in_charge_nurse()?;
+        self.session.touch(self.clock.now());
         Ok(staff)
     }
 
+    /// The signed-in charge nurse, without counting as activity: for what the screen redraws on
+    /// its own, which must not keep an unattended handheld unlocked.
+    fn signed_in_charge_nurse(&self) -> Result<StaffRef, ActionError> {
+        let now = self.clock.now();
+        Ok(self.session.require(Role::ChargeNurse, now)?.staff.clone())
+    }
+
     /// The live ward board: what runs (by patient), what waits, what has not reached the blood
-    /// bank.
-    pub fn board(&mut self) -> Result<WardBoard, ActionError> {
-        self.charge_nurse()?;
+    /// bank. The screen redraws it every second, so reading it is not activity for the lock.
+    pub fn board(&self) -> Result<WardBoard, ActionError> {
+        self.signed_in_charge_nurse()?;
         let now = self.clock.now();
         let issued = self.issued()?;
         let mut running: Vec<BoardTransfusion> = self

@@ -33,6 +33,8 @@ fn run(s: &CheckScenario, issued: &[IssueRecord], bag: &[String], wristband: &st
         wristband_scan: wristband,
         bag_scans: bag,
         issued,
+        unreadable: &[],
+        clock: Default::default(),
     };
     check(&input, &Policy::default())
 }

@@ -71,6 +71,8 @@ fn check_zhang_wei_from_cache(store: &Store) -> CheckOutcome {
         wristband_scan: "ZY26001001",
         bag_scans: &scans,
         issued: &records,
+        unreadable: &[],
+        clock: Default::default(),
     };
     check(&input, &Policy::default())
 }

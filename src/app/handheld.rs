@@ -8,7 +8,7 @@ use crate::app::transfuse::{Interruption, Judgement, ReactionDraft, RunningTrans
 use crate::app::verify::{patients_waiting, ReadyToStart, VerifyFlow, WaitingPatient};
 use crate::clock::Instant;
 use crate::clock::{Clock, IdSource};
-use crate::domain::check::IssueRecord;
+use crate::domain::check::{CacheSnapshot, ClockFacts, IssueRecord};
 use crate::domain::event::{StaffRef, TransfusionRef, WardRef};
 use crate::domain::messages::Text;
 use crate::domain::observations::Vitals;
@@ -125,6 +125,18 @@ impl Handheld {
     /// What the blood bank issued, as this device's cache holds it.
     pub(crate) fn issued(&self) -> Result<Vec<IssueRecord>, StoreError> {
         Ok(self.store.cached()?.issue_records().0)
+    }
+
+    /// Everything the check reads from this device, as it is now: the one place a check (at
+    /// the scans, and again at Start) gets its view of the cache.
+    pub fn snapshot(&self) -> Result<CacheSnapshot, StoreError> {
+        let (issued, _problems) = self.store.cached()?.issue_records();
+        Ok(CacheSnapshot {
+            issued,
+            unreadable: Vec::new(),
+            synced_at: self.store.cache_synced_at()?,
+            clock: ClockFacts::default(),
+        })
     }
 
     /// A check by the signed-in nurse against the cache: a new one, or the repeat check of

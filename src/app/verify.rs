@@ -292,6 +292,8 @@ impl VerifyFlow {
             wristband_scan: self.wristband_scan.as_deref().unwrap_or_default(),
             bag_scans: &self.bag_scans,
             issued: &self.issued,
+            unreadable: &[],
+            clock: Default::default(),
         };
         let mut outcome = check(&input, &self.policy);
         if self.repeat_of.is_some() {

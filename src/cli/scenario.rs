@@ -163,6 +163,8 @@ impl CheckScenario {
             wristband_scan: self.scans.wristband.as_deref().unwrap_or(""),
             bag_scans: &self.scans.bag,
             issued,
+            unreadable: &[],
+            clock: Default::default(),
         }
     }
 

@@ -27,6 +27,41 @@ pub struct CheckInput<'a> {
     pub wristband_scan: &'a str,
     pub bag_scans: &'a [String],
     pub issued: &'a [IssueRecord],
+    /// Units issued to the ward that the device could not read completely (a mapping problem):
+    /// a scan of one of them stops with the problem, never passes on half the facts.
+    pub unreadable: &'a [UnreadableIssue],
+    /// What the device knows of its own clock against the blood bank's.
+    pub clock: ClockFacts,
+}
+
+/// A dispense the device holds but could not turn into an issue record, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnreadableIssue {
+    pub dispense_id: String,
+    /// The unit's DIN when the product could be read that far.
+    pub din: Option<String>,
+    /// What is wrong, in words a blood-bank IT person can act on.
+    pub problem: Text,
+}
+
+/// The device clock against the blood bank's: the facts the check needs to trust `now`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClockFacts {
+    /// Device time minus the blood bank's (its HTTP `Date`) at the last pull, in seconds.
+    pub server_offset_seconds: Option<i64>,
+    /// The latest instant this device already knows to have passed (the blood bank's time at
+    /// the last pull, the last record written): a `now` before it means the clock went back.
+    pub latest_known: Option<Instant>,
+}
+
+/// What the device's cache holds at one instant, as the check reads it.
+#[derive(Debug, Clone, Default)]
+pub struct CacheSnapshot {
+    pub issued: Vec<IssueRecord>,
+    pub unreadable: Vec<UnreadableIssue>,
+    /// The last complete pull; `None` when the device never pulled.
+    pub synced_at: Option<Instant>,
+    pub clock: ClockFacts,
 }
 
 /// One unit issued by the blood bank (a dispense), as cached on the device.
@@ -802,6 +837,8 @@ mod tests {
             wristband_scan: "MRN0001",
             bag_scans: bag,
             issued: records,
+            unreadable: &[],
+            clock: Default::default(),
         };
         check(&input, policy)
     }
@@ -949,6 +986,8 @@ mod tests {
             wristband_scan: "MRN0001",
             bag_scans: &scans,
             issued: &records,
+            unreadable: &[],
+            clock: Default::default(),
         };
         let strict = check(&input, &Policy::default());
         assert_eq!(codes(&strict), ["SECOND_CHECKER_REQUIRED", "CACHE_STALE"]);

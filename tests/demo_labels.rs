@@ -140,12 +140,12 @@ fn a_patients_pictures_complete_the_checklist_and_the_near_expiry_unit_stops_onc
         ("ZY26001001", "A999926400101"),
         ("ZY26001004", "A999926400104"),
     ] {
-        let mut flow = VerifyFlow::new(
-            nurse("N0451", "陈静"),
-            p.records.clone(),
-            p.store.cache_synced_at().unwrap(),
-            Policy::default(),
-        );
+        let snapshot = bedside::domain::check::CacheSnapshot {
+            issued: p.records.clone(),
+            synced_at: p.store.cache_synced_at().unwrap(),
+            ..Default::default()
+        };
+        let mut flow = VerifyFlow::new(nurse("N0451", "陈静"), snapshot, Policy::default());
         let wristband = p
             .labels
             .iter()

@@ -68,7 +68,8 @@ fn a_fever_at_the_15_minute_round_stops_with_a_report_prefilled_with_unit_times_
     febrile.hr = Some(112);
     let judgement = h
         .observe(&mut running, febrile, vec!["rigors".into()])
-        .unwrap();
+        .unwrap()
+        .judgement;
     let Judgement::Stop(draft) = judgement else {
         panic!("38.6 °C after 36.8 must stop: {judgement:?}")
     };
@@ -123,7 +124,7 @@ fn a_fast_heart_rate_is_a_warning_to_watch_not_a_stop() {
     ward.minutes(15);
     let mut fast = vitals(369);
     fast.hr = Some(124);
-    match h.observe(&mut running, fast, vec![]).unwrap() {
+    match h.observe(&mut running, fast, vec![]).unwrap().judgement {
         Judgement::Watch(alerts) => {
             assert_eq!(alerts.len(), 1);
             assert_eq!(alerts[0].code.as_str(), "TACHYCARDIA");
@@ -256,7 +257,7 @@ fn a_fever_at_the_end_observation_is_a_reaction_not_a_normal_end() {
         .end(&mut running, 200, Some((vitals(389), vec![])))
         .unwrap()
     {
-        Ended::Reaction(draft) => assert!(draft.trigger.contains("FEBRILE")),
+        Ended::Reaction { draft, .. } => assert!(draft.trigger.contains("FEBRILE")),
         other => panic!("{other:?}"),
     }
     assert_eq!(h.running().unwrap().len(), 1, "not ended until reported");

@@ -7,7 +7,7 @@ mod common;
 use bedside::app::record::{CheckFacts, Recorder};
 use bedside::app::verify::*;
 use bedside::clock::{Clock, SystemClock};
-use bedside::domain::check::ReasonCode;
+use bedside::domain::check::{CacheSnapshot, ReasonCode};
 use bedside::domain::event::BedsideEvent;
 use bedside::domain::policy::Policy;
 use bedside::store::Store;
@@ -24,12 +24,12 @@ fn pulled_device() -> (Bank, tempfile::TempDir, Store) {
 
 fn flow(store: &Store) -> VerifyFlow {
     let (issued, _) = store.cached().unwrap().issue_records();
-    VerifyFlow::new(
-        nurse("N0451", "陈静"),
+    let snapshot = CacheSnapshot {
         issued,
-        store.cache_synced_at().unwrap(),
-        Policy::default(),
-    )
+        synced_at: store.cache_synced_at().unwrap(),
+        ..CacheSnapshot::default()
+    };
+    VerifyFlow::new(nurse("N0451", "陈静"), snapshot, Policy::default())
 }
 
 #[test]

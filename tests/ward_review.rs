@@ -104,7 +104,8 @@ fn a_stop_trigger_left_without_a_report_heads_the_board() {
     ward.minutes(15);
     let judgement = h
         .observe(&mut zhang, vitals(392), vec!["rigors".into()])
-        .unwrap();
+        .unwrap()
+        .judgement;
     assert!(matches!(judgement, Judgement::Stop(_)));
     // The app closes before the nurse sends the report.
     drop(h);

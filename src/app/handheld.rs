@@ -5,11 +5,12 @@
 use crate::app::record::{CheckFacts, RecordError, Recorder};
 use crate::app::session::{LoginError, Role, Session, SessionSettings, SignedIn};
 use crate::app::transfuse::{Interruption, Judgement, ReactionDraft, RunningTransfusion};
-use crate::app::verify::{patients_waiting, ReadyToStart, VerifyFlow, WaitingPatient};
+use crate::app::verify::{patients_waiting, ReadyToStart, ScanSource, VerifyFlow, WaitingPatient};
 use crate::clock::Instant;
 use crate::clock::{Clock, IdSource};
-use crate::domain::check::{CacheSnapshot, ClockFacts, IssueRecord};
-use crate::domain::event::{StaffRef, TransfusionRef, WardRef};
+use crate::domain::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
+use crate::domain::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
+use crate::domain::transition::Refusal;
 use crate::domain::messages::Text;
 use crate::domain::observations::Vitals;
 use crate::domain::policy::Policy;
@@ -21,8 +22,28 @@ pub enum Ended {
     Normally {
         keep_until: Option<Instant>,
     },
-    /// The end observation raised a stop trigger: report the reaction.
-    Reaction(Box<ReactionDraft>),
+    /// The end observation raised a stop trigger: report the reaction. `not_saved` says why
+    /// the round is not yet written (it is kept and written again).
+    Reaction {
+        draft: Box<ReactionDraft>,
+        not_saved: Option<Text>,
+    },
+}
+
+/// A round as judged, and whether the store took it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    pub judgement: Judgement,
+    /// Why the round is not yet written (kept, and written again by `retry_unsaved`).
+    pub not_saved: Option<Text>,
+}
+
+fn not_saved_words(detail: &str) -> Text {
+    Text::fill(
+        "NOT SAVED YET ({detail}): the round is kept on screen and saved again every second. Do not close the app.",
+        "尚未保存（{detail}）：本次记录保留在屏幕上，每秒重试保存。请勿关闭应用。",
+        &[("detail", detail)],
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +56,13 @@ pub enum ActionError {
     Store(#[from] StoreError),
     #[error("{}", .0.en)]
     Refused(Text),
+    /// The check, run again at the start or the restart, stops.
+    #[error("the check stops: {}", .refusal.codes().join(", "))]
+    CheckStopped {
+        refusal: Refusal,
+        /// Why the refusal could not be kept in the audit trail.
+        not_kept: Option<String>,
+    },
     #[error("the export could not be made: {0}")]
     Export(String),
 }
@@ -44,6 +72,20 @@ impl ActionError {
         match self {
             ActionError::Login(e) => e.message(),
             ActionError::Refused(t) => t.clone(),
+            ActionError::CheckStopped { refusal, not_kept } => {
+                let mut lines = refusal.messages();
+                if let Some(why) = not_kept {
+                    lines.push(Text::fill(
+                        "(This stop could not be kept in the audit trail: {why})",
+                        "（此次拦截未能写入审计记录：{why}）",
+                        &[("why", why)],
+                    ));
+                }
+                Text {
+                    en: lines.iter().map(|l| l.en.as_str()).collect::<Vec<_>>().join("\n"),
+                    zh: lines.iter().map(|l| l.zh.as_str()).collect::<Vec<_>>().join("\n"),
+                }
+            }
             other => Text {
                 en: other.to_string(),
                 zh: format!("操作未完成：{other}"),
@@ -61,6 +103,9 @@ pub struct Handheld {
     pub session: Session,
     /// Called after anything is queued for the blood bank (the link pushes it promptly).
     pub on_recorded: Box<dyn Fn() + Send>,
+    /// Rounds judged and shown but not yet written (the store failed): written again until
+    /// they are.
+    unsaved: Vec<(TransfusionRef, ObservationRound)>,
 }
 
 impl Handheld {
@@ -80,6 +125,7 @@ impl Handheld {
             ward,
             session: Session::new(session),
             on_recorded: Box::new(|| {}),
+            unsaved: Vec::new(),
         }
     }
 
@@ -139,24 +185,67 @@ impl Handheld {
         })
     }
 
-    /// A check by the signed-in nurse against the cache: a new one, or the repeat check of
-    /// `repeat_of` (a dispense whose transfusion was interrupted).
-    fn new_check(&mut self, repeat_of: Option<&str>) -> Result<VerifyFlow, ActionError> {
+    /// A check by the signed-in nurse against the cache: a new one (for the patient chosen
+    /// from the list, if any), or the repeat check of `repeat_of` (a dispense whose transfusion
+    /// was interrupted).
+    fn new_check(
+        &mut self,
+        repeat_of: Option<&str>,
+        chosen: Option<WaitingPatient>,
+    ) -> Result<VerifyFlow, ActionError> {
         let first = self.nurse()?;
-        let (issued, synced, policy) = (
-            self.issued()?,
-            self.store.cache_synced_at()?,
-            self.policy.clone(),
-        );
+        let (snapshot, policy) = (self.snapshot()?, self.policy.clone());
         Ok(match repeat_of {
-            Some(dispense) => VerifyFlow::repeat(first, issued, synced, policy, dispense),
-            None => VerifyFlow::new(first, issued, synced, policy),
+            Some(dispense) => VerifyFlow::repeat(first, snapshot, policy, dispense),
+            None => VerifyFlow::new(first, snapshot, policy).for_patient(chosen),
         })
     }
 
     /// A new bedside check by the signed-in nurse, against the cache.
     pub fn begin_check(&mut self) -> Result<VerifyFlow, ActionError> {
-        self.new_check(None)
+        self.new_check(None, None)
+    }
+
+    /// A new bedside check of the patient chosen from the ward list: the wristband must be
+    /// theirs.
+    pub fn begin_check_for(&mut self, chosen: WaitingPatient) -> Result<VerifyFlow, ActionError> {
+        self.new_check(None, Some(chosen))
+    }
+
+    /// The wristband, into the flow; the patient it names. A check that now stops for a near
+    /// miss is kept in the audit trail at once (a killed app keeps it).
+    pub fn scan_wristband(
+        &mut self,
+        flow: &mut VerifyFlow,
+        text: &str,
+    ) -> Result<String, ActionError> {
+        self.nurse()?;
+        let name = flow.scan_wristband(text).map_err(ActionError::Refused)?;
+        self.keep_near_miss(flow)?;
+        Ok(name)
+    }
+
+    /// A bag barcode, into the flow; a near miss it reveals is kept in the audit trail at once.
+    pub fn scan_bag(
+        &mut self,
+        flow: &mut VerifyFlow,
+        text: &str,
+        source: ScanSource,
+    ) -> Result<(), ActionError> {
+        self.nurse()?;
+        flow.scan_bag(text, source).map_err(ActionError::Refused)?;
+        self.keep_near_miss(flow)
+    }
+
+    /// A stopped check stays on the device, in the audit trail, once per stop reason.
+    fn keep_near_miss(&mut self, flow: &mut VerifyFlow) -> Result<(), ActionError> {
+        let now = self.clock.now();
+        if let Some(record) = flow.new_near_miss(now) {
+            let nurse = self.nurse()?;
+            self.store
+                .audit(&now, &nurse.staff_id, "check-stopped", &record)?;
+        }
+        Ok(())
     }
 
     /// The second checker's badge and PIN, into the flow.
@@ -174,49 +263,79 @@ impl Handheld {
         Ok(second)
     }
 
-    /// A stopped check stays on the device, in the audit trail.
-    pub fn record_stopped_check(&mut self, flow: &VerifyFlow) -> Result<(), ActionError> {
+    /// A warning seen and accepted by the signed-in nurse with a reason: into the flow (the
+    /// start records it) and into the audit trail now.
+    pub fn acknowledge(
+        &mut self,
+        flow: &mut VerifyFlow,
+        code: ReasonCode,
+        reason: &str,
+    ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
-        let now = self.clock.now();
+        flow.acknowledge(code, reason)
+            .map_err(ActionError::Refused)?;
         self.store.audit(
-            &now,
+            &self.clock.now(),
             &nurse.staff_id,
-            "check-stopped",
-            &flow.stop_record(now),
+            "warning-acknowledged",
+            &format!("{}: {}", code.as_str(), reason.trim()),
         )?;
         Ok(())
     }
 
-    /// The check passed: the transfusion starts, with the baseline round if taken.
+    /// The check passed: the transfusion starts, with the baseline round if taken. The whole
+    /// check runs again first, at this instant and against the cache as it is now: a start an
+    /// hour after its check meets the 30-minute rule, the expiry and any recall pulled since.
     pub fn start(
         &mut self,
         ready: &ReadyToStart,
-        baseline: Option<Vitals>,
+        baseline: Option<(Vitals, Vec<String>)>,
     ) -> Result<RunningTransfusion, ActionError> {
         let nurse = self.nurse()?;
+        self.judge_again(ready, "start-refused")?;
         let ward = self.ward.clone();
         let mut recorder = self.recorder();
-        let baseline = baseline.map(|v| recorder.round("baseline", v, vec![], &nurse));
+        let baseline = baseline.map(|(v, s)| recorder.round("baseline", v, s, &nurse));
         let check = CheckFacts {
             second_checker: ready.second_checker.clone(),
             checked_at: ready.checked_at,
             acknowledgements: ready.acknowledgements.clone(),
             issued_at: Some(ready.record.issued_at),
             patient_mrn: Some(ready.record.patient.mrn.clone()),
-            scans: ready.scans.clone(),
+            scans: ready.scans(),
             keyed_reasons: ready.keyed_reasons.clone(),
         };
         let transfusion = recorder.start(&ready.dispense_id, ward, &nurse, check, baseline)?;
-        if !ready.keyed_reasons.is_empty() {
-            self.store.audit(
-                &self.clock.now(),
-                &nurse.staff_id,
-                "unit-number-keyed",
-                &format!("{}: {}", transfusion.din, ready.keyed_reasons.join("; ")),
-            )?;
-        }
         (self.on_recorded)();
         self.running_one(&transfusion)
+    }
+
+    /// `ready`'s check again at this instant; a refusal is kept in the audit trail (`action`)
+    /// and returned, the refusal first whatever the store says.
+    fn judge_again(&mut self, ready: &ReadyToStart, action: &str) -> Result<(), ActionError> {
+        let now = self.clock.now();
+        let verdict = match (self.snapshot(), self.store.started_dispenses()) {
+            (Ok(snapshot), Ok(started)) => ready.recheck(&snapshot, &self.policy, now, &started),
+            (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+        };
+        let Err(refusal) = verdict else {
+            return Ok(());
+        };
+        let detail = format!(
+            "{}: {}; checked at {}; wristband {:?}; bag scans {:?}",
+            ready.dispense_id,
+            refusal.codes().join(", "),
+            ready.checked_at.to_rfc3339(),
+            ready.wristband_scan,
+            ready.bag_scans
+        );
+        let audit = self
+            .store
+            .audit(&now, &ready.first_checker.staff_id, action, &detail);
+        Err(ActionError::CheckStopped {
+            refusal,
+            not_kept: audit.err().map(|e| e.to_string()),
+        })
     }
 
     fn running_one(&self, t: &TransfusionRef) -> Result<RunningTransfusion, ActionError> {
@@ -255,14 +374,24 @@ impl Handheld {
         issued: &[IssueRecord],
     ) -> Result<Vec<RunningTransfusion>, ActionError> {
         let events = self.store.open_transfusion_events()?;
-        let mut running = RunningTransfusion::from_events(&events, |dispense| {
-            issued
-                .iter()
-                .filter(|r| r.dispense_id == dispense)
-                .map(|r| r.issued_at)
-                .max()
-        });
+        let mut running = RunningTransfusion::from_events(
+            &events,
+            |dispense| {
+                issued
+                    .iter()
+                    .filter(|r| r.dispense_id == dispense)
+                    .map(|r| r.issued_at)
+                    .max()
+            },
+            &self.policy,
+        );
         for r in &mut running {
+            // A round judged but not yet written is still the transfusion's: its stop holds.
+            for (t, round) in &self.unsaved {
+                if t.procedure_uuid == r.transfusion.procedure_uuid {
+                    r.record_round(round, &self.policy);
+                }
+            }
             r.interrupted = self
                 .store
                 .open_interruption(&r.transfusion.procedure_uuid)?
@@ -290,21 +419,69 @@ impl Handheld {
             .collect())
     }
 
-    /// A round of vital signs for a running transfusion, and what it means.
+    /// Refuses what a transfusion stopped for a suspected reaction may no longer do.
+    fn not_stopped(running: &RunningTransfusion) -> Result<(), ActionError> {
+        match running.stop {
+            Some(_) => Err(ActionError::Refused(Text::fill(
+                "This transfusion was stopped for a suspected reaction: do not restart it; send the reaction report.",
+                "此输血已因疑似输血反应停止：不得继续输注，请提交输血反应报告。",
+                &[],
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A round of vital signs for a running transfusion, and what it means. The round is judged
+    /// before it is written: a STOP is shown whatever the store says, and a round the store
+    /// could not take is kept and written again (`retry_unsaved`) until it is.
     pub fn observe(
         &mut self,
         running: &mut RunningTransfusion,
         vitals: Vitals,
         symptoms: Vec<String>,
-    ) -> Result<Judgement, ActionError> {
+    ) -> Result<Observed, ActionError> {
         let nurse = self.nurse()?;
+        Self::not_stopped(running)?;
         let slot = running.slot_at(self.clock.now(), &self.policy);
-        let mut recorder = self.recorder();
-        let round = recorder.round(&slot, vitals, symptoms, &nurse);
-        recorder.observe(&running.transfusion, round.clone())?;
-        running.apply(&round);
-        (self.on_recorded)();
-        Ok(running.judge(&round, &self.policy))
+        let round = self.recorder().round(&slot, vitals, symptoms, &nurse);
+        let judgement = running.record_round(&round, &self.policy);
+        let not_saved = self.write_round(&running.transfusion, round);
+        Ok(Observed {
+            judgement,
+            not_saved,
+        })
+    }
+
+    /// Writes a judged round, or keeps it to write again; the words for a failure.
+    fn write_round(&mut self, t: &TransfusionRef, round: ObservationRound) -> Option<Text> {
+        match self.recorder().observe(t, round.clone()) {
+            Ok(()) => {
+                (self.on_recorded)();
+                None
+            }
+            Err(e) => {
+                self.unsaved.push((t.clone(), round));
+                Some(not_saved_words(&e.to_string()))
+            }
+        }
+    }
+
+    /// Rounds judged but not yet written, and why the last write failed.
+    pub fn unsaved(&self) -> usize {
+        self.unsaved.len()
+    }
+
+    /// Writes the rounds the store could not take earlier, oldest first; the words for what is
+    /// still not saved (`None` once all are).
+    pub fn retry_unsaved(&mut self) -> Option<Text> {
+        while let Some((t, round)) = self.unsaved.first().cloned() {
+            if let Err(e) = self.recorder().observe(&t, round) {
+                return Some(not_saved_words(&e.to_string()));
+            }
+            self.unsaved.remove(0);
+            (self.on_recorded)();
+        }
+        None
     }
 
     /// The transfusion stopped for a suspected reaction: the report goes to the blood bank.
@@ -317,6 +494,10 @@ impl Handheld {
         serious: bool,
     ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
+        // The report follows its round: a round still unsaved is written first.
+        if let Some(words) = self.retry_unsaved() {
+            return Err(ActionError::Refused(words));
+        }
         let mut recorder = self.recorder();
         recorder.reaction(
             &running.transfusion,
@@ -332,9 +513,9 @@ impl Handheld {
         Ok(())
     }
 
-    /// The end: volume, the end observation if taken, and the time the empty bag may go. An end
-    /// observation that raises a stop trigger is recorded as a round and returned as a reaction
-    /// instead: the transfusion is then reported, not ended normally.
+    /// The end: volume, the end observation if taken, and the time the empty bag may go. The
+    /// end round is judged first: one that raises a stop trigger is recorded as a round (kept
+    /// to write again if the store fails) and returned as a reaction to report instead.
     pub fn end(
         &mut self,
         running: &mut RunningTransfusion,
@@ -342,24 +523,22 @@ impl Handheld {
         end_vitals: Option<(Vitals, Vec<String>)>,
     ) -> Result<Ended, ActionError> {
         let nurse = self.nurse()?;
+        Self::not_stopped(running)?;
         let now = self.clock.now();
         let keep_until = running.keep_until(now, &self.policy);
-        let policy = self.policy.clone();
-        let mut recorder = self.recorder();
-        let round = end_vitals.map(|(v, s)| recorder.round("end", v, s, &nurse));
+        let round = end_vitals.map(|(v, s)| self.recorder().round("end", v, s, &nurse));
         if let Some(round) = &round {
-            if let Judgement::Stop(draft) = running.judge(round, &policy) {
-                recorder.observe(&running.transfusion, round.clone())?;
-                running.apply(round);
-                (self.on_recorded)();
-                return Ok(Ended::Reaction(draft));
+            if let Judgement::Stop(draft) = running.judge_round(round, &self.policy) {
+                running.record_round(round, &self.policy);
+                let not_saved = self.write_round(&running.transfusion, round.clone());
+                return Ok(Ended::Reaction { draft, not_saved });
             }
         }
         let note = running
             .interrupted
             .as_ref()
             .map(|i| format!("ended while interrupted ({})", i.reason));
-        recorder.end(
+        self.recorder().end(
             &running.transfusion,
             Some(volume_ml),
             keep_until,
@@ -378,6 +557,7 @@ impl Handheld {
         reason: &str,
     ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
+        Self::not_stopped(running)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(ActionError::Refused(Text::fill(
@@ -405,29 +585,39 @@ impl Handheld {
         &mut self,
         running: &RunningTransfusion,
     ) -> Result<VerifyFlow, ActionError> {
-        self.new_check(Some(&running.transfusion.dispense_id))
+        Self::not_stopped(running)?;
+        self.new_check(Some(&running.transfusion.dispense_id), None)
     }
 
-    /// The repeat check passed: the transfusion goes on.
+    /// The repeat check passed: judged again at this instant, then the transfusion goes on.
     pub fn restart(
         &mut self,
         running: &mut RunningTransfusion,
         ready: &ReadyToStart,
     ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
-        if ready.dispense_id != running.transfusion.dispense_id {
+        Self::not_stopped(running)?;
+        if ready.repeat_of.as_deref() != Some(running.transfusion.dispense_id.as_str()) {
             return Err(ActionError::Refused(Text::fill(
                 "The repeat check was of another bag: check the interrupted bag.",
                 "重新核对的不是暂停的血袋：请核对暂停的血袋。",
                 &[],
             )));
         }
-        self.store.restart(
+        self.judge_again(ready, "restart-refused")?;
+        let restarted = self.store.restart(
             &running.transfusion.procedure_uuid,
             &self.clock.now(),
             &nurse.staff_id,
             &ready.second_checker.staff_id,
         )?;
+        if !restarted {
+            return Err(ActionError::Refused(Text::fill(
+                "This transfusion has no open interruption on this device: nothing was restarted.",
+                "本设备上此输血没有未结束的暂停：未执行继续输注。",
+                &[],
+            )));
+        }
         running.interrupted = None;
         Ok(())
     }

@@ -74,9 +74,18 @@ impl Recorder<'_> {
     }
 
     fn enqueue(&mut self, event: BedsideEvent, actor: &str) -> Result<(), RecordError> {
+        self.enqueue_audited(event, actor, &[])
+    }
+
+    fn enqueue_audited(
+        &mut self,
+        event: BedsideEvent,
+        actor: &str,
+        also: &[(&str, String)],
+    ) -> Result<(), RecordError> {
         let bundle_urn = self.new_urn();
         self.store
-            .enqueue(&event, &bundle_urn, &self.clock.now(), actor)?;
+            .enqueue_audited(&event, &bundle_urn, &self.clock.now(), actor, also)?;
         Ok(())
     }
 
@@ -95,6 +104,14 @@ impl Recorder<'_> {
             .cached()?
             .transfusion_ref(dispense_id, &procedure_uuid, ward)
             .ok_or_else(|| RecordError::NotCached(dispense_id.to_string()))?;
+        // A keyed unit number is an override of the scan: audited with the start, in its
+        // transaction, so the start is never recorded without it (nor twice for want of it).
+        let keyed = (!check.keyed_reasons.is_empty()).then(|| {
+            (
+                "unit-number-keyed",
+                format!("{}: {}", transfusion.din, check.keyed_reasons.join("; ")),
+            )
+        });
         let event = BedsideEvent::Started(Started {
             transfusion: transfusion.clone(),
             provenance_uuid: self.ids.new_uuid().to_string(),
@@ -109,7 +126,7 @@ impl Recorder<'_> {
             scans: check.scans,
             keyed_reasons: check.keyed_reasons,
         });
-        self.enqueue(event, &first_checker.staff_id)?;
+        self.enqueue_audited(event, &first_checker.staff_id, keyed.as_slice())?;
         Ok(transfusion)
     }
 

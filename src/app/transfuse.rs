@@ -12,12 +12,11 @@ use crate::domain::check::component_names;
 use crate::domain::event::{BedsideEvent, ObservationRound, StaffRef, TransfusionRef};
 use crate::domain::messages::{Lang, Text};
 use crate::domain::observations::{
-    bag_discard_after, evaluate, next_due, reaction_triggers, schedule, slow_rate_until,
-    suspected_reaction, usable_baseline, Alert, AlertCode, Observation, SlotStatus, Transfusion,
-    Vitals,
+    bag_discard_after, evaluate, next_due, schedule, slow_rate_until, suspected_reaction, Alert,
+    AlertCode, Observation, SlotStatus, Transfusion, Vitals,
 };
 use crate::domain::policy::Policy;
-use crate::domain::severity::Severity;
+use crate::domain::transition::judge_round;
 
 /// The symptoms the observation screen offers as chips (clinical rules §4), with their codes.
 pub const SYMPTOM_CHIPS: [(&str, &str, &str); 11] = [
@@ -60,6 +59,9 @@ pub struct RunningTransfusion {
     pub interrupted: Option<Interruption>,
     /// The rounds recorded so far (baseline included), for the reaction report.
     pub rounds: Vec<ObservationRound>,
+    /// A round raised a stop trigger and no reaction report was sent yet: the transfusion is
+    /// stopped, whatever happened to the app since (it is judged again when rebuilt).
+    pub stop: Option<Box<ReactionDraft>>,
 }
 
 fn observation(round: &ObservationRound) -> Observation {
@@ -93,14 +95,17 @@ impl RunningTransfusion {
             started_by: event.first_checker.clone(),
             interrupted: None,
             rounds: event.baseline.iter().cloned().collect(),
+            stop: None,
         }
     }
 
     /// Rebuilds the running transfusions from their events in recording order (after an app
-    /// restart). `issued_at` finds when a dispense left the blood bank.
+    /// restart). `issued_at` finds when a dispense left the blood bank. Every round is judged
+    /// again, so a stop trigger not yet reported comes back as a stop.
     pub fn from_events(
         events: &[BedsideEvent],
         issued_at: impl Fn(&str) -> Option<Instant>,
+        policy: &Policy,
     ) -> Vec<RunningTransfusion> {
         let mut running: Vec<RunningTransfusion> = Vec::new();
         for event in events {
@@ -120,7 +125,7 @@ impl RunningTransfusion {
                         .iter_mut()
                         .find(|r| &r.transfusion.procedure_uuid == urn)
                     {
-                        r.apply(&o.round);
+                        r.record_round(&o.round, policy);
                     }
                 }
                 BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_) => {
@@ -131,10 +136,16 @@ impl RunningTransfusion {
         running
     }
 
-    /// A recorded round joins the transfusion's view.
-    pub fn apply(&mut self, round: &ObservationRound) {
+    /// A round joins the transfusion and is judged: a stop trigger stops the transfusion until
+    /// the reaction is reported (the first stop is the one reported).
+    pub fn record_round(&mut self, round: &ObservationRound, policy: &Policy) -> Judgement {
         self.monitor.observations.push(observation(round));
         self.rounds.push(round.clone());
+        let judgement = self.judge_round(round, policy);
+        if let (Judgement::Stop(draft), None) = (&judgement, &self.stop) {
+            self.stop = Some(draft.clone());
+        }
+        judgement
     }
 
     /// The schedule slot an observation taken at `now` fills: the open slot whose window holds
@@ -219,9 +230,16 @@ impl RunningTransfusion {
             slow_rate,
             due,
             // Remind (flash) while an observation can be taken and is not yet, or one was missed.
-            remind: due_now || overdue,
+            remind: due_now || overdue || self.stop.is_some(),
             overdue,
             alerts: alerts.into_iter().map(|a| a.message).collect(),
+            stopped: self.stop.as_ref().map(|d| {
+                Text::fill(
+                    "STOPPED at {at} for a suspected reaction: send the reaction report",
+                    "{at} 因疑似输血反应已停止：请提交输血反应报告",
+                    &[("at", &hhmm(d.stopped_at))],
+                )
+            }),
             interrupted: self.interrupted.as_ref().map(|i| {
                 Text::fill(
                     "Interrupted at {at} ({reason}): repeat the two-person check before restarting",
@@ -232,18 +250,10 @@ impl RunningTransfusion {
         }
     }
 
-    /// What a newly recorded round means: reaction triggers that stop the transfusion, or
-    /// warnings to watch. Call after `apply`.
-    pub fn judge(&self, round: &ObservationRound, policy: &Policy) -> Judgement {
-        let triggers = reaction_triggers(
-            &observation(round),
-            usable_baseline(&self.monitor, policy),
-            policy,
-        );
-        let (stop, watch): (Vec<Alert>, Vec<Alert>) = triggers
-            .into_iter()
-            .filter(|a| a.code.is_reaction())
-            .partition(|a| a.severity == Severity::Stop);
+    /// What a round means for this transfusion (the rules of `domain::transition`): reaction
+    /// triggers that stop it, or warnings to watch.
+    pub fn judge_round(&self, round: &ObservationRound, policy: &Policy) -> Judgement {
+        let (stop, watch) = judge_round(&self.monitor, &observation(round), policy);
         if stop.is_empty() {
             Judgement::Watch(watch)
         } else {
@@ -410,6 +420,8 @@ pub struct Timeline {
     /// Warnings of the whole transfusion: missed observations, baseline missing, 4-hour limit.
     pub alerts: Vec<Text>,
     pub interrupted: Option<Text>,
+    /// Stopped for a suspected reaction, the report not yet sent.
+    pub stopped: Option<Text>,
 }
 
 /// What one round means.

@@ -6,10 +6,11 @@
 
 use crate::clock::Instant;
 use crate::domain::check::{
-    check, component_names, CheckInput, CheckOutcome, CheckVerdict, IssueRecord, ReasonCode,
+    component_names, CacheSnapshot, CheckInput, CheckOutcome, IssueRecord, ReasonCode,
 };
 use crate::domain::event::{Acknowledgement, StaffRef};
 use crate::domain::label::{check_character, parse_scan, Structure};
+use crate::domain::transition::{check_for, clear_to_hang, Purpose, Refusal};
 use crate::domain::messages::Text;
 use crate::domain::policy::Policy;
 use crate::domain::severity::Severity;
@@ -76,6 +77,8 @@ pub const VISUAL_CHECKS: [(&str, &str); 3] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaitingPatient {
     pub mrn: String,
+    /// The identifier the wristband carries when it is not the MRN.
+    pub wristband_id: Option<String>,
     pub name: String,
     pub units: usize,
 }
@@ -89,6 +92,7 @@ pub fn patients_waiting(issued: &[IssueRecord]) -> Vec<WaitingPatient> {
             Some(p) => p.units += 1,
             None => out.push(WaitingPatient {
                 mrn: r.patient.mrn.clone(),
+                wristband_id: r.patient.wristband_id.clone(),
                 name: r.patient.name.clone(),
                 units: 1,
             }),
@@ -108,8 +112,10 @@ pub enum NotReady {
 pub struct VerifyFlow {
     policy: Policy,
     first_checker: StaffRef,
-    issued: Vec<IssueRecord>,
-    cache_synced_at: Option<Instant>,
+    /// The cache as it was when the check began; the start judges again against the cache then.
+    snapshot: CacheSnapshot,
+    /// The patient chosen from the ward list, whose wristband must be the one scanned.
+    chosen: Option<WaitingPatient>,
     wristband_scan: Option<String>,
     bag_scans: Vec<String>,
     keyed_reasons: Vec<String>,
@@ -119,20 +125,19 @@ pub struct VerifyFlow {
     acknowledgements: Vec<Acknowledgement>,
     /// A repeat check before restarting an interrupted transfusion: the dispense it must find.
     repeat_of: Option<String>,
+    /// The stop reasons already kept in the audit trail as a near miss, so each is kept once.
+    near_miss_recorded: Vec<&'static str>,
 }
 
 impl VerifyFlow {
-    /// The check repeated before an interrupted transfusion goes on. The same rules apply, except
-    /// the 30-minute start window: the unit was started in time, and the 4-hour limit is watched
-    /// while it runs. It must find the very unit that was interrupted.
+    /// The check repeated before an interrupted transfusion goes on (`Purpose::Restart`).
     pub fn repeat(
         first_checker: StaffRef,
-        issued: Vec<IssueRecord>,
-        cache_synced_at: Option<Instant>,
+        snapshot: CacheSnapshot,
         policy: Policy,
         dispense_id: &str,
     ) -> VerifyFlow {
-        let mut flow = VerifyFlow::new(first_checker, issued, cache_synced_at, policy);
+        let mut flow = VerifyFlow::new(first_checker, snapshot, policy);
         flow.repeat_of = Some(dispense_id.to_string());
         flow
     }
@@ -141,17 +146,12 @@ impl VerifyFlow {
         self.repeat_of.is_some()
     }
 
-    pub fn new(
-        first_checker: StaffRef,
-        issued: Vec<IssueRecord>,
-        cache_synced_at: Option<Instant>,
-        policy: Policy,
-    ) -> VerifyFlow {
+    pub fn new(first_checker: StaffRef, snapshot: CacheSnapshot, policy: Policy) -> VerifyFlow {
         VerifyFlow {
             policy,
             first_checker,
-            issued,
-            cache_synced_at,
+            snapshot,
+            chosen: None,
             wristband_scan: None,
             bag_scans: Vec::new(),
             keyed_reasons: Vec::new(),
@@ -160,17 +160,46 @@ impl VerifyFlow {
             read_aloud: false,
             acknowledgements: Vec::new(),
             repeat_of: None,
+            near_miss_recorded: Vec::new(),
         }
     }
 
-    /// The wristband: the patient it names, or why it cannot be read.
+    /// The check is for this patient, chosen from the ward list: the wristband must be theirs.
+    pub fn for_patient(mut self, chosen: Option<WaitingPatient>) -> VerifyFlow {
+        self.chosen = chosen;
+        self
+    }
+
+    pub fn chosen(&self) -> Option<&WaitingPatient> {
+        self.chosen.as_ref()
+    }
+
+    fn purpose(&self) -> Purpose<'_> {
+        match &self.repeat_of {
+            Some(dispense_id) => Purpose::Restart { dispense_id },
+            None => Purpose::Start,
+        }
+    }
+
+    /// The wristband: the patient it names, or why it cannot be read. A patient chosen from the
+    /// list must be the one the wristband identifies, to the character.
     pub fn scan_wristband(&mut self, text: &str) -> Result<String, Text> {
         let id = wristband::patient_identifier(text, &self.policy)?;
+        if let Some(chosen) = &self.chosen {
+            if !wristband::identifies(&id, &chosen.mrn, chosen.wristband_id.as_deref()) {
+                return Err(Text::fill(
+                    "This wristband is {found}, not {chosen} chosen from the list. Scan {chosen}'s wristband, or go back and choose again.",
+                    "此腕带为 {found}，不是列表中选择的 {chosen}。请扫描 {chosen} 的腕带，或返回重新选择。",
+                    &[("found", &self.name_of(&id)), ("chosen", &chosen.name)],
+                ));
+            }
+        }
         self.wristband_scan = Some(text.to_string());
         let name = self
+            .snapshot
             .issued
             .iter()
-            .find(|r| r.patient.mrn == id || r.patient.wristband_id.as_deref() == Some(id.as_str()))
+            .find(|r| wristband::identifies(&id, &r.patient.mrn, r.patient.wristband_id.as_deref()))
             .map(|r| format!("{} {}", r.patient.name, r.patient.mrn))
             .unwrap_or(id);
         Ok(name)
@@ -199,7 +228,19 @@ impl VerifyFlow {
                 ));
             }
         }
-        parse_scan(text, &self.policy.label_profile()).map_err(|e| e.message)?;
+        let structures = parse_scan(text, &self.policy.label_profile()).map_err(|e| e.message)?;
+        let keyed_form = structures
+            .iter()
+            .any(|s| matches!(s, Structure::Din(d) if d.keyed));
+        if keyed_form && !matches!(source, ScanSource::Keyed { .. }) {
+            // A scanner reads the DIN barcode with its '=' data identifier; the bare 14
+            // characters are what a hand types, and a typed DIN needs its reason.
+            return Err(Text::fill(
+                "That unit number came without its barcode identifier, as if typed: scan the DIN barcode, or use \"Key the DIN\" with a reason.",
+                "该献血码没有条码标识符，像是手工输入：请扫描献血码条码，或使用“手工输入献血码”并说明原因。",
+                &[],
+            ));
+        }
         if let ScanSource::Keyed { reason } = source {
             self.keyed_reasons.push(reason);
         }
@@ -282,34 +323,61 @@ impl VerifyFlow {
         Ok(())
     }
 
-    /// The engine's verdict on everything gathered so far.
+    /// The warnings of this check at `now`, each with the reason it was acknowledged with.
+    pub fn warnings(&self, now: Instant) -> Vec<(ReasonCode, Text, Option<String>)> {
+        self.outcome(now)
+            .warnings()
+            .map(|w| {
+                let reason = self
+                    .acknowledgements
+                    .iter()
+                    .find(|a| a.code == w.code.as_str())
+                    .map(|a| a.reason.clone());
+                (w.code, w.message.clone(), reason)
+            })
+            .collect()
+    }
+
+    /// The engine's verdict on everything gathered so far, for this check's purpose.
     pub fn outcome(&self, now: Instant) -> CheckOutcome {
-        let input = CheckInput {
+        check_for(&self.input(now), &self.policy, self.purpose())
+    }
+
+    fn input(&self, now: Instant) -> CheckInput<'_> {
+        CheckInput {
             now,
-            cache_synced_at: self.cache_synced_at,
+            cache_synced_at: self.snapshot.synced_at,
             first_checker: Some(self.first_checker.staff_id.as_str()),
             second_checker: self.second_checker.as_ref().map(|s| s.staff_id.as_str()),
             wristband_scan: self.wristband_scan.as_deref().unwrap_or_default(),
             bag_scans: &self.bag_scans,
-            issued: &self.issued,
-            unreadable: &[],
-            clock: Default::default(),
-        };
-        let mut outcome = check(&input, &self.policy);
-        if self.repeat_of.is_some() {
-            outcome
-                .reasons
-                .retain(|r| r.code != ReasonCode::IssueTimeExceeded);
-            if !outcome.reasons.iter().any(|r| r.severity == Severity::Stop) {
-                outcome.verdict = CheckVerdict::Proceed;
-            }
+            issued: &self.snapshot.issued,
+            unreadable: &self.snapshot.unreadable,
+            clock: self.snapshot.clock,
         }
-        outcome
+    }
+
+    /// The stop reasons at `now` that are a near miss (a wrong, expired, unissued … unit), not
+    /// yet kept in the audit trail; marks them kept. Steps still to do (the second checker, the
+    /// rest of the label) are not near misses.
+    pub fn new_near_miss(&mut self, now: Instant) -> Option<String> {
+        let outcome = self.outcome(now);
+        let codes: Vec<&'static str> = outcome
+            .reasons
+            .iter()
+            .filter(|r| r.severity == Severity::Stop && is_near_miss(r.code))
+            .map(|r| r.code.as_str())
+            .collect();
+        if codes.iter().all(|c| self.near_miss_recorded.contains(c)) {
+            return None;
+        }
+        self.near_miss_recorded.extend(codes);
+        Some(self.stop_record(now))
     }
 
     /// The issue record the bag was checked against.
     pub fn record(&self, outcome: &CheckOutcome) -> Option<&IssueRecord> {
-        outcome.record.and_then(|i| self.issued.get(i))
+        outcome.record.and_then(|i| self.snapshot.issued.get(i))
     }
 
     /// The eight matches (八对), each computed from the engine's reasons where the data allows.
@@ -420,37 +488,31 @@ impl VerifyFlow {
     }
 
     fn name_of(&self, id: &str) -> String {
-        self.issued
+        self.snapshot
+            .issued
             .iter()
-            .find(|r| r.patient.mrn == id || r.patient.wristband_id.as_deref() == Some(id))
+            .find(|r| wristband::identifies(id, &r.patient.mrn, r.patient.wristband_id.as_deref()))
             .map(|r| r.patient.name.clone())
             .unwrap_or_else(|| id.to_string())
     }
 
-    /// Whether the transfusion may start now; if not, every reason in words.
+    /// Whether the transfusion may start now; if not, every reason in words. The start itself
+    /// judges again at its own instant (`Handheld::start`).
     pub fn ready(&self, now: Instant) -> Result<ReadyToStart, NotReady> {
         let outcome = self.outcome(now);
-        if outcome.verdict == CheckVerdict::Stop {
-            return Err(NotReady::Stopped(
-                outcome
-                    .reasons
-                    .iter()
-                    .filter(|r| r.severity == Severity::Stop)
-                    .map(|r| r.message.clone())
-                    .collect(),
-            ));
-        }
-        // The wrong bag stops before anything else is asked for.
-        if let (Some(interrupted), Some(record)) = (&self.repeat_of, self.record(&outcome)) {
-            if &record.dispense_id != interrupted {
-                return Err(NotReady::Stopped(vec![Text::fill(
-                    "This bag ({din}) is not the one whose transfusion was interrupted: scan the interrupted bag.",
-                    "此血袋（{din}）不是暂停输注的那一袋：请扫描暂停的血袋。",
-                    &[("din", &record.unit.din)],
-                )]));
-            }
-        }
+        let record = self.record(&outcome).cloned();
         let mut missing = Vec::new();
+        match clear_to_hang(
+            &outcome,
+            &self.snapshot.issued,
+            None,
+            &self.acknowledgements,
+            &[],
+        ) {
+            Ok(()) => {}
+            Err(Refusal::Unacknowledged(_)) => {}
+            Err(refusal) => return Err(NotReady::Stopped(refusal.messages())),
+        }
         for w in outcome.warnings() {
             if !self
                 .acknowledgements
@@ -462,6 +524,15 @@ impl VerifyFlow {
                     zh: format!("请填写理由以确认警示：{}", w.message.zh),
                 });
             }
+        }
+        // The app always records a two-person check, whatever `require_second_checker` says
+        // for the command line's scenarios: a start is never recorded with one checker.
+        if self.second_checker.is_none() {
+            missing.push(Text::fill(
+                "The second checker signs with badge and PIN.",
+                "第二核对人刷工牌并输入PIN签名。",
+                &[],
+            ));
         }
         for (i, (en, zh)) in VISUAL_CHECKS.iter().enumerate() {
             if !self.visual[i] {
@@ -478,28 +549,21 @@ impl VerifyFlow {
                 &[],
             ));
         }
-        if !missing.is_empty() {
+        let (Some(record), Some(second_checker), true) =
+            (record, self.second_checker.clone(), missing.is_empty())
+        else {
             return Err(NotReady::Missing(missing));
-        }
-        let record = self
-            .record(&outcome)
-            .cloned()
-            .expect("proceed has a record");
+        };
         Ok(ReadyToStart {
             dispense_id: record.dispense_id.clone(),
             record,
-            second_checker: self
-                .second_checker
-                .clone()
-                .expect("proceed has a second checker"),
+            first_checker: self.first_checker.clone(),
+            second_checker,
             acknowledgements: self.acknowledgements.clone(),
             keyed_reasons: self.keyed_reasons.clone(),
-            scans: self
-                .wristband_scan
-                .iter()
-                .chain(&self.bag_scans)
-                .cloned()
-                .collect(),
+            wristband_scan: self.wristband_scan.clone().unwrap_or_default(),
+            bag_scans: self.bag_scans.clone(),
+            repeat_of: self.repeat_of.clone(),
             checked_at: now,
         })
     }
@@ -525,15 +589,75 @@ fn has_any(outcome: &CheckOutcome, codes: &[ReasonCode]) -> bool {
     outcome.reasons.iter().any(|r| codes.contains(&r.code))
 }
 
-/// Everything needed to record the start.
+/// Whether a stop reason is a near miss kept in the audit trail, rather than a step still to do.
+fn is_near_miss(code: ReasonCode) -> bool {
+    !matches!(
+        code,
+        ReasonCode::SecondCheckerRequired | ReasonCode::LabelIncomplete
+    )
+}
+
+/// A check that passed, with everything the start needs to judge it again at its own instant
+/// and to record it: both checkers, what was scanned, the acknowledged warnings.
 #[derive(Debug, Clone)]
 pub struct ReadyToStart {
     pub dispense_id: String,
     pub record: IssueRecord,
+    pub first_checker: StaffRef,
     pub second_checker: StaffRef,
     pub acknowledgements: Vec<Acknowledgement>,
     pub keyed_reasons: Vec<String>,
-    /// The texts scanned, wristband first, for the record.
-    pub scans: Vec<String>,
+    pub wristband_scan: String,
+    pub bag_scans: Vec<String>,
+    /// The interrupted dispense, for a repeat check.
+    pub repeat_of: Option<String>,
     pub checked_at: Instant,
+}
+
+impl ReadyToStart {
+    /// The texts scanned, wristband first, for the record.
+    pub fn scans(&self) -> Vec<String> {
+        std::iter::once(self.wristband_scan.clone())
+            .chain(self.bag_scans.iter().cloned())
+            .collect()
+    }
+
+    /// The check again at `now` against `snapshot` (the cache as it is then), with the same
+    /// scans, checkers and acknowledgements: the rules of the start, at the start.
+    pub fn recheck(
+        &self,
+        snapshot: &CacheSnapshot,
+        policy: &Policy,
+        now: Instant,
+        started_on_device: &[String],
+    ) -> Result<(), Refusal> {
+        let input = CheckInput {
+            now,
+            cache_synced_at: snapshot.synced_at,
+            first_checker: Some(self.first_checker.staff_id.as_str()),
+            second_checker: Some(self.second_checker.staff_id.as_str()),
+            wristband_scan: &self.wristband_scan,
+            bag_scans: &self.bag_scans,
+            issued: &snapshot.issued,
+            unreadable: &snapshot.unreadable,
+            clock: snapshot.clock,
+        };
+        let purpose = match &self.repeat_of {
+            Some(dispense_id) => Purpose::Restart { dispense_id },
+            None => Purpose::Start,
+        };
+        let outcome = check_for(&input, policy, purpose);
+        let started: &[String] = if self.repeat_of.is_some() {
+            &[]
+        } else {
+            started_on_device
+        };
+        clear_to_hang(
+            &outcome,
+            &snapshot.issued,
+            Some(&self.dispense_id),
+            &self.acknowledgements,
+            started,
+        )
+    }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 
 use crate::app::handheld::{ActionError, Handheld};
 use crate::app::session::Role;
-use crate::app::transfuse::{Judgement, RunningTransfusion, Timeline};
+use crate::app::transfuse::{RunningTransfusion, Timeline};
 use crate::clock::Instant;
 use crate::domain::event::StaffRef;
 use crate::domain::messages::{Lang, Text};
@@ -128,25 +128,18 @@ impl Handheld {
             .running_of(&issued)?
             .into_iter()
             .map(|r| BoardTransfusion {
-                unreported_stop: r
-                    .rounds
-                    .iter()
-                    .filter(|round| round.slot != "baseline")
-                    .find_map(|round| match r.judge(round, &self.policy) {
-                        Judgement::Stop(draft) => Some(Text {
-                            en: format!(
-                                "Stop trigger at {} ({}): no reaction report was sent",
-                                draft.stopped_at.format("%H:%M"),
-                                draft.suspected.en
-                            ),
-                            zh: format!(
-                                "{} 出现停止输血指征（{}），尚未提交输血反应报告",
-                                draft.stopped_at.format("%H:%M"),
-                                draft.suspected.zh
-                            ),
-                        }),
-                        Judgement::Watch(_) => None,
-                    }),
+                unreported_stop: r.stop.as_ref().map(|draft| Text {
+                    en: format!(
+                        "Stop trigger at {} ({}): no reaction report was sent",
+                        draft.stopped_at.format("%H:%M"),
+                        draft.suspected.en
+                    ),
+                    zh: format!(
+                        "{} 出现停止输血指征（{}），尚未提交输血反应报告",
+                        draft.stopped_at.format("%H:%M"),
+                        draft.suspected.zh
+                    ),
+                }),
                 timeline: r.timeline(now, &self.policy),
                 minutes: r
                     .monitor

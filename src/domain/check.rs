@@ -128,6 +128,8 @@ pub enum ReasonCode {
     IssueTimeExceeded,
     SpecialRequirementUnmet,
     CacheStale,
+    /// A repeat check found another bag than the interrupted one (`domain::transition`).
+    NotTheInterruptedUnit,
 }
 
 impl ReasonCode {
@@ -156,6 +158,7 @@ impl ReasonCode {
             IssueTimeExceeded => "ISSUE_TIME_EXCEEDED",
             SpecialRequirementUnmet => "SPECIAL_REQUIREMENT_UNMET",
             CacheStale => "CACHE_STALE",
+            NotTheInterruptedUnit => "NOT_THE_INTERRUPTED_UNIT",
         }
     }
 
@@ -439,12 +442,7 @@ fn check_record(
     let patient = &record.patient;
 
     if let Some(id) = patient_id {
-        let matches = id == patient.mrn.trim()
-            || patient
-                .wristband_id
-                .as_deref()
-                .is_some_and(|w| id == w.trim());
-        if !matches {
+        if !wristband::identifies(id, &patient.mrn, patient.wristband_id.as_deref()) {
             found.stop(
                 ReasonCode::UnitForOtherPatient,
                 &[
@@ -781,8 +779,21 @@ fn message(code: ReasonCode, args: &[(&str, &str)]) -> Text {
             "Blood-bank data last updated {minutes_en}: a recall may not have reached this device. Reconnect if you can, then acknowledge.",
             "输血科数据最后更新于{minutes_zh}：召回信息可能尚未同步到本设备。请尽量联网更新，确认后继续。",
         ),
+        NotTheInterruptedUnit => (
+            "This bag ({din}) is not the one whose transfusion was interrupted: scan the interrupted bag.",
+            "此血袋（{din}）不是暂停输注的那一袋：请扫描暂停的血袋。",
+        ),
     };
     Text::fill(en, zh, args)
+}
+
+/// A stop reason with its words, for the rules of `domain::transition`.
+pub(crate) fn stop_reason(code: ReasonCode, args: &[(&str, &str)]) -> Reason {
+    Reason {
+        code,
+        severity: Severity::Stop,
+        message: message(code, args),
+    }
 }
 
 #[cfg(test)]

@@ -12,4 +12,5 @@ pub mod policy;
 pub mod quality;
 pub mod review;
 pub mod severity;
+pub mod transition;
 pub mod wristband;

@@ -7,6 +7,13 @@ use crate::domain::label::gs1;
 use crate::domain::messages::Text;
 use crate::domain::policy::{Policy, WristbandProfile};
 
+/// Whether an identifier read from a wristband is this patient's: equal, to the character, to
+/// the medical record number or to the wristband identifier (never a part of either).
+pub fn identifies(id: &str, mrn: &str, wristband_id: Option<&str>) -> bool {
+    let id = id.trim();
+    !id.is_empty() && (id == mrn.trim() || wristband_id.is_some_and(|w| id == w.trim()))
+}
+
 /// The identifier a wristband carries, or why it yields none (in both languages).
 pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
     let why = |en: &str, zh: &str| Text::fill(en, zh, &[]);
@@ -15,6 +22,8 @@ pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
             let id = text.trim();
             if id.is_empty() {
                 Err(why("the wristband scan is empty", "腕带扫描内容为空"))
+            } else if let Some(what) = not_a_wristband(id) {
+                Err(what)
             } else if id.chars().any(char::is_control) {
                 Err(why(
                     "the wristband scan holds control characters",
@@ -27,8 +36,8 @@ pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
         WristbandProfile::Gs1 => match gs1::parse_gs1(text.trim()) {
             Ok(elements) => elements.gsrn.ok_or_else(|| {
                 why(
-                    "the GS1 wristband carries no GSRN (AI 8018)",
-                    "GS1腕带中没有患者号码（AI 8018）",
+                    "the GS1 barcode carries no patient number (GSRN, AI 8018): is it a product barcode? Scan the wristband",
+                    "该GS1条码中没有患者号码（GSRN，AI 8018）：是否扫描了物品条码？请扫描腕带",
                 )
             }),
             Err(e) => Err(e.message),
@@ -54,6 +63,32 @@ pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
                 })
         }
     }
+}
+
+/// A scan under the plain profile that is plainly not a wristband: a blood-bag label (ISBT 128
+/// data identifiers `=` and `&`) or a GS1 element string (AIM identifier `]C1`/`]d2`/`]Q3`, or
+/// a bracketed AI) such as a product's GTIN. Taking either as a patient number would let the
+/// bag be scanned for the wristband.
+fn not_a_wristband(id: &str) -> Option<Text> {
+    if id.starts_with('=') || id.starts_with('&') {
+        return Some(Text::fill(
+            "this is a blood-bag barcode, not a wristband: scan the patient's wristband",
+            "这是血袋条码，不是腕带：请扫描患者腕带",
+            &[],
+        ));
+    }
+    let gs1_form = [
+        "]C1", "]d2", "]Q3", "(01)", "(8018)", "(00)", "(17)", "(10)", "(21)",
+    ]
+    .iter()
+    .any(|p| id.starts_with(p));
+    gs1_form.then(|| {
+        Text::fill(
+            "this is a GS1 barcode, not a wristband under this hospital's profile (plain): scan the patient's wristband",
+            "这是GS1条码，不是本院格式的腕带：请扫描患者腕带",
+            &[],
+        )
+    })
 }
 
 /// Compiles a wristband pattern and checks that it names the group `id`.

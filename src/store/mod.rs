@@ -25,7 +25,7 @@ pub use ward::quality_record;
 const AUDIT_CHAIN_SQL: &str = include_str!("migrations/007_audit_chain.sql");
 
 /// The schema, one file per version. Append only.
-pub const MIGRATIONS: [&str; 7] = [
+pub const MIGRATIONS: [&str; 8] = [
     include_str!("migrations/001_cache.sql"),
     include_str!("migrations/002_outbox.sql"),
     include_str!("migrations/003_audit.sql"),
@@ -33,6 +33,7 @@ pub const MIGRATIONS: [&str; 7] = [
     include_str!("migrations/005_interruption.sql"),
     include_str!("migrations/006_ward_records.sql"),
     AUDIT_CHAIN_SQL,
+    include_str!("migrations/008_one_start_per_unit.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -77,6 +78,8 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     #[error("the device's database holds a record it cannot read ({0}); it was left as it is")]
     Corrupt(String),
+    #[error("unit of dispense {0} was already started on this device: a bag is hung once")]
+    AlreadyStarted(String),
 }
 
 /// SQLite's result codes as the nurse and the IT team need them: a full disk, a read-only file
@@ -556,10 +559,34 @@ impl Store {
         at: &Instant,
         actor: &str,
     ) -> Result<i64, StoreError> {
+        self.enqueue_audited(event, bundle_urn, at, actor, &[])
+    }
+
+    /// `enqueue`, with further audit rows (action, detail) about the same transfusion in the same
+    /// transaction: all of them are kept, or none.
+    pub fn enqueue_audited(
+        &mut self,
+        event: &BedsideEvent,
+        bundle_urn: &str,
+        at: &Instant,
+        actor: &str,
+        also: &[(&str, String)],
+    ) -> Result<i64, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let json = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if let BedsideEvent::Started(s) = event {
+            let dispense = &s.transfusion.dispense_id;
+            let started: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM ward_transfusion WHERE dispense_id = ?1)",
+                [dispense],
+                |r| r.get(0),
+            )?;
+            if started {
+                return Err(StoreError::AlreadyStarted(dispense.clone()));
+            }
+        }
         tx.execute(
             "INSERT INTO outbox (bundle_urn, kind, procedure_urn, event, recorded_at, state)
              VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
@@ -581,6 +608,16 @@ impl Store {
             &format!("{bundle_urn} {json}"),
             Some(&event.transfusion().procedure_uuid),
         )?;
+        for (action, detail) in also {
+            append_audit(
+                &tx,
+                at,
+                actor,
+                action,
+                detail,
+                Some(&event.transfusion().procedure_uuid),
+            )?;
+        }
         tx.commit()?;
         Ok(seq)
     }

@@ -49,6 +49,9 @@ pub struct UiState {
     pub label_dir: Option<PathBuf>,
     /// Symptom chips switched on, by index into `SYMPTOM_CHIPS`.
     pub chips: Vec<bool>,
+    /// Vital-sign fields with values outside the usual range, shown for confirmation: the same
+    /// values recorded again are confirmed.
+    confirm_vitals: Option<[SharedString; 6]>,
     /// The screen the lock covered, to return to once unlocked.
     locked_from: Option<SharedString>,
     waiting: Vec<WaitingPatient>,
@@ -81,6 +84,7 @@ impl UiState {
             images: Vec::new(),
             label_dir: None,
             chips: Vec::new(),
+            confirm_vitals: None,
             locked_from: None,
             waiting: Vec::new(),
             running_list: Vec::new(),
@@ -143,7 +147,16 @@ fn go(window: &AppWindow, screen: &str) {
 
 fn refresh_home(window: &AppWindow, state: &mut UiState) {
     let now = state.handheld.now();
-    (state.running_list, state.waiting) = state.handheld.ward_list().unwrap_or_default();
+    let home = window.global::<HomePage>();
+    // A list that cannot be read is said, not shown empty: an empty list would read as "no
+    // transfusion running".
+    match state.handheld.ward_list() {
+        Ok(lists) => {
+            (state.running_list, state.waiting) = lists;
+            home.set_message("".into());
+        }
+        Err(e) => home.set_message(state.t(&e.message())),
+    }
     let patients: Vec<PatientView> = state
         .waiting
         .iter()
@@ -159,20 +172,20 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
         .map(|r| {
             let timeline = r.timeline(now, &state.handheld.policy);
             let due = timeline
-                .interrupted
+                .stopped
                 .as_ref()
+                .or(timeline.interrupted.as_ref())
                 .or(timeline.due.as_ref())
                 .map(|t| state.t(t))
                 .unwrap_or_default();
             RunningView {
                 title: format!("{}  {}", r.transfusion.patient_name, r.transfusion.din).into(),
                 due,
-                overdue: timeline.overdue,
+                overdue: timeline.overdue || timeline.stopped.is_some(),
                 interrupted: r.interrupted.is_some(),
             }
         })
         .collect();
-    let home = window.global::<HomePage>();
     home.set_charge(
         state
             .handheld
@@ -228,18 +241,76 @@ fn toggle_language(window: &AppWindow, state: &mut UiState) {
     switch_language(window, state, next);
 }
 
-/// Signs out and forgets every patient's data the screens held.
+/// Signs out and forgets every patient's data the screens held: the next nurse starts clean.
 fn sign_out(window: &AppWindow, state: &mut UiState) {
-    let _ = state.handheld.logout();
+    let logout = state.handheld.logout();
     state.flow = None;
     state.running = None;
+    state.pending_reaction = None;
+    state.ready = None;
+    state.chosen = None;
+    state.waiting.clear();
+    state.running_list.clear();
+    state.chips.clear();
+    state.confirm_vitals = None;
     state.board = None;
     state.record = None;
     state.review_rows.clear();
     state.period = None;
     state.drill.clear();
+    state.drill_index = None;
+    clear_patient_screens(window);
     window.global::<Status>().set_user("".into());
+    // Signed out whatever the store says; a sign-out it could not audit is said.
+    let words = logout.err().map(|e| {
+        state.t(&Text {
+            en: format!("Signed out, but the sign-out could not be kept in the audit trail: {e}"),
+            zh: format!("已退出登录，但退出记录未能写入审计记录：{e}"),
+        })
+    });
+    window
+        .global::<LoginPage>()
+        .set_error(words.unwrap_or_default());
     go(window, "login");
+}
+
+/// Empties what the nurse's screens showed of a patient.
+fn clear_patient_screens(window: &AppWindow) {
+    let verify = window.global::<VerifyPage>();
+    for set in [
+        VerifyPage::set_patient,
+        VerifyPage::set_chosen,
+        VerifyPage::set_message,
+        VerifyPage::set_second_checker,
+        VerifyPage::set_keyed_din,
+        VerifyPage::set_keyed_reason,
+        VerifyPage::set_ack_reason,
+        VerifyPage::set_cosign_badge,
+    ] {
+        set(&verify, "".into());
+    }
+    verify.set_matches(ModelRc::default());
+    verify.set_checklist(ModelRc::default());
+    verify.set_warnings(ModelRc::default());
+    verify.set_reasons(ModelRc::default());
+    let observe = window.global::<ObservePage>();
+    for set in [
+        ObservePage::set_patient,
+        ObservePage::set_timeline,
+        ObservePage::set_due,
+        ObservePage::set_interrupted,
+        ObservePage::set_message,
+    ] {
+        set(&observe, "".into());
+    }
+    let reaction = window.global::<ReactionPage>();
+    reaction.set_report("".into());
+    reaction.set_triggers("".into());
+    reaction.set_suspected("".into());
+    let home = window.global::<HomePage>();
+    home.set_patients(ModelRc::default());
+    home.set_running(ModelRc::default());
+    home.set_message("".into());
 }
 
 /// Binds every view to the core.
@@ -309,9 +380,8 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             let Some(r) = s.running_list.get(i as usize).cloned() else {
                 return;
             };
-            s.running = Some(r);
             s.back_to = "home";
-            transfuse::show(&w, &mut s, "running");
+            transfuse::open(&w, &mut s, r);
         }
     });
     home.on_logout(on(&weak, &state, sign_out));
@@ -338,6 +408,10 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
         return;
     }
     verify::tick(window, state);
+    if state.handheld.unsaved() > 0 {
+        let words = state.handheld.retry_unsaved();
+        transfuse::show_not_saved(window, state, words.as_ref());
+    }
     if screen == "observe" || screen == "home" || screen == "board" {
         refresh(window, state);
     }

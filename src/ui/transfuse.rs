@@ -8,11 +8,11 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{
     back_from_transfusion, go, on, texts, verify, AppWindow, ChipView, EndedPage, ObservePage,
-    ReactionPage, UiState,
+    ReactionPage, Status, UiState,
 };
-use crate::app::handheld::Ended;
-use crate::app::observe::{parse_vitals, VitalsForm};
-use crate::app::transfuse::{parse_volume, Judgement, SYMPTOM_CHIPS};
+use crate::app::handheld::{ActionError, Ended};
+use crate::app::observe::{parse_vitals, VitalsForm, VitalsProblem};
+use crate::app::transfuse::{parse_volume, Judgement, RunningTransfusion, SYMPTOM_CHIPS};
 use crate::app::verify::ReadyToStart;
 use crate::domain::messages::{Lang, Text};
 use crate::domain::observations::Vitals;
@@ -32,6 +32,7 @@ fn clear_form(page: &ObservePage, state: &mut UiState) {
         field(page, "".into());
     }
     state.chips = vec![false; SYMPTOM_CHIPS.len()];
+    state.confirm_vitals = None;
 }
 
 /// The observation screen in `mode` (running or end) for the transfusion in `state.running`.
@@ -124,16 +125,46 @@ fn vitals_fields(page: &ObservePage) -> [slint::SharedString; 6] {
     ]
 }
 
-fn form_vitals(fields: &[slint::SharedString; 6]) -> Result<Vitals, Text> {
+/// The form as vitals. Values outside the usual range are taken when the nurse presses Record
+/// again on the same values (the confirmation the message asks for).
+fn form_vitals(
+    state: &mut UiState,
+    fields: &[slint::SharedString; 6],
+    with_symptoms: bool,
+) -> Result<Vitals, Text> {
     let [temp, hr, sbp, dbp, rr, spo2] = fields;
-    parse_vitals(&VitalsForm {
+    let confirmed = state.confirm_vitals.as_ref() == Some(fields);
+    let form = VitalsForm {
         temp_c: temp,
         hr,
         sbp,
         dbp,
         rr,
         spo2,
-    })
+        with_symptoms,
+        confirmed,
+    };
+    match parse_vitals(&form) {
+        Ok(v) => {
+            state.confirm_vitals = None;
+            Ok(v)
+        }
+        Err(VitalsProblem::Confirm(words)) => {
+            state.confirm_vitals = Some(fields.clone());
+            Err(words)
+        }
+        Err(VitalsProblem::Refused(words)) => {
+            state.confirm_vitals = None;
+            Err(words)
+        }
+    }
+}
+
+/// Says on every screen that a judged round is not saved yet (or clears it).
+pub(super) fn show_not_saved(window: &AppWindow, state: &UiState, words: Option<&Text>) {
+    window
+        .global::<Status>()
+        .set_not_saved(words.map(|w| state.t(w)).unwrap_or_default());
 }
 
 fn form_symptoms(page: &ObservePage, state: &UiState) -> Vec<String> {
@@ -178,7 +209,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
     let vitals = if page.get_mode() == "end" && nothing_keyed {
         Vitals::default()
     } else {
-        match form_vitals(&fields) {
+        match form_vitals(state, &fields, !symptoms.is_empty()) {
             Ok(v) => v,
             Err(e) => return page.set_message(state.t(&e)),
         }
@@ -188,7 +219,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
             let Some(ready) = state.ready.take() else {
                 return;
             };
-            start(window, state, ready, Some(vitals));
+            start(window, state, ready, Some((vitals, symptoms)));
         }
         "end" => {
             let volume = match parse_volume(&page.get_volume()) {
@@ -225,8 +256,9 @@ fn record(window: &AppWindow, state: &mut UiState) {
                     );
                     go(window, "ended");
                 }
-                Ok(Ended::Reaction(draft)) => {
+                Ok(Ended::Reaction { draft, not_saved }) => {
                     state.running = Some(running);
+                    show_not_saved(window, state, not_saved.as_ref());
                     stop_for_reaction(window, state, *draft);
                 }
                 Err(e) => {
@@ -242,30 +274,59 @@ fn record(window: &AppWindow, state: &mut UiState) {
             let result = state.handheld.observe(&mut running, vitals, symptoms);
             state.running = Some(running);
             match result {
-                Ok(Judgement::Watch(warnings)) => {
-                    clear_form(&page, state);
-                    let words: Vec<Text> = warnings.into_iter().map(|a| a.message).collect();
-                    page.set_watch(texts(state, &words));
-                    refresh(window, state);
+                Ok(observed) => {
+                    // The judgement first, whatever the store said; then what was not saved.
+                    show_not_saved(window, state, observed.not_saved.as_ref());
+                    match observed.judgement {
+                        Judgement::Watch(warnings) => {
+                            clear_form(&page, state);
+                            let words: Vec<Text> =
+                                warnings.into_iter().map(|a| a.message).collect();
+                            page.set_watch(texts(state, &words));
+                            refresh(window, state);
+                        }
+                        Judgement::Stop(draft) => stop_for_reaction(window, state, *draft),
+                    }
                 }
-                Ok(Judgement::Stop(draft)) => stop_for_reaction(window, state, *draft),
                 Err(e) => page.set_message(state.t(&e.message())),
             }
         }
     }
 }
 
-fn start(window: &AppWindow, state: &mut UiState, ready: ReadyToStart, baseline: Option<Vitals>) {
+fn start(
+    window: &AppWindow,
+    state: &mut UiState,
+    ready: ReadyToStart,
+    baseline: Option<(Vitals, Vec<String>)>,
+) {
     match state.handheld.start(&ready, baseline) {
         Ok(running) => {
+            state.flow = None;
             state.running = Some(running);
             show(window, state, "running");
+        }
+        Err(e @ ActionError::CheckStopped { .. }) => {
+            // Judged again at the start, the check stops: the start is no longer offered.
+            let message = state.t(&e.message());
+            verify::show_refusal(window, message);
         }
         Err(e) => {
             let message = state.t(&e.message());
             state.ready = Some(ready);
             window.global::<ObservePage>().set_message(message);
         }
+    }
+}
+
+/// A transfusion opened from a list: one stopped for a suspected reaction opens on its STOP
+/// screen with the report to send, whatever happened to the app since.
+pub(super) fn open(window: &AppWindow, state: &mut UiState, running: RunningTransfusion) {
+    let stop = running.stop.clone();
+    state.running = Some(running);
+    match stop {
+        Some(draft) => stop_for_reaction(window, state, *draft),
+        None => show(window, state, "running"),
     }
 }
 
@@ -333,6 +394,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             Ok(()) => {
                 s.running = None;
                 s.pending_reaction = None;
+                show_not_saved(w, s, None);
                 back_from_transfusion(w, s);
             }
             Err(e) => page.set_message(s.t(&e.message())),

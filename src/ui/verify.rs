@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::{
     go, on, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, LabelImage,
-    MatchRowView, UiState, VerifyPage,
+    MatchRowView, UiState, VerifyPage, WarningView,
 };
 use crate::app::demo_labels::draw_demo_labels;
 use crate::app::verify::{MatchState, NotReady, ScanSource};
@@ -38,8 +38,9 @@ fn draw_labels(state: &mut UiState) {
 
 pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
     draw_labels(state);
-    let flow = match (&state.running, repeat) {
-        (Some(running), true) => state.handheld.begin_repeat_check(running),
+    let flow = match (&state.running, repeat, state.chosen.clone()) {
+        (Some(running), true, _) => state.handheld.begin_repeat_check(running),
+        (_, _, Some(chosen)) => state.handheld.begin_check_for(chosen),
         _ => state.handheld.begin_check(),
     };
     match flow {
@@ -50,6 +51,7 @@ pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
             page.set_repeat(repeat);
             page.set_patient("".into());
             page.set_message("".into());
+            page.set_ack_reason("".into());
             page.set_show_images(false);
             page.set_chosen(
                 state
@@ -120,6 +122,16 @@ pub(super) fn refresh(window: &AppWindow, state: &UiState) {
         })
         .collect();
     page.set_matches(ModelRc::new(VecModel::from(rows)));
+    let warnings: Vec<WarningView> = flow
+        .warnings(state.handheld.now())
+        .into_iter()
+        .map(|(_, text, reason)| WarningView {
+            text: state.t(&text),
+            acknowledged: reason.is_some(),
+            reason: reason.unwrap_or_default().into(),
+        })
+        .collect();
+    page.set_warnings(ModelRc::new(VecModel::from(warnings)));
     let stop = |r: &&crate::domain::check::Reason| r.severity == Severity::Stop;
     // Before the co-signature the engine stops for the missing second checker: that is a step
     // still to do, not a reason to abandon the bag.
@@ -149,38 +161,34 @@ pub(super) fn refresh(window: &AppWindow, state: &UiState) {
 /// A scanned text, from the wedge or an image: the wristband first, then the bag.
 fn take_scan(window: &AppWindow, state: &mut UiState, text: &str) {
     let page = window.global::<VerifyPage>();
-    let lang = state.lang;
-    let chosen = state.chosen.clone();
-    let Some(flow) = state.flow.as_mut() else {
+    let UiState { flow, handheld, .. } = state;
+    let Some(flow) = flow.as_mut() else {
         return;
     };
     let result = if page.get_stage() == "wristband" {
-        flow.scan_wristband(text).and_then(|name| {
-            // A patient chosen from the list must be the one whose wristband was scanned.
-            match chosen {
-                Some(p) if !name.contains(&p.mrn) => Err(Text::fill(
-                    "This wristband is {found}, not {chosen} chosen from the list. Scan {chosen}'s wristband, or go back and choose again.",
-                    "此腕带为 {found}，不是列表中选择的 {chosen}。请扫描 {chosen} 的腕带，或返回重新选择。",
-                    &[("found", &name), ("chosen", &p.name)],
-                )),
-                _ => {
-                    page.set_patient(name.into());
-                    page.set_stage("bag".into());
-                    Ok(())
-                }
-            }
+        handheld.scan_wristband(flow, text).map(|name| {
+            page.set_patient(name.into());
+            page.set_stage("bag".into());
         })
     } else {
-        flow.scan_bag(text, ScanSource::Scanner)
+        handheld.scan_bag(flow, text, ScanSource::Scanner)
     };
-    page.set_message(
-        result
-            .err()
-            .map(|e| e.get(lang).to_string())
-            .unwrap_or_default()
-            .into(),
-    );
+    let message = result.err().map(|e| state.t(&e.message()));
+    page.set_message(message.unwrap_or_default());
     refresh(window, state);
+}
+
+/// The start (or restart), judged again at its own instant, stops: back to the check with the
+/// reasons, the start no longer offered.
+pub(super) fn show_refusal(window: &AppWindow, message: SharedString) {
+    let page = window.global::<VerifyPage>();
+    page.set_stage("review".into());
+    page.set_stopped(true);
+    page.set_reasons(strings(
+        message.split('\n').map(SharedString::from).collect(),
+    ));
+    page.set_message(message);
+    go(window, "verify");
 }
 
 fn typed_refusal() -> Text {
@@ -263,9 +271,9 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     });
     verify.on_key_din(on(&weak, &state, |w, s| {
         let page = w.global::<VerifyPage>();
-        let lang = s.lang;
         let Some(flow) = s.flow.as_mut() else { return };
-        let result = flow.scan_bag(
+        let result = s.handheld.scan_bag(
+            flow,
             page.get_keyed_din().as_str(),
             ScanSource::Keyed {
                 reason: page.get_keyed_reason().to_string(),
@@ -276,10 +284,32 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                 page.set_keyed_din("".into());
                 page.set_message("".into());
             }
-            Err(e) => page.set_message(e.get(lang).into()),
+            Err(e) => page.set_message(s.t(&e.message())),
         }
         refresh(w, s);
     }));
+    verify.on_acknowledge({
+        let (weak, state) = (weak.clone(), state.clone());
+        move |i| {
+            let Some(w) = weak.upgrade() else { return };
+            let mut s = state.borrow_mut();
+            let s = &mut *s;
+            let page = w.global::<VerifyPage>();
+            let now = s.handheld.now();
+            let Some(flow) = s.flow.as_mut() else { return };
+            let Some((code, _, _)) = flow.warnings(now).into_iter().nth(i as usize) else {
+                return;
+            };
+            match s.handheld.acknowledge(flow, code, &page.get_ack_reason()) {
+                Ok(()) => {
+                    page.set_ack_reason("".into());
+                    page.set_message("".into());
+                }
+                Err(e) => page.set_message(s.t(&e.message())),
+            }
+            refresh(&w, s);
+        }
+    });
     verify.on_next(on(&weak, &state, |w, s| {
         w.global::<VerifyPage>().set_stage("review".into());
         refresh(w, s);
@@ -311,17 +341,21 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                 let Some(running) = s.running.as_mut() else {
                     return;
                 };
+                // The restart judges the check again at this instant.
                 match s.handheld.restart(running, &ready) {
                     Ok(()) => {
                         s.flow = None;
                         transfuse::show(w, s, "running");
                     }
-                    Err(e) => page.set_message(s.t(&e.message())),
+                    Err(e) => {
+                        let message = s.t(&e.message());
+                        show_refusal(w, message);
+                    }
                 }
             }
             Ok(ready) => {
-                // The check passed: the baseline comes next, then the start.
-                s.flow = None;
+                // The check passed: the baseline comes next, then the start, which judges the
+                // check again at its own instant. The flow stays until the start is recorded.
                 transfuse::ask_baseline(w, s, ready);
             }
             Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
@@ -332,12 +366,9 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         }
     }));
     verify.on_cancel(on(&weak, &state, |w, s| {
-        let repeat = s.flow.as_ref().is_some_and(|f| f.is_repeat());
-        if let Some(flow) = s.flow.take() {
-            if w.global::<VerifyPage>().get_stopped() {
-                let _ = s.handheld.record_stopped_check(&flow);
-            }
-        }
+        // A stop was kept in the audit trail when the scan that caused it was taken.
+        let repeat = s.flow.take().is_some_and(|f| f.is_repeat());
+        s.ready = None;
         if repeat {
             transfuse::show(w, s, "running");
         } else {

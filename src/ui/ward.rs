@@ -717,9 +717,9 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         let Some(r) = s.board.as_ref().and_then(|b| b.running.get(i)) else {
             return;
         };
-        s.running = Some(r.running.clone());
+        let running = r.running.clone();
         s.back_to = "board";
-        transfuse::show(w, s, "running");
+        transfuse::open(w, s, running);
     }));
     board.on_open_reaction(indexed(&weak, &state, |w, s, i| {
         let Some(id) = s

@@ -255,7 +255,7 @@ pub fn checked(
 pub fn started(h: &mut Handheld) -> RunningTransfusion {
     let mut flow = h.begin_check().unwrap();
     let ready = checked(h, &mut flow, ZHANG_WEI, "ZY26001001").unwrap();
-    h.start(&ready, Some(vitals(368))).unwrap()
+    h.start(&ready, Some((vitals(368), vec![]))).unwrap()
 }
 
 pub const LI_XIUYING: &str = "bdpd-000002";
@@ -268,12 +268,13 @@ pub fn a_morning(ward: &Ward) -> (Handheld, String, String) {
     let mut zhang = started(&mut h);
     let mut flow = h.begin_check().unwrap();
     let ready = checked(&mut h, &mut flow, LI_XIUYING, "ZY26001002").unwrap();
-    let mut li = h.start(&ready, Some(vitals(366))).unwrap();
+    let mut li = h.start(&ready, Some((vitals(366), vec![]))).unwrap();
     ward.minutes(15);
     h.observe(&mut zhang, vitals(369), vec![]).unwrap();
     let bedside::app::transfuse::Judgement::Stop(draft) = h
         .observe(&mut li, vitals(390), vec!["rigors".into()])
         .unwrap()
+        .judgement
     else {
         panic!("a fever of 39.0 with rigors stops the transfusion");
     };

@@ -54,7 +54,17 @@ fn database_at(version: usize, path: &std::path::Path) {
         )
         .unwrap();
     }
-    if version >= 3 {
+    if version >= 7 {
+        // From the hash chain (migration 007) on, every row the app writes is chained.
+        bedside::store::append_chained_audit_row(
+            &conn,
+            "2026-11-22T09:00:00+08:00",
+            "N0451",
+            "observations_taken",
+            "urn:uuid:b urn:uuid:p",
+        )
+        .unwrap();
+    } else if version >= 3 {
         conn.execute(
             "INSERT INTO audit (at, actor, action, detail)
              VALUES ('2026-11-22T09:00:00+08:00', 'N0451', 'observations_taken', 'urn:uuid:b urn:uuid:p')",

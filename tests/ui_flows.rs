@@ -287,16 +287,11 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
         "{}",
         verify.get_message()
     );
-    state
-        .borrow_mut()
-        .flow
-        .as_mut()
-        .unwrap()
-        .acknowledge(
-            bedside::domain::check::ReasonCode::CacheStale,
-            "ward network down",
-        )
-        .unwrap();
+    // On the screen: the warning with its button, the reason typed below the matches.
+    assert_eq!(verify.get_warnings().row_count(), 1);
+    verify.set_ack_reason("ward network down".into());
+    verify.invoke_acknowledge(0);
+    assert!(verify.get_warnings().row_data(0).unwrap().acknowledged);
     verify.invoke_start();
     assert_eq!(screen(&window), "observe", "{}", verify.get_message());
     assert_eq!(observe.get_interrupted(), "");

@@ -20,7 +20,8 @@ use crate::sync::{Sync, SyncSettings};
 pub struct LinkStatus {
     pub online: bool,
     pub last_pull: Option<String>,
-    pub unsent: usize,
+    /// Records not yet confirmed; `None` when the store could not be read (never shown as 0).
+    pub unsent: Option<usize>,
     pub quarantined: usize,
     pub last_error: Option<String>,
 }
@@ -109,20 +110,24 @@ impl LinkWorker {
                         sleep: &std::thread::sleep,
                     }
                     .run_cycle();
-                    let counts = store.outbox_counts().unwrap_or_default();
+                    // A store that cannot be read is said (unsent unknown, the error kept), never
+                    // shown as "nothing unsent".
+                    let counts = store.outbox_counts();
+                    let synced = store.cache_synced_at();
+                    let last_error = match (&summary, &counts, &synced) {
+                        (Err(e), _, _) => Some(e.to_string()),
+                        (_, Err(e), _) | (_, _, Err(e)) => Some(e.to_string()),
+                        (Ok(s), Ok(_), Ok(_)) => s.errors.first().cloned(),
+                    };
                     let now = LinkStatus {
                         online: summary.as_ref().is_ok_and(|s| s.pull_complete),
-                        last_pull: store
-                            .cache_synced_at()
-                            .ok()
-                            .flatten()
-                            .map(|t| t.format("%H:%M").to_string()),
-                        unsent: counts.queued + counts.sending,
-                        quarantined: counts.quarantined,
-                        last_error: match &summary {
-                            Ok(s) => s.errors.first().cloned(),
-                            Err(e) => Some(e.to_string()),
+                        last_pull: match synced {
+                            Ok(at) => at.map(|t| t.format("%H:%M").to_string()),
+                            Err(_) => Some("?".into()),
                         },
+                        unsent: counts.as_ref().ok().map(|c| c.queued + c.sending),
+                        quarantined: counts.map_or(0, |c| c.quarantined),
+                        last_error,
                     };
                     if let Ok(mut s) = shared.lock() {
                         *s = now.clone();

@@ -10,10 +10,10 @@ use crate::clock::Instant;
 use crate::clock::{Clock, IdSource};
 use crate::domain::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
 use crate::domain::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
-use crate::domain::transition::Refusal;
 use crate::domain::messages::Text;
 use crate::domain::observations::Vitals;
 use crate::domain::policy::Policy;
+use crate::domain::transition::Refusal;
 use crate::store::{OutboxCounts, Store, StoreError};
 
 /// How an end went.
@@ -82,8 +82,16 @@ impl ActionError {
                     ));
                 }
                 Text {
-                    en: lines.iter().map(|l| l.en.as_str()).collect::<Vec<_>>().join("\n"),
-                    zh: lines.iter().map(|l| l.zh.as_str()).collect::<Vec<_>>().join("\n"),
+                    en: lines
+                        .iter()
+                        .map(|l| l.en.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    zh: lines
+                        .iter()
+                        .map(|l| l.zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                 }
             }
             other => Text {
@@ -245,6 +253,12 @@ impl Handheld {
             self.store
                 .audit(&now, &nurse.staff_id, "check-stopped", &record)?;
         }
+        Ok(())
+    }
+
+    /// The check goes on against the cache as it is now (after its start was refused).
+    pub fn renew_check(&self, flow: &mut VerifyFlow) -> Result<(), StoreError> {
+        flow.renew(self.snapshot()?);
         Ok(())
     }
 

@@ -10,10 +10,10 @@ use crate::domain::check::{
 };
 use crate::domain::event::{Acknowledgement, StaffRef};
 use crate::domain::label::{check_character, parse_scan, Structure};
-use crate::domain::transition::{check_for, clear_to_hang, Purpose, Refusal};
 use crate::domain::messages::Text;
 use crate::domain::policy::Policy;
 use crate::domain::severity::Severity;
+use crate::domain::transition::{check_for, clear_to_hang, Purpose, Refusal};
 use crate::domain::wristband;
 
 /// How a bag barcode reached the handheld. Keyed entry is the labelled fallback only.
@@ -168,6 +168,12 @@ impl VerifyFlow {
     pub fn for_patient(mut self, chosen: Option<WaitingPatient>) -> VerifyFlow {
         self.chosen = chosen;
         self
+    }
+
+    /// The cache as it is now, for a check whose start was refused: the screen then shows what
+    /// the start saw (a recall pulled since the check, say), not the cache of the scans.
+    pub fn renew(&mut self, snapshot: CacheSnapshot) {
+        self.snapshot = snapshot;
     }
 
     pub fn chosen(&self) -> Option<&WaitingPatient> {

@@ -4,7 +4,9 @@
 //! never decides on its own. A step taken later than its check (a locked device, a baseline
 //! taken slowly) is judged again at its own instant, against the cache as it is then.
 
-use crate::domain::check::{check, stop_reason, CheckInput, CheckOutcome, CheckVerdict, Reason, ReasonCode};
+use crate::domain::check::{
+    check, stop_reason, CheckInput, CheckOutcome, CheckVerdict, Reason, ReasonCode,
+};
 use crate::domain::event::Acknowledgement;
 use crate::domain::messages::Text;
 use crate::domain::observations::{

@@ -211,6 +211,18 @@ fn append_audit(
     audit_chain::append(conn, &stamp(at), actor, action, detail, subject)
 }
 
+/// Appends one chained audit row on a bare connection at the schema's current version: what the
+/// app would have written, for tests that build a database of an earlier schema by hand.
+pub fn append_chained_audit_row(
+    conn: &Connection,
+    at: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> rusqlite::Result<usize> {
+    audit_chain::append(conn, at, actor, action, detail, None)
+}
+
 impl Store {
     /// An unencrypted store (tests, tools). A handheld opens its store with `open_encrypted`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {

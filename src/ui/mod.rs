@@ -138,7 +138,8 @@ pub fn show_status(window: &AppWindow, status: &LinkStatus) {
             .unwrap_or_else(|| "—".into())
             .into(),
     );
-    s.set_unsent(status.unsent as i32);
+    // -1: the store could not be read; the status bar says so instead of "0".
+    s.set_unsent(status.unsent.map_or(-1, |n| n as i32));
 }
 
 fn go(window: &AppWindow, screen: &str) {

@@ -308,8 +308,7 @@ fn start(
         }
         Err(e @ ActionError::CheckStopped { .. }) => {
             // Judged again at the start, the check stops: the start is no longer offered.
-            let message = state.t(&e.message());
-            verify::show_refusal(window, message);
+            verify::refused(window, state, &e);
         }
         Err(e) => {
             let message = state.t(&e.message());

@@ -10,6 +10,7 @@ use super::{
     MatchRowView, UiState, VerifyPage, WarningView,
 };
 use crate::app::demo_labels::draw_demo_labels;
+use crate::app::handheld::ActionError;
 use crate::app::verify::{MatchState, NotReady, ScanSource};
 use crate::domain::check::ReasonCode;
 use crate::domain::messages::Text;
@@ -178,9 +179,27 @@ fn take_scan(window: &AppWindow, state: &mut UiState, text: &str) {
     refresh(window, state);
 }
 
-/// The start (or restart), judged again at its own instant, stops: back to the check with the
-/// reasons, the start no longer offered.
-pub(super) fn show_refusal(window: &AppWindow, message: SharedString) {
+/// The start (or restart), judged again at its own instant, stops (or could not be recorded):
+/// back to the check with the reasons, against the cache as the start saw it.
+pub(super) fn refused(window: &AppWindow, state: &mut UiState, error: &ActionError) {
+    let mut message = error.message();
+    if let Some(flow) = state.flow.as_mut() {
+        if let Err(e) = state.handheld.renew_check(flow) {
+            message.en.push_str(&format!("\n{e}"));
+            message.zh.push_str(&format!("\n{e}"));
+        }
+    }
+    let message = state.t(&message);
+    if matches!(error, ActionError::CheckStopped { .. }) {
+        show_refusal(window, message);
+    } else {
+        let page = window.global::<VerifyPage>();
+        page.set_message(message);
+        go(window, "verify");
+    }
+}
+
+fn show_refusal(window: &AppWindow, message: SharedString) {
     let page = window.global::<VerifyPage>();
     page.set_stage("review".into());
     page.set_stopped(true);
@@ -347,10 +366,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                         s.flow = None;
                         transfuse::show(w, s, "running");
                     }
-                    Err(e) => {
-                        let message = s.t(&e.message());
-                        show_refusal(w, message);
-                    }
+                    Err(e) => refused(w, s, &e),
                 }
             }
             Ok(ready) => {

@@ -1,0 +1,559 @@
+//! The safety case, end to end through the app layer (no UI): each numbered path of issue 16,
+//! where a stop, a verdict or a record could slip between the scan and the record, driven as a
+//! nurse would drive it, with the clock the test moves. Each test names its path.
+
+mod common;
+
+use bedside::app::handheld::{ActionError, Ended};
+use bedside::app::observe::{parse_vitals, VitalsForm, VitalsProblem};
+use bedside::app::record::{CheckFacts, Recorder};
+use bedside::app::transfuse::Judgement;
+use bedside::app::verify::{NotReady, ScanSource};
+use bedside::bloodbank::actions::{withdraw, Withdrawal};
+use bedside::domain::check::ReasonCode;
+use bedside::domain::event::BedsideEvent;
+use bedside::domain::label::check_character;
+use bedside::domain::observations::Vitals;
+use bedside::domain::policy::{Policy, WristbandProfile};
+use bedside::domain::transition::Refusal;
+use bedside::domain::wristband::patient_identifier;
+use bedside::store::StoreError;
+use common::*;
+
+const ZHANG_WEI_MRN: &str = "ZY26001001";
+
+fn starts(h: &bedside::app::handheld::Handheld) -> usize {
+    h.store
+        .all_outbox()
+        .unwrap()
+        .iter()
+        .filter(|r| matches!(r.event, BedsideEvent::Started(_)))
+        .count()
+}
+
+fn refusal_codes(e: &ActionError) -> Vec<&'static str> {
+    match e {
+        ActionError::CheckStopped { refusal, .. } => refusal.codes(),
+        other => panic!("expected the check to stop, got {other:?}"),
+    }
+}
+
+/// Path 1: a check passed at minute 28 after issue, then the device waits an hour (locked, a
+/// slow baseline). The start runs the whole check again at its own instant: the 30-minute rule
+/// stops it, nothing is started, and the near miss is in the audit trail.
+#[test]
+fn path_1_a_start_an_hour_after_its_check_meets_the_30_minute_rule_again() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    ward.minutes(20); // 张伟's unit left the blood bank 8 minutes before the ward opened
+    let mut flow = h.begin_check().unwrap();
+    // The cache is 20 minutes old by now: a warning acknowledged with a reason.
+    match checked(&mut h, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN) {
+        Err(NotReady::Missing(m)) => assert!(m[0].en.contains("Acknowledge"), "{m:?}"),
+        other => panic!("{other:?}"),
+    }
+    h.acknowledge(&mut flow, ReasonCode::CacheStale, "Wi-Fi down on the ward")
+        .unwrap();
+    let ready = flow.ready(h.now()).expect("passes at minute 28");
+    assert_eq!(ready.first_checker.staff_id, "N0451");
+    assert_eq!(ready.second_checker.staff_id, "N0388");
+
+    ward.minutes(60);
+    let e = h.start(&ready, Some((vitals(368), vec![]))).unwrap_err();
+    assert!(refusal_codes(&e).contains(&"ISSUE_TIME_EXCEEDED"), "{e:?}");
+    assert!(
+        e.message().zh.contains("出库已") && e.message().zh.contains("限 30 分钟"),
+        "{}",
+        e.message().zh
+    );
+    assert_eq!(starts(&h), 0, "nothing was started");
+    assert_eq!(audited(&h.store, "start-refused", "N0451"), 1);
+}
+
+/// Path 1: a recall pulled between the check and the start stops the start.
+#[test]
+fn path_1_a_recall_pulled_between_check_and_start_stops_the_start() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(&mut h, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN).unwrap();
+
+    withdraw(
+        &mut ward.bank.db(),
+        ZHANG_WEI,
+        Withdrawal::Recall,
+        "donor look-back",
+    )
+    .unwrap();
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    ward.minutes(2);
+
+    let e = h.start(&ready, None).unwrap_err();
+    assert!(refusal_codes(&e).contains(&"UNIT_STATUS"), "{e:?}");
+    assert_eq!(starts(&h), 0);
+}
+
+/// Path 1: a unit that expires between the check and the start is not started.
+#[test]
+fn path_1_expiry_is_judged_at_the_start() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    // Give the start window room so that only the expiry is at stake.
+    h.policy.start_within_minutes = 24 * 60;
+    h.policy.cache_warn_minutes = 24 * 60;
+    const LIU_FANG: &str = "bdpd-000004"; // red cells that expire 90 minutes after the seed
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(&mut h, &mut flow, LIU_FANG, "ZY26001004").unwrap();
+    ward.minutes(95);
+    let e = h.start(&ready, None).unwrap_err();
+    assert!(refusal_codes(&e).contains(&"UNIT_EXPIRED"), "{e:?}");
+}
+
+/// Path 2: a stop trigger survives a crash on the STOP screen: the transfusion comes back
+/// stopped with its report to send, and nothing but the report is allowed.
+#[test]
+fn path_2_a_stop_trigger_is_still_a_stop_after_the_app_restarts() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut running = started(&mut h);
+    ward.minutes(15);
+    let observed = h
+        .observe(&mut running, vitals(391), vec!["rigors".into()])
+        .unwrap();
+    assert!(matches!(observed.judgement, Judgement::Stop(_)));
+    drop(h); // the battery dies on the STOP screen
+
+    let mut h = ward.open();
+    let mut back = h.running().unwrap().remove(0);
+    let draft = back.stop.clone().expect("reopened on STOP");
+    assert!(draft.trigger.starts_with("FEBRILE"), "{}", draft.trigger);
+    let timeline = back.timeline(h.now(), &h.policy);
+    assert!(
+        timeline.stopped.unwrap().zh.contains("疑似输血反应"),
+        "the ward list says it is stopped"
+    );
+    // A stopped transfusion may not take rounds, end normally, pause or restart.
+    let refused = h.observe(&mut back, vitals(370), vec![]).unwrap_err();
+    assert!(refused.message().en.contains("send the reaction report"));
+    assert!(h.end(&mut back, 100, None).is_err());
+    assert!(h.begin_repeat_check(&back).is_err());
+
+    h.report_reaction(&back, &draft, &draft.report.zh, true)
+        .unwrap();
+    assert!(h.running().unwrap().is_empty());
+}
+
+/// Path 3: symptoms alone stop, and the sickest values can be entered (with a confirm) and stop.
+#[test]
+fn path_3_symptoms_alone_and_the_sickest_values_stop() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut running = started(&mut h);
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(&mut h, &mut flow, LI_XIUYING, "ZY26001002").unwrap();
+    let mut li = h.start(&ready, Some((vitals(366), vec![]))).unwrap();
+    ward.minutes(15);
+
+    // Urticaria and breathlessness ticked, no vital sign keyed.
+    let form = VitalsForm {
+        with_symptoms: true,
+        ..Default::default()
+    };
+    let nothing_measured = parse_vitals(&form).unwrap();
+    let observed = h
+        .observe(
+            &mut running,
+            nothing_measured,
+            vec!["urticaria".into(), "dyspnoea".into()],
+        )
+        .unwrap();
+    let Judgement::Stop(draft) = observed.judgement else {
+        panic!("symptoms alone must stop: {:?}", observed.judgement)
+    };
+    assert!(draft.trigger.starts_with("SYMPTOMS"), "{}", draft.trigger);
+
+    // A patient in shock: systolic 35, SpO2 45. Asked to confirm, then taken, then STOP.
+    let shock = VitalsForm {
+        sbp: "35",
+        dbp: "15",
+        spo2: "45",
+        ..Default::default()
+    };
+    assert!(matches!(
+        parse_vitals(&shock),
+        Err(VitalsProblem::Confirm(_))
+    ));
+    let confirmed = parse_vitals(&VitalsForm {
+        confirmed: true,
+        ..shock
+    })
+    .unwrap();
+    let Judgement::Stop(draft) = h.observe(&mut li, confirmed, vec![]).unwrap().judgement else {
+        panic!("systolic 35 and SpO2 45 must stop")
+    };
+    assert!(draft.trigger.contains("HYPOTENSION") && draft.trigger.contains("HYPOXAEMIA"));
+}
+
+/// Path 4: a store that cannot take the round still shows STOP, says the round is not saved,
+/// keeps it (the ward list shows the stop), and writes it once the store is back.
+#[test]
+fn path_4_the_round_is_judged_before_the_write_and_written_again_until_it_is_saved() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut running = started(&mut h);
+    ward.minutes(15);
+    let rounds_before = h.store.all_outbox().unwrap().len();
+
+    h.store.fault_read_only(true).unwrap();
+    let mut low = vitals(369);
+    low.spo2 = Some(85);
+    let observed = h.observe(&mut running, low, vec![]).unwrap();
+    assert!(
+        matches!(observed.judgement, Judgement::Stop(_)),
+        "STOP whatever the store says"
+    );
+    let words = observed.not_saved.expect("the failure is said");
+    assert!(words.zh.contains("尚未保存"), "{}", words.zh);
+    assert_eq!(h.unsaved(), 1);
+    assert!(
+        h.running().unwrap()[0].stop.is_some(),
+        "the unsaved round still stops the transfusion on the ward list"
+    );
+    assert!(h.retry_unsaved().is_some(), "still failing while read-only");
+
+    h.store.fault_read_only(false).unwrap();
+    assert_eq!(h.retry_unsaved(), None);
+    assert_eq!(h.unsaved(), 0);
+    assert_eq!(h.store.all_outbox().unwrap().len(), rounds_before + 1);
+    // And the round is there after a restart too: the stop with it.
+    drop(h);
+    assert!(ward.open().running().unwrap()[0].stop.is_some());
+}
+
+/// Path 4: the end round is judged first too.
+#[test]
+fn path_4_a_stopping_end_round_is_a_reaction_even_when_the_store_fails() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut running = started(&mut h);
+    ward.minutes(70);
+    h.store.fault_read_only(true).unwrap();
+    let mut sick = vitals(370);
+    sick.sbp = Some(75);
+    sick.dbp = Some(40);
+    match h.end(&mut running, 250, Some((sick, vec![]))).unwrap() {
+        Ended::Reaction { draft, not_saved } => {
+            assert!(draft.trigger.contains("HYPOTENSION"));
+            assert!(not_saved.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    h.store.fault_read_only(false).unwrap();
+    assert_eq!(h.retry_unsaved(), None);
+}
+
+/// Path 8: one bag is hung once on a device: a second check of the same bag stops at the start,
+/// and the store itself refuses a second start whatever path writes it.
+#[test]
+fn path_8_one_bag_cannot_be_started_twice_on_one_device() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let first = started(&mut h);
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(&mut h, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN).unwrap();
+    let e = h.start(&ready, None).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            ActionError::CheckStopped {
+                refusal: Refusal::AlreadyStarted { .. },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.message().zh.contains("只能输注一次"));
+
+    let clock = bedside::clock::SystemClock::china();
+    let ids = ids();
+    let now = h.now();
+    let second = Recorder {
+        store: &mut h.store,
+        clock: &clock,
+        ids: &ids,
+    }
+    .start(
+        ZHANG_WEI,
+        common::ward(),
+        &nurse("N0451", "陈静"),
+        CheckFacts::new(&nurse("N0388", "刘洋"), now, vec![]),
+        None,
+    );
+    assert!(
+        matches!(
+            second,
+            Err(bedside::app::record::RecordError::Store(
+                StoreError::AlreadyStarted(_)
+            ))
+        ),
+        "{second:?}"
+    );
+    assert_eq!(starts(&h), 1);
+    assert_eq!(h.running().unwrap()[0].transfusion, first.transfusion);
+}
+
+/// Path 8: a keyed unit number is audited in the start's own transaction: a failed write
+/// records nothing (so the retry cannot start the bag twice), the retry records it once.
+#[test]
+fn path_8_a_keyed_start_that_fails_to_write_leaves_nothing_and_the_retry_starts_once() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
+    let mut scans = bag_scans(&h.store, ZHANG_WEI);
+    let din = scans.remove(0)[1..14].to_string();
+    let keyed = format!("{din}{}", check_character(&din).unwrap());
+    h.scan_bag(
+        &mut flow,
+        &keyed,
+        ScanSource::Keyed {
+            reason: "label torn".into(),
+        },
+    )
+    .unwrap();
+    for s in scans {
+        h.scan_bag(&mut flow, &s, ScanSource::Scanner).unwrap();
+    }
+    h.cosign(&mut flow, "N0388", "0388").unwrap();
+    for i in 0..3 {
+        flow.confirm_visual(i, true);
+    }
+    flow.confirm_read_aloud(true);
+    let ready = flow.ready(h.now()).unwrap();
+
+    h.store.fault_read_only(true).unwrap();
+    assert!(h.start(&ready, None).is_err());
+    h.store.fault_read_only(false).unwrap();
+    assert_eq!(starts(&h), 0);
+    assert_eq!(audited(&h.store, "unit-number-keyed", "N0451"), 0);
+
+    h.start(&ready, None).unwrap();
+    assert!(h.start(&ready, None).is_err(), "the same ready twice");
+    assert_eq!(starts(&h), 1);
+    assert_eq!(audited(&h.store, "unit-number-keyed", "N0451"), 1);
+}
+
+/// Path 9: a warning is acknowledged by the nurse with a reason (recorded), and only then may
+/// the unit start; the start carries the acknowledgement.
+#[test]
+fn path_9_a_warning_is_acknowledged_with_a_reason_and_recorded() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    // 李秀英's A+ platelets: a warning that must be acknowledged (RhD / ABO non-identical or a
+    // stale cache, whichever the demo gives), never a silent pass.
+    ward.minutes(16);
+    let mut flow = h.begin_check().unwrap();
+    let missing = match checked(&mut h, &mut flow, LI_XIUYING, "ZY26001002") {
+        Err(NotReady::Missing(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    assert!(missing.iter().any(|m| m.en.contains("Acknowledge")));
+    let warnings = flow.warnings(h.now());
+    assert!(!warnings.is_empty());
+    let blank = h.acknowledge(&mut flow, warnings[0].0, "   ").unwrap_err();
+    assert!(blank.message().zh.contains("理由"));
+    for (code, _, _) in &warnings {
+        h.acknowledge(&mut flow, *code, "doctor informed, transfuse")
+            .unwrap();
+    }
+    assert_eq!(
+        audited(&h.store, "warning-acknowledged", "N0451"),
+        warnings.len()
+    );
+    let ready = flow.ready(h.now()).unwrap();
+    let running = h.start(&ready, None).unwrap();
+    let started = h
+        .store
+        .all_outbox()
+        .unwrap()
+        .into_iter()
+        .find_map(|r| match r.event {
+            BedsideEvent::Started(s) => Some(s),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(started.acknowledgements.len(), warnings.len());
+    assert_eq!(started.transfusion, running.transfusion);
+}
+
+/// Path 10: a policy without the second checker never panics at the start: the app still
+/// asks for the second checker, in words.
+#[test]
+fn path_10_no_second_checker_in_policy_still_asks_for_one_and_never_panics() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    h.policy.require_second_checker = false;
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
+    for s in bag_scans(&h.store, ZHANG_WEI) {
+        h.scan_bag(&mut flow, &s, ScanSource::Scanner).unwrap();
+    }
+    for i in 0..3 {
+        flow.confirm_visual(i, true);
+    }
+    flow.confirm_read_aloud(true);
+    match flow.ready(h.now()) {
+        Err(NotReady::Missing(m)) => {
+            assert!(m.iter().any(|t| t.zh.contains("第二核对人")), "{m:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Path 10: a stopped check is a near miss in the audit trail as soon as the scan shows it,
+/// once, without waiting for Cancel (a killed app keeps it).
+#[test]
+fn path_10_a_wrong_patient_is_audited_at_the_scan_once() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, "ZY26001002").unwrap(); // 李秀英
+    let scans = bag_scans(&h.store, ZHANG_WEI); // 张伟's bag
+    for s in &scans {
+        h.scan_bag(&mut flow, s, ScanSource::Scanner).unwrap();
+    }
+    drop(flow); // the app is killed before Cancel
+    let rows: Vec<_> = h
+        .store
+        .audit_trail()
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "check-stopped")
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].detail.contains("UNIT_FOR_OTHER_PATIENT"));
+    assert!(rows[0].detail.contains("ZY26001002"));
+}
+
+/// Path 10: baseline symptoms are kept with the start.
+#[test]
+fn path_10_baseline_symptoms_are_recorded() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(&mut h, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN).unwrap();
+    h.start(&ready, Some((vitals(368), vec!["anxiety".into()])))
+        .unwrap();
+    let baseline = h
+        .store
+        .all_outbox()
+        .unwrap()
+        .into_iter()
+        .find_map(|r| match r.event {
+            BedsideEvent::Started(s) => s.baseline,
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(baseline.symptoms, ["anxiety"]);
+}
+
+/// Path 10: a scanner text that is a bare 14-character DIN is taken for what it is, typed, and
+/// refused as a scan: keyed entry needs its reason.
+#[test]
+fn path_10_a_bare_din_from_the_scanner_is_refused_as_typed() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
+    let din = "A999926400101";
+    let bare = format!("{din}{}", check_character(din).unwrap());
+    let e = h
+        .scan_bag(&mut flow, &bare, ScanSource::Scanner)
+        .unwrap_err();
+    assert!(e.message().en.contains("as if typed"), "{:?}", e.message());
+    assert!(flow.checklist()[0].value.is_none(), "nothing was taken");
+}
+
+/// Path 10: a restart needs an open interruption; without one nothing restarts, in words.
+#[test]
+fn path_10_a_restart_without_an_open_interruption_says_so() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut running = started(&mut h);
+    h.interrupt(&mut running, "patient to CT").unwrap();
+    let mut flow = h.begin_repeat_check(&running).unwrap();
+    let ready = checked(&mut h, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN).unwrap();
+    h.restart(&mut running, &ready).unwrap();
+    // The same repeat check used again: the interruption is already closed.
+    running.interrupted = Some(bedside::app::transfuse::Interruption {
+        at: h.now(),
+        reason: "stale screen".into(),
+    });
+    let e = h.restart(&mut running, &ready).unwrap_err();
+    assert!(e.message().en.contains("no open interruption"), "{e:?}");
+}
+
+/// Path 10: a GS1 barcode without a patient number (a product's GTIN) or a bag label is never a
+/// patient identifier.
+#[test]
+fn path_10_a_gtin_or_a_bag_label_is_not_a_wristband() {
+    let gs1 = Policy {
+        wristband: WristbandProfile::Gs1,
+        ..Policy::default()
+    };
+    let gtin = patient_identifier("(01)09506000134352", &gs1).unwrap_err();
+    assert!(gtin.en.contains("no patient number"), "{gtin:?}");
+    let plain = Policy::default();
+    for not_a_band in [
+        "]C10109506000134352",
+        "(01)09506000134352",
+        "=A99992640010100",
+    ] {
+        assert!(
+            patient_identifier(not_a_band, &plain).is_err(),
+            "{not_a_band} taken as a patient"
+        );
+    }
+}
+
+/// Path 10: the wristband of the patient chosen from the list must match to the character, not
+/// merely contain the MRN.
+#[test]
+fn path_10_the_chosen_patients_wristband_matches_exactly() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let zhang = h
+        .waiting()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.mrn == ZHANG_WEI_MRN)
+        .unwrap();
+    let mut flow = h.begin_check_for(zhang).unwrap();
+    let e = h
+        .scan_wristband(&mut flow, &format!("X{ZHANG_WEI_MRN}"))
+        .unwrap_err();
+    assert!(e.message().zh.contains("不是列表中选择的"), "{e:?}");
+    assert_eq!(
+        h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap(),
+        "张伟 ZY26001001"
+    );
+}
+
+#[test]
+fn a_confirmed_round_of_nothing_is_still_refused() {
+    assert!(matches!(
+        parse_vitals(&VitalsForm {
+            confirmed: true,
+            ..Default::default()
+        }),
+        Err(VitalsProblem::Refused(_))
+    ));
+    assert_eq!(
+        parse_vitals(&VitalsForm {
+            with_symptoms: true,
+            ..Default::default()
+        })
+        .unwrap(),
+        Vitals::default()
+    );
+}

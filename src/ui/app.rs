@@ -132,6 +132,7 @@ fn open(device: Device) -> anyhow::Result<()> {
         Duration::from_secs(30),
         Box::new(move |status| {
             let weak = weak.clone();
+            // Fails only once the event loop has ended: the window is gone, nothing to show.
             let _ = slint::invoke_from_event_loop(move || {
                 if let Some(w) = weak.upgrade() {
                     show_status(&w, &status);
@@ -149,6 +150,8 @@ fn open(device: Device) -> anyhow::Result<()> {
     );
     let poke = link.poke();
     handheld.on_recorded = Box::new(move || {
+        // A nudge to push now; if the link worker is gone the record waits in the outbox,
+        // which the status bar counts as unsent.
         let _ = poke.send(());
     });
     let mut ui = UiState::new(handheld);

@@ -18,27 +18,37 @@ use crate::domain::severity::Severity;
 use crate::scan::scan_image;
 use crate::scan::wedge::{Key, WedgeEvent};
 
-/// Opens the check: a new one, or (`repeat`) the repeat check of the transfusion on screen.
-/// Demo mode draws the labels of what is issued now (the blood bank may have issued more since).
-fn draw_labels(state: &mut UiState) {
-    let Some(dir) = &state.label_dir else { return };
-    let Ok(cache) = state.handheld.store.cached() else {
-        return;
-    };
-    let (issued, _) = cache.issue_records();
-    if let Ok(labels) = draw_demo_labels(&issued, dir) {
-        state.images = labels
-            .into_iter()
-            .map(|l| LabelImage {
-                caption: l.caption,
-                path: l.path,
-            })
-            .collect();
+/// Demo mode draws the labels of what is issued now (the blood bank may have issued more since);
+/// the words for why it could not.
+fn draw_labels(state: &mut UiState) -> Option<Text> {
+    let dir = state.label_dir.as_ref()?;
+    let drawn = state
+        .handheld
+        .snapshot()
+        .map_err(|e| e.to_string())
+        .and_then(|snapshot| draw_demo_labels(&snapshot.issued, dir).map_err(|e| e.to_string()));
+    match drawn {
+        Ok(labels) => {
+            state.images = labels
+                .into_iter()
+                .map(|l| LabelImage {
+                    caption: l.caption,
+                    path: l.path,
+                })
+                .collect();
+            None
+        }
+        Err(why) => Some(Text::fill(
+            "The label images could not be drawn ({why}): scan the labels with the scanner.",
+            "无法生成标签图片（{why}）：请用扫描枪扫描标签。",
+            &[("why", &why)],
+        )),
     }
 }
 
+/// Opens the check: a new one, or (`repeat`) the repeat check of the transfusion on screen.
 pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
-    draw_labels(state);
+    let labels_problem = draw_labels(state);
     let flow = match (&state.running, repeat, state.chosen.clone()) {
         (Some(running), true, _) => state.handheld.begin_repeat_check(running),
         (_, _, Some(chosen)) => state.handheld.begin_check_for(chosen),
@@ -51,7 +61,7 @@ pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
             page.set_stage("wristband".into());
             page.set_repeat(repeat);
             page.set_patient("".into());
-            page.set_message("".into());
+            page.set_message(labels_problem.map(|t| state.t(&t)).unwrap_or_default());
             page.set_ack_reason("".into());
             page.set_show_images(false);
             page.set_chosen(

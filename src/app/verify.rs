@@ -181,10 +181,7 @@ impl VerifyFlow {
     }
 
     fn purpose(&self) -> Purpose<'_> {
-        match &self.repeat_of {
-            Some(dispense_id) => Purpose::Restart { dispense_id },
-            None => Purpose::Start,
-        }
+        purpose(self.repeat_of.as_deref())
     }
 
     /// The wristband: the patient it names, or why it cannot be read. A patient chosen from the
@@ -350,17 +347,13 @@ impl VerifyFlow {
     }
 
     fn input(&self, now: Instant) -> CheckInput<'_> {
-        CheckInput {
+        check_input(
+            &self.snapshot,
             now,
-            cache_synced_at: self.snapshot.synced_at,
-            first_checker: Some(self.first_checker.staff_id.as_str()),
-            second_checker: self.second_checker.as_ref().map(|s| s.staff_id.as_str()),
-            wristband_scan: self.wristband_scan.as_deref().unwrap_or_default(),
-            bag_scans: &self.bag_scans,
-            issued: &self.snapshot.issued,
-            unreadable: &self.snapshot.unreadable,
-            clock: self.snapshot.clock,
-        }
+            (&self.first_checker, self.second_checker.as_ref()),
+            self.wristband_scan.as_deref().unwrap_or_default(),
+            &self.bag_scans,
+        )
     }
 
     /// The stop reasons at `now` that are a near miss (a wrong, expired, unissued … unit), not
@@ -595,6 +588,34 @@ fn has_any(outcome: &CheckOutcome, codes: &[ReasonCode]) -> bool {
     outcome.reasons.iter().any(|r| codes.contains(&r.code))
 }
 
+fn purpose(repeat_of: Option<&str>) -> Purpose<'_> {
+    match repeat_of {
+        Some(dispense_id) => Purpose::Restart { dispense_id },
+        None => Purpose::Start,
+    }
+}
+
+/// The check's input: the scans and the checkers against a snapshot of the cache, at `now`.
+fn check_input<'a>(
+    snapshot: &'a CacheSnapshot,
+    now: Instant,
+    (first, second): (&'a StaffRef, Option<&'a StaffRef>),
+    wristband_scan: &'a str,
+    bag_scans: &'a [String],
+) -> CheckInput<'a> {
+    CheckInput {
+        now,
+        cache_synced_at: snapshot.synced_at,
+        first_checker: Some(first.staff_id.as_str()),
+        second_checker: second.map(|s| s.staff_id.as_str()),
+        wristband_scan,
+        bag_scans,
+        issued: &snapshot.issued,
+        unreadable: &snapshot.unreadable,
+        clock: snapshot.clock,
+    }
+}
+
 /// Whether a stop reason is a near miss kept in the audit trail, rather than a step still to do.
 fn is_near_miss(code: ReasonCode) -> bool {
     !matches!(
@@ -637,22 +658,14 @@ impl ReadyToStart {
         now: Instant,
         started_on_device: &[String],
     ) -> Result<(), Refusal> {
-        let input = CheckInput {
+        let input = check_input(
+            snapshot,
             now,
-            cache_synced_at: snapshot.synced_at,
-            first_checker: Some(self.first_checker.staff_id.as_str()),
-            second_checker: Some(self.second_checker.staff_id.as_str()),
-            wristband_scan: &self.wristband_scan,
-            bag_scans: &self.bag_scans,
-            issued: &snapshot.issued,
-            unreadable: &snapshot.unreadable,
-            clock: snapshot.clock,
-        };
-        let purpose = match &self.repeat_of {
-            Some(dispense_id) => Purpose::Restart { dispense_id },
-            None => Purpose::Start,
-        };
-        let outcome = check_for(&input, policy, purpose);
+            (&self.first_checker, Some(&self.second_checker)),
+            &self.wristband_scan,
+            &self.bag_scans,
+        );
+        let outcome = check_for(&input, policy, purpose(self.repeat_of.as_deref()));
         let started: &[String] = if self.repeat_of.is_some() {
             &[]
         } else {

@@ -206,6 +206,37 @@ fn the_touch_app_keeps_every_stop_and_record() {
     assert_eq!(screen(&window), "home");
     assert!(home_running(&window).is_empty(), "nothing was started");
 
+    // A ward list that cannot be read says so instead of emptying the list.
+    tick_once(&window, &state);
+    let home = window.global::<HomePage>();
+    let waiting = home.get_patients().row_count();
+    assert!(waiting > 0);
+    state
+        .borrow()
+        .handheld
+        .store
+        .connection()
+        .execute(
+            "UPDATE cache_resource SET json = '{' WHERE type = 'Patient' AND id = 'pat-1008'",
+            [],
+        )
+        .unwrap();
+    tick_once(&window, &state);
+    assert!(
+        home.get_message().contains("cannot read"),
+        "{}",
+        home.get_message()
+    );
+    assert_eq!(home.get_patients().row_count(), waiting, "the last list read stays");
+    shots.both(&window, &state, "safety-list-unreadable");
+    state
+        .borrow()
+        .handheld
+        .store
+        .connection()
+        .execute("DELETE FROM cache_resource WHERE json = '{'", [])
+        .unwrap();
+
     // Sign-out leaves no patient on any screen for the next person.
     check_zhang_wei(&window, &ward);
     assert!(!verify.get_patient().is_empty());

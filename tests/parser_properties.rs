@@ -261,7 +261,10 @@ fn read_resources(resources: impl IntoIterator<Item = Value>) -> usize {
     }
     let (records, problems) = set.issue_records();
     for p in &problems {
-        assert!(words(&p.problem), "{p:?}: a problem without words");
+        assert!(
+            words(&p.problem.en) && words(&p.problem.zh),
+            "{p:?}: a problem without words"
+        );
     }
     records.len()
 }
@@ -586,7 +589,7 @@ proptest! {
         }
         let (_, problems) = store.cached().unwrap().issue_records();
         for p in &problems {
-            prop_assert!(words(&p.problem), "{p:?}");
+            prop_assert!(words(&p.problem.en) && words(&p.problem.zh), "{p:?}");
         }
     }
 }

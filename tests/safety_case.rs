@@ -557,3 +557,237 @@ fn a_confirmed_round_of_nothing_is_still_refused() {
         Vitals::default()
     );
 }
+
+// ------------------------------------------------------------ the blood bank's data (5, 7)
+
+/// The stop reasons of 张伟's check against the handheld's cache as it is now.
+fn zhang_wei_check_codes(h: &mut bedside::app::handheld::Handheld) -> Vec<&'static str> {
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
+    for s in bag_scans_of_din(h, "A999926400101") {
+        h.scan_bag(&mut flow, &s, ScanSource::Scanner).unwrap();
+    }
+    h.cosign(&mut flow, "N0388", "0388").unwrap();
+    flow.outcome(h.now())
+        .reasons
+        .iter()
+        .filter(|r| r.severity == bedside::domain::severity::Severity::Stop)
+        .map(|r| r.code.as_str())
+        .collect()
+}
+
+/// 张伟's bag as printed (his unit is O RhD+ red cells E0001V00, expiring in 14 days).
+fn bag_scans_of_din(h: &bedside::app::handheld::Handheld, din: &str) -> Vec<String> {
+    let expiry = h.now() + chrono::Duration::days(13);
+    vec![
+        format!("={din}00"),
+        "=%5100".to_string(),
+        "=<E0001V00".to_string(),
+        format!("&>0{}", expiry.format("%y%j%H%M")),
+    ]
+}
+
+/// Path 5: an order missing from the cache is not "no special requirements": the unit is held
+/// with words a nurse and the blood bank's IT can act on.
+#[test]
+fn path_5_a_unit_whose_order_is_missing_is_held_not_matched_without_requirements() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    assert!(zhang_wei_check_codes(&mut h).is_empty());
+    h.store.forget("ServiceRequest", "sr-1001").unwrap();
+    let codes = zhang_wei_check_codes(&mut h);
+    assert_eq!(
+        codes,
+        ["ISSUE_RECORD_UNREADABLE"],
+        "not UNIT_NOT_ISSUED, not a pass"
+    );
+    let snapshot = h.snapshot().unwrap();
+    let problem = &snapshot.unreadable[0];
+    assert_eq!(problem.din.as_deref(), Some("A999926400101"));
+    assert!(
+        problem.problem.en.contains("sr-1001"),
+        "{:?}",
+        problem.problem
+    );
+    assert!(
+        problem.problem.zh.contains("特殊要求"),
+        "{:?}",
+        problem.problem
+    );
+}
+
+/// Path 5: an order the blood bank has completed still says what the patient needs, and the
+/// pull fetches orders of every status.
+#[test]
+fn path_5_a_completed_order_keeps_its_special_requirements() {
+    let bank = demo_bank();
+    bank.db()
+        .write(|w| {
+            let order = w.read("ServiceRequest", "sr-1001")?.unwrap();
+            let mut json = order.json.clone();
+            json["status"] = serde_json::json!("completed");
+            w.put("ServiceRequest", "sr-1001", json)?;
+            Ok::<_, bedside::bloodbank::db::DbError>(())
+        })
+        .unwrap();
+    let (_dir, mut store) = temp_store();
+    assert!(cycle(&mut store, &settings(&bank.running.base_url)).pull_complete);
+    let (records, problems) = store.cached().unwrap().issue_records();
+    assert!(problems.is_empty(), "{problems:?}");
+    let zhang = records.iter().find(|r| r.dispense_id == ZHANG_WEI).unwrap();
+    assert_eq!(zhang.patient.requirements, ["irradiated", "leukoreduced"]);
+}
+
+/// A blood bank (or a proxy in front of it) on loopback answering each path with a canned
+/// body; every connection closed after one answer. Returns its base URL.
+fn canned_blood_bank(answer: fn(&str) -> (u16, String)) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(40) {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
+            let (status, body) = answer(&path);
+            let head = format!(
+                "HTTP/1.1 {status} OK\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let sent = stream.write_all(head.as_bytes());
+            assert!(sent.is_ok() && stream.write_all(body.as_bytes()).is_ok());
+        }
+    });
+    url
+}
+
+/// Path 5: a page of the pull that is not a FHIR Bundle (a proxy's login page with status 200)
+/// is an error, and the cache is not marked fresh.
+#[test]
+fn path_5_a_bad_page_is_an_error_not_a_fresh_cache() {
+    let url = canned_blood_bank(|path| {
+        let body = if path.contains("metadata") {
+            r#"{"resourceType":"CapabilityStatement","fhirVersion":"5.0.0"}"#.to_string()
+        } else if path.contains("BiologicallyDerivedProductDispense") {
+            serde_json::json!({"resourceType": "Bundle", "type": "searchset", "entry": [{
+                "search": {"mode": "match"},
+                "resource": {"resourceType": "BiologicallyDerivedProductDispense", "id": "d1",
+                    "meta": {"versionId": "1", "lastUpdated": "2026-12-04T08:00:00+08:00"},
+                    "patient": {"reference": "Patient/p1"}}}]})
+            .to_string()
+        } else if path.contains("ServiceRequest") {
+            "<html><body>Wi-Fi login</body></html>".to_string()
+        } else {
+            r#"{"resourceType":"Bundle","type":"searchset"}"#.to_string()
+        };
+        (200, body)
+    });
+    let (_dir, mut store) = temp_store();
+    let summary = cycle(&mut store, &settings(&url));
+    assert!(!summary.pull_complete, "{summary:?}");
+    assert!(
+        summary
+            .errors
+            .iter()
+            .any(|e| e.contains("not a FHIR Bundle")),
+        "{summary:?}"
+    );
+    assert_eq!(store.cache_synced_at().unwrap(), None, "not a fresh cache");
+}
+
+/// A copy of the cached blood group result of `patient` with another id, time and group.
+fn group_result(
+    h: &bedside::app::handheld::Handheld,
+    patient: &str,
+    id: &str,
+    issued: &str,
+    abo_snomed: &str,
+    rhd_snomed: &str,
+) -> serde_json::Value {
+    let json: String = h
+        .store
+        .connection()
+        .query_row(
+            "SELECT json FROM cache_resource WHERE type = 'Observation' AND json LIKE ?1",
+            [format!("%{patient}%")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut obs: serde_json::Value = serde_json::from_str(&json).unwrap();
+    obs["id"] = id.into();
+    obs["meta"]["versionId"] = "1".into();
+    obs["issued"] = issued.into();
+    obs["effectiveDateTime"] = issued.into();
+    for c in obs["component"].as_array_mut().unwrap() {
+        let loinc = c["code"]["coding"][0]["code"].as_str().unwrap().to_string();
+        let value = if loinc == "883-9" {
+            abo_snomed
+        } else {
+            rhd_snomed
+        };
+        c["valueCodeableConcept"]["coding"][0]["code"] = value.into();
+    }
+    obs
+}
+
+const SNOMED_O: &str = "58460004";
+const SNOMED_A: &str = "112144000";
+const SNOMED_POS: &str = "165747007";
+const SNOMED_NEG: &str = "165746003";
+
+/// Path 7: the newest blood group result is the newest instant, not the greatest string; two
+/// results that disagree at one instant hold the unit.
+#[test]
+fn path_7_the_newest_group_by_instant_and_a_conflict_that_stops() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    // 10:00 in Beijing is 02:00 UTC: an A RhD− result one hour older than the O RhD+ one,
+    // though its text sorts after it.
+    let older = group_result(
+        &h,
+        "pat-1001",
+        "grp-older",
+        "2099-01-01T10:00:00+08:00",
+        SNOMED_A,
+        SNOMED_NEG,
+    );
+    let newer = group_result(
+        &h,
+        "pat-1001",
+        "grp-newer",
+        "2099-01-01T03:00:00Z",
+        SNOMED_O,
+        SNOMED_POS,
+    );
+    h.store.store_pulled(&[older, newer], &[]).unwrap();
+    assert!(
+        zhang_wei_check_codes(&mut h).is_empty(),
+        "O RhD+ (the newest) takes O RhD+ red cells"
+    );
+
+    // Another result at the very instant of the newest says A RhD−: the group is not known.
+    let same_instant = group_result(
+        &h,
+        "pat-1001",
+        "grp-same",
+        "2099-01-01T11:00:00+08:00",
+        SNOMED_A,
+        SNOMED_NEG,
+    );
+    h.store.store_pulled(&[same_instant], &[]).unwrap();
+    assert_eq!(zhang_wei_check_codes(&mut h), ["ISSUE_RECORD_UNREADABLE"]);
+    let problem = &h.snapshot().unwrap().unreadable[0];
+    assert!(
+        problem.problem.en.contains("disagree"),
+        "{:?}",
+        problem.problem
+    );
+}

@@ -227,7 +227,11 @@ fn the_touch_app_keeps_every_stop_and_record() {
         "{}",
         home.get_message()
     );
-    assert_eq!(home.get_patients().row_count(), waiting, "the last list read stays");
+    assert_eq!(
+        home.get_patients().row_count(),
+        waiting,
+        "the last list read stays"
+    );
     shots.both(&window, &state, "safety-list-unreadable");
     state
         .borrow()

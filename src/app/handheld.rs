@@ -184,10 +184,10 @@ impl Handheld {
     /// Everything the check reads from this device, as it is now: the one place a check (at
     /// the scans, and again at Start) gets its view of the cache.
     pub fn snapshot(&self) -> Result<CacheSnapshot, StoreError> {
-        let (issued, _problems) = self.store.cached()?.issue_records();
+        let (issued, problems) = self.store.cached()?.issue_records();
         Ok(CacheSnapshot {
             issued,
-            unreadable: Vec::new(),
+            unreadable: problems.iter().map(|p| p.unreadable()).collect(),
             synced_at: self.store.cache_synced_at()?,
             clock: ClockFacts::default(),
         })

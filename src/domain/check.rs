@@ -130,6 +130,8 @@ pub enum ReasonCode {
     CacheStale,
     /// A repeat check found another bag than the interrupted one (`domain::transition`).
     NotTheInterruptedUnit,
+    /// The blood bank's record of the scanned unit could not be read completely on the device.
+    IssueRecordUnreadable,
 }
 
 impl ReasonCode {
@@ -159,6 +161,7 @@ impl ReasonCode {
             SpecialRequirementUnmet => "SPECIAL_REQUIREMENT_UNMET",
             CacheStale => "CACHE_STALE",
             NotTheInterruptedUnit => "NOT_THE_INTERRUPTED_UNIT",
+            IssueRecordUnreadable => "ISSUE_RECORD_UNREADABLE",
         }
     }
 
@@ -261,8 +264,25 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
     let label = read_bag(input.bag_scans, policy, &mut found);
 
     let record = label.din().and_then(|din| {
+        // A record the device could not read stops the unit even beside a readable one of
+        // the same DIN: which of them counts cannot be known.
+        let unreadable: Vec<&UnreadableIssue> = input
+            .unreadable
+            .iter()
+            .filter(|u| u.din.as_deref().map(str::trim) == Some(din))
+            .collect();
+        for u in &unreadable {
+            found.stop(
+                ReasonCode::IssueRecordUnreadable,
+                &[
+                    ("din", din),
+                    ("problem_en", &u.problem.en),
+                    ("problem_zh", &u.problem.zh),
+                ],
+            );
+        }
         let record = most_recent_issue(input.issued, din);
-        if record.is_none() {
+        if record.is_none() && unreadable.is_empty() {
             found.stop(ReasonCode::UnitNotIssued, &[("din", din)]);
         }
         record
@@ -778,6 +798,10 @@ fn message(code: ReasonCode, args: &[(&str, &str)]) -> Text {
         CacheStale => (
             "Blood-bank data last updated {minutes_en}: a recall may not have reached this device. Reconnect if you can, then acknowledge.",
             "输血科数据最后更新于{minutes_zh}：召回信息可能尚未同步到本设备。请尽量联网更新，确认后继续。",
+        ),
+        IssueRecordUnreadable => (
+            "The blood bank's record of unit {din} is incomplete on this device ({problem_en}). Do not transfuse; call the blood bank.",
+            "本设备上输血科关于血袋 {din} 的记录不完整（{problem_zh}）。禁止输注，请联系输血科。",
         ),
         NotTheInterruptedUnit => (
             "This bag ({din}) is not the one whose transfusion was interrupted: scan the interrupted bag.",

@@ -1,8 +1,10 @@
 //! From the blood bank's records to the engine's issue records (contract §4): one dispense with
 //! its product, patient, blood group result and order becomes one `IssueRecord`.
 //!
-//! A dispense that cannot be read completely is not guessed at: it is reported as a problem and
-//! left out, so a scan of its unit stops with "not issued" instead of passing on half the facts.
+//! A dispense that cannot be read completely is not guessed at: it is reported as a problem (with
+//! its unit's DIN when the product could be read that far) and left out, so a scan of its unit
+//! stops with the problem (`ISSUE_RECORD_UNREADABLE`) instead of passing on half the facts. An
+//! order that cannot be found, and two blood group results that disagree, are such problems.
 
 use std::collections::HashMap;
 
@@ -11,8 +13,11 @@ use serde_json::Value;
 
 use super::*;
 use crate::domain::blood::{Abo, Component, Group, Rhd};
-use crate::domain::check::{Crossmatch, Instant, IssueRecord, PatientRecord, UnitRecord};
+use crate::domain::check::{
+    Crossmatch, Instant, IssueRecord, PatientRecord, UnitRecord, UnreadableIssue,
+};
 use crate::domain::label::group_of_code;
+use crate::domain::messages::Text;
 
 /// The cached resources, by type and id.
 #[derive(Debug, Default)]
@@ -24,8 +29,29 @@ pub struct ResourceSet {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MappingProblem {
     pub dispense_id: String,
-    pub problem: String,
+    /// The unit's DIN, when its product could be read that far.
+    pub din: Option<String>,
+    /// What is wrong, in words a blood-bank IT person can act on.
+    pub problem: Text,
 }
+
+impl MappingProblem {
+    /// As the check reads it: a scan of this unit stops with the problem.
+    pub fn unreadable(&self) -> UnreadableIssue {
+        UnreadableIssue {
+            dispense_id: self.dispense_id.clone(),
+            din: self.din.clone(),
+            problem: self.problem.clone(),
+        }
+    }
+}
+
+fn problem(en: &str, zh: &str) -> Text {
+    Text::fill(en, zh, &[])
+}
+
+/// A patient's blood group as the results say it, or why they cannot say it.
+type GroupResult = Result<Group, Text>;
 
 impl ResourceSet {
     pub fn insert(&mut self, resource: Value) {
@@ -63,6 +89,7 @@ impl ResourceSet {
                 Ok(record) => records.push(record),
                 Err(problem) => problems.push(MappingProblem {
                     dispense_id,
+                    din: self.din_of(dispense),
                     problem,
                 }),
             }
@@ -72,9 +99,20 @@ impl ResourceSet {
         (records, problems)
     }
 
-    /// The newest final ABO/RhD result (LOINC 882-1) of each patient.
-    fn patient_groups(&self) -> HashMap<String, Group> {
-        let mut newest: HashMap<String, (String, Group)> = HashMap::new();
+    /// The DIN of a dispense's product, when the product can be found and names one.
+    fn din_of(&self, dispense: &Value) -> Option<String> {
+        let product = self.resolve(
+            str_at(dispense, &["product", "reference"]),
+            "BiologicallyDerivedProduct",
+        )?;
+        str_at(product, &["biologicalSourceEvent", "value"]).map(str::to_string)
+    }
+
+    /// The newest final ABO/RhD result (LOINC 882-1) of each patient, newest by instant. Two
+    /// results that disagree at the newest instant, or an undated one that disagrees with it,
+    /// leave the group unknowable: the patient's units are held, never matched on a guess.
+    fn patient_groups(&self) -> HashMap<String, GroupResult> {
+        let mut results: HashMap<String, Vec<(Option<Instant>, Group)>> = HashMap::new();
         for obs in self.of_type("Observation") {
             if !obs
                 .get("code")
@@ -93,40 +131,51 @@ impl ResourceSet {
             else {
                 continue;
             };
-            let when = str_at(obs, &["issued"])
-                .or_else(|| str_at(obs, &["effectiveDateTime"]))
-                .unwrap_or_default()
-                .to_string();
-            let group = blood_group_of(obs);
-            let slot = newest
+            let when = instant(str_at(obs, &["issued"]))
+                .or_else(|| instant(str_at(obs, &["effectiveDateTime"])));
+            results
                 .entry(patient.to_string())
-                .or_insert((when.clone(), group));
-            if when >= slot.0 {
-                *slot = (when, group);
-            }
+                .or_default()
+                .push((when, blood_group_of(obs)));
         }
-        newest.into_iter().map(|(p, (_, g))| (p, g)).collect()
+        results
+            .into_iter()
+            .map(|(patient, found)| (patient, newest_group(&found)))
+            .collect()
     }
 
     fn issue_record(
         &self,
         dispense: &Value,
-        groups: &HashMap<String, Group>,
-    ) -> Result<IssueRecord, String> {
-        let dispense_id = str_at(dispense, &["id"]).ok_or("dispense without id")?;
+        groups: &HashMap<String, GroupResult>,
+    ) -> Result<IssueRecord, Text> {
+        let dispense_id = str_at(dispense, &["id"])
+            .ok_or_else(|| problem("dispense without id", "发血记录没有编号"))?;
         let product = self
             .resolve(
                 str_at(dispense, &["product", "reference"]),
                 "BiologicallyDerivedProduct",
             )
-            .ok_or("its blood product is not in the cache")?;
+            .ok_or_else(|| {
+                problem(
+                    "its blood product is not in the cache",
+                    "本机缓存中没有该血液制品记录",
+                )
+            })?;
         let patient_ref = str_at(dispense, &["patient", "reference"]);
-        let patient = self
-            .resolve(patient_ref, "Patient")
-            .ok_or("its patient is not in the cache")?;
+        let patient = self.resolve(patient_ref, "Patient").ok_or_else(|| {
+            problem(
+                "its patient is not in the cache",
+                "本机缓存中没有该患者记录",
+            )
+        })?;
         let patient_id = str_at(patient, &["id"]).unwrap_or_default();
-        let issued_at = instant(str_at(dispense, &["whenHandedOver"]))
-            .ok_or("no valid handover time (whenHandedOver)")?;
+        let issued_at = instant(str_at(dispense, &["whenHandedOver"])).ok_or_else(|| {
+            problem(
+                "no valid handover time (whenHandedOver)",
+                "没有有效的发血时间（whenHandedOver）",
+            )
+        })?;
         let unit = unit_record(product)?;
         let dispense_status = str_at(dispense, &["status"]).unwrap_or_default();
         let product_unavailable = product
@@ -138,23 +187,25 @@ impl ResourceSet {
             ("returned", _) => "returned",
             _ => "cancelled",
         };
-        let requirements = dispense
-            .get("basedOn")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|r| self.resolve(str_at(r, &["reference"]), "ServiceRequest"))
-            .flat_map(order_requirements)
-            .collect::<Vec<_>>();
+        let requirements = self.order_requirements(dispense)?;
+        // No result yet: an unknown group, which the compatibility rules treat as the most
+        // restrictive. Results that disagree: held.
+        let group = match groups.get(patient_id) {
+            Some(Err(conflict)) => return Err(conflict.clone()),
+            Some(Ok(group)) => *group,
+            None => Group::default(),
+        };
         let patient = PatientRecord {
             mrn: identifier_value(patient, MRN_SYSTEM)
-                .ok_or("the patient has no medical record number")?
+                .ok_or_else(|| {
+                    problem("the patient has no medical record number", "患者没有住院号")
+                })?
                 .to_string(),
             wristband_id: identifier_value(patient, WRISTBAND_SYSTEM).map(str::to_string),
             name: patient_name(patient).to_string(),
             birth_date: str_at(patient, &["birthDate"])
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-            group: groups.get(patient_id).copied().unwrap_or_default(),
+            group,
             requirements: dedup(requirements),
         };
         let crossmatch = crossmatch(dispense, unit.component);
@@ -167,6 +218,68 @@ impl ResourceSet {
             crossmatch,
         })
     }
+}
+
+impl ResourceSet {
+    /// The special requirements of every order the dispense is based on. An order that is not
+    /// in the cache, or was entered in error, leaves the requirements unknown: the unit is held,
+    /// never matched as if the patient needed nothing. An order's other statuses (completed,
+    /// revoked …) still say what the patient needs.
+    fn order_requirements(&self, dispense: &Value) -> Result<Vec<String>, Text> {
+        let mut requirements = Vec::new();
+        for based_on in dispense
+            .get("basedOn")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let reference = str_at(based_on, &["reference"]).unwrap_or_default();
+            let Some(order) = self.resolve(Some(reference), "ServiceRequest") else {
+                return Err(Text::fill(
+                    "its order {reference} is not on this device, so the patient's special requirements (irradiated, CMV-negative …) cannot be checked",
+                    "本机没有其申请单 {reference}，无法核对患者的特殊要求（辐照、CMV阴性等）",
+                    &[("reference", reference)],
+                ));
+            };
+            if str_at(order, &["status"]) == Some("entered-in-error") {
+                return Err(Text::fill(
+                    "its order {reference} was entered in error",
+                    "其申请单 {reference} 已标记为录入错误",
+                    &[("reference", reference)],
+                ));
+            }
+            requirements.extend(order_requirements(order));
+        }
+        Ok(requirements)
+    }
+}
+
+/// The group of the newest dated result; two results at that instant (or an undated one) that
+/// disagree with it are a conflict.
+fn newest_group(found: &[(Option<Instant>, Group)]) -> GroupResult {
+    let newest = found.iter().filter_map(|(at, _)| *at).max();
+    let chosen: Vec<&Group> = found
+        .iter()
+        .filter(|(at, _)| newest.is_none() || *at == newest || at.is_none())
+        .map(|(_, g)| g)
+        .collect();
+    let Some(first) = chosen.first() else {
+        return Ok(Group::default());
+    };
+    if chosen.iter().all(|g| g == first) {
+        return Ok(**first);
+    }
+    let mut groups: Vec<String> = chosen.iter().map(|g| g.display()).collect();
+    groups.dedup();
+    let at = newest.map_or_else(
+        || "—".to_string(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    );
+    Err(Text::fill(
+        "two blood group results of the patient disagree ({groups}, at {at}): the blood bank must resolve them",
+        "患者的两次血型结果不一致（{groups}，{at}）：须由输血科核实",
+        &[("groups", &groups.join(" / ")), ("at", &at)],
+    ))
 }
 
 fn instant(text: Option<&str>) -> Option<Instant> {
@@ -191,13 +304,22 @@ fn property_of<'a>(product: &'a Value, system: &str, code: &str) -> Option<&'a V
     properties(product).find(|p| p.get("type").is_some_and(|t| has_coding(t, system, code)))
 }
 
-fn unit_record(product: &Value) -> Result<UnitRecord, String> {
-    let din = str_at(product, &["biologicalSourceEvent", "value"])
-        .ok_or("the product has no donation identification number")?;
+fn unit_record(product: &Value) -> Result<UnitRecord, Text> {
+    let din = str_at(product, &["biologicalSourceEvent", "value"]).ok_or_else(|| {
+        problem(
+            "the product has no donation identification number",
+            "血液制品没有献血码",
+        )
+    })?;
     let pdc = product
         .get("productCode")
         .and_then(|c| code_in(c, ISBT_PDC))
-        .ok_or("the product has no ISBT 128 product code")?;
+        .ok_or_else(|| {
+            problem(
+                "the product has no ISBT 128 product code",
+                "血液制品没有ISBT 128产品码",
+            )
+        })?;
     let collection = property_of(product, PROPERTY_TYPE, "collectiontype")
         .and_then(|p| p.get("valueCodeableConcept"))
         .and_then(|c| c.get("coding")?.as_array()?.first()?.get("code")?.as_str())
@@ -207,7 +329,12 @@ fn unit_record(product: &Value) -> Result<UnitRecord, String> {
         .and_then(|p| p.get("valueCodeableConcept"))
         .and_then(|c| code_in(c, COMPONENT_CLASS))
         .and_then(Component::parse)
-        .ok_or("the product has no known component class")?;
+        .ok_or_else(|| {
+            problem(
+                "the product has no known component class",
+                "血液制品的成分类别无法识别",
+            )
+        })?;
     let group = property_of(product, PROPERTY_TYPE, "aborhd")
         .or_else(|| property_of(product, PROPERTY_TYPE, "ABORhD"))
         .and_then(|p| p.get("valueCodeableConcept"))
@@ -216,8 +343,12 @@ fn unit_record(product: &Value) -> Result<UnitRecord, String> {
         })
         .map(isbt_group)
         .unwrap_or_default();
-    let expires_at = instant(str_at(product, &["expirationDate"]))
-        .ok_or("the product has no valid expiry (expirationDate)")?;
+    let expires_at = instant(str_at(product, &["expirationDate"])).ok_or_else(|| {
+        problem(
+            "the product has no valid expiry (expirationDate)",
+            "血液制品没有有效的失效期（expirationDate）",
+        )
+    })?;
     let attributes = UNIT_ATTRIBUTES
         .iter()
         .filter(|a| {
@@ -295,9 +426,6 @@ pub fn snomed_rhd(rhd: Rhd) -> (&'static str, &'static str) {
 }
 
 fn order_requirements(request: &Value) -> Vec<String> {
-    if str_at(request, &["status"]) != Some("active") {
-        return Vec::new();
-    }
     request
         .get("orderDetail")
         .and_then(Value::as_array)

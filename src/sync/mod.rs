@@ -102,6 +102,13 @@ pub struct Sync<'a> {
     pub sleep: &'a dyn Fn(Duration),
 }
 
+/// A search answer's Bundle; `None` for anything else (not JSON, another resource, an HTML error
+/// page with status 200 from a proxy).
+fn search_bundle(body: &[u8]) -> Option<Value> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    (str_at(&value, &["resourceType"]) == Some("Bundle")).then_some(value)
+}
+
 enum Fetched {
     Answer(Answer),
     GaveUp(String),
@@ -218,10 +225,10 @@ impl Sync<'_> {
                     return Ok(());
                 }
             };
-            let Ok(bundle) = serde_json::from_slice::<Value>(&answer.body) else {
+            let Some(bundle) = search_bundle(&answer.body) else {
                 summary
                     .errors
-                    .push("pull: the blood bank's answer is not JSON".into());
+                    .push("pull: the blood bank's answer is not a FHIR Bundle".into());
                 return Ok(());
             };
             let entries = bundle
@@ -271,11 +278,20 @@ impl Sync<'_> {
                     "Observation?patient={list}&code={}",
                     urlencoding::encode("http://loinc.org|882-1")
                 ),
-                format!("ServiceRequest?patient={list}&status=active"),
+                // Every status: a completed or revoked order still says what the patient
+                // needs, and a dispense whose order is missing is held (fhir::issue).
+                format!("ServiceRequest?patient={list}"),
             ] {
                 match self.get(&path, summary) {
                     Fetched::Answer(a) if a.status == 200 => {
-                        let bundle: Value = serde_json::from_slice(&a.body).unwrap_or(Value::Null);
+                        let Some(bundle) = search_bundle(&a.body) else {
+                            // Not a page of results: the cache is not complete, so not fresh.
+                            summary.errors.push(
+                                "pull of patient data: the blood bank's answer is not a FHIR Bundle"
+                                    .into(),
+                            );
+                            return Ok(());
+                        };
                         let resources: Vec<Value> = bundle
                             .get("entry")
                             .and_then(Value::as_array)

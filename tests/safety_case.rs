@@ -791,3 +791,57 @@ fn path_7_the_newest_group_by_instant_and_a_conflict_that_stops() {
         problem.problem
     );
 }
+
+/// Path 6: the device clock is compared with the blood bank's at every pull: ten minutes ahead,
+/// the check stops and says what to do.
+#[test]
+fn path_6_a_device_clock_ten_minutes_off_the_blood_banks_stops_the_check() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    assert!(zhang_wei_check_codes(&mut h).is_empty());
+    ward.minutes(10); // the device's clock runs ten minutes ahead of the blood bank's
+    let summary = cycle_at(
+        &mut h.store,
+        &settings(&ward.bank.running.base_url),
+        ward.clock.as_ref(),
+    );
+    assert!(summary.pull_complete, "{summary:?}");
+    assert_eq!(zhang_wei_check_codes(&mut h), ["CLOCK_UNTRUSTED"]);
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
+    let outcome = flow.outcome(h.now());
+    let words = &outcome
+        .reasons
+        .iter()
+        .find(|r| r.code == ReasonCode::ClockUntrusted)
+        .unwrap()
+        .message;
+    assert!(
+        words.en.contains("10 minutes ahead of the blood bank's"),
+        "{}",
+        words.en
+    );
+    assert!(words.zh.contains("请校准设备时间"), "{}", words.zh);
+}
+
+/// Path 6: a device clock set back stops the check (the 30-minute rule would pass a unit
+/// issued long ago).
+#[test]
+fn path_6_a_clock_that_went_back_stops_the_check() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    ward.minutes(40);
+    h.touch();
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, "ZY26001002").unwrap(); // audited activity at minute 40
+    let mut bag = bag_scans(&h.store, ZHANG_WEI);
+    bag.truncate(1);
+    h.scan_bag(&mut flow, &bag[0], ScanSource::Scanner).unwrap(); // a near miss, audited
+    ward.clock.advance(chrono::Duration::minutes(-35)); // someone sets the clock back
+    let codes = zhang_wei_check_codes(&mut h);
+    assert!(codes.contains(&"CLOCK_UNTRUSTED"), "{codes:?}");
+    assert!(
+        !codes.contains(&"ISSUE_TIME_EXCEEDED"),
+        "at the clock's word the unit would look in time: {codes:?}"
+    );
+}

@@ -185,11 +185,17 @@ impl Handheld {
     /// the scans, and again at Start) gets its view of the cache.
     pub fn snapshot(&self) -> Result<CacheSnapshot, StoreError> {
         let (issued, problems) = self.store.cached()?.issue_records();
+        let server_clock = self.store.server_clock()?;
+        let latest_audit = self.store.latest_audit_at()?;
         Ok(CacheSnapshot {
             issued,
             unreadable: problems.iter().map(|p| p.unreadable()).collect(),
             synced_at: self.store.cache_synced_at()?,
-            clock: ClockFacts::default(),
+            clock: ClockFacts {
+                server_offset_seconds: server_clock
+                    .map(|(server, device)| (device - server).num_seconds()),
+                latest_known: server_clock.map(|(server, _)| server).max(latest_audit),
+            },
         })
     }
 

@@ -59,6 +59,10 @@ impl BloodBankDb {
         self.clock.now()
     }
 
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     pub fn read(&self, resource_type: &str, id: &str) -> Result<Option<Stored>, DbError> {
         read(&self.conn, resource_type, id)
     }

@@ -49,6 +49,8 @@ impl Faults {
 }
 
 struct Service {
+    /// The service's clock: its `Date` header, so a device's clock is compared with it.
+    clock: Arc<dyn Clock>,
     db: Mutex<BloodBankDb>,
     base_url: String,
     faults: Arc<Faults>,
@@ -252,7 +254,16 @@ async fn inject_faults(State(service): State<Shared>, request: Request, next: Ne
             None,
         ));
     }
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    let date = service
+        .clock
+        .now()
+        .with_timezone(&chrono::Utc)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(value) = HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, value);
+    }
     if write && Faults::take(&faults.drop_after_commit) {
         // Committed, but the answer never arrives: a body that fails mid-way cuts the connection.
         let (parts, _) = response.into_parts();
@@ -268,6 +279,7 @@ async fn inject_faults(State(service): State<Shared>, request: Request, next: Ne
 
 pub fn router(db: BloodBankDb, base_url: String, faults: Arc<Faults>) -> Router {
     let service = Arc::new(Service {
+        clock: db.clock(),
         db: Mutex::new(db),
         base_url,
         faults,

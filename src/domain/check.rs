@@ -132,6 +132,8 @@ pub enum ReasonCode {
     NotTheInterruptedUnit,
     /// The blood bank's record of the scanned unit could not be read completely on the device.
     IssueRecordUnreadable,
+    /// The device clock disagrees with the blood bank's, went back, or precedes an issue time.
+    ClockUntrusted,
 }
 
 impl ReasonCode {
@@ -162,6 +164,7 @@ impl ReasonCode {
             CacheStale => "CACHE_STALE",
             NotTheInterruptedUnit => "NOT_THE_INTERRUPTED_UNIT",
             IssueRecordUnreadable => "ISSUE_RECORD_UNREADABLE",
+            ClockUntrusted => "CLOCK_UNTRUSTED",
         }
     }
 
@@ -299,6 +302,7 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
     }
 
     check_cache(input, policy, &mut found);
+    check_clock(input, record.map(|i| &input.issued[i]), policy, &mut found);
 
     let verdict = if found.0.iter().any(|r| r.severity == Severity::Stop) {
         CheckVerdict::Stop
@@ -634,6 +638,67 @@ fn check_cache(input: &CheckInput, policy: &Policy, found: &mut Reasons) {
     }
 }
 
+/// Every time rule compares the blood bank's times with the device's `now`: a device clock that
+/// disagrees with the blood bank's, went back, or stands before the unit's issue stops the check.
+fn check_clock(
+    input: &CheckInput,
+    record: Option<&IssueRecord>,
+    policy: &Policy,
+    found: &mut Reasons,
+) {
+    let tolerance = Duration::minutes(1);
+    let mut why: Vec<(String, String)> = Vec::new();
+    if let Some(offset) = input.clock.server_offset_seconds {
+        let minutes = offset.abs() / 60;
+        if offset.abs() > policy.clock_skew_stop_minutes.saturating_mul(60) {
+            let (en, zh) = if offset > 0 {
+                ("ahead of", "快")
+            } else {
+                ("behind", "慢")
+            };
+            why.push((
+                format!("it is {minutes} minutes {en} the blood bank's"),
+                format!("比输血科时钟{zh} {minutes} 分钟"),
+            ));
+        }
+    }
+    if let Some(latest) = input.clock.latest_known {
+        if input.now < latest - tolerance {
+            let at = |t: Instant| t.format("%Y-%m-%d %H:%M").to_string();
+            why.push((
+                format!(
+                    "it says {}, but {} has already passed on this device",
+                    at(input.now),
+                    at(latest)
+                ),
+                format!(
+                    "显示 {}，但本设备已记录过 {} 的时间（时钟被调回）",
+                    at(input.now),
+                    at(latest)
+                ),
+            ));
+        }
+    }
+    if let Some(r) = record.filter(|r| r.issued_at > input.now + tolerance) {
+        let at = r.issued_at.format("%Y-%m-%d %H:%M").to_string();
+        why.push((
+            format!(
+                "unit {} was issued at {at}, after this device's time now",
+                r.unit.din
+            ),
+            format!("血袋 {} 的发血时间 {at} 晚于本设备当前时间", r.unit.din),
+        ));
+    }
+    if !why.is_empty() {
+        let en: Vec<&str> = why.iter().map(|w| w.0.as_str()).collect();
+        let zh: Vec<&str> = why.iter().map(|w| w.1.as_str()).collect();
+        found.stop(
+            ReasonCode::ClockUntrusted,
+            &[("why_en", &en.join("; ")), ("why_zh", &zh.join("；"))],
+        );
+    }
+}
+
 /// A label time is the hospital's wall clock, read in the zone of `now`.
 fn local_instant(offset: &FixedOffset, naive: NaiveDateTime) -> Option<Instant> {
     offset.from_local_datetime(&naive).single()
@@ -798,6 +863,10 @@ fn message(code: ReasonCode, args: &[(&str, &str)]) -> Text {
         CacheStale => (
             "Blood-bank data last updated {minutes_en}: a recall may not have reached this device. Reconnect if you can, then acknowledge.",
             "输血科数据最后更新于{minutes_zh}：召回信息可能尚未同步到本设备。请尽量联网更新，确认后继续。",
+        ),
+        ClockUntrusted => (
+            "This device's clock cannot be trusted: {why_en}. Times (the 30-minute rule, expiry) cannot be judged: have the device's time set, then check again.",
+            "本设备时钟不可信：{why_zh}。无法判断时间（30分钟规则、有效期）：请校准设备时间后重新核对。",
         ),
         IssueRecordUnreadable => (
             "The blood bank's record of unit {din} is incomplete on this device ({problem_en}). Do not transfuse; call the blood bank.",
@@ -1007,6 +1076,54 @@ mod tests {
         assert_eq!(outcome.verdict, CheckVerdict::Proceed);
         assert_eq!(codes(&outcome), ["RHD_INCOMPATIBLE"]);
         assert_eq!(outcome.reasons[0].severity, Severity::Warn);
+    }
+
+    #[test]
+    fn a_device_clock_off_the_blood_banks_gone_back_or_before_the_issue_stops() {
+        let records = [record()];
+        let scans = bag();
+        let now = "2026-11-22T10:05:00+08:00";
+        let run_with = |clock: ClockFacts, now: &str| {
+            let input = CheckInput {
+                now: at(now),
+                cache_synced_at: Some(at(now) - Duration::minutes(5)),
+                first_checker: Some("N1001"),
+                second_checker: Some("N1002"),
+                wristband_scan: "MRN0001",
+                bag_scans: &scans,
+                issued: &records,
+                unreadable: &[],
+                clock,
+            };
+            check(&input, &Policy::default())
+        };
+        let fine = ClockFacts {
+            server_offset_seconds: Some(5 * 60),
+            latest_known: Some(at(now) + Duration::seconds(50)),
+        };
+        assert!(
+            codes(&run_with(fine, now)).is_empty(),
+            "5 minutes and 50 s are tolerated"
+        );
+        let ahead = ClockFacts {
+            server_offset_seconds: Some(5 * 60 + 1),
+            ..fine
+        };
+        let stopped = run_with(ahead, now);
+        assert_eq!(codes(&stopped), ["CLOCK_UNTRUSTED"]);
+        assert!(stopped.reasons[0].message.en.contains("5 minutes ahead"));
+        let went_back = ClockFacts {
+            latest_known: Some(at(now) + Duration::minutes(2)),
+            ..fine
+        };
+        assert_eq!(codes(&run_with(went_back, now)), ["CLOCK_UNTRUSTED"]);
+        // The unit left the blood bank at 09:50: a device saying 09:40 is wrong.
+        let before_issue = run_with(ClockFacts::default(), "2026-11-22T09:40:00+08:00");
+        assert_eq!(codes(&before_issue), ["CLOCK_UNTRUSTED"]);
+        assert!(before_issue.reasons[0]
+            .message
+            .zh
+            .contains("晚于本设备当前时间"));
     }
 
     #[test]

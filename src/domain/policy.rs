@@ -30,6 +30,9 @@ pub struct Policy {
     pub start_within_minutes: i64,
     /// Minutes since the last successful pull after which the cache may miss a recall.
     pub cache_warn_minutes: i64,
+    /// Minutes the device clock may differ from the blood bank's (its HTTP `Date` at the last
+    /// pull) before the check stops: every time rule compares the two clocks' times.
+    pub clock_skew_stop_minutes: i64,
 
     // --- time rules during the transfusion ---
     /// Minutes from issue within which the transfusion must be complete.
@@ -83,6 +86,7 @@ impl Default for Policy {
             wristband_pattern: None,
             start_within_minutes: 30,
             cache_warn_minutes: 15,
+            clock_skew_stop_minutes: 5,
             complete_within_minutes: 240,
             slow_start_minutes: 15,
             slow_start_drops_per_minute: 20,
@@ -129,8 +133,9 @@ pub const MAX_HOURS: i64 = 366 * 24;
 impl Policy {
     /// Checks the values that would make a rule meaningless or unsafe.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let positive: [(&'static str, i64); 9] = [
+        let positive: [(&'static str, i64); 10] = [
             ("start_within_minutes", self.start_within_minutes),
+            ("clock_skew_stop_minutes", self.clock_skew_stop_minutes),
             ("complete_within_minutes", self.complete_within_minutes),
             ("cache_warn_minutes", self.cache_warn_minutes),
             ("baseline_window_minutes", self.baseline_window_minutes),

@@ -501,6 +501,57 @@ impl Store {
     }
 
     /// Records that a pull completed (every page followed).
+    /// The blood bank's clock (its HTTP `Date`) and this device's at the same moment of a pull.
+    pub fn note_server_clock(
+        &mut self,
+        server: &Instant,
+        device: &Instant,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (key, at) in [
+            ("server_clock_server", server),
+            ("server_clock_device", device),
+        ] {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, stamp(at)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The last pair `note_server_clock` kept: (the blood bank's time, the device's time).
+    pub fn server_clock(&self) -> Result<Option<(Instant, Instant)>, StoreError> {
+        let read = |key| -> Result<Option<Instant>, StoreError> {
+            self.state(key)?
+                .map(|t| {
+                    chrono::DateTime::parse_from_rfc3339(&t)
+                        .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+                })
+                .transpose()
+        };
+        Ok(read("server_clock_server")?.zip(read("server_clock_device")?))
+    }
+
+    /// The time of the newest audit row: an instant this device has already lived.
+    pub fn latest_audit_at(&self) -> Result<Option<Instant>, StoreError> {
+        let at: Option<String> = self
+            .conn
+            .query_row("SELECT at FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        at.map(|t| {
+            chrono::DateTime::parse_from_rfc3339(&t)
+                .map_err(|e| StoreError::Corrupt(format!("audit time {t}: {e}")))
+        })
+        .transpose()
+    }
+
     pub fn pull_completed(&mut self, at: &Instant) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO sync_state (key, value) VALUES ('cache_synced_at', ?1)

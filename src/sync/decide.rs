@@ -87,6 +87,7 @@ mod tests {
             status,
             etag: None,
             retry_after: Some(Duration::from_secs(7)),
+            date: None,
             body: body.to_string().into_bytes(),
         })
     }

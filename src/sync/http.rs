@@ -6,7 +6,7 @@ use std::time::Duration;
 use std::path::Path;
 
 use reqwest::blocking::Client;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, DATE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::Certificate;
 
 /// What came back, whatever the status.
@@ -15,6 +15,8 @@ pub struct Answer {
     pub status: u16,
     pub etag: Option<String>,
     pub retry_after: Option<Duration>,
+    /// The server's clock (its `Date` header), when it sent one.
+    pub date: Option<crate::clock::Instant>,
     pub body: Vec<u8>,
 }
 
@@ -174,6 +176,7 @@ fn answer(sent: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, 
     let retry_after = header(RETRY_AFTER)
         .and_then(|s| s.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
+    let date = header(DATE).and_then(|d| chrono::DateTime::parse_from_rfc2822(&d).ok());
     let body = response
         .bytes()
         .map_err(|e| NetError(describe(&e)))?
@@ -182,6 +185,7 @@ fn answer(sent: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, 
         status,
         etag,
         retry_after,
+        date,
         body,
     })
 }

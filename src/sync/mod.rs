@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::clock::{Clock, IdSource};
+use crate::clock::{Clock, IdSource, Instant};
 use crate::domain::event::BedsideEvent;
 use crate::fhir::bundle::{observations_bundle, start_bundle, transaction_text, update_bundle};
 use crate::fhir::{
@@ -120,7 +120,10 @@ impl Sync<'_> {
     pub fn run_cycle(&mut self) -> Result<Summary, StoreError> {
         let mut summary = Summary::default();
         match self.check_server(&mut summary) {
-            Ok(()) => {}
+            // The blood bank's clock at this pull, beside the device's: the check trusts the
+            // device clock only while the two agree (`CLOCK_UNTRUSTED`).
+            Ok(Some(server)) => self.store.note_server_clock(&server, &self.clock.now())?,
+            Ok(None) => {}
             Err(problem) => {
                 summary.errors.push(problem);
                 summary.unsent = self.store.unsent()?.len();
@@ -173,8 +176,9 @@ impl Sync<'_> {
         )
     }
 
-    /// The CapabilityStatement must say FHIR 5.0.x; anything else is the wrong server.
-    fn check_server(&self, summary: &mut Summary) -> Result<(), String> {
+    /// The CapabilityStatement must say FHIR 5.0.x; anything else is the wrong server. Returns
+    /// the server's clock when it sent its `Date`.
+    fn check_server(&self, summary: &mut Summary) -> Result<Option<Instant>, String> {
         let answer = match self.get("metadata", summary) {
             Fetched::Answer(a) => a,
             // Reached, but not trusted: the words say so themselves.
@@ -190,7 +194,7 @@ impl Sync<'_> {
         let cs: Value = serde_json::from_slice(&answer.body)
             .map_err(|_| "the blood bank's metadata is not JSON: check the URL".to_string())?;
         match str_at(&cs, &["fhirVersion"]) {
-            Some(v) if v.starts_with("5.0.") => Ok(()),
+            Some(v) if v.starts_with("5.0.") => Ok(answer.date),
             other => Err(format!(
                 "the blood bank speaks FHIR {} but this device needs 5.0.x: sync refused",
                 other.unwrap_or("(unknown)")

@@ -59,13 +59,21 @@ pub fn settings(url: &str) -> SyncSettings {
 }
 
 pub fn cycle(store: &mut Store, settings: &SyncSettings) -> Summary {
+    cycle_at(store, settings, &SystemClock::china())
+}
+
+/// One sync cycle of a device whose clock is `clock`.
+pub fn cycle_at(
+    store: &mut Store,
+    settings: &SyncSettings,
+    clock: &dyn bedside::clock::Clock,
+) -> Summary {
     let http = BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
-    let clock = SystemClock::china();
     Sync {
         store,
         http: &http,
         settings,
-        clock: &clock,
+        clock,
         ids: &RandomIds,
         sleep: &std::thread::sleep,
     }

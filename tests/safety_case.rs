@@ -845,3 +845,96 @@ fn path_6_a_clock_that_went_back_stops_the_check() {
         "at the clock's word the unit would look in time: {codes:?}"
     );
 }
+
+/// A second handheld of the ward, pulled from the same blood bank, signed in as 刘洋.
+fn second_handheld(ward: &Ward) -> (tempfile::TempDir, bedside::app::handheld::Handheld) {
+    let (dir, mut store) = temp_store();
+    cycle(&mut store, &settings(&ward.bank.running.base_url));
+    bedside::app::session::seed_demo_staff(
+        &mut store,
+        &bedside::clock::RandomIds,
+        &bedside::clock::SystemClock::china(),
+    )
+    .unwrap();
+    let mut h = bedside::app::handheld::Handheld::new(
+        store,
+        Box::new(ward.clock.clone()),
+        Box::new(bedside::clock::RandomIds),
+        Policy::default(),
+        common::ward(),
+        bedside::app::session::SessionSettings {
+            auto_lock_minutes: 24 * 60,
+            ..Default::default()
+        },
+    );
+    h.login("N0388", "0388").unwrap();
+    (dir, h)
+}
+
+fn ready_on(
+    h: &mut bedside::app::handheld::Handheld,
+    second: (&str, &str),
+) -> bedside::app::verify::ReadyToStart {
+    let mut flow = h.begin_check().unwrap();
+    h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
+    for s in bag_scans(&h.store, ZHANG_WEI) {
+        h.scan_bag(&mut flow, &s, ScanSource::Scanner).unwrap();
+    }
+    h.cosign(&mut flow, second.0, second.1).unwrap();
+    for i in 0..3 {
+        flow.confirm_visual(i, true);
+    }
+    flow.confirm_read_aloud(true);
+    flow.ready(h.now()).unwrap()
+}
+
+/// Path 8: on two handhelds. The blood bank learns of the start at the first push and marks the
+/// unit; the other handheld's next pull stops a second start; one that starts it offline anyway
+/// is told by the blood bank, which raises an alert. The first handheld's own repeat check
+/// after an interruption still passes.
+#[test]
+fn path_8_a_unit_started_on_one_handheld_stops_on_another() {
+    let ward = Ward::new();
+    let url = ward.bank.running.base_url.clone();
+    let mut a = ward.open();
+    let (_b_dir, mut b) = second_handheld(&ward);
+    let (_c_dir, mut c) = second_handheld(&ward);
+    let ready_b = ready_on(&mut b, ("N0451", "0451"));
+    let ready_c = ready_on(&mut c, ("N0451", "0451"));
+
+    let mut running = started(&mut a);
+    let pushed = cycle(&mut a.store, &settings(&url));
+    assert!(pushed.pushed >= 1 && pushed.errors.is_empty(), "{pushed:?}");
+
+    // B pulls before it starts: the start is refused.
+    assert!(cycle(&mut b.store, &settings(&url)).pull_complete);
+    let e = b.start(&ready_b, None).unwrap_err();
+    assert!(refusal_codes(&e).contains(&"UNIT_STATUS"), "{e:?}");
+    assert!(
+        e.message().en.contains("already started"),
+        "{:?}",
+        e.message()
+    );
+
+    // C had no network: it starts, and its push is answered with the blood bank's warning.
+    c.start(&ready_c, None).unwrap();
+    let told = cycle(&mut c.store, &settings(&url));
+    assert!(
+        told.warnings.iter().any(|w| w.contains("already")),
+        "{told:?}"
+    );
+    let alerts = ward.bank.db().alerts().unwrap();
+    assert!(
+        alerts
+            .iter()
+            .any(|(_, reason, _)| reason == "unit-already-started"),
+        "{alerts:?}"
+    );
+
+    // A's own unit, interrupted and checked again after A pulled its own mark: it goes on.
+    a.interrupt(&mut running, "patient to the toilet").unwrap();
+    assert!(cycle(&mut a.store, &settings(&url)).pull_complete);
+    let mut flow = a.begin_repeat_check(&running).unwrap();
+    let ready = checked(&mut a, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN).unwrap();
+    a.restart(&mut running, &ready).unwrap();
+}

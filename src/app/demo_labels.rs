@@ -228,6 +228,7 @@ mod tests {
                 result: "compatible".into(),
                 sample_expires_at: None,
             }),
+            started_by: None,
         }
     }
 

@@ -5,7 +5,9 @@
 use crate::app::record::{CheckFacts, RecordError, Recorder};
 use crate::app::session::{LoginError, Role, Session, SessionSettings, SignedIn};
 use crate::app::transfuse::{Interruption, Judgement, ReactionDraft, RunningTransfusion};
-use crate::app::verify::{patients_waiting, ReadyToStart, ScanSource, VerifyFlow, WaitingPatient};
+use crate::app::verify::{
+    patients_waiting, ReadyToStart, RepeatOf, ScanSource, VerifyFlow, WaitingPatient,
+};
 use crate::clock::Instant;
 use crate::clock::{Clock, IdSource};
 use crate::domain::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
@@ -204,13 +206,13 @@ impl Handheld {
     /// was interrupted).
     fn new_check(
         &mut self,
-        repeat_of: Option<&str>,
+        repeat_of: Option<RepeatOf>,
         chosen: Option<WaitingPatient>,
     ) -> Result<VerifyFlow, ActionError> {
         let first = self.nurse()?;
         let (snapshot, policy) = (self.snapshot()?, self.policy.clone());
         Ok(match repeat_of {
-            Some(dispense) => VerifyFlow::repeat(first, snapshot, policy, dispense),
+            Some(interrupted) => VerifyFlow::repeat(first, snapshot, policy, interrupted),
             None => VerifyFlow::new(first, snapshot, policy).for_patient(chosen),
         })
     }
@@ -606,7 +608,11 @@ impl Handheld {
         running: &RunningTransfusion,
     ) -> Result<VerifyFlow, ActionError> {
         Self::not_stopped(running)?;
-        self.new_check(Some(&running.transfusion.dispense_id), None)
+        let interrupted = RepeatOf {
+            dispense_id: running.transfusion.dispense_id.clone(),
+            procedure_urn: running.transfusion.procedure_uuid.clone(),
+        };
+        self.new_check(Some(interrupted), None)
     }
 
     /// The repeat check passed: judged again at this instant, then the transfusion goes on.
@@ -617,7 +623,9 @@ impl Handheld {
     ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
         Self::not_stopped(running)?;
-        if ready.repeat_of.as_deref() != Some(running.transfusion.dispense_id.as_str()) {
+        if ready.repeat_of.as_ref().map(|r| r.dispense_id.as_str())
+            != Some(running.transfusion.dispense_id.as_str())
+        {
             return Err(ActionError::Refused(Text::fill(
                 "The repeat check was of another bag: check the interrupted bag.",
                 "重新核对的不是暂停的血袋：请核对暂停的血袋。",

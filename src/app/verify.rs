@@ -123,8 +123,8 @@ pub struct VerifyFlow {
     visual: [bool; 3],
     read_aloud: bool,
     acknowledgements: Vec<Acknowledgement>,
-    /// A repeat check before restarting an interrupted transfusion: the dispense it must find.
-    repeat_of: Option<String>,
+    /// A repeat check before restarting an interrupted transfusion: what it must find.
+    repeat_of: Option<RepeatOf>,
     /// The stop reasons already kept in the audit trail as a near miss, so each is kept once.
     near_miss_recorded: Vec<&'static str>,
 }
@@ -135,10 +135,10 @@ impl VerifyFlow {
         first_checker: StaffRef,
         snapshot: CacheSnapshot,
         policy: Policy,
-        dispense_id: &str,
+        interrupted: RepeatOf,
     ) -> VerifyFlow {
         let mut flow = VerifyFlow::new(first_checker, snapshot, policy);
-        flow.repeat_of = Some(dispense_id.to_string());
+        flow.repeat_of = Some(interrupted);
         flow
     }
 
@@ -181,7 +181,7 @@ impl VerifyFlow {
     }
 
     fn purpose(&self) -> Purpose<'_> {
-        purpose(self.repeat_of.as_deref())
+        purpose(self.repeat_of.as_ref())
     }
 
     /// The wristband: the patient it names, or why it cannot be read. A patient chosen from the
@@ -588,11 +588,21 @@ fn has_any(outcome: &CheckOutcome, codes: &[ReasonCode]) -> bool {
     outcome.reasons.iter().any(|r| codes.contains(&r.code))
 }
 
-fn purpose(repeat_of: Option<&str>) -> Purpose<'_> {
+fn purpose(repeat_of: Option<&RepeatOf>) -> Purpose<'_> {
     match repeat_of {
-        Some(dispense_id) => Purpose::Restart { dispense_id },
+        Some(r) => Purpose::Restart {
+            dispense_id: &r.dispense_id,
+            procedure: &r.procedure_urn,
+        },
         None => Purpose::Start,
     }
+}
+
+/// The interrupted transfusion a repeat check is for: its unit and its own identifier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatOf {
+    pub dispense_id: String,
+    pub procedure_urn: String,
 }
 
 /// The check's input: the scans and the checkers against a snapshot of the cache, at `now`.
@@ -636,8 +646,8 @@ pub struct ReadyToStart {
     pub keyed_reasons: Vec<String>,
     pub wristband_scan: String,
     pub bag_scans: Vec<String>,
-    /// The interrupted dispense, for a repeat check.
-    pub repeat_of: Option<String>,
+    /// The interrupted transfusion, for a repeat check.
+    pub repeat_of: Option<RepeatOf>,
     pub checked_at: Instant,
 }
 
@@ -665,7 +675,7 @@ impl ReadyToStart {
             &self.wristband_scan,
             &self.bag_scans,
         );
-        let outcome = check_for(&input, policy, purpose(self.repeat_of.as_deref()));
+        let outcome = check_for(&input, policy, purpose(self.repeat_of.as_ref()));
         let started: &[String] = if self.repeat_of.is_some() {
             &[]
         } else {

@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 use super::db::{BloodBankDb, DbError, Stored, Writer};
 use crate::fhir::outcome::operation_outcome;
-use crate::fhir::{date_time, split_reference, str_at, version_from_etag, weak_etag};
+use crate::fhir::{
+    date_time, split_reference, str_at, version_from_etag, weak_etag, TRANSFUSION_STARTED,
+    UUID_SYSTEM,
+};
 
 /// A refused request: the HTTP status and the OperationOutcome that says why.
 #[derive(Debug, Clone)]
@@ -486,12 +489,96 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
     if status == "201 Created" {
         if let Some(warning) = unit_not_issued_warning(w, &stored)? {
             response["outcome"] = warning;
+        } else if let Some(warning) = mark_started(w, &stored)? {
+            response["outcome"] = warning;
         }
     }
     Ok(json!({
         "fullUrl": format!("{}/{ty}/{}", base_url.trim_end_matches('/'), stored.id),
         "response": response
     }))
+}
+
+/// The dispenses a Procedure's `supportingInfo` names.
+fn dispenses_of(procedure: &Value) -> Vec<String> {
+    procedure
+        .get("supportingInfo")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(
+            |info| match str_at(info, &["reference"]).and_then(split_reference) {
+                Some(("BiologicallyDerivedProductDispense", id)) => Some(id.to_string()),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// The first start of a unit marks its dispense (`TRANSFUSION_STARTED`), which moves its
+/// `lastUpdated`: every handheld's next pull learns the unit hangs, and a second start there
+/// stops. A second start that reaches the blood bank anyway (a handheld offline) is stored (it
+/// happened), answered with a warning and raised as an alert.
+fn mark_started(w: &mut Writer, stored: &Stored) -> Result<Option<Value>, Refusal> {
+    if stored.resource_type != "Procedure" {
+        return Ok(None);
+    }
+    let identifier = stored
+        .json
+        .get("identifier")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|i| str_at(i, &["system"]) == Some(UUID_SYSTEM))
+        .and_then(|i| str_at(i, &["value"]))
+        .map(str::to_string);
+    for id in dispenses_of(&stored.json) {
+        let Some(dispense) = w.read("BiologicallyDerivedProductDispense", &id)? else {
+            continue;
+        };
+        let earlier = dispense
+            .json
+            .get("extension")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|e| str_at(e, &["url"]) == Some(TRANSFUSION_STARTED))
+            .and_then(|e| str_at(e, &["valueReference", "reference"]))
+            .map(str::to_string);
+        match earlier {
+            None => {
+                let mut json = dispense.json.clone();
+                let mark = json!({
+                    "url": TRANSFUSION_STARTED,
+                    "valueReference": {
+                        "reference": format!("Procedure/{}", stored.id),
+                        "identifier": {"system": UUID_SYSTEM, "value": identifier},
+                    }
+                });
+                match json.get_mut("extension").and_then(Value::as_array_mut) {
+                    Some(list) => list.push(mark),
+                    None => json["extension"] = json!([mark]),
+                }
+                w.put("BiologicallyDerivedProductDispense", &id, json)?;
+            }
+            Some(first) => {
+                let detail = format!(
+                    "Procedure/{} records a second start of the unit of dispense {id}, already started by {first}",
+                    stored.id
+                );
+                w.alert("unit-already-started", &detail)?;
+                return Ok(Some(operation_outcome(
+                    "warning",
+                    "business-rule",
+                    Some("unit-already-started"),
+                    "已保存；但该血袋此前已开始输注（另一台设备），输血科已收到警示。/ Stored; but this unit was already started (on another handheld); the transfusion department has been alerted.",
+                    &detail,
+                    None,
+                )));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// A transfusion recorded against a unit the blood bank no longer counts as issued is stored

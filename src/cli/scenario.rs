@@ -205,6 +205,7 @@ impl IssueJson {
                 result: c.result.clone().unwrap_or_default(),
                 sample_expires_at: c.sample_expires_at,
             }),
+            started_by: None,
         })
     }
 }

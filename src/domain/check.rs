@@ -74,6 +74,10 @@ pub struct IssueRecord {
     pub patient: PatientRecord,
     pub unit: UnitRecord,
     pub crossmatch: Option<Crossmatch>,
+    /// The client identifier of the transfusion that started this unit, as the blood bank
+    /// marked it on the dispense: a unit already hanging (on another handheld) is not started
+    /// again (`domain::transition`).
+    pub started_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -923,6 +927,7 @@ mod tests {
                 result: "compatible".into(),
                 sample_expires_at: Some(at("2026-11-24T09:00:00+08:00")),
             }),
+            started_by: None,
         }
     }
 

@@ -22,14 +22,36 @@ pub enum Purpose<'a> {
     Start,
     /// Before an interrupted transfusion goes on: the same rules except the start window (the
     /// unit was started in time, and its 4-hour limit is watched while it runs), and it must be
-    /// the very unit that was interrupted.
-    Restart { dispense_id: &'a str },
+    /// the very unit that was interrupted, started by this transfusion (`procedure`).
+    Restart {
+        dispense_id: &'a str,
+        procedure: &'a str,
+    },
 }
 
 /// The bedside check for `purpose` at `input.now`.
 pub fn check_for(input: &CheckInput, policy: &Policy, purpose: Purpose) -> CheckOutcome {
     let mut outcome = check(input, policy);
-    if let Purpose::Restart { dispense_id } = purpose {
+    // A unit the blood bank says another transfusion started is hanging elsewhere.
+    let found = outcome.record.map(|i| &input.issued[i]);
+    if let Some((record, by)) = found.and_then(|r| Some((r, r.started_by.as_deref()?))) {
+        let own = matches!(purpose, Purpose::Restart { procedure, .. } if procedure == by);
+        if !own {
+            outcome.reasons.insert(
+                0,
+                stop_reason(
+                    ReasonCode::UnitStatus,
+                    &[
+                        ("din", &record.unit.din),
+                        ("status_en", "already started (on another handheld)"),
+                        ("status_zh", "已开始输注（其他设备）"),
+                    ],
+                ),
+            );
+            outcome.verdict = CheckVerdict::Stop;
+        }
+    }
+    if let Purpose::Restart { dispense_id, .. } = purpose {
         outcome
             .reasons
             .retain(|r| r.code != ReasonCode::IssueTimeExceeded);

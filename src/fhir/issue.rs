@@ -209,6 +209,18 @@ impl ResourceSet {
             requirements: dedup(requirements),
         };
         let crossmatch = crossmatch(dispense, unit.component);
+        let started_by = dispense
+            .get("extension")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|e| str_at(e, &["url"]) == Some(TRANSFUSION_STARTED))
+            .map(|e| {
+                str_at(e, &["valueReference", "identifier", "value"])
+                    .or_else(|| str_at(e, &["valueReference", "reference"]))
+                    .unwrap_or("(unknown transfusion)")
+                    .to_string()
+            });
         Ok(IssueRecord {
             dispense_id: dispense_id.to_string(),
             status: status.to_string(),
@@ -216,6 +228,7 @@ impl ResourceSet {
             patient,
             unit,
             crossmatch,
+            started_by,
         })
     }
 }

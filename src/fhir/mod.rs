@@ -24,6 +24,11 @@ pub const COMPONENT_CLASS: &str = "http://bedside.example/fhir/CodeSystem/compon
 pub const OUTCOME_REASON: &str = "http://bedside.example/fhir/CodeSystem/outcome-reason";
 pub const SAMPLE_EXPIRES: &str =
     "http://bedside.example/fhir/StructureDefinition/crossmatch-sample-expires";
+/// On a dispense: the transfusion that started its unit (`valueReference` to the Procedure, with
+/// the Procedure's client identifier). The blood bank sets it at the first start, so every other
+/// handheld's incremental pull learns that the unit is hanging.
+pub const TRANSFUSION_STARTED: &str =
+    "http://bedside.example/fhir/StructureDefinition/transfusion-started";
 pub const MATCH_STATUS: &str =
     "http://hl7.org/fhir/CodeSystem/biologicallyderivedproductdispense-match-status";
 pub const PRODUCT_STATUS: &str = "http://hl7.org/fhir/biologicallyderived-product-status";

@@ -13,7 +13,7 @@ use crate::domain::label::{check_character, parse_scan, Structure};
 use crate::domain::messages::Text;
 use crate::domain::policy::Policy;
 use crate::domain::severity::Severity;
-use crate::domain::transition::{check_for, clear_to_hang, Purpose, Refusal};
+use crate::domain::transition::{check_for, clear_to_hang, is_near_miss, Purpose, Refusal};
 use crate::domain::wristband;
 
 /// How a bag barcode reached the handheld. Keyed entry is the labelled fallback only.
@@ -624,14 +624,6 @@ fn check_input<'a>(
         unreadable: &snapshot.unreadable,
         clock: snapshot.clock,
     }
-}
-
-/// Whether a stop reason is a near miss kept in the audit trail, rather than a step still to do.
-fn is_near_miss(code: ReasonCode) -> bool {
-    !matches!(
-        code,
-        ReasonCode::SecondCheckerRequired | ReasonCode::LabelIncomplete
-    )
 }
 
 /// A check that passed, with everything the start needs to judge it again at its own instant

@@ -74,6 +74,15 @@ pub fn check_for(input: &CheckInput, policy: &Policy, purpose: Purpose) -> Check
     outcome
 }
 
+/// Whether a stop reason is a near miss, kept in the audit trail the moment a scan shows it,
+/// rather than a step still to do (the second checker, the rest of the label).
+pub fn is_near_miss(code: ReasonCode) -> bool {
+    !matches!(
+        code,
+        ReasonCode::SecondCheckerRequired | ReasonCode::LabelIncomplete
+    )
+}
+
 /// Why a unit may not be hung (or hung again) at this instant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {

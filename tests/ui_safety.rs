@@ -120,8 +120,26 @@ fn the_touch_app_keeps_every_stop_and_record() {
         observe.get_message()
     );
     shots.both(&window, &state, "safety-confirm-vitals");
+    // The store cannot take the round (full, read-only): STOP all the same, and every screen
+    // says the round is not saved yet until it is.
+    state.borrow().handheld.store.fault_read_only(true).unwrap();
     click(&window, "Record observation");
     assert_eq!(screen(&window), "reaction", "{}", observe.get_message());
+    let status = window.global::<Status>();
+    assert!(
+        status.get_not_saved().contains("NOT SAVED"),
+        "{}",
+        status.get_not_saved()
+    );
+    shots.both(&window, &state, "safety-not-saved");
+    state
+        .borrow()
+        .handheld
+        .store
+        .fault_read_only(false)
+        .unwrap();
+    tick_once(&window, &state);
+    assert_eq!(status.get_not_saved(), "", "saved on the next tick");
     click(&window, "Send reaction report");
     assert_eq!(screen(&window), "home");
 

@@ -49,6 +49,8 @@ pub struct UiState {
     pub label_dir: Option<PathBuf>,
     /// Symptom chips switched on, by index into `SYMPTOM_CHIPS`.
     pub chips: Vec<bool>,
+    /// Why a judged round is not saved yet, said on every screen until it is.
+    not_saved: Option<Text>,
     /// Vital-sign fields with values outside the usual range, shown for confirmation: the same
     /// values recorded again are confirmed.
     confirm_vitals: Option<[SharedString; 6]>,
@@ -85,6 +87,7 @@ impl UiState {
             label_dir: None,
             chips: Vec::new(),
             confirm_vitals: None,
+            not_saved: None,
             locked_from: None,
             waiting: Vec::new(),
             running_list: Vec::new(),
@@ -212,6 +215,7 @@ fn back_from_transfusion(window: &AppWindow, state: &mut UiState) {
 
 /// Redraws the screen on show from the core's current state (after a language switch, a tick).
 pub fn refresh(window: &AppWindow, state: &mut UiState) {
+    transfuse::draw_not_saved(window, state);
     match window.global::<Nav>().get_screen().as_str() {
         "home" => refresh_home(window, state),
         "verify" => verify::refresh(window, state),
@@ -413,7 +417,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
     verify::tick(window, state);
     if state.handheld.unsaved() > 0 {
         let words = state.handheld.retry_unsaved();
-        transfuse::show_not_saved(window, state, words.as_ref());
+        transfuse::show_not_saved(window, state, words);
     }
     if screen == "observe" || screen == "home" || screen == "board" {
         refresh(window, state);

@@ -160,11 +160,18 @@ fn form_vitals(
     }
 }
 
-/// Says on every screen that a judged round is not saved yet (or clears it).
-pub(super) fn show_not_saved(window: &AppWindow, state: &UiState, words: Option<&Text>) {
+/// Says on every screen that a judged round is not saved yet (or clears it); kept as words in
+/// both languages so a language switch redraws it.
+pub(super) fn show_not_saved(window: &AppWindow, state: &mut UiState, words: Option<Text>) {
+    state.not_saved = words;
+    draw_not_saved(window, state);
+}
+
+pub(super) fn draw_not_saved(window: &AppWindow, state: &UiState) {
+    let words = state.not_saved.as_ref().map(|w| state.t(w));
     window
         .global::<Status>()
-        .set_not_saved(words.map(|w| state.t(w)).unwrap_or_default());
+        .set_not_saved(words.unwrap_or_default());
 }
 
 fn form_symptoms(page: &ObservePage, state: &UiState) -> Vec<String> {
@@ -258,7 +265,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
                 }
                 Ok(Ended::Reaction { draft, not_saved }) => {
                     state.running = Some(running);
-                    show_not_saved(window, state, not_saved.as_ref());
+                    show_not_saved(window, state, not_saved);
                     stop_for_reaction(window, state, *draft);
                 }
                 Err(e) => {
@@ -276,7 +283,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
             match result {
                 Ok(observed) => {
                     // The judgement first, whatever the store said; then what was not saved.
-                    show_not_saved(window, state, observed.not_saved.as_ref());
+                    show_not_saved(window, state, observed.not_saved);
                     match observed.judgement {
                         Judgement::Watch(warnings) => {
                             clear_form(&page, state);

@@ -192,3 +192,38 @@ fn only_the_asked_for_formats_are_reported() {
     };
     assert_eq!(decoded_texts(&frame, &options), []);
 }
+
+/// A GS1-128 wristband whose first element has a variable length (a lot number, AI 10) before
+/// the patient's GSRN (AI 8018): the FNC1 between them is read as ASCII 29, so the wristband
+/// reader finds the GSRN; run together, the lot would swallow the patient number.
+#[test]
+fn a_gs1_128_wristband_keeps_its_element_separator() {
+    use bedside::domain::policy::{Policy, WristbandProfile};
+    use bedside::domain::wristband::patient_identifier;
+    let mut canvas = bedside::scan::draw::Canvas::white(900, 240);
+    canvas
+        .try_draw(
+            rxing::BarcodeFormat::CODE_128,
+            "\u{f1}10LOT42\u{f1}8018252144816090904342",
+            (20, 20),
+            (860, 200),
+        )
+        .unwrap();
+    let frame = LumaFrame::borrowed(&canvas.pixels, canvas.width, canvas.height).unwrap();
+    let texts = decoded_texts(&frame, &DecodeOptions::default());
+    assert_eq!(
+        texts,
+        [(
+            Symbology::Code128,
+            "10LOT42\u{1d}8018252144816090904342".to_string()
+        )]
+    );
+    let gs1 = Policy {
+        wristband: WristbandProfile::Gs1,
+        ..Policy::default()
+    };
+    assert_eq!(
+        patient_identifier(&texts[0].1, &gs1).unwrap(),
+        "252144816090904342"
+    );
+}

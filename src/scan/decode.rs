@@ -287,6 +287,11 @@ fn searches(options: &DecodeOptions, harder: bool) -> Vec<DecodeHints> {
         .map(|formats| DecodeHints {
             TryHarder: Some(harder),
             PossibleFormats: Some(formats),
+            // GS1-128 (a wristband's GSRN and the elements around it): every FNC1 after the
+            // first comes out as ASCII 29. Without it a variable-length element runs into the
+            // next one, and the patient number read from the wristband can be wrong. ISBT 128
+            // bag labels carry no FNC1 and read the same.
+            AssumeGs1: Some(true),
             ..DecodeHints::default()
         })
         .collect()
@@ -431,7 +436,14 @@ fn symbols(found: Vec<RXingResult>, formats: &[Symbology]) -> Vec<Symbol> {
         if !formats.contains(&symbology) {
             continue;
         }
-        let text = result.getText().to_string();
+        let mut text = result.getText().to_string();
+        if symbology == Symbology::Code128 {
+            // The leading FNC1 of GS1-128 is its symbology identifier (]C1), not data: the text
+            // is the element string with GS between elements, as zxing-cpp gives it.
+            if let Some(data) = text.strip_prefix("]C1") {
+                text = data.to_string();
+            }
+        }
         if symbols
             .iter()
             .any(|s| s.symbology == symbology && s.text == text)

@@ -314,7 +314,7 @@ impl Handheld {
         baseline: Option<(Vitals, Vec<String>)>,
     ) -> Result<RunningTransfusion, ActionError> {
         let nurse = self.nurse()?;
-        self.judge_again(ready, "start-refused")?;
+        self.judge_again(ready, "start-refused", &nurse)?;
         let ward = self.ward.clone();
         let mut recorder = self.recorder();
         let baseline = baseline.map(|(v, s)| recorder.round("baseline", v, s, &nurse));
@@ -332,9 +332,14 @@ impl Handheld {
         self.running_one(&transfusion)
     }
 
-    /// `ready`'s check again at this instant; a refusal is kept in the audit trail (`action`)
-    /// and returned, the refusal first whatever the store says.
-    fn judge_again(&mut self, ready: &ReadyToStart, action: &str) -> Result<(), ActionError> {
+    /// `ready`'s check again at this instant; a refusal is kept in the audit trail (`action`, by
+    /// the signed-in `nurse`) and returned, the refusal first whatever the store says.
+    fn judge_again(
+        &mut self,
+        ready: &ReadyToStart,
+        action: &str,
+        nurse: &StaffRef,
+    ) -> Result<(), ActionError> {
         let now = self.clock.now();
         let verdict = match (self.snapshot(), self.store.started_dispenses()) {
             (Ok(snapshot), Ok(started)) => ready.recheck(&snapshot, &self.policy, now, &started),
@@ -351,9 +356,7 @@ impl Handheld {
             ready.wristband_scan,
             ready.bag_scans
         );
-        let audit = self
-            .store
-            .audit(&now, &ready.first_checker.staff_id, action, &detail);
+        let audit = self.store.audit(&now, &nurse.staff_id, action, &detail);
         Err(ActionError::CheckStopped {
             refusal,
             not_kept: audit.err().map(|e| e.to_string()),
@@ -632,7 +635,7 @@ impl Handheld {
                 &[],
             )));
         }
-        self.judge_again(ready, "restart-refused")?;
+        self.judge_again(ready, "restart-refused", &nurse)?;
         let restarted = self.store.restart(
             &running.transfusion.procedure_uuid,
             &self.clock.now(),

@@ -15,6 +15,7 @@ use crate::app::verify::{MatchState, NotReady, ScanSource};
 use crate::domain::check::ReasonCode;
 use crate::domain::messages::Text;
 use crate::domain::severity::Severity;
+use crate::domain::transition::Refusal;
 use crate::scan::scan_image;
 use crate::scan::wedge::{Key, WedgeEvent};
 
@@ -200,12 +201,21 @@ pub(super) fn refused(window: &AppWindow, state: &mut UiState, error: &ActionErr
         }
     }
     let message = state.t(&message);
-    if matches!(error, ActionError::CheckStopped { .. }) {
-        show_refusal(window, message);
-    } else {
-        let page = window.global::<VerifyPage>();
-        page.set_message(message);
-        go(window, "verify");
+    // The matches and warnings as the start saw them; a stop keeps Start withheld, a warning
+    // that appeared since the check is acknowledged on its row, then Start again.
+    refresh(window, state);
+    match error {
+        ActionError::CheckStopped { refusal, .. }
+            if !matches!(refusal, Refusal::Unacknowledged(_)) =>
+        {
+            show_refusal(window, message)
+        }
+        _ => {
+            let page = window.global::<VerifyPage>();
+            page.set_stage("review".into());
+            page.set_message(message);
+            go(window, "verify");
+        }
     }
 }
 

@@ -894,15 +894,15 @@ pub(crate) fn stop_reason(code: ReasonCode, args: &[(&str, &str)]) -> Reason {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::blood::{Abo, Rhd};
 
-    fn at(s: &str) -> Instant {
+    pub(crate) fn at(s: &str) -> Instant {
         DateTime::parse_from_rfc3339(s).unwrap()
     }
 
-    fn record() -> IssueRecord {
+    pub(crate) fn record() -> IssueRecord {
         IssueRecord {
             dispense_id: "D-1001".into(),
             status: "issued".into(),
@@ -931,7 +931,7 @@ mod tests {
         }
     }
 
-    fn bag() -> Vec<String> {
+    pub(crate) fn bag() -> Vec<String> {
         ["=W00002612345600", "=%6200", "=<E0001V00", "&>0263352359"]
             .map(String::from)
             .to_vec()

@@ -202,3 +202,125 @@ pub fn judge_round(
         .filter(|a| a.code.is_reaction())
         .partition(|a| a.severity == Severity::Stop)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::check::tests::{at, bag, record};
+    use crate::domain::check::{ClockFacts, IssueRecord};
+    use chrono::Duration;
+
+    fn outcome(now: &str, records: &[IssueRecord], purpose: Purpose) -> CheckOutcome {
+        let scans = bag();
+        let input = CheckInput {
+            now: at(now),
+            cache_synced_at: Some(at(now) - Duration::minutes(5)),
+            first_checker: Some("N1001"),
+            second_checker: Some("N1002"),
+            wristband_scan: "MRN0001",
+            bag_scans: &scans,
+            issued: records,
+            unreadable: &[],
+            clock: ClockFacts::default(),
+        };
+        check_for(&input, &Policy::default(), purpose)
+    }
+
+    fn codes(o: &CheckOutcome) -> Vec<&'static str> {
+        o.reasons.iter().map(|r| r.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_restart_is_spared_the_start_window_but_must_be_the_interrupted_unit() {
+        let records = [record()];
+        let late = "2026-11-22T11:30:00+08:00"; // 100 minutes after issue
+        assert_eq!(
+            codes(&outcome(late, &records, Purpose::Start)),
+            ["ISSUE_TIME_EXCEEDED"]
+        );
+        let own = Purpose::Restart {
+            dispense_id: "D-1001",
+            procedure: "urn:uuid:p",
+        };
+        let restart = outcome(late, &records, own);
+        assert_eq!(
+            restart.verdict,
+            CheckVerdict::Proceed,
+            "{:?}",
+            codes(&restart)
+        );
+        let other = Purpose::Restart {
+            dispense_id: "D-2002",
+            procedure: "urn:uuid:p",
+        };
+        let wrong_bag = outcome(late, &records, other);
+        assert_eq!(codes(&wrong_bag), ["NOT_THE_INTERRUPTED_UNIT"]);
+        assert_eq!(wrong_bag.verdict, CheckVerdict::Stop);
+    }
+
+    #[test]
+    fn a_unit_started_elsewhere_stops_except_for_its_own_repeat_check() {
+        let mut started = record();
+        started.started_by = Some("urn:uuid:p".into());
+        let records = [started];
+        let now = "2026-11-22T10:05:00+08:00";
+        let first = outcome(now, &records, Purpose::Start);
+        assert_eq!(codes(&first), ["UNIT_STATUS"]);
+        assert!(first.reasons[0].message.en.contains("already started"));
+        let own = Purpose::Restart {
+            dispense_id: "D-1001",
+            procedure: "urn:uuid:p",
+        };
+        assert!(codes(&outcome(now, &records, own)).is_empty());
+        let someone_elses = Purpose::Restart {
+            dispense_id: "D-1001",
+            procedure: "urn:uuid:q",
+        };
+        assert_eq!(
+            codes(&outcome(now, &records, someone_elses)),
+            ["UNIT_STATUS"]
+        );
+    }
+
+    #[test]
+    fn hanging_needs_every_warning_acknowledged_and_a_unit_not_started_here() {
+        let mut platelets = record();
+        platelets.unit.component = crate::domain::blood::Component::Platelets;
+        platelets.patient.group = crate::domain::blood::Group::new(
+            Some(crate::domain::blood::Abo::B),
+            Some(crate::domain::blood::Rhd::Pos),
+        );
+        let records = [platelets];
+        let now = "2026-11-22T10:05:00+08:00";
+        let o = outcome(now, &records, Purpose::Start);
+        assert_eq!(codes(&o), ["ABO_NONIDENTICAL"]);
+        match clear_to_hang(&o, &records, Some("D-1001"), &[], &[]) {
+            Err(Refusal::Unacknowledged(w)) => assert_eq!(w.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        let ack = [Acknowledgement {
+            code: "ABO_NONIDENTICAL".into(),
+            reason: "only O platelets in stock".into(),
+        }];
+        assert_eq!(
+            clear_to_hang(&o, &records, Some("D-1001"), &ack, &[]),
+            Ok(())
+        );
+        assert!(matches!(
+            clear_to_hang(&o, &records, Some("D-9999"), &ack, &[]),
+            Err(Refusal::OtherUnit { .. })
+        ));
+        assert!(matches!(
+            clear_to_hang(&o, &records, Some("D-1001"), &ack, &["D-1001".to_string()]),
+            Err(Refusal::AlreadyStarted { .. })
+        ));
+    }
+
+    #[test]
+    fn only_real_stops_are_near_misses() {
+        assert!(is_near_miss(ReasonCode::UnitForOtherPatient));
+        assert!(is_near_miss(ReasonCode::AboIncompatible));
+        assert!(!is_near_miss(ReasonCode::SecondCheckerRequired));
+        assert!(!is_near_miss(ReasonCode::LabelIncomplete));
+    }
+}

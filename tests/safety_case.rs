@@ -938,3 +938,28 @@ fn path_8_a_unit_started_on_one_handheld_stops_on_another() {
     let ready = checked(&mut a, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN).unwrap();
     a.restart(&mut running, &ready).unwrap();
 }
+
+/// Path 5: a special requirement added to the order after the unit was issued (the dispense
+/// unchanged) reaches the handheld at its next pull, and the unit stops.
+#[test]
+fn path_5_a_requirement_added_to_the_order_later_reaches_the_handheld() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    assert!(zhang_wei_check_codes(&mut h).is_empty());
+    ward.bank
+        .db()
+        .write(|w| {
+            let order = w.read("ServiceRequest", "sr-1001")?.unwrap();
+            let mut json = order.json.clone();
+            let parameters = json["orderDetail"][0]["parameter"].as_array_mut().unwrap();
+            let mut cmv = parameters[0].clone();
+            cmv["code"]["coding"][0]["code"] = "cmv_negative".into();
+            parameters.push(cmv);
+            w.put("ServiceRequest", "sr-1001", json)?;
+            Ok::<_, bedside::bloodbank::db::DbError>(())
+        })
+        .unwrap();
+    let summary = cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    assert!(summary.pull_complete, "{summary:?}");
+    assert_eq!(zhang_wei_check_codes(&mut h), ["SPECIAL_REQUIREMENT_UNMET"]);
+}

@@ -592,9 +592,15 @@ impl Store {
     }
 
     /// Patients of the cached dispenses, for the follow-up searches of a pull.
-    pub fn cached_patient_refs(&self) -> Result<Vec<String>, StoreError> {
+    /// `Patient/<id>` of every patient with a unit still issued in the cache (waiting or
+    /// hanging): whose orders and blood group results each pull fetches again.
+    pub fn issued_patient_refs(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT 'Patient/' || id FROM cache_resource WHERE type = 'Patient' ORDER BY id",
+            "SELECT DISTINCT json_extract(json, '$.patient.reference') AS patient
+             FROM cache_resource
+             WHERE type = 'BiologicallyDerivedProductDispense'
+               AND json_extract(json, '$.status') = 'issued' AND patient IS NOT NULL
+             ORDER BY patient",
         )?;
         let refs = stmt
             .query_map([], |r| r.get(0))?

@@ -272,8 +272,11 @@ impl Sync<'_> {
                 None => break,
             }
         }
-        // Blood group results and orders of the pull's patients (contract §2.3), in chunks so
-        // that a URL stays short.
+        // Blood group results and orders (contract §2.3) of the pull's patients and of every
+        // patient with a unit still issued on the device: a requirement added to an order, or a
+        // group result corrected, after the unit was issued changes no dispense, and must still
+        // arrive before the unit is hung. In chunks so that a URL stays short.
+        patients.extend(self.store.issued_patient_refs()?);
         let patients: Vec<String> = patients.into_iter().collect();
         for chunk in patients.chunks(40) {
             let list = urlencoding::encode(&chunk.join(",")).into_owned();

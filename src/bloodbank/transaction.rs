@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use super::db::{BloodBankDb, DbError, Stored, Writer};
 use crate::fhir::outcome::operation_outcome;
 use crate::fhir::{
-    date_time, split_reference, str_at, version_from_etag, weak_etag, TRANSFUSION_STARTED,
-    UUID_SYSTEM,
+    date_time, extension, identifier_value, split_reference, str_at, version_from_etag, weak_etag,
+    TRANSFUSION_STARTED, UUID_SYSTEM,
 };
 
 /// A refused request: the HTTP status and the OperationOutcome that says why.
@@ -523,26 +523,12 @@ fn mark_started(w: &mut Writer, stored: &Stored) -> Result<Option<Value>, Refusa
     if stored.resource_type != "Procedure" {
         return Ok(None);
     }
-    let identifier = stored
-        .json
-        .get("identifier")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|i| str_at(i, &["system"]) == Some(UUID_SYSTEM))
-        .and_then(|i| str_at(i, &["value"]))
-        .map(str::to_string);
+    let identifier = identifier_value(&stored.json, UUID_SYSTEM);
     for id in dispenses_of(&stored.json) {
         let Some(dispense) = w.read("BiologicallyDerivedProductDispense", &id)? else {
             continue;
         };
-        let earlier = dispense
-            .json
-            .get("extension")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|e| str_at(e, &["url"]) == Some(TRANSFUSION_STARTED))
+        let earlier = extension(&dispense.json, TRANSFUSION_STARTED)
             .and_then(|e| str_at(e, &["valueReference", "reference"]))
             .map(str::to_string);
         match earlier {
@@ -587,19 +573,8 @@ fn unit_not_issued_warning(w: &Writer, stored: &Stored) -> Result<Option<Value>,
     if stored.resource_type != "Procedure" {
         return Ok(None);
     }
-    for info in stored
-        .json
-        .get("supportingInfo")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(("BiologicallyDerivedProductDispense", id)) =
-            str_at(info, &["reference"]).and_then(split_reference)
-        else {
-            continue;
-        };
-        let Some(dispense) = w.read("BiologicallyDerivedProductDispense", id)? else {
+    for id in dispenses_of(&stored.json) {
+        let Some(dispense) = w.read("BiologicallyDerivedProductDispense", &id)? else {
             continue;
         };
         let product_unavailable = str_at(&dispense.json, &["product", "reference"])

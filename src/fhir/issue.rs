@@ -209,18 +209,12 @@ impl ResourceSet {
             requirements: dedup(requirements),
         };
         let crossmatch = crossmatch(dispense, unit.component);
-        let started_by = dispense
-            .get("extension")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|e| str_at(e, &["url"]) == Some(TRANSFUSION_STARTED))
-            .map(|e| {
-                str_at(e, &["valueReference", "identifier", "value"])
-                    .or_else(|| str_at(e, &["valueReference", "reference"]))
-                    .unwrap_or("(unknown transfusion)")
-                    .to_string()
-            });
+        let started_by = extension(dispense, TRANSFUSION_STARTED).map(|e| {
+            str_at(e, &["valueReference", "identifier", "value"])
+                .or_else(|| str_at(e, &["valueReference", "reference"]))
+                .unwrap_or("(unknown transfusion)")
+                .to_string()
+        });
         Ok(IssueRecord {
             dispense_id: dispense_id.to_string(),
             status: status.to_string(),
@@ -453,13 +447,8 @@ fn order_requirements(request: &Value) -> Vec<String> {
 }
 
 fn crossmatch(dispense: &Value, component: Component) -> Option<Crossmatch> {
-    let sample_expires_at = dispense
-        .get("extension")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|e| str_at(e, &["url"]) == Some(SAMPLE_EXPIRES))
-        .and_then(|e| instant(str_at(e, &["valueDateTime"])));
+    let sample_expires_at =
+        extension(dispense, SAMPLE_EXPIRES).and_then(|e| instant(str_at(e, &["valueDateTime"])));
     let code = dispense
         .get("matchStatus")
         .and_then(|m| code_in(m, MATCH_STATUS));

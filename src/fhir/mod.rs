@@ -107,6 +107,15 @@ pub fn split_reference(reference: &str) -> Option<(&str, &str)> {
     (ty.starts_with(|c: char| c.is_ascii_uppercase()) && !id.is_empty()).then_some((ty, id))
 }
 
+/// A resource's extension with this `url`.
+pub fn extension<'a>(resource: &'a Value, url: &str) -> Option<&'a Value> {
+    resource
+        .get("extension")?
+        .as_array()?
+        .iter()
+        .find(|e| str_at(e, &["url"]) == Some(url))
+}
+
 /// The string at a path of object keys.
 pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut v = value;

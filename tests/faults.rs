@@ -102,10 +102,14 @@ fn a_full_disk_refuses_the_action_with_words_keeps_every_record_and_recovers() {
     assert!(matches!(err, StoreError::Full), "{err:?}");
     let shown = ActionError::Record(RecordError::Store(err)).message();
     assert!(
-        shown.en.contains("the device's storage is full"),
+        shown
+            .en
+            .to_lowercase()
+            .contains("the device's storage is full"),
         "{}",
         shown.en
     );
+    assert!(shown.zh.contains("存储空间已满"), "{}", shown.zh);
     assert!(
         shown.en.contains("nothing of this action was saved"),
         "{}",

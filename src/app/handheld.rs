@@ -40,11 +40,12 @@ pub struct Observed {
     pub not_saved: Option<Text>,
 }
 
-fn not_saved_words(detail: &str) -> Text {
+fn not_saved_words(error: &RecordError) -> Text {
+    let detail = error.message();
     Text::fill(
-        "NOT SAVED YET ({detail}): the round is kept on screen and saved again every second. Do not close the app.",
-        "尚未保存（{detail}）：本次记录保留在屏幕上，每秒重试保存。请勿关闭应用。",
-        &[("detail", detail)],
+        "NOT SAVED YET ({detail}) The round is kept on screen and saved again every second. Do not close the app.",
+        "尚未保存（{detail_zh}）本次记录保留在屏幕上，每秒重试保存。请勿关闭应用。",
+        &[("detail", &detail.en), ("detail_zh", &detail.zh)],
     )
 }
 
@@ -74,6 +75,8 @@ impl ActionError {
         match self {
             ActionError::Login(e) => e.message(),
             ActionError::Refused(t) => t.clone(),
+            ActionError::Store(e) => e.message(),
+            ActionError::Record(e) => e.message(),
             ActionError::CheckStopped { refusal, not_kept } => {
                 let mut lines = refusal.messages();
                 if let Some(why) = not_kept {
@@ -486,7 +489,7 @@ impl Handheld {
             }
             Err(e) => {
                 self.unsaved.push((t.clone(), round));
-                Some(not_saved_words(&e.to_string()))
+                Some(not_saved_words(&e))
             }
         }
     }
@@ -501,7 +504,7 @@ impl Handheld {
     pub fn retry_unsaved(&mut self) -> Option<Text> {
         while let Some((t, round)) = self.unsaved.first().cloned() {
             if let Err(e) = self.recorder().observe(&t, round) {
-                return Some(not_saved_words(&e.to_string()));
+                return Some(not_saved_words(&e));
             }
             self.unsaved.remove(0);
             (self.on_recorded)();

@@ -14,6 +14,20 @@ pub enum RecordError {
     NotCached(String),
 }
 
+impl RecordError {
+    /// What a nurse reads, in her language.
+    pub fn message(&self) -> crate::domain::messages::Text {
+        match self {
+            RecordError::Store(e) => e.message(),
+            RecordError::NotCached(d) => crate::domain::messages::Text::fill(
+                "The unit of dispense {d} is not on this device: sync with the blood bank first.",
+                "本设备上没有发血记录 {d}：请先与输血科同步。",
+                &[("d", d)],
+            ),
+        }
+    }
+}
+
 /// What the passed check leaves for the start's record.
 pub struct CheckFacts {
     pub second_checker: StaffRef,

@@ -109,6 +109,18 @@ fn search_bundle(body: &[u8]) -> Option<Value> {
     (str_at(&value, &["resourceType"]) == Some("Bundle")).then_some(value)
 }
 
+/// A searchset's `link[relation=next]`, the URL of its next page.
+fn next_link(bundle: &Value) -> Option<String> {
+    bundle
+        .get("link")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|l| str_at(l, &["relation"]) == Some("next"))
+        .and_then(|l| str_at(l, &["url"]))
+        .map(str::to_string)
+}
+
 enum Fetched {
     Answer(Answer),
     GaveUp(String),
@@ -259,15 +271,7 @@ impl Sync<'_> {
                 resources.push(resource.clone());
             }
             summary.pulled += self.store.store_pulled(&resources, &matches_lu)?;
-            let next = bundle
-                .get("link")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .find(|l| str_at(l, &["relation"]) == Some("next"))
-                .and_then(|l| str_at(l, &["url"]))
-                .map(str::to_string);
-            match next {
+            match next_link(&bundle) {
                 Some(next) => url = next,
                 None => break,
             }
@@ -289,43 +293,65 @@ impl Sync<'_> {
                 // needs, and a dispense whose order is missing is held (fhir::issue).
                 format!("ServiceRequest?patient={list}"),
             ] {
-                match self.get(&path, summary) {
-                    Fetched::Answer(a) if a.status == 200 => {
-                        let Some(bundle) = search_bundle(&a.body) else {
-                            // Not a page of results: the cache is not complete, so not fresh.
-                            summary.errors.push(
-                                "pull of patient data: the blood bank's answer is not a FHIR Bundle"
-                                    .into(),
-                            );
-                            return Ok(());
-                        };
-                        let resources: Vec<Value> = bundle
-                            .get("entry")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|e| e.get("resource").cloned())
-                            .collect();
-                        summary.pulled += self.store.store_pulled(&resources, &[])?;
-                    }
-                    Fetched::Answer(a) => {
-                        summary
-                            .errors
-                            .push(format!("pull of patient data refused: HTTP {}", a.status));
-                        return Ok(());
-                    }
-                    Fetched::GaveUp(why) => {
-                        summary
-                            .errors
-                            .push(format!("pull of patient data not finished: {why}"));
-                        return Ok(());
-                    }
+                if !self.pull_all_pages(path, summary)? {
+                    return Ok(());
                 }
             }
         }
         self.store.pull_completed(&self.clock.now())?;
         summary.pull_complete = true;
         Ok(())
+    }
+
+    /// Every page of one follow-up search (§2.3), stored as it comes; `false` (with the error
+    /// in the summary) when a page could not be had or is not a FHIR Bundle. A server that pages
+    /// these searches puts the rest behind `link[relation=next]`: a result or an order left on
+    /// page 2 would leave a corrected blood group or a requirement unseen in a cache that calls
+    /// itself fresh.
+    fn pull_all_pages(&mut self, first: String, summary: &mut Summary) -> Result<bool, StoreError> {
+        let mut url = first;
+        loop {
+            let answer = match self.get(&url, summary) {
+                Fetched::Answer(a) if a.status == 200 => a,
+                Fetched::Answer(a) => {
+                    summary
+                        .errors
+                        .push(format!("pull of patient data refused: HTTP {}", a.status));
+                    return Ok(false);
+                }
+                Fetched::GaveUp(why) => {
+                    summary
+                        .errors
+                        .push(format!("pull of patient data not finished: {why}"));
+                    return Ok(false);
+                }
+            };
+            let Some(bundle) = search_bundle(&answer.body) else {
+                // Not a page of results: the cache is not complete, so not fresh.
+                summary.errors.push(
+                    "pull of patient data: the blood bank's answer is not a FHIR Bundle".into(),
+                );
+                return Ok(false);
+            };
+            let resources: Vec<Value> = bundle
+                .get("entry")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.get("resource").cloned())
+                .collect();
+            summary.pulled += self.store.store_pulled(&resources, &[])?;
+            match next_link(&bundle) {
+                Some(next) if next == url => {
+                    summary.errors.push(
+                        "pull of patient data: the blood bank's next page is the same page".into(),
+                    );
+                    return Ok(false);
+                }
+                Some(next) => url = next,
+                None => return Ok(true),
+            }
+        }
     }
 
     /// Sends the outbox in order. Consecutive observation rounds go together in one transaction

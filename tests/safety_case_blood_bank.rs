@@ -1,0 +1,203 @@
+//! The safety case's blood-bank data path (issue 16, items 5 and 7), end to end:
+//! the reference blood bank in-process, a device store pulled from it (directly or through a
+//! proxy that pages as other FHIR servers do), `Handheld::snapshot` and the bedside check, and
+//! the contract's validator on what the service answers. Each test names its item.
+
+mod common;
+
+use bedside::bloodbank::db::DbError;
+use bedside::clock::{Clock, RandomIds, SystemClock};
+use bedside::domain::check::{check, CacheSnapshot, CheckInput, CheckOutcome};
+use bedside::domain::policy::Policy;
+use bedside::domain::severity::Severity;
+use bedside::sync::http::BloodBankHttp;
+use common::*;
+use serde_json::{json, Value};
+
+const ZHANG_WEI_MRN: &str = "ZY26001001";
+
+/// A proxy in front of `upstream`, on loopback: `answer(upstream, own base URL, path)` makes each
+/// answer; every connection is closed after one. Returns its base URL.
+fn proxy(upstream: String, answer: fn(&BloodBankHttp, &str, &str) -> (u16, Vec<u8>)) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let own = url.clone();
+    std::thread::spawn(move || {
+        let http = BloodBankHttp::new(&upstream, std::time::Duration::from_secs(5)).unwrap();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
+            let (status, body) = answer(&http, &own, &path);
+            let head = format!(
+                "HTTP/1.1 {status} OK\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let sent = stream.write_all(head.as_bytes());
+            assert!(sent.is_ok() && stream.write_all(&body).is_ok());
+        }
+    });
+    url
+}
+
+/// A proxy in front of `upstream` that serves the follow-up searches (§2.3: `Observation?…`,
+/// `ServiceRequest?…`) one entry per page, linked by `link[relation=next]`, as a FHIR server with
+/// a small page size does; every other request passes through.
+fn paging_proxy(upstream: String) -> String {
+    proxy(upstream, paged)
+}
+
+/// The answer to `path` (`/Type?query[&_page=n]`): page n (from 1) of a follow-up search holds
+/// its n-th entry only.
+fn paged(http: &BloodBankHttp, own: &str, path: &str) -> (u16, Vec<u8>) {
+    let follow_up = path.starts_with("/Observation?") || path.starts_with("/ServiceRequest?");
+    let (query, page) = match path.rsplit_once("&_page=") {
+        Some((query, n)) => (query.to_string(), n.parse::<usize>().unwrap()),
+        None => (path.to_string(), 1),
+    };
+    let answer = http.get(&query, None).unwrap();
+    if !follow_up || answer.status != 200 {
+        return (answer.status, answer.body);
+    }
+    let mut bundle: Value = serde_json::from_slice(&answer.body).unwrap();
+    let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
+    bundle["entry"] = json!(entries.get(page - 1).into_iter().collect::<Vec<_>>());
+    if page < entries.len() {
+        bundle["link"] = json!([
+            {"relation": "self", "url": format!("{own}{path}")},
+            {"relation": "next", "url": format!("{own}{query}&_page={}", page + 1)},
+        ]);
+    }
+    (200, bundle.to_string().into_bytes())
+}
+
+/// 张伟's two-person check of his red-cell bag against `snapshot`, at `now`.
+fn check_zhang_wei(
+    store: &bedside::store::Store,
+    snapshot: &CacheSnapshot,
+    now: bedside::clock::Instant,
+) -> CheckOutcome {
+    let scans = bag_scans(store, ZHANG_WEI);
+    check(
+        &CheckInput {
+            now,
+            cache_synced_at: snapshot.synced_at,
+            first_checker: Some("N0451"),
+            second_checker: Some("N0388"),
+            wristband_scan: ZHANG_WEI_MRN,
+            bag_scans: &scans,
+            issued: &snapshot.issued,
+            unreadable: &snapshot.unreadable,
+            clock: snapshot.clock,
+        },
+        &Policy::default(),
+    )
+}
+
+fn stops(outcome: &CheckOutcome) -> Vec<&'static str> {
+    outcome
+        .reasons
+        .iter()
+        .filter(|r| r.severity == Severity::Stop)
+        .map(|r| r.code.as_str())
+        .collect()
+}
+
+/// A handheld on `store`, as the app opens it.
+fn handheld(store: bedside::store::Store) -> bedside::app::handheld::Handheld {
+    bedside::app::handheld::Handheld::new(
+        store,
+        Box::new(SystemClock::china()),
+        Box::new(RandomIds),
+        Policy::default(),
+        common::ward(),
+        bedside::app::session::SessionSettings::default(),
+    )
+}
+
+/// Items 5 (c) and 7: a blood bank that pages its follow-up searches puts a corrected blood group
+/// result on page 2. The handheld reads every page before it calls its cache fresh, and the
+/// newest result (O RhD−, after the old O RhD+) stops an RhD-positive red-cell unit.
+#[test]
+fn item_7_a_corrected_blood_group_on_a_later_page_reaches_the_check() {
+    let bank = demo_bank();
+    bank.db()
+        .write(|w| {
+            let old = w.read("Observation", "obs-abo-1001")?.unwrap();
+            let mut corrected = old.json.clone();
+            corrected["id"] = json!("obs-abo-1001-corrected");
+            corrected["identifier"][0]["value"] = json!("XX-ZY26001001-2");
+            let an_hour_ago = bedside::fhir::date_time(
+                &(SystemClock::china().now() - chrono::Duration::hours(1)),
+            );
+            corrected["issued"] = json!(an_hour_ago);
+            corrected["effectiveDateTime"] = json!(an_hour_ago);
+            corrected["component"][1]["valueCodeableConcept"]["coding"][0] =
+                json!({"system": "http://snomed.info/sct", "code": "165746003", "display": "RhD negative"});
+            w.put("Observation", "obs-abo-1001-corrected", corrected)?;
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+    let proxy = paging_proxy(bank.running.base_url.clone());
+    let (_dir, store) = temp_store();
+    let mut h = handheld(store);
+    let summary = cycle(&mut h.store, &settings(&proxy));
+    assert!(
+        summary.pull_complete && summary.errors.is_empty(),
+        "{summary:?}"
+    );
+
+    let snapshot = h.snapshot().unwrap();
+    assert!(
+        snapshot.unreadable.is_empty(),
+        "every order was on some page: {:?}",
+        snapshot.unreadable
+    );
+    let zhang = snapshot
+        .issued
+        .iter()
+        .find(|r| r.dispense_id == ZHANG_WEI)
+        .unwrap();
+    assert_eq!(zhang.patient.group.display(), "O RhD−");
+    let outcome = check_zhang_wei(&h.store, &snapshot, SystemClock::china().now());
+    assert!(
+        stops(&outcome).contains(&"RHD_INCOMPATIBLE"),
+        "{:?}",
+        outcome.reasons
+    );
+}
+
+/// Item 5 (c): a later page of a follow-up search that is not a FHIR Bundle leaves the cache
+/// not fresh, like a bad first page.
+#[test]
+fn item_5_a_bad_later_page_of_a_follow_up_search_is_an_error_not_a_fresh_cache() {
+    let bank = demo_bank();
+    // Page 2 of the orders is a proxy's login page.
+    let proxy = proxy(bank.running.base_url.clone(), |http, own, path| {
+        if path.starts_with("/ServiceRequest?") && path.contains("&_page=2") {
+            (200, b"<html><body>Wi-Fi login</body></html>".to_vec())
+        } else {
+            paged(http, own, path)
+        }
+    });
+    let (_dir, mut store) = temp_store();
+    let summary = cycle(&mut store, &settings(&proxy));
+    assert!(!summary.pull_complete, "{summary:?}");
+    assert!(
+        summary
+            .errors
+            .iter()
+            .any(|e| e.contains("not a FHIR Bundle")),
+        "{summary:?}"
+    );
+    assert_eq!(store.cache_synced_at().unwrap(), None, "not a fresh cache");
+}

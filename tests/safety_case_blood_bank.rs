@@ -1,15 +1,19 @@
-//! The safety case's blood-bank data path (issue 16, items 5 and 7), end to end:
+//! The safety case's blood-bank data path (issue 16, items 5, 7 and the server half of 8), end to end:
 //! the reference blood bank in-process, a device store pulled from it (directly or through a
 //! proxy that pages as other FHIR servers do), `Handheld::snapshot` and the bedside check, and
 //! the contract's validator on what the service answers. Each test names its item.
 
 mod common;
 
+use bedside::app::record::{CheckFacts, Recorder};
+use bedside::bloodbank::actions::{withdraw, Withdrawal};
 use bedside::bloodbank::db::DbError;
 use bedside::clock::{Clock, RandomIds, SystemClock};
 use bedside::domain::check::{check, CacheSnapshot, CheckInput, CheckOutcome};
+use bedside::domain::event::BedsideEvent;
 use bedside::domain::policy::Policy;
 use bedside::domain::severity::Severity;
+use bedside::fhir::{extension, str_at, TRANSFUSION_STARTED};
 use bedside::sync::http::BloodBankHttp;
 use common::*;
 use serde_json::{json, Value};
@@ -200,4 +204,149 @@ fn item_5_a_bad_later_page_of_a_follow_up_search_is_an_error_not_a_fresh_cache()
         "{summary:?}"
     );
     assert_eq!(store.cache_synced_at().unwrap(), None, "not a fresh cache");
+}
+
+/// 张伟's start recorded on a device that pulled from `bank`; returns the device and the start's
+/// procedure urn.
+fn device_with_a_start(bank: &Bank) -> (tempfile::TempDir, bedside::store::Store, String) {
+    let (dir, mut store) = temp_store();
+    assert!(cycle(&mut store, &settings(&bank.running.base_url)).pull_complete);
+    let clock = SystemClock::china();
+    let mut rec = Recorder {
+        store: &mut store,
+        clock: &clock,
+        ids: &RandomIds,
+    };
+    let (chen, liu) = (nurse("N0451", "陈静"), nurse("N0388", "刘洋"));
+    let baseline = rec.round("baseline", vitals(366), vec![], &chen);
+    let t = rec
+        .start(
+            ZHANG_WEI,
+            ward(),
+            &chen,
+            CheckFacts::new(&liu, clock.now(), vec![]),
+            Some(baseline),
+        )
+        .unwrap();
+    (dir, store, t.procedure_uuid)
+}
+
+/// Item 8 (server): the blood bank's answer to a second start of a started unit is valid FHIR
+/// (the contract validator accepts it), says `unit-already-started` with its display name from
+/// the contract's CodeSystem, and its words reach the handheld.
+#[test]
+fn item_8_the_answer_to_a_second_start_is_valid_fhir_and_names_its_reason() {
+    let bank = demo_bank();
+    let (_a_dir, mut a, first) = device_with_a_start(&bank);
+    let (_c_dir, c, _) = device_with_a_start(&bank);
+    assert!(cycle(&mut a, &settings(&bank.running.base_url))
+        .errors
+        .is_empty());
+    let marked = bank
+        .db()
+        .read("BiologicallyDerivedProductDispense", ZHANG_WEI)
+        .unwrap()
+        .unwrap();
+    let mark = extension(&marked.json, TRANSFUSION_STARTED).expect("the first start marks");
+    assert_eq!(
+        str_at(mark, &["valueReference", "identifier", "value"]),
+        Some(first.as_str())
+    );
+
+    // The offline device's start, as it sends it.
+    let started = c
+        .all_outbox()
+        .unwrap()
+        .into_iter()
+        .find_map(|r| match r.event {
+            BedsideEvent::Started(e) => Some((r.bundle_urn, e)),
+            _ => None,
+        })
+        .unwrap();
+    let http =
+        BloodBankHttp::new(&bank.running.base_url, std::time::Duration::from_secs(5)).unwrap();
+    let bundle = bedside::fhir::bundle::start_bundle(
+        &started.1,
+        &started.0,
+        &bank.running.base_url,
+        &SystemClock::china().now(),
+    );
+    let answer = http.post_transaction(&bundle.to_string()).unwrap();
+    assert_eq!(answer.status, 200, "stored: it happened");
+    let response: Value = serde_json::from_slice(&answer.body).unwrap();
+    let coding = &response["entry"][0]["response"]["outcome"]["issue"][0]["details"]["coding"][0];
+    assert_eq!(coding["code"], "unit-already-started", "{response}");
+    assert_eq!(coding["display"], "Unit already started", "{response}");
+    let code_system: Value =
+        serde_json::from_str(include_str!("../data/fhir/CodeSystem-outcome-reason.json")).unwrap();
+    assert!(
+        code_system["concept"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "unit-already-started" && c["display"] == coding["display"]),
+        "the contract's CodeSystem defines the code the service sends"
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("second-start-response.json"), &answer.body).unwrap();
+    match check_fhir(out.path()) {
+        Ok(report) => assert!(report.contains(" 0 failed"), "{report}"),
+        Err(report) => panic!("the service's answer breaks the contract:\n{report}"),
+    }
+}
+
+/// Item 8 (server): a recalled unit that was hung anyway is marked started too, and a second
+/// start of it is told both things: the unit is no longer issued, and it already hangs.
+#[test]
+fn item_8_a_recalled_unit_that_was_started_is_marked_and_a_second_start_hears_both() {
+    let bank = demo_bank();
+    let (_a_dir, mut a, first) = device_with_a_start(&bank);
+    let (_c_dir, mut c, _) = device_with_a_start(&bank);
+    withdraw(
+        &mut bank.db(),
+        ZHANG_WEI,
+        Withdrawal::Recall,
+        "donor's later test positive",
+    )
+    .unwrap();
+
+    let told_a = cycle(&mut a, &settings(&bank.running.base_url));
+    assert!(
+        told_a
+            .warnings
+            .iter()
+            .any(|w| w.contains("no longer counts this unit as issued")),
+        "{told_a:?}"
+    );
+    let dispense = bank
+        .db()
+        .read("BiologicallyDerivedProductDispense", ZHANG_WEI)
+        .unwrap()
+        .unwrap();
+    let mark = extension(&dispense.json, TRANSFUSION_STARTED)
+        .expect("the blood bank records that the recalled unit hangs");
+    assert_eq!(
+        str_at(mark, &["valueReference", "identifier", "value"]),
+        Some(first.as_str())
+    );
+
+    let told_c = cycle(&mut c, &settings(&bank.running.base_url));
+    for words in ["no longer counts this unit as issued", "already started"] {
+        assert!(
+            told_c.warnings.iter().any(|w| w.contains(words)),
+            "{words}: {told_c:?}"
+        );
+    }
+    let alerts: Vec<String> = bank
+        .db()
+        .alerts()
+        .unwrap()
+        .into_iter()
+        .map(|(_, reason, _)| reason)
+        .collect();
+    assert!(
+        alerts.iter().any(|r| r == "unit-already-started"),
+        "{alerts:?}"
+    );
 }

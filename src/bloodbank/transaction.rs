@@ -487,16 +487,29 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
         "lastModified": stored.last_updated
     });
     if status == "201 Created" {
-        if let Some(warning) = unit_not_issued_warning(w, &stored)? {
-            response["outcome"] = warning;
-        } else if let Some(warning) = mark_started(w, &stored)? {
-            response["outcome"] = warning;
+        // Both rules apply to every new start: a recalled unit that was hung is still marked
+        // started (the blood bank's record says where it went), and each warning is said.
+        let not_issued = unit_not_issued_warning(w, &stored)?;
+        let second_start = mark_started(w, &stored)?;
+        if let Some(outcome) = one_outcome(not_issued.into_iter().chain(second_start)) {
+            response["outcome"] = outcome;
         }
     }
     Ok(json!({
         "fullUrl": format!("{}/{ty}/{}", base_url.trim_end_matches('/'), stored.id),
         "response": response
     }))
+}
+
+/// Several OperationOutcomes as one (an entry's response has one `outcome`): the issues of all.
+fn one_outcome(outcomes: impl Iterator<Item = Value>) -> Option<Value> {
+    outcomes.reduce(|mut first, other| {
+        let issues = other["issue"].as_array().cloned().unwrap_or_default();
+        if let Some(list) = first["issue"].as_array_mut() {
+            list.extend(issues);
+        }
+        first
+    })
 }
 
 /// The dispenses a Procedure's `supportingInfo` names.
@@ -534,13 +547,13 @@ fn mark_started(w: &mut Writer, stored: &Stored) -> Result<Option<Value>, Refusa
         match earlier {
             None => {
                 let mut json = dispense.json.clone();
-                let mark = json!({
-                    "url": TRANSFUSION_STARTED,
-                    "valueReference": {
-                        "reference": format!("Procedure/{}", stored.id),
-                        "identifier": {"system": UUID_SYSTEM, "value": identifier},
-                    }
-                });
+                let mut by = json!({"reference": format!("Procedure/{}", stored.id)});
+                // A Procedure without a client identifier (another client than a handheld) is
+                // named by its reference only: a FHIR value is never null.
+                if let Some(value) = identifier {
+                    by["identifier"] = json!({"system": UUID_SYSTEM, "value": value});
+                }
+                let mark = json!({"url": TRANSFUSION_STARTED, "valueReference": by});
                 match json.get_mut("extension").and_then(Value::as_array_mut) {
                     Some(list) => list.push(mark),
                     None => json["extension"] = json!([mark]),

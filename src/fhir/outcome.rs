@@ -49,6 +49,7 @@ pub fn reason_display(reason: &str) -> &'static str {
         "ambiguous-identifier" => "Identifier matches several records",
         "invalid-content" => "Invalid content",
         "unit-not-issued" => "Unit not issued",
+        "unit-already-started" => "Unit already started",
         _ => "",
     }
 }
@@ -65,9 +66,13 @@ pub fn operation_outcome(
     let mut issue = json!({"severity": severity, "code": issue_code});
     let mut details = json!({"text": text});
     if let Some(reason) = reason {
-        details["coding"] = json!([{
-            "system": OUTCOME_REASON, "code": reason, "display": reason_display(reason)
-        }]);
+        let mut coding = json!({"system": OUTCOME_REASON, "code": reason});
+        // FHIR strings are never empty: a code without a display name goes without one.
+        let display = reason_display(reason);
+        if !display.is_empty() {
+            coding["display"] = json!(display);
+        }
+        details["coding"] = json!([coding]);
     }
     issue["details"] = details;
     if !diagnostics.is_empty() {
@@ -98,5 +103,28 @@ mod tests {
         assert_eq!(outcome.reason.as_deref(), Some("unknown-product"));
         assert_eq!(outcome.text, "血液制品不存在 / unknown unit");
         assert_eq!(Outcome::parse(b"<html>502</html>"), None);
+    }
+
+    #[test]
+    fn every_reason_the_service_sends_has_its_display_name_and_an_unknown_one_none() {
+        let code_system: Value = serde_json::from_str(include_str!(
+            "../../data/fhir/CodeSystem-outcome-reason.json"
+        ))
+        .unwrap();
+        for concept in code_system["concept"].as_array().unwrap() {
+            let code = concept["code"].as_str().unwrap();
+            assert_eq!(reason_display(code), concept["display"], "{code}");
+        }
+        let coding = |reason| {
+            operation_outcome("warning", "business-rule", Some(reason), "words", "", None)["issue"]
+                [0]["details"]["coding"][0]
+                .clone()
+        };
+        assert_eq!(
+            coding("unit-already-started")["display"],
+            "Unit already started"
+        );
+        // FHIR strings are never empty: no display at all rather than "".
+        assert_eq!(coding("no-such-reason").get("display"), None);
     }
 }

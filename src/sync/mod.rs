@@ -765,11 +765,13 @@ fn server_refs(
                 last_modified: str_at(res, &["response", "lastModified"]).map(str::to_string),
             });
         }
+        // Every issue of the outcome is said: a start may be both of a unit no longer issued
+        // and of one already started elsewhere.
         if let Some(outcome) = res.get("response").and_then(|r| r.get("outcome")) {
-            let text = outcome["issue"][0]["details"]["text"]
-                .as_str()
-                .unwrap_or_default();
-            summary.warnings.push(text.to_string());
+            for issue in outcome["issue"].as_array().into_iter().flatten() {
+                let text = issue["details"]["text"].as_str().unwrap_or_default();
+                summary.warnings.push(text.to_string());
+            }
         }
     }
     refs

@@ -1,14 +1,17 @@
-//! The safety case's blood-bank data path (issue 16, items 5, 7 and the server half of 8), end to end:
+//! The safety case's blood-bank data path (issue 16, items 5–8, the server half of 8), end to end:
 //! the reference blood bank in-process, a device store pulled from it (directly or through a
 //! proxy that pages as other FHIR servers do), `Handheld::snapshot` and the bedside check, and
 //! the contract's validator on what the service answers. Each test names its item.
 
 mod common;
 
+use std::sync::Arc;
+
 use bedside::app::record::{CheckFacts, Recorder};
 use bedside::bloodbank::actions::{withdraw, Withdrawal};
-use bedside::bloodbank::db::DbError;
-use bedside::clock::{Clock, RandomIds, SystemClock};
+use bedside::bloodbank::db::{BloodBankDb, DbError};
+use bedside::bloodbank::{demo, server};
+use bedside::clock::{Clock, ManualClock, RandomIds, SystemClock};
 use bedside::domain::check::{check, CacheSnapshot, CheckInput, CheckOutcome};
 use bedside::domain::event::BedsideEvent;
 use bedside::domain::policy::Policy;
@@ -349,4 +352,48 @@ fn item_8_a_recalled_unit_that_was_started_is_marked_and_a_second_start_hears_bo
         alerts.iter().any(|r| r == "unit-already-started"),
         "{alerts:?}"
     );
+}
+
+/// Item 6: the blood bank's `Date` is its own (injected) clock's, not the OS clock (hyper keeps
+/// the header the service sets); a device whose clock is 20 minutes behind the blood bank's
+/// learns it at its pull, and the check stops with words that say what to do.
+#[test]
+fn item_6_the_blood_banks_date_is_its_own_clock_and_a_device_behind_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bloodbank.db");
+    let bank_clock = Arc::new(ManualClock::at(
+        SystemClock::china().now() + chrono::Duration::minutes(20),
+    ));
+    {
+        let mut db = BloodBankDb::open(&path, bank_clock.clone()).unwrap();
+        demo::seed(&mut db).unwrap();
+    }
+    let running = server::spawn(&path, "127.0.0.1:0", bank_clock.clone()).unwrap();
+    let http = BloodBankHttp::new(&running.base_url, std::time::Duration::from_secs(5)).unwrap();
+    let date = http
+        .get("metadata", None)
+        .unwrap()
+        .date
+        .expect("a Date header");
+    assert_eq!(date.timestamp(), bank_clock.now().timestamp());
+
+    let (_dir, store) = temp_store();
+    let mut h = handheld(store);
+    let summary = cycle(&mut h.store, &settings(&running.base_url));
+    assert!(summary.pull_complete, "{summary:?}");
+    let snapshot = h.snapshot().unwrap();
+    let offset = snapshot.clock.server_offset_seconds.unwrap();
+    assert!((-20 * 60 - 5..=-20 * 60 + 5).contains(&offset), "{offset}");
+
+    let outcome = check_zhang_wei(&h.store, &snapshot, SystemClock::china().now());
+    assert_eq!(
+        stops(&outcome),
+        ["CLOCK_UNTRUSTED"],
+        "{:?}",
+        outcome.reasons
+    );
+    let words = &outcome.reasons[0].message;
+    assert!(words.en.contains("behind the blood bank's"), "{}", words.en);
+    assert!(words.en.contains("check again"), "{}", words.en);
+    assert!(words.zh.contains("请校准设备时间"), "{}", words.zh);
 }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use bedside::scan::{decode_frame, load_grey, Budget, DecodeOptions, LumaFrame, Symbology};
+use bedside_scan::{decode_frame, load_grey, Budget, DecodeOptions, LumaFrame, Symbology};
 
 const RUNS: usize = 5;
 
@@ -118,7 +118,7 @@ fn main() {
     }
 }
 
-fn measure(image: &Image, options: &DecodeOptions) -> (Outcome, bedside::scan::FrameResult) {
+fn measure(image: &Image, options: &DecodeOptions) -> (Outcome, bedside_scan::FrameResult) {
     let mut result = decode_frame(&image.frame, options, Budget::unlimited());
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {

@@ -6,9 +6,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bedside::cli::scenario::{CheckScenario, Scenario};
-use bedside::domain::check::{check, IssueRecord};
-use bedside::domain::label::{parse_scan, LabelProfile};
-use bedside::domain::policy::Policy;
+use bedside_core::check::{check, IssueRecord};
+use bedside_core::label::{parse_scan, LabelProfile};
+use bedside_core::policy::Policy;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 

@@ -8,18 +8,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bedside::app::record::{CheckFacts, Recorder};
-use bedside::bloodbank::actions::{issue_in, Issue};
-use bedside::bloodbank::db::BloodBankDb;
-use bedside::bloodbank::transaction::Refusal;
-use bedside::bloodbank::{demo, server};
-use bedside::clock::{Clock, RandomIds, SystemClock};
-use bedside::domain::blood::{Abo, Component, Group, Rhd};
-use bedside::domain::event::{StaffRef, WardRef};
-use bedside::domain::observations::Vitals;
-use bedside::store::Store;
-use bedside::sync::http::BloodBankHttp;
-use bedside::sync::{Sync, SyncSettings, BATCH_ROUNDS};
+use bedside_app::record::{CheckFacts, Recorder};
+use bedside_bloodbank::actions::{issue_in, Issue};
+use bedside_bloodbank::db::BloodBankDb;
+use bedside_bloodbank::transaction::Refusal;
+use bedside_bloodbank::{demo, server};
+use bedside_clock::{Clock, RandomIds, SystemClock};
+use bedside_core::blood::{Abo, Component, Group, Rhd};
+use bedside_core::event::{StaffRef, WardRef};
+use bedside_core::observations::Vitals;
+use bedside_store::Store;
+use bedside_sync::http::BloodBankHttp;
+use bedside_sync::{Sync, SyncSettings, BATCH_ROUNDS};
 
 const UNITS: usize = 5_000;
 const ROUNDS: usize = 10_000;
@@ -138,12 +138,12 @@ fn main() {
     let mut direct = BloodBankDb::open(&copy, clock.clone()).unwrap();
     let base = running.base_url.clone();
     let start = match &unsent[0].event {
-        bedside::domain::event::BedsideEvent::Started(s) => s.clone(),
+        bedside_core::event::BedsideEvent::Started(s) => s.clone(),
         _ => unreachable!(),
     };
-    bedside::bloodbank::transaction::process(
+    bedside_bloodbank::transaction::process(
         &mut direct,
-        &bedside::fhir::bundle::start_bundle(&start, &unsent[0].bundle_urn, &base, &clock.now()),
+        &bedside_fhir::bundle::start_bundle(&start, &unsent[0].bundle_urn, &base, &clock.now()),
         &base,
     )
     .unwrap();
@@ -152,20 +152,20 @@ fn main() {
         let entries: Vec<serde_json::Value> = batch
             .iter()
             .flat_map(|r| match &r.event {
-                bedside::domain::event::BedsideEvent::ObservationsTaken(o) => {
+                bedside_core::event::BedsideEvent::ObservationsTaken(o) => {
                     let b =
-                        bedside::fhir::bundle::observations_bundle(o, &r.bundle_urn, &clock.now());
+                        bedside_fhir::bundle::observations_bundle(o, &r.bundle_urn, &clock.now());
                     b["entry"].as_array().cloned().unwrap_or_default()
                 }
                 _ => Vec::new(),
             })
             .collect();
-        let b = bedside::fhir::bundle::transaction(
+        let b = bedside_fhir::bundle::transaction(
             "urn:uuid:00000000-0000-4000-8000-000000000000",
             &clock.now(),
             entries,
         );
-        bedside::bloodbank::transaction::process(&mut direct, &b, &base).unwrap();
+        bedside_bloodbank::transaction::process(&mut direct, &b, &base).unwrap();
     }
     println!(
         "service alone (batches of {BATCH_ROUNDS}, no HTTP): {:.0} µs per observation round",

@@ -16,16 +16,16 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bedside::app::demo::DemoBank;
-use bedside::app::handheld::Handheld;
-use bedside::app::session::SessionSettings;
-use bedside::bloodbank::demo;
-use bedside::clock::{RandomIds, SystemClock};
-use bedside::domain::event::WardRef;
-use bedside::domain::policy::Policy;
-use bedside::sync::http::BloodBankHttp;
-use bedside::sync::{Sync, SyncSettings};
+use bedside::demo::DemoBank;
 use bedside::ui::{install, AppWindow, HomePage, LoginPage, UiState, VerifyPage};
+use bedside_app::handheld::Handheld;
+use bedside_app::session::SessionSettings;
+use bedside_bloodbank::demo;
+use bedside_clock::{RandomIds, SystemClock};
+use bedside_core::event::WardRef;
+use bedside_core::policy::Policy;
+use bedside_sync::http::BloodBankHttp;
+use bedside_sync::{Sync, SyncSettings};
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
 
@@ -125,7 +125,7 @@ fn child(checks: usize) {
             .iter()
             .find(|r| r.dispense_id == "bdpd-000001")
             .unwrap();
-        bedside::app::demo_labels::bag_label_texts(r).unwrap()
+        bedside::demo::labels::bag_label_texts(r).unwrap()
     };
     let verify = window.global::<VerifyPage>();
     let mut times = Vec::new();

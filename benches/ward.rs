@@ -12,17 +12,17 @@
 use std::path::Path;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
-use bedside::app::handheld::Handheld;
-use bedside::app::session::{seed_demo_staff, SessionSettings};
-use bedside::clock::{Instant, ManualClock, RandomIds, SystemClock};
-use bedside::domain::blood::Component;
-use bedside::domain::event::*;
-use bedside::domain::messages::Lang;
-use bedside::domain::observations::Vitals;
-use bedside::domain::policy::Policy;
-use bedside::domain::review::ReviewQuery;
-use bedside::export::Format;
-use bedside::store::{Store, StoreKey, MIGRATIONS};
+use bedside_app::handheld::Handheld;
+use bedside_app::session::{seed_demo_staff, SessionSettings};
+use bedside_clock::{Instant, ManualClock, RandomIds, SystemClock};
+use bedside_core::blood::Component;
+use bedside_core::event::*;
+use bedside_core::messages::Lang;
+use bedside_core::observations::Vitals;
+use bedside_core::policy::Policy;
+use bedside_core::review::ReviewQuery;
+use bedside_export::Format;
+use bedside_store::{Store, StoreKey, MIGRATIONS};
 use chrono::Duration;
 
 const TRANSFUSIONS: usize = 20_000;
@@ -72,7 +72,13 @@ fn build(path: &Path, end: Instant) {
         .connection()
         .pragma_update(None, "synchronous", "OFF")
         .unwrap();
-    seed_demo_staff(&mut store, &RandomIds, &SystemClock::china()).unwrap();
+    seed_demo_staff(
+        &mut store,
+        &bedside_bloodbank::demo::STAFF,
+        &RandomIds,
+        &SystemClock::china(),
+    )
+    .unwrap();
     let (chen, liu) = (staff("N0451", "陈静"), staff("N0388", "刘洋"));
     let ward = WardRef {
         location_id: "ward-h5".into(),

@@ -33,6 +33,15 @@ if ! command -v cargo >/dev/null; then
   echo "setup: no Rust toolchain: install one with rustup (Rust 1.92 or newer), then run this again." >&2
   exit 1
 fi
+# CI's gates (.ci/run): formatting and lints.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  if command -v rustup >/dev/null; then
+    rustup component add rustfmt clippy
+  else
+    echo "setup: cargo fmt and cargo clippy are missing (rustup component add rustfmt clippy)" >&2
+    exit 1
+  fi
+fi
 # The FHIR contract validator (tests/data/fhir/check_fhir.py) runs in its own venv with the
 # pinned packages of its requirements.txt; made once, kept under target/ (cargo clean removes it).
 cd "$(dirname "$0")/.."

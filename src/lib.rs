@@ -1,15 +1,9 @@
 //! bedside: stops the wrong blood from reaching the wrong patient, and watches the patient while
-//! the blood runs in. See ARCHITECTURE.md for the map.
+//! the blood runs in. This crate is the thin edge: the command line and the touch UI over the
+//! library crates in `crates/` (ARCHITECTURE.md has the map), and the demo mode behind the
+//! `demo` feature.
 
-pub mod app;
-pub mod bloodbank;
 pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod domain;
-pub mod export;
-pub mod fhir;
-pub mod scan;
-pub mod store;
-pub mod sync;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod ui;

@@ -10,7 +10,12 @@ fn main() -> ExitCode {
         Some(command) => bedside::cli::run(command),
         None => match match &cli.config {
             Some(path) => bedside::ui::app::run_configured(path),
+            #[cfg(feature = "demo")]
             None => bedside::ui::app::run_demo(),
+            #[cfg(not(feature = "demo"))]
+            None => Err(anyhow::anyhow!(
+                "this build has no demo mode: start it with --config FILE (docs/bedside.example.toml)"
+            )),
         } {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

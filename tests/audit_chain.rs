@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bedside::app::config_audit::audit_configuration;
-use bedside::clock::{Instant, ManualClock, RandomIds};
-use bedside::domain::event::BedsideEvent;
-use bedside::store::{migrations, AuditBreak, AuditVerdict, Store};
+use bedside_app::config_audit::audit_configuration;
+use bedside_clock::{Instant, ManualClock, RandomIds};
+use bedside_core::event::BedsideEvent;
+use bedside_store::{migrations, AuditBreak, AuditVerdict, Store};
 use rusqlite::Connection;
 
 mod common;
@@ -35,7 +35,7 @@ fn busy_store(dir: &Path) -> PathBuf {
     let path = dir.join("device.db");
     let mut store = Store::open(&path).unwrap();
     let clock = ManualClock::at(at("2026-11-22T08:00:00+08:00"));
-    bedside::app::session::import_staff(
+    bedside_app::session::import_staff(
         &mut store,
         &RandomIds,
         &clock,

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use bedside::cli::scenario::{CheckScenario, Scenario};
-use bedside::domain::check::{check, CheckInput, CheckOutcome, CheckVerdict, IssueRecord};
-use bedside::domain::policy::Policy;
+use bedside_core::check::{check, CheckInput, CheckOutcome, CheckVerdict, IssueRecord};
+use bedside_core::policy::Policy;
 use proptest::prelude::*;
 
 fn seeds() -> Vec<(CheckScenario, Vec<IssueRecord>)> {

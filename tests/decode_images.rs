@@ -8,7 +8,7 @@ mod drawing;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bedside::scan::{decode_frame, load_grey, Budget, DecodeOptions, LumaFrame, Symbology};
+use bedside_scan::{decode_frame, load_grey, Budget, DecodeOptions, LumaFrame, Symbology};
 use rxing::BarcodeFormat;
 
 fn data(path: &str) -> PathBuf {
@@ -198,9 +198,9 @@ fn only_the_asked_for_formats_are_reported() {
 /// reader finds the GSRN; run together, the lot would swallow the patient number.
 #[test]
 fn a_gs1_128_wristband_keeps_its_element_separator() {
-    use bedside::domain::policy::{Policy, WristbandProfile};
-    use bedside::domain::wristband::patient_identifier;
-    let mut canvas = bedside::scan::draw::Canvas::white(900, 240);
+    use bedside_core::policy::{Policy, WristbandProfile};
+    use bedside_core::wristband::patient_identifier;
+    let mut canvas = bedside_scan::draw::Canvas::white(900, 240);
     canvas
         .try_draw(
             rxing::BarcodeFormat::CODE_128,

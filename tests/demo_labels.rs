@@ -7,21 +7,21 @@ mod common;
 
 use std::path::Path;
 
-use bedside::app::demo_labels::{draw_demo_labels, DemoLabel, LabelKind};
-use bedside::app::verify::{ScanSource, VerifyFlow};
-use bedside::clock::{Clock, SystemClock};
-use bedside::domain::check::{IssueRecord, ReasonCode};
-use bedside::domain::label::{parse_scan, LabelProfile, Structure};
-use bedside::domain::policy::Policy;
-use bedside::domain::wristband::patient_identifier;
-use bedside::scan::{scan_image, ScanProblem};
+use bedside::demo::labels::{draw_demo_labels, DemoLabel, LabelKind};
+use bedside_app::verify::{ScanSource, VerifyFlow};
+use bedside_clock::{Clock, SystemClock};
+use bedside_core::check::{IssueRecord, ReasonCode};
+use bedside_core::label::{parse_scan, LabelProfile, Structure};
+use bedside_core::policy::Policy;
+use bedside_core::wristband::patient_identifier;
+use bedside_scan::{scan_image, ScanProblem};
 use chrono::{Duration, Timelike};
 use common::*;
 
 struct Pulled {
     _bank: Bank,
     _store_dir: tempfile::TempDir,
-    store: bedside::store::Store,
+    store: bedside_store::Store,
     records: Vec<IssueRecord>,
     pictures: tempfile::TempDir,
     labels: Vec<DemoLabel>,
@@ -140,7 +140,7 @@ fn a_patients_pictures_complete_the_checklist_and_the_near_expiry_unit_stops_onc
         ("ZY26001001", "A999926400101"),
         ("ZY26001004", "A999926400104"),
     ] {
-        let snapshot = bedside::domain::check::CacheSnapshot {
+        let snapshot = bedside_core::check::CacheSnapshot {
             issued: p.records.clone(),
             synced_at: p.store.cache_synced_at().unwrap(),
             ..Default::default()

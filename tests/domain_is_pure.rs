@@ -1,5 +1,6 @@
-//! `src/domain` is the pure core: no I/O, no clock, no UI, no network, no database. This test
-//! reads its source and fails on any crate or call outside that boundary.
+//! `bedside-core` (crates/core) is the pure core: no I/O, no clock, no UI, no network, no database.
+//! Its crate boundary keeps other crates' code out; these tests keep its manifest, its whole
+//! dependency tree and its source inside that boundary.
 
 use std::path::{Path, PathBuf};
 
@@ -27,27 +28,117 @@ const FORBIDDEN: &[&str] = &[
     "include_bytes!(\"/",
 ];
 
-/// Dependencies the domain may use: plain data, time arithmetic, text matching. Every other
-/// dependency of Cargo.toml (HTTP, SQLite, UI, command line, …) is outside the boundary.
+/// Dependencies the core may use: plain data, time arithmetic, text matching.
 const ALLOWED_CRATES: &[&str] = &["chrono", "serde", "serde_json", "regex", "thiserror"];
 
-/// The names of the `[dependencies]` of Cargo.toml, as they appear in Rust paths.
-fn dependencies() -> Vec<String> {
+/// Crates whose presence anywhere in the core's dependency tree means I/O, a database, a network
+/// or a screen reached it.
+const FORBIDDEN_IN_TREE: &[&str] = &[
+    "rusqlite",
+    "reqwest",
+    "slint",
+    "axum",
+    "tokio",
+    "hyper",
+    "rxing",
+    "image",
+    "krilla",
+    "libc",
+    "uuid",
+    "getrandom",
+    "tempfile",
+];
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The names of the `[dependencies]` of the core's Cargo.toml, as they appear in Rust paths.
+fn core_dependencies() -> Vec<String> {
     let manifest =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+        std::fs::read_to_string(workspace_root().join("crates/core/Cargo.toml")).unwrap();
     let mut in_deps = false;
     let mut names = Vec::new();
     for line in manifest.lines() {
         let line = line.trim();
         if line.starts_with('[') {
             in_deps = line == "[dependencies]";
-        } else if in_deps {
+        } else if in_deps && !line.is_empty() && !line.starts_with('#') {
+            let name = line.split(['=', '.']).next().unwrap().trim();
+            names.push(name.replace('-', "_"));
+        }
+    }
+    names
+}
+
+/// Every crate's name that Cargo's wider workspace knows of (the root manifest's
+/// `[workspace.dependencies]`), as it appears in Rust paths.
+fn workspace_dependencies() -> Vec<String> {
+    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+    let mut in_deps = false;
+    let mut names = Vec::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[workspace.dependencies]";
+        } else if in_deps && !line.is_empty() && !line.starts_with('#') {
             if let Some((name, _)) = line.split_once('=') {
                 names.push(name.trim().replace('-', "_"));
             }
         }
     }
     names
+}
+
+#[test]
+fn the_core_manifest_names_only_pure_crates() {
+    let deps = core_dependencies();
+    assert!(
+        deps.iter().any(|d| d == "chrono"),
+        "the manifest was read: {deps:?}"
+    );
+    let outside: Vec<&String> = deps
+        .iter()
+        .filter(|d| !ALLOWED_CRATES.contains(&d.as_str()))
+        .collect();
+    assert!(outside.is_empty(), "bedside-core depends on {outside:?}");
+}
+
+#[test]
+fn no_io_crate_anywhere_in_the_core_dependency_tree() {
+    let output = std::process::Command::new(env!("CARGO"))
+        .current_dir(workspace_root())
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-p",
+            "bedside-core",
+            "-e",
+            "normal",
+        ])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "cargo tree: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8(output.stdout).unwrap();
+    let crates: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(crates.contains(&"chrono"), "the tree was listed: {tree}");
+    let found: Vec<&&str> = crates
+        .iter()
+        .filter(|c| FORBIDDEN_IN_TREE.contains(c))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "bedside-core's tree holds {found:?}:\n{tree}"
+    );
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -85,20 +176,17 @@ fn shipped_lines(text: &str) -> Vec<(usize, &str)> {
 }
 
 #[test]
-fn domain_uses_no_io_clock_or_ui() {
+fn core_source_uses_no_io_clock_or_ui() {
     let mut files = Vec::new();
-    rust_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain"),
-        &mut files,
-    );
-    assert!(files.len() >= 8, "src/domain has the core's files");
-    let outside: Vec<String> = dependencies()
+    rust_files(&workspace_root().join("crates/core/src"), &mut files);
+    assert!(files.len() >= 8, "crates/core/src has the core's files");
+    let outside: Vec<String> = workspace_dependencies()
         .into_iter()
         .filter(|d| !ALLOWED_CRATES.contains(&d.as_str()))
         .collect();
     assert!(
-        outside.iter().any(|d| d == "clap"),
-        "the manifest's dependencies were read: {outside:?}"
+        outside.iter().any(|d| d == "rusqlite"),
+        "the workspace's dependencies were read: {outside:?}"
     );
     let mut problems = Vec::new();
     for file in &files {
@@ -131,7 +219,7 @@ fn domain_uses_no_io_clock_or_ui() {
     }
     assert!(
         problems.is_empty(),
-        "the domain reaches outside its boundary:\n{}",
+        "the core reaches outside its boundary:\n{}",
         problems.join("\n")
     );
 }

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use bedside::app::handheld::ActionError;
-use bedside::app::record::{CheckFacts, RecordError, Recorder};
-use bedside::app::session::{seed_demo_staff, Session, SessionSettings};
-use bedside::app::transfuse::RunningTransfusion;
-use bedside::clock::{urn, Clock, IdSource, ManualClock, RandomIds, SystemClock};
-use bedside::domain::event::{BedsideEvent, ObservationsTaken, TransfusionRef};
-use bedside::domain::policy::Policy;
-use bedside::store::{Store, StoreError, StoreKey};
+use bedside_app::handheld::ActionError;
+use bedside_app::record::{CheckFacts, RecordError, Recorder};
+use bedside_app::session::{seed_demo_staff, Session, SessionSettings};
+use bedside_app::transfuse::RunningTransfusion;
+use bedside_clock::{urn, Clock, IdSource, ManualClock, RandomIds, SystemClock};
+use bedside_core::event::{BedsideEvent, ObservationsTaken, TransfusionRef};
+use bedside_core::policy::Policy;
+use bedside_store::{Store, StoreError, StoreKey};
 use chrono::Duration as Minutes;
 use common::*;
 
@@ -285,7 +285,13 @@ fn a_jumping_clock_neither_fires_a_reminder_early_nor_loses_it_nor_the_lock() {
     assert_eq!(again, due);
 
     // The auto-lock (2 minutes): a forward jump locks, and undoing it does not unlock.
-    seed_demo_staff(&mut store, &RandomIds, &SystemClock::china()).unwrap();
+    seed_demo_staff(
+        &mut store,
+        &bedside_bloodbank::demo::STAFF,
+        &RandomIds,
+        &SystemClock::china(),
+    )
+    .unwrap();
     let mut session = Session::new(SessionSettings::default());
     session.login(&mut store, &clock, "N0451", "0451").unwrap();
     clock.advance(Minutes::hours(1));

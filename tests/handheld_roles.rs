@@ -1,17 +1,17 @@
 //! Roles and the lock are enforced by the handheld's core, whatever screen calls it.
 
-use bedside::app::handheld::{ActionError, Handheld};
-use bedside::app::session::{seed_demo_staff, LoginError, SessionSettings};
-use bedside::clock::{ManualClock, SequentialIds};
-use bedside::domain::event::WardRef;
-use bedside::domain::policy::Policy;
-use bedside::store::Store;
+use bedside_app::handheld::{ActionError, Handheld};
+use bedside_app::session::{seed_demo_staff, LoginError, SessionSettings};
+use bedside_clock::{ManualClock, SequentialIds};
+use bedside_core::event::WardRef;
+use bedside_core::policy::Policy;
+use bedside_store::Store;
 use chrono::{DateTime, Duration};
 use std::sync::Arc;
 
 struct Shared(Arc<ManualClock>);
-impl bedside::clock::Clock for Shared {
-    fn now(&self) -> bedside::clock::Instant {
+impl bedside_clock::Clock for Shared {
+    fn now(&self) -> bedside_clock::Instant {
         self.0.now()
     }
 }
@@ -22,7 +22,13 @@ fn handheld() -> (tempfile::TempDir, Handheld, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::at(
         DateTime::parse_from_rfc3339("2026-11-23T03:00:00+08:00").unwrap(),
     ));
-    seed_demo_staff(&mut store, &SequentialIds::default(), clock.as_ref()).unwrap();
+    seed_demo_staff(
+        &mut store,
+        &bedside_bloodbank::demo::STAFF,
+        &SequentialIds::default(),
+        clock.as_ref(),
+    )
+    .unwrap();
     let h = Handheld::new(
         store,
         Box::new(Shared(clock.clone())),

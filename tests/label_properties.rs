@@ -1,8 +1,8 @@
 //! Properties of the label readers: no input makes them panic, and formatting a structure then
 //! reading it back gives the same structure (so what a printer encodes is what a nurse scans).
 
-use bedside::domain::label::gs1::{mod10_check_digit, parse_gs1};
-use bedside::domain::label::{
+use bedside_core::label::gs1::{mod10_check_digit, parse_gs1};
+use bedside_core::label::{
     check_character, format_structure, parse_scan, BloodGroupLabel, Din, LabelErrorCode,
     LabelProfile, ProductCode, Structure,
 };

@@ -1,7 +1,7 @@
 //! Every public ISBT 128 vector of data/isbt128/public_vectors.tsv: the outcome, the error code
 //! (or one the row also accepts), and every expected field of every structure.
 
-use bedside::domain::label::{json::structure_json, parse_scan, LabelProfile};
+use bedside_core::label::{json::structure_json, parse_scan, LabelProfile};
 use serde_json::Value;
 
 fn unhex(hex: &str) -> String {

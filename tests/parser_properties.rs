@@ -7,17 +7,17 @@
 
 use std::sync::{Arc, OnceLock};
 
-use bedside::bloodbank::db::BloodBankDb;
-use bedside::bloodbank::demo;
 use bedside::cli::scenario::{self, Scenario};
-use bedside::clock::SystemClock;
-use bedside::config::Config;
-use bedside::domain::messages::Lang;
-use bedside::domain::policy::{Policy, WristbandProfile};
-use bedside::domain::wristband::patient_identifier;
-use bedside::domain::{check, observations};
-use bedside::fhir::issue::ResourceSet;
-use bedside::fhir::outcome::{operation_outcome, Outcome};
+use bedside_app::config::Config;
+use bedside_bloodbank::db::BloodBankDb;
+use bedside_bloodbank::demo;
+use bedside_clock::SystemClock;
+use bedside_core::messages::Lang;
+use bedside_core::policy::{Policy, WristbandProfile};
+use bedside_core::wristband::patient_identifier;
+use bedside_core::{check, observations};
+use bedside_fhir::issue::ResourceSet;
+use bedside_fhir::outcome::{operation_outcome, Outcome};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -412,7 +412,7 @@ proptest! {
 
 /// The keys of `[policy]`: the fields of `Policy`, read from its source.
 fn policy_keys() -> Vec<String> {
-    let source = include_str!("../src/domain/policy.rs");
+    let source = include_str!("../crates/core/src/policy.rs");
     let start = source.find("pub struct Policy {").expect("struct Policy");
     let body = &source[start..];
     let body = &body[..body.find("\n}").expect("end of Policy")];
@@ -511,12 +511,12 @@ proptest! {
 // ------------------------------------------------------------ staff list, FHIR references
 
 /// One device store shared by the cases that need one.
-fn staff_store() -> &'static std::sync::Mutex<(tempfile::TempDir, bedside::store::Store)> {
-    static STORE: OnceLock<std::sync::Mutex<(tempfile::TempDir, bedside::store::Store)>> =
+fn staff_store() -> &'static std::sync::Mutex<(tempfile::TempDir, bedside_store::Store)> {
+    static STORE: OnceLock<std::sync::Mutex<(tempfile::TempDir, bedside_store::Store)>> =
         OnceLock::new();
     STORE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let store = bedside::store::Store::open(&dir.path().join("device.db")).unwrap();
+        let store = bedside_store::Store::open(&dir.path().join("device.db")).unwrap();
         std::sync::Mutex::new((dir, store))
     })
 }
@@ -543,15 +543,15 @@ proptest! {
         cells in prop::collection::vec(0..STAFF_CELLS.len(), 0..7),
     ) {
         let mut guard = staff_store().lock().unwrap();
-        let clock = bedside::clock::ManualClock::at(
+        let clock = bedside_clock::ManualClock::at(
             chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00+08:00").unwrap(),
         );
         // Cells of the right kinds in the wrong places; no cell is a valid PIN, so no Argon2
         // hash is spent on a made case.
         let made = cells.iter().map(|&c| STAFF_CELLS[c]).collect::<Vec<_>>().join(",");
         for csv in [text.as_str(), made.as_str()] {
-            if let Err(e) = bedside::app::session::import_staff(
-                &mut guard.1, &bedside::clock::RandomIds, &clock, csv, "admin-import",
+            if let Err(e) = bedside_app::session::import_staff(
+                &mut guard.1, &bedside_clock::RandomIds, &clock, csv, "admin-import",
             ) {
                 prop_assert!(words(&e.to_string()), "{csv:?}: {e}");
             }
@@ -560,8 +560,8 @@ proptest! {
 
     #[test]
     fn references_and_etags_from_the_blood_bank_never_panic(text in any_text()) {
-        let _ = bedside::fhir::split_reference(&text);
-        if let Some(v) = bedside::fhir::version_from_etag(&text) {
+        let _ = bedside_fhir::split_reference(&text);
+        if let Some(v) = bedside_fhir::version_from_etag(&text) {
             prop_assert!(!v.is_empty());
         }
     }

@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use bedside::domain::blood::Component;
-use bedside::domain::messages::{Lang, Text};
-use bedside::domain::observations::Vitals;
-use bedside::domain::quality::Indicator;
-use bedside::domain::review::{
+use bedside_core::blood::Component;
+use bedside_core::messages::{Lang, Text};
+use bedside_core::observations::Vitals;
+use bedside_core::quality::Indicator;
+use bedside_core::review::{
     AuditLine, CheckDetail, Interruption, Outcome, PeriodReport, Person, ReactionDetail, ReviewRow,
     Round, SyncState, TransfusionReview,
 };
-use bedside::export::{period_pdf, transfusion_pdf};
+use bedside_export::{period_pdf, transfusion_pdf};
 use chrono::{DateTime, Duration, FixedOffset};
 
 type Dt = DateTime<FixedOffset>;

@@ -1,10 +1,10 @@
 //! Quality indicators over a small hand-built ward whose every figure is worked out by hand in
 //! the comments (clinical-rules.md §5).
 
-use bedside::domain::blood::Component;
-use bedside::domain::observations::{Observation, Vitals};
-use bedside::domain::policy::Policy;
-use bedside::domain::quality::{
+use bedside_core::blood::Component;
+use bedside_core::observations::{Observation, Vitals};
+use bedside_core::policy::Policy;
+use bedside_core::quality::{
     indicators, CheckRecord, Indicator, Override, ReactionRecord, TransfusionRecord,
 };
 use chrono::{DateTime, Duration, FixedOffset};

@@ -4,25 +4,25 @@
 
 mod common;
 
-use bedside::app::handheld::{ActionError, Ended};
-use bedside::app::observe::{parse_vitals, VitalsForm, VitalsProblem};
-use bedside::app::record::{CheckFacts, Recorder};
-use bedside::app::transfuse::Judgement;
-use bedside::app::verify::{NotReady, ScanSource};
-use bedside::bloodbank::actions::{withdraw, Withdrawal};
-use bedside::domain::check::ReasonCode;
-use bedside::domain::event::BedsideEvent;
-use bedside::domain::label::check_character;
-use bedside::domain::observations::Vitals;
-use bedside::domain::policy::{Policy, WristbandProfile};
-use bedside::domain::transition::Refusal;
-use bedside::domain::wristband::patient_identifier;
-use bedside::store::StoreError;
+use bedside_app::handheld::{ActionError, Ended};
+use bedside_app::observe::{parse_vitals, VitalsForm, VitalsProblem};
+use bedside_app::record::{CheckFacts, Recorder};
+use bedside_app::transfuse::Judgement;
+use bedside_app::verify::{NotReady, ScanSource};
+use bedside_bloodbank::actions::{withdraw, Withdrawal};
+use bedside_core::check::ReasonCode;
+use bedside_core::event::BedsideEvent;
+use bedside_core::label::check_character;
+use bedside_core::observations::Vitals;
+use bedside_core::policy::{Policy, WristbandProfile};
+use bedside_core::transition::Refusal;
+use bedside_core::wristband::patient_identifier;
+use bedside_store::StoreError;
 use common::*;
 
 const ZHANG_WEI_MRN: &str = "ZY26001001";
 
-fn starts(h: &bedside::app::handheld::Handheld) -> usize {
+fn starts(h: &bedside_app::handheld::Handheld) -> usize {
     h.store
         .all_outbox()
         .unwrap()
@@ -274,7 +274,7 @@ fn path_8_one_bag_cannot_be_started_twice_on_one_device() {
     );
     assert!(e.message().zh.contains("只能输注一次"));
 
-    let clock = bedside::clock::SystemClock::china();
+    let clock = bedside_clock::SystemClock::china();
     let ids = ids();
     let now = h.now();
     let second = Recorder {
@@ -292,7 +292,7 @@ fn path_8_one_bag_cannot_be_started_twice_on_one_device() {
     assert!(
         matches!(
             second,
-            Err(bedside::app::record::RecordError::Store(
+            Err(bedside_app::record::RecordError::Store(
                 StoreError::AlreadyStarted(_)
             ))
         ),
@@ -485,7 +485,7 @@ fn path_10_a_restart_without_an_open_interruption_says_so() {
     let ready = checked(&mut h, &mut flow, ZHANG_WEI, ZHANG_WEI_MRN).unwrap();
     h.restart(&mut running, &ready).unwrap();
     // The same repeat check used again: the interruption is already closed.
-    running.interrupted = Some(bedside::app::transfuse::Interruption {
+    running.interrupted = Some(bedside_app::transfuse::Interruption {
         at: h.now(),
         reason: "stale screen".into(),
     });
@@ -561,7 +561,7 @@ fn a_confirmed_round_of_nothing_is_still_refused() {
 // ------------------------------------------------------------ the blood bank's data (5, 7)
 
 /// The stop reasons of 张伟's check against the handheld's cache as it is now.
-fn zhang_wei_check_codes(h: &mut bedside::app::handheld::Handheld) -> Vec<&'static str> {
+fn zhang_wei_check_codes(h: &mut bedside_app::handheld::Handheld) -> Vec<&'static str> {
     let mut flow = h.begin_check().unwrap();
     h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
     for s in bag_scans_of_din(h, "A999926400101") {
@@ -571,13 +571,13 @@ fn zhang_wei_check_codes(h: &mut bedside::app::handheld::Handheld) -> Vec<&'stat
     flow.outcome(h.now())
         .reasons
         .iter()
-        .filter(|r| r.severity == bedside::domain::severity::Severity::Stop)
+        .filter(|r| r.severity == bedside_core::severity::Severity::Stop)
         .map(|r| r.code.as_str())
         .collect()
 }
 
 /// 张伟's bag as printed (his unit is O RhD+ red cells E0001V00, expiring in 14 days).
-fn bag_scans_of_din(h: &bedside::app::handheld::Handheld, din: &str) -> Vec<String> {
+fn bag_scans_of_din(h: &bedside_app::handheld::Handheld, din: &str) -> Vec<String> {
     let expiry = h.now() + chrono::Duration::days(13);
     vec![
         format!("={din}00"),
@@ -627,7 +627,7 @@ fn path_5_a_completed_order_keeps_its_special_requirements() {
             let mut json = order.json.clone();
             json["status"] = serde_json::json!("completed");
             w.put("ServiceRequest", "sr-1001", json)?;
-            Ok::<_, bedside::bloodbank::db::DbError>(())
+            Ok::<_, bedside_bloodbank::db::DbError>(())
         })
         .unwrap();
     let (_dir, mut store) = temp_store();
@@ -705,7 +705,7 @@ fn path_5_a_bad_page_is_an_error_not_a_fresh_cache() {
 
 /// A copy of the cached blood group result of `patient` with another id, time and group.
 fn group_result(
-    h: &bedside::app::handheld::Handheld,
+    h: &bedside_app::handheld::Handheld,
     patient: &str,
     id: &str,
     issued: &str,
@@ -847,22 +847,23 @@ fn path_6_a_clock_that_went_back_stops_the_check() {
 }
 
 /// A second handheld of the ward, pulled from the same blood bank, signed in as 刘洋.
-fn second_handheld(ward: &Ward) -> (tempfile::TempDir, bedside::app::handheld::Handheld) {
+fn second_handheld(ward: &Ward) -> (tempfile::TempDir, bedside_app::handheld::Handheld) {
     let (dir, mut store) = temp_store();
     cycle(&mut store, &settings(&ward.bank.running.base_url));
-    bedside::app::session::seed_demo_staff(
+    bedside_app::session::seed_demo_staff(
         &mut store,
-        &bedside::clock::RandomIds,
-        &bedside::clock::SystemClock::china(),
+        &bedside_bloodbank::demo::STAFF,
+        &bedside_clock::RandomIds,
+        &bedside_clock::SystemClock::china(),
     )
     .unwrap();
-    let mut h = bedside::app::handheld::Handheld::new(
+    let mut h = bedside_app::handheld::Handheld::new(
         store,
         Box::new(ward.clock.clone()),
-        Box::new(bedside::clock::RandomIds),
+        Box::new(bedside_clock::RandomIds),
         Policy::default(),
         common::ward(),
-        bedside::app::session::SessionSettings {
+        bedside_app::session::SessionSettings {
             auto_lock_minutes: 24 * 60,
             ..Default::default()
         },
@@ -872,9 +873,9 @@ fn second_handheld(ward: &Ward) -> (tempfile::TempDir, bedside::app::handheld::H
 }
 
 fn ready_on(
-    h: &mut bedside::app::handheld::Handheld,
+    h: &mut bedside_app::handheld::Handheld,
     second: (&str, &str),
-) -> bedside::app::verify::ReadyToStart {
+) -> bedside_app::verify::ReadyToStart {
     let mut flow = h.begin_check().unwrap();
     h.scan_wristband(&mut flow, ZHANG_WEI_MRN).unwrap();
     for s in bag_scans(&h.store, ZHANG_WEI) {
@@ -956,7 +957,7 @@ fn path_5_a_requirement_added_to_the_order_later_reaches_the_handheld() {
             cmv["code"]["coding"][0]["code"] = "cmv_negative".into();
             parameters.push(cmv);
             w.put("ServiceRequest", "sr-1001", json)?;
-            Ok::<_, bedside::bloodbank::db::DbError>(())
+            Ok::<_, bedside_bloodbank::db::DbError>(())
         })
         .unwrap();
     let summary = cycle(&mut h.store, &settings(&ward.bank.running.base_url));

@@ -7,17 +7,17 @@ mod common;
 
 use std::sync::Arc;
 
-use bedside::app::record::{CheckFacts, Recorder};
-use bedside::bloodbank::actions::{withdraw, Withdrawal};
-use bedside::bloodbank::db::{BloodBankDb, DbError};
-use bedside::bloodbank::{demo, server};
-use bedside::clock::{Clock, ManualClock, RandomIds, SystemClock};
-use bedside::domain::check::{check, CacheSnapshot, CheckInput, CheckOutcome};
-use bedside::domain::event::BedsideEvent;
-use bedside::domain::policy::Policy;
-use bedside::domain::severity::Severity;
-use bedside::fhir::{extension, str_at, TRANSFUSION_STARTED};
-use bedside::sync::http::BloodBankHttp;
+use bedside_app::record::{CheckFacts, Recorder};
+use bedside_bloodbank::actions::{withdraw, Withdrawal};
+use bedside_bloodbank::db::{BloodBankDb, DbError};
+use bedside_bloodbank::{demo, server};
+use bedside_clock::{Clock, ManualClock, RandomIds, SystemClock};
+use bedside_core::check::{check, CacheSnapshot, CheckInput, CheckOutcome};
+use bedside_core::event::BedsideEvent;
+use bedside_core::policy::Policy;
+use bedside_core::severity::Severity;
+use bedside_fhir::{extension, str_at, TRANSFUSION_STARTED};
+use bedside_sync::http::BloodBankHttp;
 use common::*;
 use serde_json::{json, Value};
 
@@ -89,9 +89,9 @@ fn paged(http: &BloodBankHttp, own: &str, path: &str) -> (u16, Vec<u8>) {
 
 /// 张伟's two-person check of his red-cell bag against `snapshot`, at `now`.
 fn check_zhang_wei(
-    store: &bedside::store::Store,
+    store: &bedside_store::Store,
     snapshot: &CacheSnapshot,
-    now: bedside::clock::Instant,
+    now: bedside_clock::Instant,
 ) -> CheckOutcome {
     let scans = bag_scans(store, ZHANG_WEI);
     check(
@@ -120,14 +120,14 @@ fn stops(outcome: &CheckOutcome) -> Vec<&'static str> {
 }
 
 /// A handheld on `store`, as the app opens it.
-fn handheld(store: bedside::store::Store) -> bedside::app::handheld::Handheld {
-    bedside::app::handheld::Handheld::new(
+fn handheld(store: bedside_store::Store) -> bedside_app::handheld::Handheld {
+    bedside_app::handheld::Handheld::new(
         store,
         Box::new(SystemClock::china()),
         Box::new(RandomIds),
         Policy::default(),
         common::ward(),
-        bedside::app::session::SessionSettings::default(),
+        bedside_app::session::SessionSettings::default(),
     )
 }
 
@@ -143,7 +143,7 @@ fn item_7_a_corrected_blood_group_on_a_later_page_reaches_the_check() {
             let mut corrected = old.json.clone();
             corrected["id"] = json!("obs-abo-1001-corrected");
             corrected["identifier"][0]["value"] = json!("XX-ZY26001001-2");
-            let an_hour_ago = bedside::fhir::date_time(
+            let an_hour_ago = bedside_fhir::date_time(
                 &(SystemClock::china().now() - chrono::Duration::hours(1)),
             );
             corrected["issued"] = json!(an_hour_ago);
@@ -211,7 +211,7 @@ fn item_5_a_bad_later_page_of_a_follow_up_search_is_an_error_not_a_fresh_cache()
 
 /// 张伟's start recorded on a device that pulled from `bank`; returns the device and the start's
 /// procedure urn.
-fn device_with_a_start(bank: &Bank) -> (tempfile::TempDir, bedside::store::Store, String) {
+fn device_with_a_start(bank: &Bank) -> (tempfile::TempDir, bedside_store::Store, String) {
     let (dir, mut store) = temp_store();
     assert!(cycle(&mut store, &settings(&bank.running.base_url)).pull_complete);
     let clock = SystemClock::china();
@@ -268,7 +268,7 @@ fn item_8_the_answer_to_a_second_start_is_valid_fhir_and_names_its_reason() {
         .unwrap();
     let http =
         BloodBankHttp::new(&bank.running.base_url, std::time::Duration::from_secs(5)).unwrap();
-    let bundle = bedside::fhir::bundle::start_bundle(
+    let bundle = bedside_fhir::bundle::start_bundle(
         &started.1,
         &started.0,
         &bank.running.base_url,

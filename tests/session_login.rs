@@ -1,17 +1,23 @@
 //! Badge + PIN login, the second checker's signature, roles, lock after inactivity and after
 //! repeated wrong PINs — as a nurse at the handheld meets them.
 
-use bedside::app::session::*;
-use bedside::clock::{ManualClock, SequentialIds};
-use bedside::domain::messages::Lang;
-use bedside::store::Store;
+use bedside_app::session::*;
+use bedside_clock::{ManualClock, SequentialIds};
+use bedside_core::messages::Lang;
+use bedside_store::Store;
 use chrono::{DateTime, Duration};
 
 fn setup() -> (tempfile::TempDir, Store, ManualClock, Session) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("device.db")).unwrap();
     let clock = ManualClock::at(DateTime::parse_from_rfc3339("2026-11-23T03:00:00+08:00").unwrap());
-    seed_demo_staff(&mut store, &SequentialIds::default(), &clock).unwrap();
+    seed_demo_staff(
+        &mut store,
+        &bedside_bloodbank::demo::STAFF,
+        &SequentialIds::default(),
+        &clock,
+    )
+    .unwrap();
     (dir, store, clock, Session::new(SessionSettings::default()))
 }
 
@@ -21,7 +27,7 @@ fn a_nurse_signs_in_with_badge_and_pin_and_the_login_is_audited() {
     let user = session.login(&mut store, &clock, "N0451", "0451").unwrap();
     assert_eq!(user.staff.name, "陈静");
     assert_eq!(user.role, Role::Nurse);
-    assert!(session.active(bedside::clock::Clock::now(&clock)).is_ok());
+    assert!(session.active(bedside_clock::Clock::now(&clock)).is_ok());
     let trail = store.audit_trail().unwrap();
     assert!(trail
         .iter()
@@ -83,7 +89,7 @@ fn the_second_checker_must_be_someone_else_with_their_own_pin() {
     // Co-signing does not change who is signed in.
     assert_eq!(
         session
-            .active(bedside::clock::Clock::now(&clock))
+            .active(bedside_clock::Clock::now(&clock))
             .unwrap()
             .staff
             .staff_id,
@@ -96,11 +102,11 @@ fn the_screen_locks_after_inactivity_and_only_the_same_nurse_unlocks_it() {
     let (_dir, mut store, clock, mut session) = setup();
     session.login(&mut store, &clock, "N0451", "0451").unwrap();
     clock.advance(Duration::seconds(119));
-    assert!(!session.is_locked(bedside::clock::Clock::now(&clock)));
+    assert!(!session.is_locked(bedside_clock::Clock::now(&clock)));
     clock.advance(Duration::seconds(1));
-    assert!(session.is_locked(bedside::clock::Clock::now(&clock)));
+    assert!(session.is_locked(bedside_clock::Clock::now(&clock)));
     assert!(
-        session.active(bedside::clock::Clock::now(&clock)).is_err(),
+        session.active(bedside_clock::Clock::now(&clock)).is_err(),
         "patient data is hidden"
     );
     assert!(
@@ -108,7 +114,7 @@ fn the_screen_locks_after_inactivity_and_only_the_same_nurse_unlocks_it() {
         "another nurse's PIN"
     );
     session.unlock(&mut store, &clock, "0451").unwrap();
-    assert!(session.active(bedside::clock::Clock::now(&clock)).is_ok());
+    assert!(session.active(bedside_clock::Clock::now(&clock)).is_ok());
 }
 
 #[test]
@@ -116,19 +122,19 @@ fn a_nurse_cannot_reach_charge_nurse_functions_and_a_charge_nurse_can() {
     let (_dir, mut store, clock, mut session) = setup();
     session.login(&mut store, &clock, "N0451", "0451").unwrap();
     let refused = session
-        .require(Role::ChargeNurse, bedside::clock::Clock::now(&clock))
+        .require(Role::ChargeNurse, bedside_clock::Clock::now(&clock))
         .unwrap_err();
     assert_eq!(refused.text(Lang::ZhCn), "只有护士长可以进行此操作。");
     assert!(session
-        .require(Role::Nurse, bedside::clock::Clock::now(&clock))
+        .require(Role::Nurse, bedside_clock::Clock::now(&clock))
         .is_ok());
     session.logout(&mut store, &clock).unwrap();
     session.login(&mut store, &clock, "C0101", "0101").unwrap();
     assert!(session
-        .require(Role::ChargeNurse, bedside::clock::Clock::now(&clock))
+        .require(Role::ChargeNurse, bedside_clock::Clock::now(&clock))
         .is_ok());
     assert!(session
-        .require(Role::Nurse, bedside::clock::Clock::now(&clock))
+        .require(Role::Nurse, bedside_clock::Clock::now(&clock))
         .is_ok());
 }
 

@@ -79,8 +79,8 @@ fn a_configured_device_without_staff_says_how_to_import_them_and_a_bad_list_chan
     // Encrypted: not even the names or the schema can be read from the file.
     assert!(!db.starts_with(b"SQLite format 3"), "a plaintext store");
     assert!(!db.windows("孙红".len()).any(|w| w == "孙红".as_bytes()));
-    let key = bedside::store::StoreKey::from_file(&dir.path().join("store.key")).unwrap();
-    let store = bedside::store::Store::open_encrypted(&dir.path().join("device.db"), &key).unwrap();
+    let key = bedside_store::StoreKey::from_file(&dir.path().join("store.key")).unwrap();
+    let store = bedside_store::Store::open_encrypted(&dir.path().join("device.db"), &key).unwrap();
     assert_eq!(store.staff_count().unwrap(), 2);
 }
 
@@ -128,11 +128,11 @@ fn a_store_made_before_encryption_is_encrypted_in_place_and_the_plaintext_kept()
     let config = device(dir.path());
     let db = dir.path().join("device.db");
     {
-        let mut store = bedside::store::Store::open(&db).unwrap();
-        let clock = bedside::clock::SystemClock::china();
-        bedside::app::session::import_staff(
+        let mut store = bedside_store::Store::open(&db).unwrap();
+        let clock = bedside_clock::SystemClock::china();
+        bedside_app::session::import_staff(
             &mut store,
-            &bedside::clock::RandomIds,
+            &bedside_clock::RandomIds,
             &clock,
             "N0451,陈静,nurse,0451\n",
             "admin-import",
@@ -163,8 +163,8 @@ fn a_store_made_before_encryption_is_encrypted_in_place_and_the_plaintext_kept()
     );
     let bytes = std::fs::read(&db).unwrap();
     assert!(!bytes.windows("陈静".len()).any(|w| w == "陈静".as_bytes()));
-    let key = bedside::store::StoreKey::from_file(&dir.path().join("store.key")).unwrap();
-    let store = bedside::store::Store::open_encrypted(&db, &key).unwrap();
+    let key = bedside_store::StoreKey::from_file(&dir.path().join("store.key")).unwrap();
+    let store = bedside_store::Store::open_encrypted(&db, &key).unwrap();
     assert_eq!(store.staff_count().unwrap(), 1);
     assert!(!store.audit_trail().unwrap().is_empty());
     assert_eq!(store.integrity_check().unwrap(), "ok");

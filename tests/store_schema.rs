@@ -2,7 +2,7 @@
 //! its data intact; the audit trail cannot be edited; a damaged or newer database is refused
 //! and left as it is.
 
-use bedside::store::{migrations, Store, MIGRATIONS};
+use bedside_store::{migrations, Store, MIGRATIONS};
 use rusqlite::Connection;
 
 /// A database at schema version `version` (the first `version` migrations), with a row in every
@@ -56,7 +56,7 @@ fn database_at(version: usize, path: &std::path::Path) {
     }
     if version >= 7 {
         // From the hash chain (migration 007) on, every row the app writes is chained.
-        bedside::store::append_chained_audit_row(
+        bedside_store::append_chained_audit_row(
             &conn,
             "2026-11-22T09:00:00+08:00",
             "N0451",
@@ -85,7 +85,7 @@ fn a_database_of_every_earlier_schema_opens_with_its_data() {
         assert!(
             matches!(
                 store.verify_audit().unwrap(),
-                bedside::store::AuditVerdict::Intact { .. }
+                bedside_store::AuditVerdict::Intact { .. }
             ),
             "schema {version}: the audit chain is whole after the upgrade"
         );

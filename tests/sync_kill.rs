@@ -8,9 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use bedside::app::record::{CheckFacts, Recorder};
-use bedside::clock::{Clock, RandomIds, SystemClock};
-use bedside::store::Store;
+use bedside_app::record::{CheckFacts, Recorder};
+use bedside_clock::{Clock, RandomIds, SystemClock};
+use bedside_store::Store;
 use common::*;
 
 const ROUNDS: usize = 400;
@@ -110,7 +110,7 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
     assert_eq!(bank.stored_with("Procedure", &t.procedure_uuid), 1);
     let db = bank.db();
     for record in &all {
-        if let bedside::domain::event::BedsideEvent::ObservationsTaken(o) = &record.event {
+        if let bedside_core::event::BedsideEvent::ObservationsTaken(o) = &record.event {
             for urn in &o.round.sign_uuids {
                 assert_eq!(
                     db.ids_with_identifier("Observation", "urn:ietf:rfc:3986", urn)

@@ -5,12 +5,12 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
-use bedside::app::record::{CheckFacts, Recorder};
-use bedside::bloodbank::actions::{withdraw, Withdrawal};
-use bedside::clock::{Clock, SystemClock};
-use bedside::domain::check::{check, CheckInput, CheckOutcome, CheckVerdict, ReasonCode};
-use bedside::domain::policy::Policy;
-use bedside::store::Store;
+use bedside_app::record::{CheckFacts, Recorder};
+use bedside_bloodbank::actions::{withdraw, Withdrawal};
+use bedside_clock::{Clock, SystemClock};
+use bedside_core::check::{check, CheckInput, CheckOutcome, CheckVerdict, ReasonCode};
+use bedside_core::policy::Policy;
+use bedside_store::Store;
 use common::*;
 
 const ZHANG_WEI_DISPENSE: &str = "bdpd-000001";
@@ -46,7 +46,7 @@ fn record_transfusion(store: &mut Store) -> String {
 /// A demo blood bank, a device that pulled from it, and a transfusion queued on the device.
 fn queued_transfusion() -> (
     Bank,
-    bedside::sync::SyncSettings,
+    bedside_sync::SyncSettings,
     tempfile::TempDir,
     Store,
     String,
@@ -186,7 +186,7 @@ fn every_record_sent_and_answered_passes_the_contract_validator() {
         .unwrap();
     }
     let http =
-        bedside::sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
+        bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
     let db = bank.db();
     let proc_id = &db
         .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &procedure)

@@ -5,13 +5,13 @@
 
 mod common;
 
-use bedside::app::handheld::Ended;
-use bedside::app::transfuse::{parse_volume, Judgement};
-use bedside::app::verify::NotReady;
-use bedside::domain::check::ReasonCode;
-use bedside::domain::event::BedsideEvent;
-use bedside::domain::messages::Lang;
-use bedside::domain::policy::Policy;
+use bedside_app::handheld::Ended;
+use bedside_app::transfuse::{parse_volume, Judgement};
+use bedside_app::verify::NotReady;
+use bedside_core::check::ReasonCode;
+use bedside_core::event::BedsideEvent;
+use bedside_core::messages::Lang;
+use bedside_core::policy::Policy;
 use chrono::Duration;
 use common::*;
 

@@ -6,11 +6,11 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use bedside::app::record::{CheckFacts, Recorder};
-use bedside::clock::{Clock, RandomIds, SystemClock};
-use bedside::store::{Store, StoreError, StoreKey};
-use bedside::sync::http::BloodBankHttp;
-use bedside::sync::{Sync, SyncSettings};
+use bedside_app::record::{CheckFacts, Recorder};
+use bedside_clock::{Clock, RandomIds, SystemClock};
+use bedside_store::{Store, StoreError, StoreKey};
+use bedside_sync::http::BloodBankHttp;
+use bedside_sync::{Sync, SyncSettings};
 use common::*;
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -193,7 +193,7 @@ fn tls_front(pki: &TestPki, backend: std::net::SocketAddr) -> u16 {
     port
 }
 
-fn sync_once(settings: &SyncSettings) -> Result<bedside::sync::Summary, String> {
+fn sync_once(settings: &SyncSettings) -> Result<bedside_sync::Summary, String> {
     let http = BloodBankHttp::for_settings(settings).map_err(|e| e.to_string())?;
     let (_dir, mut store) = temp_store();
     let clock = SystemClock::china();
@@ -227,7 +227,7 @@ fn an_untrusted_certificate_is_named_and_the_hospital_ca_file_is_trusted() {
     let ca_file = dir.path().join("hospital-ca.pem");
     std::fs::write(&ca_file, &pki.ca_pem).unwrap();
 
-    let words = |summary: Result<bedside::sync::Summary, String>| match summary {
+    let words = |summary: Result<bedside_sync::Summary, String>| match summary {
         Ok(s) => {
             assert!(!s.pull_complete, "{s:?}");
             s.errors.join(" | ")

@@ -9,13 +9,13 @@ mod common;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bedside::app::handheld::Handheld;
-use bedside::app::session::SessionSettings;
-use bedside::app::verify::NotReady;
-use bedside::clock::RandomIds;
-use bedside::domain::policy::Policy;
-use bedside::store::Store;
 use bedside::ui::*;
+use bedside_app::handheld::Handheld;
+use bedside_app::session::SessionSettings;
+use bedside_app::verify::NotReady;
+use bedside_clock::RandomIds;
+use bedside_core::policy::Policy;
+use bedside_store::Store;
 use common::ui::*;
 use common::*;
 use slint::{ComponentHandle, Model};
@@ -42,7 +42,7 @@ fn app(ward: &Ward) -> (AppWindow, Rc<RefCell<UiState>>) {
     switch_language(
         &window,
         &mut state.borrow_mut(),
-        bedside::domain::messages::Lang::En,
+        bedside_core::messages::Lang::En,
     );
     (window, state)
 }

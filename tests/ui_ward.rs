@@ -15,12 +15,12 @@ mod common;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bedside::app::handheld::Handheld;
-use bedside::app::session::SessionSettings;
-use bedside::clock::RandomIds;
-use bedside::domain::policy::Policy;
-use bedside::store::Store;
 use bedside::ui::*;
+use bedside_app::handheld::Handheld;
+use bedside_app::session::SessionSettings;
+use bedside_clock::RandomIds;
+use bedside_core::policy::Policy;
+use bedside_store::Store;
 use common::ui::*;
 use common::*;
 use i_slint_backend_testing::ElementHandle;

@@ -4,13 +4,13 @@
 
 mod common;
 
-use bedside::app::record::{CheckFacts, Recorder};
-use bedside::app::verify::*;
-use bedside::clock::{Clock, SystemClock};
-use bedside::domain::check::{CacheSnapshot, ReasonCode};
-use bedside::domain::event::BedsideEvent;
-use bedside::domain::policy::Policy;
-use bedside::store::Store;
+use bedside_app::record::{CheckFacts, Recorder};
+use bedside_app::verify::*;
+use bedside_clock::{Clock, SystemClock};
+use bedside_core::check::{CacheSnapshot, ReasonCode};
+use bedside_core::event::BedsideEvent;
+use bedside_core::policy::Policy;
+use bedside_store::Store;
 use common::*;
 
 const ZHANG_WEI: &str = "bdpd-000001";
@@ -145,7 +145,7 @@ fn a_keyed_unit_number_needs_a_reason_and_its_check_character() {
     let (_bank, _dir, store) = pulled_device();
     let mut f = flow(&store);
     let din = bag_scans(&store, ZHANG_WEI)[0][1..14].to_string();
-    let check = bedside::domain::label::check_character(&din).unwrap();
+    let check = bedside_core::label::check_character(&din).unwrap();
     let no_reason = f
         .scan_bag(
             &format!("{din}{check}"),

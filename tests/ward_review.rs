@@ -7,13 +7,13 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use bedside::app::handheld::{ActionError, Handheld};
-use bedside::app::session::LoginError;
-use bedside::app::transfuse::Judgement;
-use bedside::clock::Clock;
-use bedside::domain::messages::Lang;
-use bedside::domain::review::{Outcome, ReviewQuery};
-use bedside::export::Format;
+use bedside_app::handheld::{ActionError, Handheld};
+use bedside_app::session::LoginError;
+use bedside_app::transfuse::Judgement;
+use bedside_clock::Clock;
+use bedside_core::messages::Lang;
+use bedside_core::review::{Outcome, ReviewQuery};
+use bedside_export::Format;
 use chrono::Duration;
 use common::*;
 

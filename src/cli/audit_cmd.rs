@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, Subcommand};
 
-use crate::config::Config;
-use crate::store::{AuditVerdict, Store, StoreKey};
+use bedside_app::config::Config;
+use bedside_store::{AuditVerdict, Store, StoreKey};
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {

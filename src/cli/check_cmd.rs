@@ -8,10 +8,10 @@ use chrono::SecondsFormat;
 use serde_json::{json, Value};
 
 use super::scenario::{CheckScenario, ObservationScenario, Scenario};
-use crate::config::Config;
-use crate::domain::check;
-use crate::domain::messages::Lang;
-use crate::domain::observations;
+use bedside_app::config::Config;
+use bedside_core::check;
+use bedside_core::messages::Lang;
+use bedside_core::observations;
 
 pub fn run(files: &[PathBuf], config: &Config, lang: Lang, out: &mut impl Write) -> ExitCode {
     let mut status = ExitCode::SUCCESS;
@@ -65,7 +65,7 @@ fn evaluate(value: Value, config: &Config, lang: Lang) -> Result<Value, String> 
 
 fn bedside_check(
     s: &CheckScenario,
-    policy: &crate::domain::policy::Policy,
+    policy: &bedside_core::policy::Policy,
     lang: Lang,
 ) -> Result<Value, String> {
     let issued = s.issue_records()?;
@@ -95,7 +95,7 @@ fn bedside_check(
 
 fn observation_alerts(
     s: &ObservationScenario,
-    policy: &crate::domain::policy::Policy,
+    policy: &bedside_core::policy::Policy,
     lang: Lang,
 ) -> Result<Value, String> {
     let transfusion = s.transfusion()?;

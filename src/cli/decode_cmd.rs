@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::config::Config;
-use crate::domain::label::LabelProfile;
-use crate::domain::messages::Lang;
-use crate::scan::{self, Budget, DecodeOptions, ScanProblem};
+use bedside_app::config::Config;
+use bedside_core::label::LabelProfile;
+use bedside_core::messages::Lang;
+use bedside_scan::{Budget, DecodeOptions, ScanProblem};
 
 pub fn run(
     files: &[PathBuf],
@@ -45,14 +45,14 @@ fn decode_file(
         Budget::within(Duration::from_millis(ms))
     });
     let name = file.display().to_string();
-    let frame = match scan::load_grey(file) {
+    let frame = match bedside_scan::load_grey(file) {
         Ok(frame) => frame,
         Err(e) => {
             eprintln!("bedside decode: {name}: {e}");
             return (failure(&name, e.problem(), lang, start), true);
         }
     };
-    let found = scan::decode_frame(&frame, &DecodeOptions::default(), budget);
+    let found = bedside_scan::decode_frame(&frame, &DecodeOptions::default(), budget);
     if found.symbols.is_empty() {
         return (failure(&name, ScanProblem::NoBarcode, lang, start), false);
     }

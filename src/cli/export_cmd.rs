@@ -1,21 +1,22 @@
 //! `bedside export`: the charge nurse's exports from the command line, under the same role check
 //! as the app: the badge must belong to a charge nurse, whose PIN is read from stdin.
 
+use bedside_core::Instant;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::FixedOffset;
 use clap::Args;
 
-use crate::app::handheld::Handheld;
-use crate::app::session::SessionSettings;
-use crate::clock::{Clock, RandomIds, SystemClock};
-use crate::config::Config;
-use crate::domain::event::WardRef;
-use crate::domain::messages::Lang;
-use crate::export::Format;
-use crate::store::Store;
+use bedside_app::config::Config;
+use bedside_app::handheld::Handheld;
+use bedside_app::session::SessionSettings;
+use bedside_clock::{Clock, RandomIds, SystemClock};
+use bedside_core::event::WardRef;
+use bedside_core::messages::Lang;
+use bedside_export::Format;
+use bedside_store::Store;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -45,13 +46,13 @@ pub struct ExportArgs {
     pub lang: Option<String>,
 }
 
-fn parse_instant(text: &str, offset: FixedOffset) -> Result<DateTime<FixedOffset>, String> {
-    crate::app::ward::parse_day(text, offset).map_err(|t| t.en)
+fn parse_instant(text: &str, offset: FixedOffset) -> Result<Instant, String> {
+    bedside_app::ward::parse_day(text, offset).map_err(|t| t.en)
 }
 
 struct Request {
-    from: DateTime<FixedOffset>,
-    to: DateTime<FixedOffset>,
+    from: Instant,
+    to: Instant,
     format: Format,
     lang: Lang,
     store_path: PathBuf,
@@ -135,7 +136,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
         let pin = read_pin()?;
         let key = req.config.device.store_key().map_err(|e| e.to_string())?;
         let mut store = Store::open_encrypted(&req.store_path, &key).map_err(|e| e.to_string())?;
-        crate::app::config_audit::audit_configuration(&mut store, &args.config, &clock.now())
+        bedside_app::config_audit::audit_configuration(&mut store, &args.config, &clock.now())
             .map_err(|e| e.to_string())?;
         let mut handheld = Handheld::new(
             store,
@@ -148,7 +149,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
         handheld
             .login(&args.badge, &pin)
             .map_err(|e| e.message().get(req.lang).to_string())?;
-        let refuse = |e: crate::app::handheld::ActionError| e.message().get(req.lang).to_string();
+        let refuse = |e: bedside_app::handheld::ActionError| e.message().get(req.lang).to_string();
         let (bytes, count) = match &args.record {
             Some(id) => (handheld.export_record(id, req.lang).map_err(refuse)?, 1),
             None => handheld

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::config::Config;
-use crate::domain::label::{self, json::structure_json, LabelProfile};
-use crate::domain::messages::Lang;
+use bedside_app::config::Config;
+use bedside_core::label::{self, json::structure_json, LabelProfile};
+use bedside_core::messages::Lang;
 
 pub fn run(texts: &[String], config: &Config, lang: Lang, out: &mut impl Write) -> ExitCode {
     let profile = config.policy.label_profile();

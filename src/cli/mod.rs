@@ -3,7 +3,6 @@
 //! the process exit code: 0 all inputs processed, 1 an input could not be read, 2 bad usage.
 
 mod audit_cmd;
-mod bloodbank_cmd;
 mod check_cmd;
 mod decode_cmd;
 mod export_cmd;
@@ -17,8 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
-use crate::domain::messages::Lang;
+use bedside_app::config::Config;
+use bedside_core::messages::Lang;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,7 +66,8 @@ pub enum Command {
         Actions change the same database, whether the service runs or not: \
         `issue` a unit to a patient, `recall` it, `return` it, `void` an issue made in error."
     )]
-    Bloodbank(Box<bloodbank_cmd::BloodbankArgs>),
+    #[cfg(feature = "demo")]
+    Bloodbank(Box<bedside_bloodbank::cli::BloodbankArgs>),
     /// One sync cycle with the blood bank: pull what was issued, push the outbox.
     #[command(
         long_about = "One sync cycle with the blood bank named in the configuration's [bloodbank] \
@@ -214,18 +214,18 @@ fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCo
         .map_err(|e| format!("cannot read {}: {e}", file.display()))
         .and_then(|csv| {
             let key = config.device.store_key().map_err(|e| e.to_string())?;
-            let mut store =
-                crate::store::Store::open_encrypted(store_path, &key).map_err(|e| e.to_string())?;
-            crate::app::config_audit::audit_configuration(
+            let mut store = bedside_store::Store::open_encrypted(store_path, &key)
+                .map_err(|e| e.to_string())?;
+            bedside_app::config_audit::audit_configuration(
                 &mut store,
                 config_path,
-                &crate::clock::Clock::now(&crate::clock::SystemClock::china()),
+                &bedside_clock::Clock::now(&bedside_clock::SystemClock::china()),
             )
             .map_err(|e| e.to_string())?;
-            crate::app::session::import_staff(
+            bedside_app::session::import_staff(
                 &mut store,
-                &crate::clock::RandomIds,
-                &crate::clock::SystemClock::china(),
+                &bedside_clock::RandomIds,
+                &bedside_clock::SystemClock::china(),
                 &csv,
                 "admin-import",
             )
@@ -244,7 +244,7 @@ fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCo
 }
 
 fn store_encrypt(config_path: &std::path::Path) -> ExitCode {
-    use crate::store::{Store, StoreError};
+    use bedside_store::{Store, StoreError};
     let usage = |e: String| {
         eprintln!("bedside store encrypt: {e}");
         ExitCode::from(2)
@@ -319,7 +319,8 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 /// Runs a subcommand. A configuration that cannot be used is bad usage (exit 2).
 pub fn run(command: Command) -> ExitCode {
     match command {
-        Command::Bloodbank(args) => bloodbank_cmd::run(*args),
+        #[cfg(feature = "demo")]
+        Command::Bloodbank(args) => bedside_bloodbank::cli::run(*args),
         Command::Sync(args) => sync_cmd::run(&args.config),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Export(args) => export_cmd::run(&args),

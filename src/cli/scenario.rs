@@ -2,14 +2,14 @@
 //! are the contract; unknown fields are allowed (more may be added), wrong values are refused
 //! with the field that holds them.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::domain::blood::{Abo, Component, Group, Rhd};
-use crate::domain::check::{CheckInput, Crossmatch, IssueRecord, PatientRecord, UnitRecord};
-use crate::domain::observations::{Observation, Transfusion, Vitals};
+use bedside_core::blood::{Abo, Component, Group, Rhd};
+use bedside_core::check::{CheckInput, Crossmatch, IssueRecord, PatientRecord, UnitRecord};
+use bedside_core::observations::{Observation, Transfusion, Vitals};
 
-type Instant = DateTime<FixedOffset>;
+use bedside_core::Instant;
 type JsonMap = serde_json::Map<String, serde_json::Value>;
 
 /// A scenario file's text: one scenario object or an array of them.

@@ -3,11 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::clock::{RandomIds, SystemClock};
-use crate::config::Config;
-use crate::store::Store;
-use crate::sync::http::BloodBankHttp;
-use crate::sync::{Sync, SyncSettings};
+use bedside_app::config::Config;
+use bedside_clock::{RandomIds, SystemClock};
+use bedside_store::Store;
+use bedside_sync::http::BloodBankHttp;
+use bedside_sync::Sync;
 
 pub fn run(config_path: &Path) -> ExitCode {
     let config = match Config::load(config_path) {
@@ -38,12 +38,12 @@ pub fn run(config_path: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let now = crate::clock::Clock::now(&SystemClock::china());
-    if let Err(e) = crate::app::config_audit::audit_configuration(&mut store, config_path, &now) {
+    let now = bedside_clock::Clock::now(&SystemClock::china());
+    if let Err(e) = bedside_app::config_audit::audit_configuration(&mut store, config_path, &now) {
         eprintln!("bedside sync: {e}");
         return ExitCode::from(1);
     }
-    let settings = SyncSettings::from_config(bb);
+    let settings = bb.sync_settings();
     let http = match BloodBankHttp::for_settings(&settings) {
         Ok(h) => h,
         Err(e) => {

@@ -9,17 +9,20 @@ use std::time::Duration;
 use slint::ComponentHandle;
 
 use super::{install, set_language, show_status, tick, AppWindow, LoginPage, UiState};
-use crate::app::demo::{DemoBank, LinkWorker};
-use crate::app::handheld::Handheld;
-use crate::app::session::SessionSettings;
-use crate::bloodbank::demo;
-use crate::clock::{RandomIds, SystemClock};
-use crate::config::Config;
-use crate::domain::event::WardRef;
-use crate::domain::messages::Lang;
-use crate::domain::policy::Policy;
-use crate::store::{Store, StoreKey};
-use crate::sync::SyncSettings;
+#[cfg(feature = "demo")]
+use crate::demo::DemoBank;
+use bedside_app::config::Config;
+use bedside_app::handheld::Handheld;
+use bedside_app::link::LinkWorker;
+use bedside_app::session::SessionSettings;
+#[cfg(feature = "demo")]
+use bedside_bloodbank::demo;
+use bedside_clock::{RandomIds, SystemClock};
+use bedside_core::event::WardRef;
+use bedside_core::messages::Lang;
+use bedside_core::policy::Policy;
+use bedside_store::{Store, StoreKey};
+use bedside_sync::SyncSettings;
 
 /// The software renderer unless the environment asks for another: Slint's default (OpenGL)
 /// does not fall back on a machine without it.
@@ -59,6 +62,7 @@ struct Device {
     hint: String,
 }
 
+#[cfg(feature = "demo")]
 pub fn run_demo() -> anyhow::Result<()> {
     return_large_buffers();
     let bank = DemoBank::start()?;
@@ -98,8 +102,8 @@ pub fn run_configured(path: &Path) -> anyhow::Result<()> {
     };
     let store_key = config.device.store_key()?;
     let mut store = Store::open_encrypted(store_path, &store_key)?;
-    let now = crate::clock::Clock::now(&SystemClock::china());
-    crate::app::config_audit::audit_configuration(&mut store, path, &now)?;
+    let now = bedside_clock::Clock::now(&SystemClock::china());
+    bedside_app::config_audit::audit_configuration(&mut store, path, &now)?;
     if store.staff_count()? == 0 {
         anyhow::bail!(
             "no staff on this device yet, so nobody could sign in: import the ward's staff list with \
@@ -107,7 +111,7 @@ pub fn run_configured(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
-    let settings = SyncSettings::from_config(bb);
+    let settings = bb.sync_settings();
     open(Device {
         store,
         store_path: store_path.clone(),

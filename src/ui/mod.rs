@@ -10,12 +10,12 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::app::demo::LinkStatus;
-use crate::app::handheld::Handheld;
-use crate::app::transfuse::{ReactionDraft, RunningTransfusion};
-use crate::app::verify::{ReadyToStart, VerifyFlow, WaitingPatient};
-use crate::domain::messages::{Lang, Text};
-use crate::scan::wedge::{Wedge, WedgeSettings};
+use bedside_app::handheld::Handheld;
+use bedside_app::link::LinkStatus;
+use bedside_app::transfuse::{ReactionDraft, RunningTransfusion};
+use bedside_app::verify::{ReadyToStart, VerifyFlow, WaitingPatient};
+use bedside_core::messages::{Lang, Text};
+use bedside_scan::wedge::{Wedge, WedgeSettings};
 
 slint::include_modules!();
 
@@ -60,13 +60,13 @@ pub struct UiState {
     running_list: Vec<RunningTransfusion>,
     /// Where the charge nurse's exports are saved.
     pub export_dir: PathBuf,
-    board: Option<crate::app::ward::WardBoard>,
-    review_rows: Vec<crate::domain::review::ReviewRow>,
-    record: Option<crate::domain::review::TransfusionReview>,
+    board: Option<bedside_app::ward::WardBoard>,
+    review_rows: Vec<bedside_core::review::ReviewRow>,
+    record: Option<bedside_core::review::TransfusionReview>,
     /// The screen the record was opened from (the board, the records, the indicators).
     record_back: &'static str,
-    period: Option<crate::domain::review::PeriodReport>,
-    drill: Vec<crate::domain::review::ReviewRow>,
+    period: Option<bedside_core::review::PeriodReport>,
+    drill: Vec<bedside_core::review::ReviewRow>,
     drill_index: Option<usize>,
     /// Where the observation screens return: the ward list, or the board they were opened from.
     back_to: &'static str,
@@ -197,7 +197,7 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
             .handheld
             .session
             .owner()
-            .is_some_and(|u| u.role == crate::app::session::Role::ChargeNurse),
+            .is_some_and(|u| u.role == bedside_app::session::Role::ChargeNurse),
     );
     home.set_patients(ModelRc::new(VecModel::from(patients)));
     home.set_running(ModelRc::new(VecModel::from(running)));
@@ -337,7 +337,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                 page.set_badge("".into());
                 w.global::<Status>()
                     .set_user(format!("{} {}", user.staff.name, user.staff.staff_id).into());
-                if user.role == crate::app::session::Role::ChargeNurse {
+                if user.role == bedside_app::session::Role::ChargeNurse {
                     ward::show_board(w, s);
                 } else {
                     refresh_home(w, s);

@@ -10,12 +10,12 @@ use super::{
     back_from_transfusion, go, on, texts, verify, AppWindow, ChipView, EndedPage, ObservePage,
     ReactionPage, Status, UiState,
 };
-use crate::app::handheld::{ActionError, Ended};
-use crate::app::observe::{parse_vitals, VitalsForm, VitalsProblem};
-use crate::app::transfuse::{parse_volume, Judgement, RunningTransfusion, SYMPTOM_CHIPS};
-use crate::app::verify::ReadyToStart;
-use crate::domain::messages::{Lang, Text};
-use crate::domain::observations::Vitals;
+use bedside_app::handheld::{ActionError, Ended};
+use bedside_app::observe::{parse_vitals, VitalsForm, VitalsProblem};
+use bedside_app::transfuse::{parse_volume, Judgement, RunningTransfusion, SYMPTOM_CHIPS};
+use bedside_app::verify::ReadyToStart;
+use bedside_core::messages::{Lang, Text};
+use bedside_core::observations::Vitals;
 
 fn clear_form(page: &ObservePage, state: &mut UiState) {
     for field in [
@@ -191,7 +191,7 @@ fn form_symptoms(page: &ObservePage, state: &UiState) -> Vec<String> {
 fn stop_for_reaction(
     window: &AppWindow,
     state: &mut UiState,
-    draft: crate::app::transfuse::ReactionDraft,
+    draft: bedside_app::transfuse::ReactionDraft,
 ) {
     let page = window.global::<ReactionPage>();
     page.set_report("".into());

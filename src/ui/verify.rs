@@ -6,21 +6,23 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::{
-    go, on, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, LabelImage,
-    MatchRowView, UiState, VerifyPage, WarningView,
+    go, on, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, MatchRowView,
+    UiState, VerifyPage, WarningView,
 };
-use crate::app::demo_labels::draw_demo_labels;
-use crate::app::handheld::ActionError;
-use crate::app::verify::{MatchState, NotReady, ScanSource};
-use crate::domain::check::ReasonCode;
-use crate::domain::messages::Text;
-use crate::domain::severity::Severity;
-use crate::domain::transition::Refusal;
-use crate::scan::scan_image;
-use crate::scan::wedge::{Key, WedgeEvent};
+#[cfg(feature = "demo")]
+use crate::demo::labels::draw_demo_labels;
+use bedside_app::handheld::ActionError;
+use bedside_app::verify::{MatchState, NotReady, ScanSource};
+use bedside_core::check::ReasonCode;
+use bedside_core::messages::Text;
+use bedside_core::severity::Severity;
+use bedside_core::transition::Refusal;
+use bedside_scan::scan_image;
+use bedside_scan::wedge::{Key, WedgeEvent};
 
 /// Demo mode draws the labels of what is issued now (the blood bank may have issued more since);
 /// the words for why it could not.
+#[cfg(feature = "demo")]
 fn draw_labels(state: &mut UiState) -> Option<Text> {
     let dir = state.label_dir.as_ref()?;
     let drawn = state
@@ -32,7 +34,7 @@ fn draw_labels(state: &mut UiState) -> Option<Text> {
         Ok(labels) => {
             state.images = labels
                 .into_iter()
-                .map(|l| LabelImage {
+                .map(|l| super::LabelImage {
                     caption: l.caption,
                     path: l.path,
                 })
@@ -45,6 +47,12 @@ fn draw_labels(state: &mut UiState) -> Option<Text> {
             &[("why", &why)],
         )),
     }
+}
+
+/// A build without the demo has no label images to draw.
+#[cfg(not(feature = "demo"))]
+fn draw_labels(_state: &mut UiState) -> Option<Text> {
+    None
 }
 
 /// Opens the check: a new one, or (`repeat`) the repeat check of the transfusion on screen.
@@ -144,7 +152,7 @@ pub(super) fn refresh(window: &AppWindow, state: &UiState) {
         })
         .collect();
     page.set_warnings(ModelRc::new(VecModel::from(warnings)));
-    let stop = |r: &&crate::domain::check::Reason| r.severity == Severity::Stop;
+    let stop = |r: &&bedside_core::check::Reason| r.severity == Severity::Stop;
     // Before the co-signature the engine stops for the missing second checker: that is a step
     // still to do, not a reason to abandon the bag.
     let blocking: Vec<SharedString> = outcome

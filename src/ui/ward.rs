@@ -12,13 +12,13 @@ use super::{
     BoardPage, BoardRunningView, BoardWaitingView, ChartMarkView, ChartSeriesView, IndicatorView,
     PendingView, QualityPage, RecordPage, RecordRowView, ReviewPage,
 };
-use crate::app::transfuse::vitals_line;
-use crate::app::ward::{month_of, parse_day};
-use crate::domain::check::component_name;
-use crate::domain::messages::{Lang, Text};
-use crate::domain::review::{Outcome, ReviewQuery, ReviewRow, TransfusionReview};
-use crate::export::chart::vital_chart;
-use crate::export::Format;
+use bedside_app::transfuse::vitals_line;
+use bedside_app::ward::{month_of, parse_day};
+use bedside_core::check::component_name;
+use bedside_core::messages::{Lang, Text};
+use bedside_core::review::{Outcome, ReviewQuery, ReviewRow, TransfusionReview};
+use bedside_export::chart::vital_chart;
+use bedside_export::Format;
 
 /// The chart's drawing box; the view scales it to the screen's width.
 const CHART: (f32, f32) = (440.0, 220.0);
@@ -27,7 +27,7 @@ fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
 }
 
-fn hhmm(t: &crate::clock::Instant) -> String {
+fn hhmm(t: &bedside_clock::Instant) -> String {
     t.format("%m-%d %H:%M").to_string()
 }
 
@@ -209,7 +209,7 @@ pub(super) fn refresh_board(window: &AppWindow, state: &mut UiState) {
 fn search(window: &AppWindow, state: &mut UiState) -> bool {
     let page = window.global::<ReviewPage>();
     let offset = *state.handheld.now().offset();
-    let day = |text: SharedString| -> Result<Option<crate::clock::Instant>, Text> {
+    let day = |text: SharedString| -> Result<Option<bedside_clock::Instant>, Text> {
         let text = text.trim().to_string();
         if text.is_empty() {
             Ok(None)
@@ -369,7 +369,7 @@ fn refresh_record(window: &AppWindow, state: &UiState) {
                 format!(
                     "{} {} · {} · {}",
                     x.at.format("%H:%M"),
-                    crate::domain::review::slot_name(&x.slot).get(lang),
+                    bedside_core::review::slot_name(&x.slot).get(lang),
                     vitals_line(&x.vitals, &x.symptoms, lang),
                     x.taken_by.label()
                 )
@@ -479,7 +479,7 @@ fn show_chart(page: &RecordPage, r: &TransfusionReview, lang: Lang) {
 
 // ---------------------------------------------------------------------------------- quality
 
-fn set_period(window: &AppWindow, from: crate::clock::Instant, to: crate::clock::Instant) {
+fn set_period(window: &AppWindow, from: bedside_clock::Instant, to: bedside_clock::Instant) {
     let page = window.global::<QualityPage>();
     page.set_from(from.format("%Y-%m-%d").to_string().into());
     page.set_to(to.format("%Y-%m-%d").to_string().into());
@@ -488,7 +488,7 @@ fn set_period(window: &AppWindow, from: crate::clock::Instant, to: crate::clock:
 fn period(
     window: &AppWindow,
     state: &UiState,
-) -> Result<(crate::clock::Instant, crate::clock::Instant), Text> {
+) -> Result<(bedside_clock::Instant, bedside_clock::Instant), Text> {
     let page = window.global::<QualityPage>();
     let offset = *state.handheld.now().offset();
     Ok((

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bedside::bloodbank::db::BloodBankDb;
-use bedside::bloodbank::{demo, server};
-use bedside::clock::{RandomIds, SystemClock};
-use bedside::domain::event::{StaffRef, WardRef};
-use bedside::domain::observations::Vitals;
-use bedside::store::Store;
-use bedside::sync::http::BloodBankHttp;
-use bedside::sync::{Summary, Sync, SyncSettings};
+use bedside_bloodbank::db::BloodBankDb;
+use bedside_bloodbank::{demo, server};
+use bedside_clock::{RandomIds, SystemClock};
+use bedside_core::event::{StaffRef, WardRef};
+use bedside_core::observations::Vitals;
+use bedside_store::Store;
+use bedside_sync::http::BloodBankHttp;
+use bedside_sync::{Summary, Sync, SyncSettings};
 
 pub struct Bank {
     pub dir: tempfile::TempDir,
@@ -66,7 +66,7 @@ pub fn cycle(store: &mut Store, settings: &SyncSettings) -> Summary {
 pub fn cycle_at(
     store: &mut Store,
     settings: &SyncSettings,
-    clock: &dyn bedside::clock::Clock,
+    clock: &dyn bedside_clock::Clock,
 ) -> Summary {
     let http = BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
     Sync {
@@ -105,8 +105,8 @@ fn rand_u128() -> u128 {
 }
 
 /// The key in `dir/store.key`.
-pub fn read_key(dir: &Path) -> bedside::store::StoreKey {
-    bedside::store::StoreKey::from_file(&dir.join("store.key")).unwrap()
+pub fn read_key(dir: &Path) -> bedside_store::StoreKey {
+    bedside_store::StoreKey::from_file(&dir.join("store.key")).unwrap()
 }
 
 pub fn ward() -> WardRef {
@@ -174,7 +174,7 @@ pub fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
         format!("={}00", r.unit.din),
         format!(
             "=%{}00",
-            bedside::domain::label::code_of_group(r.unit.group).unwrap()
+            bedside_core::label::code_of_group(r.unit.group).unwrap()
         ),
         format!("=<{}", r.unit.product_code),
         format!("&>0{}", e.format("%y%j%H%M")),
@@ -183,12 +183,12 @@ pub fn bag_scans(store: &Store, dispense: &str) -> Vec<String> {
 
 // ------------------------------------------------------------ a ward with a handheld
 
-use bedside::app::handheld::Handheld;
-use bedside::app::session::{seed_demo_staff, SessionSettings};
-use bedside::app::transfuse::RunningTransfusion;
-use bedside::app::verify::{NotReady, ReadyToStart, ScanSource, VerifyFlow};
-use bedside::clock::{Clock, ManualClock};
-use bedside::domain::policy::Policy;
+use bedside_app::handheld::Handheld;
+use bedside_app::session::{seed_demo_staff, SessionSettings};
+use bedside_app::transfuse::RunningTransfusion;
+use bedside_app::verify::{NotReady, ReadyToStart, ScanSource, VerifyFlow};
+use bedside_clock::{Clock, ManualClock};
+use bedside_core::policy::Policy;
 
 pub const ZHANG_WEI: &str = "bdpd-000001";
 
@@ -209,7 +209,13 @@ impl Ward {
         let mut store =
             Store::open_encrypted(&dir.path().join("device.db"), &read_key(dir.path())).unwrap();
         cycle(&mut store, &settings(&bank.running.base_url));
-        seed_demo_staff(&mut store, &RandomIds, &SystemClock::china()).unwrap();
+        seed_demo_staff(
+            &mut store,
+            &bedside_bloodbank::demo::STAFF,
+            &RandomIds,
+            &SystemClock::china(),
+        )
+        .unwrap();
         Ward {
             bank,
             dir,
@@ -279,7 +285,7 @@ pub fn a_morning(ward: &Ward) -> (Handheld, String, String) {
     let mut li = h.start(&ready, Some((vitals(366), vec![]))).unwrap();
     ward.minutes(15);
     h.observe(&mut zhang, vitals(369), vec![]).unwrap();
-    let bedside::app::transfuse::Judgement::Stop(draft) = h
+    let bedside_app::transfuse::Judgement::Stop(draft) = h
         .observe(&mut li, vitals(390), vec!["rigors".into()])
         .unwrap()
         .judgement

@@ -4,9 +4,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bedside::clock::ManualClock;
-use bedside::domain::messages::Lang;
 use bedside::ui::*;
+use bedside_clock::ManualClock;
+use bedside_core::messages::Lang;
 use chrono::Duration;
 use i_slint_backend_testing::{
     AccessibleRole, ElementHandle, TestingBackend, TestingBackendOptions,

@@ -1,5 +1,5 @@
 //! Drawing barcode labels for the decode tests: grey frames built with rxing's encoders (through
-//! `bedside::scan::Canvas`, which the demo's labels use too), so a test can say exactly what a
+//! `bedside_scan::Canvas`, which the demo's labels use too), so a test can say exactly what a
 //! label carries. Here drawing failures panic, as a test wants.
 #![allow(dead_code)] // each test file uses part of it
 
@@ -8,10 +8,10 @@ use std::ops::{Deref, DerefMut};
 use rxing::BarcodeFormat;
 
 /// The library's canvas with test-style methods that panic instead of returning errors.
-pub struct Canvas(bedside::scan::Canvas);
+pub struct Canvas(bedside_scan::Canvas);
 
 impl Deref for Canvas {
-    type Target = bedside::scan::Canvas;
+    type Target = bedside_scan::Canvas;
     fn deref(&self) -> &Self::Target {
         &self.0
     }
@@ -25,7 +25,7 @@ impl DerefMut for Canvas {
 
 impl Canvas {
     pub fn white(width: u32, height: u32) -> Canvas {
-        Canvas(bedside::scan::Canvas::white(width, height))
+        Canvas(bedside_scan::Canvas::white(width, height))
     }
 
     /// Draws `text` as `format`, `width`×`height` pixels (quiet zone included), top left at (x, y).

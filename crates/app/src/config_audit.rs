@@ -1,0 +1,54 @@
+//! The configuration a store is opened with joins the audit trail: the first time as
+//! `config-loaded`, afterwards as `config-changed` only when the file's text differs from the last
+//! one audited. The detail holds the SHA-256 of the text (`sha256=HEX [was=HEX] file=PATH`), so
+//! a changed clinical limit is on the record even though the file itself lives outside the store.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use bedside_clock::Instant;
+use bedside_store::Store;
+
+/// The audit actor of rows the device writes on its own.
+pub const DEVICE_ACTOR: &str = "device";
+
+const ACTIONS: [&str; 2] = ["config-loaded", "config-changed"];
+
+/// SHA-256 of a configuration file's text, lowercase hex.
+pub fn fingerprint(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Audits the configuration at `path` if its text is not the last one audited in `store`;
+/// returns the action written (`config-loaded` / `config-changed`), or `None` when unchanged.
+pub fn audit_configuration(
+    store: &mut Store,
+    path: &Path,
+    at: &Instant,
+) -> anyhow::Result<Option<&'static str>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read configuration file {}: {e}", path.display()))?;
+    let now = fingerprint(&text);
+    let last = store.last_audit_of(&ACTIONS)?.and_then(|entry| {
+        entry
+            .detail
+            .split_whitespace()
+            .next()
+            .and_then(|t| t.strip_prefix("sha256="))
+            .map(str::to_owned)
+    });
+    let (action, detail) = match last {
+        Some(last) if last == now => return Ok(None),
+        Some(last) => (
+            ACTIONS[1],
+            format!("sha256={now} was={last} file={}", path.display()),
+        ),
+        None => (ACTIONS[0], format!("sha256={now} file={}", path.display())),
+    };
+    store.audit(at, DEVICE_ACTOR, action, &detail)?;
+    Ok(Some(action))
+}

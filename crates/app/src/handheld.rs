@@ -1,0 +1,681 @@
+//! The handheld as the UI sees it: one value owning the store, the injected clock and ids, the
+//! policy and the session, offering the nurse's and the charge nurse's actions. Every action
+//! asks the session first, so a role is enforced here whatever screen or path reaches it.
+
+use crate::record::{CheckFacts, RecordError, Recorder};
+use crate::session::{LoginError, Role, Session, SessionSettings, SignedIn};
+use crate::transfuse::{Interruption, Judgement, ReactionDraft, RunningTransfusion};
+use crate::verify::{
+    patients_waiting, ReadyToStart, RepeatOf, ScanSource, VerifyFlow, WaitingPatient,
+};
+use bedside_clock::Instant;
+use bedside_clock::{Clock, IdSource};
+use bedside_core::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
+use bedside_core::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
+use bedside_core::messages::Text;
+use bedside_core::observations::Vitals;
+use bedside_core::policy::Policy;
+use bedside_core::transition::Refusal;
+use bedside_store::{OutboxCounts, Store, StoreError};
+
+/// How an end went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ended {
+    Normally {
+        keep_until: Option<Instant>,
+    },
+    /// The end observation raised a stop trigger: report the reaction. `not_saved` says why
+    /// the round is not yet written (it is kept and written again).
+    Reaction {
+        draft: Box<ReactionDraft>,
+        not_saved: Option<Text>,
+    },
+}
+
+/// A round as judged, and whether the store took it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    pub judgement: Judgement,
+    /// Why the round is not yet written (kept, and written again by `retry_unsaved`).
+    pub not_saved: Option<Text>,
+}
+
+fn not_saved_words(error: &RecordError) -> Text {
+    let detail = error.message();
+    Text::fill(
+        "NOT SAVED YET ({detail}) The round is kept on screen and saved again every second. Do not close the app.",
+        "尚未保存（{detail_zh}）本次记录保留在屏幕上，每秒重试保存。请勿关闭应用。",
+        &[("detail", &detail.en), ("detail_zh", &detail.zh)],
+    )
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}", .0.en)]
+    Refused(Text),
+    /// The check, run again at the start or the restart, stops.
+    #[error("the check stops: {}", .refusal.codes().join(", "))]
+    CheckStopped {
+        refusal: Refusal,
+        /// Why the refusal could not be kept in the audit trail.
+        not_kept: Option<String>,
+    },
+    #[error("the export could not be made: {0}")]
+    Export(String),
+}
+
+impl ActionError {
+    pub fn message(&self) -> Text {
+        match self {
+            ActionError::Login(e) => e.message(),
+            ActionError::Refused(t) => t.clone(),
+            ActionError::Store(e) => e.message(),
+            ActionError::Record(e) => e.message(),
+            ActionError::CheckStopped { refusal, not_kept } => {
+                let mut lines = refusal.messages();
+                if let Some(why) = not_kept {
+                    lines.push(Text::fill(
+                        "(This stop could not be kept in the audit trail: {why})",
+                        "（此次拦截未能写入审计记录：{why}）",
+                        &[("why", why)],
+                    ));
+                }
+                Text {
+                    en: lines
+                        .iter()
+                        .map(|l| l.en.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    zh: lines
+                        .iter()
+                        .map(|l| l.zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                }
+            }
+            other => Text {
+                en: other.to_string(),
+                zh: format!("操作未完成：{other}"),
+            },
+        }
+    }
+}
+
+pub struct Handheld {
+    pub store: Store,
+    pub clock: Box<dyn Clock>,
+    pub ids: Box<dyn IdSource>,
+    pub policy: Policy,
+    pub ward: WardRef,
+    pub session: Session,
+    /// Called after anything is queued for the blood bank (the link pushes it promptly).
+    pub on_recorded: Box<dyn Fn() + Send>,
+    /// Rounds judged and shown but not yet written (the store failed): written again until
+    /// they are.
+    unsaved: Vec<(TransfusionRef, ObservationRound)>,
+}
+
+impl Handheld {
+    pub fn new(
+        store: Store,
+        clock: Box<dyn Clock>,
+        ids: Box<dyn IdSource>,
+        policy: Policy,
+        ward: WardRef,
+        session: SessionSettings,
+    ) -> Handheld {
+        Handheld {
+            store,
+            clock,
+            ids,
+            policy,
+            ward,
+            session: Session::new(session),
+            on_recorded: Box::new(|| {}),
+            unsaved: Vec::new(),
+        }
+    }
+
+    pub fn login(&mut self, badge: &str, pin: &str) -> Result<SignedIn, LoginError> {
+        self.session
+            .login(&mut self.store, self.clock.as_ref(), badge, pin)
+    }
+
+    pub fn unlock(&mut self, pin: &str) -> Result<(), LoginError> {
+        self.session
+            .unlock(&mut self.store, self.clock.as_ref(), pin)
+    }
+
+    pub fn touch(&mut self) {
+        self.session.touch(self.clock.now());
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.session.is_locked(self.clock.now())
+    }
+
+    pub fn logout(&mut self) -> Result<(), StoreError> {
+        self.session.logout(&mut self.store, self.clock.as_ref())
+    }
+
+    /// The signed-in nurse (or charge nurse), and the action counts as activity for the
+    /// auto-lock.
+    fn nurse(&mut self) -> Result<StaffRef, LoginError> {
+        let now = self.clock.now();
+        let staff = self.session.require(Role::Nurse, now)?.staff.clone();
+        self.session.touch(now);
+        Ok(staff)
+    }
+
+    fn recorder(&mut self) -> Recorder<'_> {
+        Recorder {
+            store: &mut self.store,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
+    /// What the blood bank issued, as this device's cache holds it.
+    pub(crate) fn issued(&self) -> Result<Vec<IssueRecord>, StoreError> {
+        Ok(self.store.cached()?.issue_records().0)
+    }
+
+    /// Everything the check reads from this device, as it is now: the one place a check (at
+    /// the scans, and again at Start) gets its view of the cache.
+    pub fn snapshot(&self) -> Result<CacheSnapshot, StoreError> {
+        let (issued, problems) = self.store.cached()?.issue_records();
+        let server_clock = self.store.server_clock()?;
+        let latest_audit = self.store.latest_audit_at()?;
+        Ok(CacheSnapshot {
+            issued,
+            unreadable: problems.iter().map(|p| p.unreadable()).collect(),
+            synced_at: self.store.cache_synced_at()?,
+            clock: ClockFacts {
+                server_offset_seconds: server_clock
+                    .map(|(server, device)| (device - server).num_seconds()),
+                latest_known: server_clock.map(|(server, _)| server).max(latest_audit),
+            },
+        })
+    }
+
+    /// A check by the signed-in nurse against the cache: a new one (for the patient chosen
+    /// from the list, if any), or the repeat check of `repeat_of` (a dispense whose transfusion
+    /// was interrupted).
+    fn new_check(
+        &mut self,
+        repeat_of: Option<RepeatOf>,
+        chosen: Option<WaitingPatient>,
+    ) -> Result<VerifyFlow, ActionError> {
+        let first = self.nurse()?;
+        let (snapshot, policy) = (self.snapshot()?, self.policy.clone());
+        Ok(match repeat_of {
+            Some(interrupted) => VerifyFlow::repeat(first, snapshot, policy, interrupted),
+            None => VerifyFlow::new(first, snapshot, policy).for_patient(chosen),
+        })
+    }
+
+    /// A new bedside check by the signed-in nurse, against the cache.
+    pub fn begin_check(&mut self) -> Result<VerifyFlow, ActionError> {
+        self.new_check(None, None)
+    }
+
+    /// A new bedside check of the patient chosen from the ward list: the wristband must be
+    /// theirs.
+    pub fn begin_check_for(&mut self, chosen: WaitingPatient) -> Result<VerifyFlow, ActionError> {
+        self.new_check(None, Some(chosen))
+    }
+
+    /// The wristband, into the flow; the patient it names. A check that now stops for a near
+    /// miss is kept in the audit trail at once (a killed app keeps it).
+    pub fn scan_wristband(
+        &mut self,
+        flow: &mut VerifyFlow,
+        text: &str,
+    ) -> Result<String, ActionError> {
+        self.nurse()?;
+        let name = flow.scan_wristband(text).map_err(ActionError::Refused)?;
+        self.keep_near_miss(flow)?;
+        Ok(name)
+    }
+
+    /// A bag barcode, into the flow; a near miss it reveals is kept in the audit trail at once.
+    pub fn scan_bag(
+        &mut self,
+        flow: &mut VerifyFlow,
+        text: &str,
+        source: ScanSource,
+    ) -> Result<(), ActionError> {
+        self.nurse()?;
+        flow.scan_bag(text, source).map_err(ActionError::Refused)?;
+        self.keep_near_miss(flow)
+    }
+
+    /// A stopped check stays on the device, in the audit trail, once per stop reason.
+    fn keep_near_miss(&mut self, flow: &mut VerifyFlow) -> Result<(), ActionError> {
+        let now = self.clock.now();
+        if let Some(record) = flow.new_near_miss(now) {
+            let nurse = self.nurse()?;
+            self.store
+                .audit(&now, &nurse.staff_id, "check-stopped", &record)?;
+        }
+        Ok(())
+    }
+
+    /// The check goes on against the cache as it is now (after its start was refused).
+    pub fn renew_check(&self, flow: &mut VerifyFlow) -> Result<(), StoreError> {
+        flow.renew(self.snapshot()?);
+        Ok(())
+    }
+
+    /// The second checker's badge and PIN, into the flow.
+    pub fn cosign(
+        &mut self,
+        flow: &mut VerifyFlow,
+        badge: &str,
+        pin: &str,
+    ) -> Result<StaffRef, LoginError> {
+        self.nurse()?;
+        let second = self
+            .session
+            .cosign(&mut self.store, self.clock.as_ref(), badge, pin)?;
+        flow.second_checker_signed(second.clone());
+        Ok(second)
+    }
+
+    /// A warning seen and accepted by the signed-in nurse with a reason: into the flow (the
+    /// start records it) and into the audit trail now.
+    pub fn acknowledge(
+        &mut self,
+        flow: &mut VerifyFlow,
+        code: ReasonCode,
+        reason: &str,
+    ) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        flow.acknowledge(code, reason)
+            .map_err(ActionError::Refused)?;
+        self.store.audit(
+            &self.clock.now(),
+            &nurse.staff_id,
+            "warning-acknowledged",
+            &format!("{}: {}", code.as_str(), reason.trim()),
+        )?;
+        Ok(())
+    }
+
+    /// The check passed: the transfusion starts, with the baseline round if taken. The whole
+    /// check runs again first, at this instant and against the cache as it is now: a start an
+    /// hour after its check meets the 30-minute rule, the expiry and any recall pulled since.
+    pub fn start(
+        &mut self,
+        ready: &ReadyToStart,
+        baseline: Option<(Vitals, Vec<String>)>,
+    ) -> Result<RunningTransfusion, ActionError> {
+        let nurse = self.nurse()?;
+        self.judge_again(ready, "start-refused", &nurse)?;
+        let ward = self.ward.clone();
+        let mut recorder = self.recorder();
+        let baseline = baseline.map(|(v, s)| recorder.round("baseline", v, s, &nurse));
+        let check = CheckFacts {
+            second_checker: ready.second_checker.clone(),
+            checked_at: ready.checked_at,
+            acknowledgements: ready.acknowledgements.clone(),
+            issued_at: Some(ready.record.issued_at),
+            patient_mrn: Some(ready.record.patient.mrn.clone()),
+            scans: ready.scans(),
+            keyed_reasons: ready.keyed_reasons.clone(),
+        };
+        let transfusion = recorder.start(&ready.dispense_id, ward, &nurse, check, baseline)?;
+        (self.on_recorded)();
+        self.running_one(&transfusion)
+    }
+
+    /// `ready`'s check again at this instant; a refusal is kept in the audit trail (`action`, by
+    /// the signed-in `nurse`) and returned, the refusal first whatever the store says.
+    fn judge_again(
+        &mut self,
+        ready: &ReadyToStart,
+        action: &str,
+        nurse: &StaffRef,
+    ) -> Result<(), ActionError> {
+        let now = self.clock.now();
+        let verdict = match (self.snapshot(), self.store.started_dispenses()) {
+            (Ok(snapshot), Ok(started)) => ready.recheck(&snapshot, &self.policy, now, &started),
+            (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+        };
+        let Err(refusal) = verdict else {
+            return Ok(());
+        };
+        let detail = format!(
+            "{}: {}; checked at {}; wristband {:?}; bag scans {:?}",
+            ready.dispense_id,
+            refusal.codes().join(", "),
+            ready.checked_at.to_rfc3339(),
+            ready.wristband_scan,
+            ready.bag_scans
+        );
+        let audit = self.store.audit(&now, &nurse.staff_id, action, &detail);
+        Err(ActionError::CheckStopped {
+            refusal,
+            not_kept: audit.err().map(|e| e.to_string()),
+        })
+    }
+
+    fn running_one(&self, t: &TransfusionRef) -> Result<RunningTransfusion, ActionError> {
+        self.running()?
+            .into_iter()
+            .find(|r| r.transfusion.procedure_uuid == t.procedure_uuid)
+            .ok_or_else(|| {
+                ActionError::Refused(Text::fill(
+                    "The transfusion was recorded but cannot be read back; check the device.",
+                    "输血已记录但无法读取，请检查设备。",
+                    &[],
+                ))
+            })
+    }
+
+    /// The transfusions started on this device and still running, rebuilt from the store (so
+    /// they survive an app restart), each with its open interruption.
+    pub fn running(&self) -> Result<Vec<RunningTransfusion>, ActionError> {
+        self.running_of(&self.issued()?)
+    }
+
+    /// Patients with units issued and not yet started on this device.
+    pub fn waiting(&self) -> Result<Vec<WaitingPatient>, ActionError> {
+        self.waiting_of(self.issued()?)
+    }
+
+    /// The ward list: running transfusions and waiting patients, from one read of the cache
+    /// (the list is redrawn every second).
+    pub fn ward_list(&self) -> Result<(Vec<RunningTransfusion>, Vec<WaitingPatient>), ActionError> {
+        let issued = self.issued()?;
+        Ok((self.running_of(&issued)?, self.waiting_of(issued)?))
+    }
+
+    pub(crate) fn running_of(
+        &self,
+        issued: &[IssueRecord],
+    ) -> Result<Vec<RunningTransfusion>, ActionError> {
+        let events = self.store.open_transfusion_events()?;
+        let mut running = RunningTransfusion::from_events(
+            &events,
+            |dispense| {
+                issued
+                    .iter()
+                    .filter(|r| r.dispense_id == dispense)
+                    .map(|r| r.issued_at)
+                    .max()
+            },
+            &self.policy,
+        );
+        for r in &mut running {
+            // A round judged but not yet written is still the transfusion's: its stop holds.
+            for (t, round) in &self.unsaved {
+                if t.procedure_uuid == r.transfusion.procedure_uuid {
+                    r.record_round(round, &self.policy);
+                }
+            }
+            r.interrupted = self
+                .store
+                .open_interruption(&r.transfusion.procedure_uuid)?
+                .map(|i| Interruption {
+                    at: i.at,
+                    reason: i.reason,
+                });
+        }
+        Ok(running)
+    }
+
+    fn waiting_of(&self, issued: Vec<IssueRecord>) -> Result<Vec<WaitingPatient>, ActionError> {
+        Ok(patients_waiting(&self.not_started(issued)?))
+    }
+
+    /// The issue records whose unit has not been started on this device.
+    pub(crate) fn not_started(
+        &self,
+        issued: Vec<IssueRecord>,
+    ) -> Result<Vec<IssueRecord>, StoreError> {
+        let started = self.store.started_dispenses()?;
+        Ok(issued
+            .into_iter()
+            .filter(|r| !started.contains(&r.dispense_id))
+            .collect())
+    }
+
+    /// Refuses what a transfusion stopped for a suspected reaction may no longer do.
+    fn not_stopped(running: &RunningTransfusion) -> Result<(), ActionError> {
+        match running.stop {
+            Some(_) => Err(ActionError::Refused(Text::fill(
+                "This transfusion was stopped for a suspected reaction: do not restart it; send the reaction report.",
+                "此输血已因疑似输血反应停止：不得继续输注，请提交输血反应报告。",
+                &[],
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A round of vital signs for a running transfusion, and what it means. The round is judged
+    /// before it is written: a STOP is shown whatever the store says, and a round the store
+    /// could not take is kept and written again (`retry_unsaved`) until it is.
+    pub fn observe(
+        &mut self,
+        running: &mut RunningTransfusion,
+        vitals: Vitals,
+        symptoms: Vec<String>,
+    ) -> Result<Observed, ActionError> {
+        let nurse = self.nurse()?;
+        Self::not_stopped(running)?;
+        let slot = running.slot_at(self.clock.now(), &self.policy);
+        let round = self.recorder().round(&slot, vitals, symptoms, &nurse);
+        let judgement = running.record_round(&round, &self.policy);
+        let not_saved = self.write_round(&running.transfusion, round);
+        Ok(Observed {
+            judgement,
+            not_saved,
+        })
+    }
+
+    /// Writes a judged round, or keeps it to write again; the words for a failure.
+    fn write_round(&mut self, t: &TransfusionRef, round: ObservationRound) -> Option<Text> {
+        match self.recorder().observe(t, round.clone()) {
+            Ok(()) => {
+                (self.on_recorded)();
+                None
+            }
+            Err(e) => {
+                self.unsaved.push((t.clone(), round));
+                Some(not_saved_words(&e))
+            }
+        }
+    }
+
+    /// Rounds judged but not yet written, and why the last write failed.
+    pub fn unsaved(&self) -> usize {
+        self.unsaved.len()
+    }
+
+    /// Writes the rounds the store could not take earlier, oldest first; the words for what is
+    /// still not saved (`None` once all are).
+    pub fn retry_unsaved(&mut self) -> Option<Text> {
+        while let Some((t, round)) = self.unsaved.first().cloned() {
+            if let Err(e) = self.recorder().observe(&t, round) {
+                return Some(not_saved_words(&e));
+            }
+            self.unsaved.remove(0);
+            (self.on_recorded)();
+        }
+        None
+    }
+
+    /// The transfusion stopped for a suspected reaction: the report goes to the blood bank.
+    /// `report` is the draft's text as the nurse finished it.
+    pub fn report_reaction(
+        &mut self,
+        running: &RunningTransfusion,
+        draft: &ReactionDraft,
+        report: &str,
+        serious: bool,
+    ) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        // The report follows its round: a round still unsaved is written first.
+        if let Some(words) = self.retry_unsaved() {
+            return Err(ActionError::Refused(words));
+        }
+        let mut recorder = self.recorder();
+        recorder.reaction(
+            &running.transfusion,
+            draft.stopped_at,
+            &format!("{} / {}", draft.suspected.en, draft.suspected.zh),
+            &draft.trigger,
+            report,
+            serious,
+            draft.round.clone(),
+            &nurse,
+        )?;
+        (self.on_recorded)();
+        Ok(())
+    }
+
+    /// The end: volume, the end observation if taken, and the time the empty bag may go. The
+    /// end round is judged first: one that raises a stop trigger is recorded as a round (kept
+    /// to write again if the store fails) and returned as a reaction to report instead.
+    pub fn end(
+        &mut self,
+        running: &mut RunningTransfusion,
+        volume_ml: u32,
+        end_vitals: Option<(Vitals, Vec<String>)>,
+    ) -> Result<Ended, ActionError> {
+        let nurse = self.nurse()?;
+        Self::not_stopped(running)?;
+        let now = self.clock.now();
+        let keep_until = running.keep_until(now, &self.policy);
+        let round = end_vitals.map(|(v, s)| self.recorder().round("end", v, s, &nurse));
+        if let Some(round) = &round {
+            if let Judgement::Stop(draft) = running.judge_round(round, &self.policy) {
+                running.record_round(round, &self.policy);
+                let not_saved = self.write_round(&running.transfusion, round.clone());
+                return Ok(Ended::Reaction { draft, not_saved });
+            }
+        }
+        let note = running
+            .interrupted
+            .as_ref()
+            .map(|i| format!("ended while interrupted ({})", i.reason));
+        self.recorder().end(
+            &running.transfusion,
+            Some(volume_ml),
+            keep_until,
+            round,
+            note,
+            &nurse,
+        )?;
+        (self.on_recorded)();
+        Ok(Ended::Normally { keep_until })
+    }
+
+    /// Pauses a running transfusion; it may not go on before a repeat check.
+    pub fn interrupt(
+        &mut self,
+        running: &mut RunningTransfusion,
+        reason: &str,
+    ) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        Self::not_stopped(running)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ActionError::Refused(Text::fill(
+                "Say why the transfusion is interrupted.",
+                "请填写暂停输注的原因。",
+                &[],
+            )));
+        }
+        let now = self.clock.now();
+        self.store.interrupt(
+            &running.transfusion.procedure_uuid,
+            &now,
+            &nurse.staff_id,
+            reason,
+        )?;
+        running.interrupted = Some(Interruption {
+            at: now,
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+
+    /// The repeat check before an interrupted transfusion goes on.
+    pub fn begin_repeat_check(
+        &mut self,
+        running: &RunningTransfusion,
+    ) -> Result<VerifyFlow, ActionError> {
+        Self::not_stopped(running)?;
+        let interrupted = RepeatOf {
+            dispense_id: running.transfusion.dispense_id.clone(),
+            procedure_urn: running.transfusion.procedure_uuid.clone(),
+        };
+        self.new_check(Some(interrupted), None)
+    }
+
+    /// The repeat check passed: judged again at this instant, then the transfusion goes on.
+    pub fn restart(
+        &mut self,
+        running: &mut RunningTransfusion,
+        ready: &ReadyToStart,
+    ) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        Self::not_stopped(running)?;
+        if ready.repeat_of.as_ref().map(|r| r.dispense_id.as_str())
+            != Some(running.transfusion.dispense_id.as_str())
+        {
+            return Err(ActionError::Refused(Text::fill(
+                "The repeat check was of another bag: check the interrupted bag.",
+                "重新核对的不是暂停的血袋：请核对暂停的血袋。",
+                &[],
+            )));
+        }
+        self.judge_again(ready, "restart-refused", &nurse)?;
+        let restarted = self.store.restart(
+            &running.transfusion.procedure_uuid,
+            &self.clock.now(),
+            &nurse.staff_id,
+            &ready.second_checker.staff_id,
+        )?;
+        if !restarted {
+            return Err(ActionError::Refused(Text::fill(
+                "This transfusion has no open interruption on this device: nothing was restarted.",
+                "本设备上此输血没有未结束的暂停：未执行继续输注。",
+                &[],
+            )));
+        }
+        running.interrupted = None;
+        Ok(())
+    }
+
+    /// The time now, from the injected clock.
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// Outbox counts for the status bar; any signed-in member of staff.
+    pub fn outbox(&self) -> Result<OutboxCounts, StoreError> {
+        self.store.outbox_counts()
+    }
+
+    /// Puts a quarantined record back in the queue: charge nurse only.
+    pub fn requeue(&mut self, seq: i64) -> Result<bool, ActionError> {
+        let charge = self
+            .session
+            .require(Role::ChargeNurse, self.clock.now())?
+            .staff
+            .staff_id
+            .clone();
+        let done = self.store.requeue(seq, &charge, &self.clock.now())?;
+        (self.on_recorded)();
+        Ok(done)
+    }
+}

@@ -1,0 +1,107 @@
+//! The link to the blood bank: sync cycles on a thread of their own (blocking HTTP never runs on
+//! the UI thread), and the status the status bar shows.
+
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use bedside_clock::{RandomIds, SystemClock};
+use bedside_store::{Store, StoreKey};
+use bedside_sync::http::BloodBankHttp;
+use bedside_sync::{Sync, SyncSettings};
+
+/// What the status bar shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkStatus {
+    pub online: bool,
+    pub last_pull: Option<String>,
+    /// Records not yet confirmed; `None` when the store could not be read (never shown as 0).
+    pub unsent: Option<usize>,
+    pub quarantined: usize,
+    pub last_error: Option<String>,
+}
+
+/// Runs sync cycles on its own thread (with its own store connection): every `every`, and at
+/// once when poked. Blocking HTTP never runs on the UI thread.
+pub struct LinkWorker {
+    poke: mpsc::Sender<()>,
+    pub status: Arc<Mutex<LinkStatus>>,
+}
+
+impl LinkWorker {
+    /// `key`: the store's key (`None` only for an unencrypted test store).
+    pub fn spawn(
+        store_path: &Path,
+        key: Option<StoreKey>,
+        settings: SyncSettings,
+        every: Duration,
+        notify: Box<dyn Fn(LinkStatus) + Send>,
+    ) -> anyhow::Result<LinkWorker> {
+        let (poke, pokes) = mpsc::channel::<()>();
+        let status = Arc::new(Mutex::new(LinkStatus::default()));
+        let shared = status.clone();
+        let path = store_path.to_path_buf();
+        let http = BloodBankHttp::for_settings(&settings)?;
+        std::thread::Builder::new()
+            .name("blood-bank-link".into())
+            .spawn(move || {
+                let mut store = match Store::open_with(&path, key.as_ref()) {
+                    Ok(store) => store,
+                    Err(e) => {
+                        notify(LinkStatus {
+                            last_error: Some(e.to_string()),
+                            ..LinkStatus::default()
+                        });
+                        return;
+                    }
+                };
+                let clock = SystemClock::china();
+                loop {
+                    let summary = Sync {
+                        store: &mut store,
+                        http: &http,
+                        settings: &settings,
+                        clock: &clock,
+                        ids: &RandomIds,
+                        sleep: &std::thread::sleep,
+                    }
+                    .run_cycle();
+                    // A store that cannot be read is said (unsent unknown, the error kept), never
+                    // shown as "nothing unsent".
+                    let counts = store.outbox_counts();
+                    let synced = store.cache_synced_at();
+                    let last_error = match (&summary, &counts, &synced) {
+                        (Err(e), _, _) => Some(e.to_string()),
+                        (_, Err(e), _) | (_, _, Err(e)) => Some(e.to_string()),
+                        (Ok(s), Ok(_), Ok(_)) => s.errors.first().cloned(),
+                    };
+                    let now = LinkStatus {
+                        online: summary.as_ref().is_ok_and(|s| s.pull_complete),
+                        last_pull: match synced {
+                            Ok(at) => at.map(|t| t.format("%H:%M").to_string()),
+                            Err(_) => Some("?".into()),
+                        },
+                        unsent: counts.as_ref().ok().map(|c| c.queued + c.sending),
+                        quarantined: counts.map_or(0, |c| c.quarantined),
+                        last_error,
+                    };
+                    if let Ok(mut s) = shared.lock() {
+                        *s = now.clone();
+                    }
+                    notify(now);
+                    match pokes.recv_timeout(every) {
+                        Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {
+                            while pokes.try_recv().is_ok() {}
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            })?;
+        Ok(LinkWorker { poke, status })
+    }
+
+    /// Something was recorded: send it now rather than at the next tick.
+    pub fn poke(&self) -> mpsc::Sender<()> {
+        self.poke.clone()
+    }
+}

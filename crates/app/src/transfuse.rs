@@ -1,0 +1,463 @@
+//! A transfusion while it runs, as the nurse's screens need it: what is due and when, the
+//! slow-rate period, reminders, what an observation means (a warning to watch, or a trigger that
+//! stops the transfusion with a prefilled reaction report), interruption and the repeat check
+//! before restarting, and the end with volume and keep-until time.
+//!
+//! The rules themselves are `domain::observations`'; this module gathers a transfusion's events
+//! into its domain view and turns the rules' results into what a screen shows. No I/O: the
+//! handheld (`app::handheld`) records, this module decides nothing that needs the store.
+
+use bedside_clock::Instant;
+use bedside_core::check::component_names;
+use bedside_core::event::{BedsideEvent, ObservationRound, StaffRef, TransfusionRef};
+use bedside_core::messages::{Lang, Text};
+use bedside_core::observations::{
+    bag_discard_after, evaluate, next_due, schedule, slow_rate_until, suspected_reaction, Alert,
+    AlertCode, Observation, SlotStatus, Transfusion, Vitals,
+};
+use bedside_core::policy::Policy;
+use bedside_core::transition::judge_round;
+
+/// The symptoms the observation screen offers as chips (clinical rules §4), with their codes.
+pub const SYMPTOM_CHIPS: [(&str, &str, &str); 11] = [
+    ("rigors", "Rigors", "寒战"),
+    ("urticaria", "Urticaria", "荨麻疹"),
+    ("rash", "Rash", "皮疹"),
+    ("dyspnoea", "Breathless", "呼吸困难"),
+    ("wheeze", "Wheeze", "喘鸣"),
+    ("chest_pain", "Chest pain", "胸痛"),
+    ("back_pain", "Back pain", "腰背痛"),
+    ("haematuria", "Dark urine", "血红蛋白尿"),
+    ("flushing", "Flushing", "面部潮红"),
+    ("nausea", "Nausea", "恶心"),
+    ("anxiety", "Anxiety", "焦虑不安"),
+];
+
+/// Words of a symptom code (a chip's, or free text as written).
+pub fn symptom_words(code: &str, lang: Lang) -> String {
+    SYMPTOM_CHIPS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, en, zh)| if lang == Lang::En { *en } else { *zh }.to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interruption {
+    pub at: Instant,
+    pub reason: String,
+}
+
+/// A transfusion started on this device and not yet ended.
+#[derive(Debug, Clone)]
+pub struct RunningTransfusion {
+    pub transfusion: TransfusionRef,
+    /// The patient's hospital number (MRN) as the start recorded it, else the Patient id.
+    pub patient_mrn: String,
+    pub monitor: Transfusion,
+    pub started_by: StaffRef,
+    pub interrupted: Option<Interruption>,
+    /// The rounds recorded so far (baseline included), for the reaction report.
+    pub rounds: Vec<ObservationRound>,
+    /// A round raised a stop trigger and no reaction report was sent yet: the transfusion is
+    /// stopped, whatever happened to the app since (it is judged again when rebuilt).
+    pub stop: Option<Box<ReactionDraft>>,
+}
+
+fn observation(round: &ObservationRound) -> Observation {
+    Observation {
+        at: round.at,
+        vitals: round.vitals.clone(),
+        symptoms: round.symptoms.clone(),
+    }
+}
+
+impl RunningTransfusion {
+    /// The transfusion of a `Started` event; `issued_at` is when the unit left the blood bank.
+    pub fn started(event: &bedside_core::event::Started, issued_at: Instant) -> RunningTransfusion {
+        RunningTransfusion {
+            transfusion: event.transfusion.clone(),
+            patient_mrn: event
+                .patient_mrn
+                .clone()
+                .unwrap_or_else(|| event.transfusion.patient_id.clone()),
+            monitor: Transfusion {
+                component: event.transfusion.component,
+                issued_at,
+                started_at: Some(event.started_at),
+                ended_at: None,
+                baseline: event.baseline.as_ref().map(observation),
+                observations: Vec::new(),
+            },
+            started_by: event.first_checker.clone(),
+            interrupted: None,
+            rounds: event.baseline.iter().cloned().collect(),
+            stop: None,
+        }
+    }
+
+    /// Rebuilds the running transfusions from their events in recording order (after an app
+    /// restart). `issued_at` finds when a dispense left the blood bank. Every round is judged
+    /// again, so a stop trigger not yet reported comes back as a stop.
+    pub fn from_events(
+        events: &[BedsideEvent],
+        issued_at: impl Fn(&str) -> Option<Instant>,
+        policy: &Policy,
+    ) -> Vec<RunningTransfusion> {
+        let mut running: Vec<RunningTransfusion> = Vec::new();
+        for event in events {
+            let urn = &event.transfusion().procedure_uuid;
+            match event {
+                BedsideEvent::Started(s) => {
+                    // Unknown handover time (the unit left the cache): the start is the latest
+                    // it can have been, so the 4-hour limit is never judged later than it is.
+                    let issued = s
+                        .issued_at
+                        .or_else(|| issued_at(&s.transfusion.dispense_id))
+                        .unwrap_or(s.started_at);
+                    running.push(RunningTransfusion::started(s, issued));
+                }
+                BedsideEvent::ObservationsTaken(o) => {
+                    if let Some(r) = running
+                        .iter_mut()
+                        .find(|r| &r.transfusion.procedure_uuid == urn)
+                    {
+                        r.record_round(&o.round, policy);
+                    }
+                }
+                BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_) => {
+                    running.retain(|r| &r.transfusion.procedure_uuid != urn)
+                }
+            }
+        }
+        running
+    }
+
+    /// A round joins the transfusion and is judged: a stop trigger stops the transfusion until
+    /// the reaction is reported (the first stop is the one reported).
+    pub fn record_round(&mut self, round: &ObservationRound, policy: &Policy) -> Judgement {
+        self.monitor.observations.push(observation(round));
+        self.rounds.push(round.clone());
+        let judgement = self.judge_round(round, policy);
+        if let (Judgement::Stop(draft), None) = (&judgement, &self.stop) {
+            self.stop = Some(draft.clone());
+        }
+        judgement
+    }
+
+    /// The schedule slot an observation taken at `now` fills: the open slot whose window holds
+    /// `now`, or `unscheduled` (an extra round the nurse chose to take).
+    pub fn slot_at(&self, now: Instant, policy: &Policy) -> String {
+        schedule(&self.monitor, now, policy)
+            .into_iter()
+            .find(|s| s.status == SlotStatus::Open && s.window_start <= now && now <= s.window_end)
+            .map(|s| s.label)
+            .unwrap_or_else(|| "unscheduled".to_string())
+    }
+
+    /// What the observation screen and the ward list show at `now`.
+    pub fn timeline(&self, now: Instant, policy: &Policy) -> Timeline {
+        let started = self.monitor.started_at.unwrap_or(now);
+        let elapsed = (now - started).num_minutes().max(0);
+        let hhmm = |t: Instant| t.format("%H:%M").to_string();
+        let headline = Text::fill(
+            "Started {start} · running {min} min",
+            "{start} 开始 · 已输 {min} 分钟",
+            &[("start", &hhmm(started)), ("min", &elapsed.to_string())],
+        );
+        let slow_rate = slow_rate_until(&self.monitor, policy)
+            .filter(|until| now < *until)
+            .map(|until| {
+                let left = ((until - now).num_seconds() + 59) / 60;
+                Text::fill(
+                    "First minutes: run slowly (about 20 drops/min) and stay at the bedside · {left} min left",
+                    "开始阶段慢速输注（约 20 滴/分），护士守在床旁 · 还剩 {left} 分钟",
+                    &[("left", &left.to_string())],
+                )
+            });
+        let next = next_due(&self.monitor, now, policy);
+        let (due, due_now) = match &next {
+            Some(slot) => {
+                let label = slot_words(&slot.label);
+                let open = slot.window_start <= now;
+                let minutes = (slot.due - now).num_minutes();
+                let text = if open && now >= slot.due {
+                    Text::fill(
+                        "{label} observation due now (window closes {close})",
+                        "现在应做{label_zh}观察（{close} 前完成）",
+                        &[
+                            ("label", &label.en),
+                            ("label_zh", &label.zh),
+                            ("close", &hhmm(slot.window_end)),
+                        ],
+                    )
+                } else if open {
+                    Text::fill(
+                        "{label} observation: you can take it now (due {due})",
+                        "{label_zh}观察：现在可以测量（应于 {due}）",
+                        &[
+                            ("label", &label.en),
+                            ("label_zh", &label.zh),
+                            ("due", &hhmm(slot.due)),
+                        ],
+                    )
+                } else {
+                    Text::fill(
+                        "Next: {label} observation in {min} min ({due})",
+                        "下一次：{label_zh}观察，{min} 分钟后（{due}）",
+                        &[
+                            ("label", &label.en),
+                            ("label_zh", &label.zh),
+                            ("min", &minutes.to_string()),
+                            ("due", &hhmm(slot.due)),
+                        ],
+                    )
+                };
+                (Some(text), open)
+            }
+            None => (None, false),
+        };
+        let alerts: Vec<Alert> = evaluate(&self.monitor, now, policy)
+            .into_iter()
+            .filter(|a| !a.code.is_reaction())
+            .collect();
+        let overdue = alerts.iter().any(|a| a.code == AlertCode::ObsOverdue);
+        Timeline {
+            headline,
+            slow_rate,
+            due,
+            // Remind (flash) while an observation can be taken and is not yet, or one was missed.
+            remind: due_now || overdue || self.stop.is_some(),
+            overdue,
+            alerts: alerts.into_iter().map(|a| a.message).collect(),
+            stopped: self.stop.as_ref().map(|d| {
+                Text::fill(
+                    "STOPPED at {at} for a suspected reaction: send the reaction report",
+                    "{at} 因疑似输血反应已停止：请提交输血反应报告",
+                    &[("at", &hhmm(d.stopped_at))],
+                )
+            }),
+            interrupted: self.interrupted.as_ref().map(|i| {
+                Text::fill(
+                    "Interrupted at {at} ({reason}): repeat the two-person check before restarting",
+                    "{at} 已暂停（{reason}）：重新双人核对后方可继续输注",
+                    &[("at", &hhmm(i.at)), ("reason", &i.reason)],
+                )
+            }),
+        }
+    }
+
+    /// What a round means for this transfusion (the rules of `domain::transition`): reaction
+    /// triggers that stop it, or warnings to watch.
+    pub fn judge_round(&self, round: &ObservationRound, policy: &Policy) -> Judgement {
+        let (stop, watch) = judge_round(&self.monitor, &observation(round), policy);
+        if stop.is_empty() {
+            Judgement::Watch(watch)
+        } else {
+            Judgement::Stop(Box::new(self.reaction_draft(round, stop, watch)))
+        }
+    }
+
+    fn reaction_draft(
+        &self,
+        round: &ObservationRound,
+        stop: Vec<Alert>,
+        watch: Vec<Alert>,
+    ) -> ReactionDraft {
+        let (suspected, serious) = suspected_reaction(&stop, &round.symptoms);
+        let t = &self.transfusion;
+        let at = |i: Instant| i.format("%Y-%m-%d %H:%M").to_string();
+        let started = self.monitor.started_at.unwrap_or(round.at);
+        let baseline = self.rounds.iter().find(|r| r.slot == "baseline");
+        let alerts: Vec<&Alert> = stop.iter().chain(watch.iter()).collect();
+        let report = |lang: Lang| -> String {
+            let l = |en: &str, zh: &str| {
+                if lang == Lang::En {
+                    en.to_string()
+                } else {
+                    zh.to_string()
+                }
+            };
+            let mut lines = vec![
+                format!(
+                    "{}: {} ({})",
+                    l("Patient", "患者"),
+                    t.patient_name,
+                    t.patient_id
+                ),
+                format!(
+                    "{}: {} · {} · {}",
+                    l("Unit", "血袋"),
+                    t.din,
+                    {
+                        let (en, zh) = component_names(t.component);
+                        if lang == Lang::En {
+                            en
+                        } else {
+                            zh
+                        }
+                    },
+                    t.product_id
+                ),
+                format!(
+                    "{}: {} · {}: {}",
+                    l("Issued", "出库"),
+                    at(self.monitor.issued_at),
+                    l("started", "开始"),
+                    at(started),
+                ),
+                format!("{}: {}", l("Stopped", "停止"), at(round.at)),
+                format!("{}: {}", l("Suspected", "初步判断"), suspected.get(lang)),
+            ];
+            for a in &alerts {
+                lines.push(format!("• {}", a.message.get(lang)));
+            }
+            if let Some(b) = baseline {
+                lines.push(format!(
+                    "{}: {}",
+                    l("Baseline", "基线"),
+                    vitals_line(&b.vitals, &b.symptoms, lang)
+                ));
+            }
+            lines.push(format!(
+                "{} {}: {}",
+                l("At", "停止时"),
+                round.at.format("%H:%M"),
+                vitals_line(&round.vitals, &round.symptoms, lang)
+            ));
+            lines.push(String::new());
+            lines.push(l(
+                "Actions: transfusion stopped; line kept open with 0.9% saline; doctor informed; bag and giving set kept; samples sent to the blood bank.",
+                "处理：已停止输血；生理盐水维持静脉通路；已通知医生；保留血袋及输血器；标本已送输血科。",
+            ));
+            lines.join("\n")
+        };
+        let report = Text {
+            en: report(Lang::En),
+            zh: report(Lang::ZhCn),
+        };
+        ReactionDraft {
+            trigger: stop
+                .iter()
+                .map(|a| format!("{}: {}", a.code.as_str(), a.message.en))
+                .collect::<Vec<_>>()
+                .join("; "),
+            alerts: alerts.iter().map(|a| a.message.clone()).collect(),
+            suspected,
+            serious,
+            stopped_at: round.at,
+            report,
+            round: round.clone(),
+        }
+    }
+
+    /// The end as it would be recorded at `now`: when the empty bag may go.
+    pub fn keep_until(&self, now: Instant, policy: &Policy) -> Option<Instant> {
+        let mut ended = self.monitor.clone();
+        ended.ended_at = Some(now);
+        bag_discard_after(&ended, policy)
+    }
+}
+
+fn slot_words(label: &str) -> Text {
+    match label {
+        "end" => Text::fill("end-of-transfusion", "输血结束", &[]),
+        other => {
+            let minutes = other.trim_end_matches("min");
+            Text::fill("{m}-minute", "{m} 分钟", &[("m", minutes)])
+        }
+    }
+}
+
+/// Vital signs in one line, as a nurse writes them.
+pub fn vitals_line(v: &Vitals, symptoms: &[String], lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = v.temp_tenths {
+        parts.push(format!("T {}.{} °C", t / 10, (t % 10).abs()));
+    }
+    if let Some(hr) = v.hr {
+        parts.push(format!("HR {hr}"));
+    }
+    match (v.sbp, v.dbp) {
+        (Some(s), Some(d)) => parts.push(format!("BP {s}/{d}")),
+        (Some(s), None) => parts.push(format!("SBP {s}")),
+        _ => {}
+    }
+    if let Some(rr) = v.rr {
+        parts.push(format!("RR {rr}"));
+    }
+    if let Some(s) = v.spo2 {
+        parts.push(format!("SpO2 {s}%"));
+    }
+    if !symptoms.is_empty() {
+        let words: Vec<String> = symptoms.iter().map(|s| symptom_words(s, lang)).collect();
+        parts.push(words.join(if lang == Lang::En { ", " } else { "、" }));
+    }
+    if parts.is_empty() {
+        return if lang == Lang::En {
+            "not measured"
+        } else {
+            "未测量"
+        }
+        .to_string();
+    }
+    parts.join(" · ")
+}
+
+/// What the observation screen shows at one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub headline: Text,
+    /// While the first minutes run slowly.
+    pub slow_rate: Option<Text>,
+    pub due: Option<Text>,
+    /// Whether to draw the nurse's attention (an observation can be taken now, or was missed).
+    pub remind: bool,
+    pub overdue: bool,
+    /// Warnings of the whole transfusion: missed observations, baseline missing, 4-hour limit.
+    pub alerts: Vec<Text>,
+    pub interrupted: Option<Text>,
+    /// Stopped for a suspected reaction, the report not yet sent.
+    pub stopped: Option<Text>,
+}
+
+/// What one round means.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Judgement {
+    /// No stop trigger; these warnings (maybe none) ask the nurse to watch closely.
+    Watch(Vec<Alert>),
+    /// A stop trigger: stop the transfusion and report.
+    Stop(Box<ReactionDraft>),
+}
+
+/// The reaction report, prefilled; the nurse may edit the report and the seriousness.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReactionDraft {
+    /// Codes and values that raised it (kept as recorded, for the blood bank).
+    pub trigger: String,
+    pub alerts: Vec<Text>,
+    pub suspected: Text,
+    pub serious: bool,
+    /// When the transfusion stopped: the time of the round that raised the trigger.
+    pub stopped_at: Instant,
+    pub report: Text,
+    pub round: ObservationRound,
+}
+
+/// Volume keyed at the end, in ml: required, and within what one bag can hold.
+pub fn parse_volume(text: &str) -> Result<u32, Text> {
+    let text = text.trim();
+    match text.parse::<u32>() {
+        Ok(v) if v <= 1000 => Ok(v),
+        _ if text.is_empty() => Err(Text::fill(
+            "Key in the volume transfused (ml).",
+            "请输入已输入量（毫升）。",
+            &[],
+        )),
+        _ => Err(Text::fill(
+            "Volume {v} ml is not possible for one bag (0–1000 ml). Check and key it again.",
+            "输入量 {v} 毫升不合理（单袋 0–1000 毫升），请核对后重新输入。",
+            &[("v", text)],
+        )),
+    }
+}

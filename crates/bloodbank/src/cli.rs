@@ -1,0 +1,248 @@
+//! The reference service's command line (`bedside-bloodbank`, and `bedside bloodbank` in a demo
+//! build): serve the contract, or act as the blood bank (issue, recall, return, void).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::actions::{self, Issue, Withdrawal};
+use crate::db::BloodBankDb;
+use crate::{demo, server};
+use bedside_clock::{Clock, SystemClock};
+use bedside_core::blood::{Abo, Component, Group, Rhd};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BloodbankArgs {
+    #[command(subcommand)]
+    pub action: Option<Action>,
+    /// The service's database (SQLite); created when missing.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Seed the demo ward (血液科五病区) into an empty database.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// Issue a unit to a patient on a ward (a new dispense).
+    Issue(Box<IssueArgs>),
+    /// Recall an issued unit: it must not be used anywhere.
+    Recall(WithdrawArgs),
+    /// Record that an issued unit came back to the blood bank unused.
+    Return(WithdrawArgs),
+    /// Void an issue record made in error.
+    Void(WithdrawArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// Patient id at the blood bank (`pat-1001`).
+    #[arg(long)]
+    pub patient: String,
+    /// The 13-character DIN (`A999926400199`).
+    #[arg(long)]
+    pub din: String,
+    /// Product description code + collection type + division (`E0001V00`).
+    #[arg(long)]
+    pub product_code: String,
+    /// red_cells, whole_blood, plasma, platelets or cryo.
+    #[arg(long)]
+    pub component: String,
+    /// The unit's group, e.g. "O pos", "AB neg".
+    #[arg(long)]
+    pub group: String,
+    /// Expiry, RFC 3339 with zone (`2026-12-06T23:59:00+08:00`).
+    #[arg(long)]
+    pub expires: String,
+    /// Unit attributes (irradiated, cmv_negative, leukoreduced, washed, hla_matched).
+    #[arg(long = "attribute", value_name = "ATTRIBUTE")]
+    pub attributes: Vec<String>,
+    /// crossmatched, least-incompatible, selected or unmatched.
+    #[arg(long, default_value = "crossmatched")]
+    pub match_status: String,
+    /// When the crossmatch sample expires (RFC 3339).
+    #[arg(long)]
+    pub sample_expires: Option<String>,
+    #[arg(long, default_value = demo::WARD_ID)]
+    pub ward: String,
+    /// The order (ServiceRequest id) the unit answers.
+    #[arg(long)]
+    pub order: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The dispense id (`bdpd-000005`).
+    pub dispense: String,
+    /// Why, in words the ward will read.
+    #[arg(long)]
+    pub reason: String,
+}
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock::china())
+}
+
+fn open(path: &Path) -> Result<BloodBankDb, ExitCode> {
+    BloodBankDb::open(path, clock()).map_err(|e| {
+        eprintln!("bedside bloodbank: {}: {e}", path.display());
+        ExitCode::from(1)
+    })
+}
+
+fn parse_group(text: &str) -> Option<Group> {
+    let mut parts = text.split_whitespace();
+    let abo = Abo::parse(parts.next()?)?;
+    let rhd = Rhd::parse(parts.next()?)?;
+    Some(Group::new(Some(abo), Some(rhd)))
+}
+
+fn parse_time(what: &str, text: &str) -> Result<bedside_clock::Instant, ExitCode> {
+    chrono::DateTime::parse_from_rfc3339(text).map_err(|_| {
+        eprintln!("bedside bloodbank: --{what} '{text}' is not a date-time with a zone, e.g. 2026-12-06T23:59:00+08:00");
+        ExitCode::from(2)
+    })
+}
+
+pub fn run(args: BloodbankArgs) -> ExitCode {
+    match args.action {
+        Some(Action::Issue(a)) => issue(*a),
+        Some(Action::Recall(a)) => withdraw(a, Withdrawal::Recall),
+        Some(Action::Return(a)) => withdraw(a, Withdrawal::Return),
+        Some(Action::Void(a)) => withdraw(a, Withdrawal::Void),
+        None => serve(args.db, &args.listen, args.demo),
+    }
+}
+
+fn serve(db: Option<PathBuf>, listen: &str, demo_ward: bool) -> ExitCode {
+    let Some(path) = db else {
+        eprintln!("bedside bloodbank: --db FILE is required (the service's database; created when missing)");
+        return ExitCode::from(2);
+    };
+    if demo_ward {
+        let mut db = match open(&path) {
+            Ok(db) => db,
+            Err(code) => return code,
+        };
+        match demo::seed(&mut db) {
+            Ok(true) => eprintln!("bedside bloodbank: demo ward {} seeded", demo::WARD_NAME),
+            Ok(false) => {
+                eprintln!("bedside bloodbank: database already has patients; demo seed skipped")
+            }
+            Err(r) => {
+                eprintln!(
+                    "bedside bloodbank: cannot seed the demo ward: {}",
+                    r.outcome
+                );
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let result = server::serve_forever(&path, listen, clock(), |url| {
+        eprintln!("bedside bloodbank: serving FHIR R5 at {url} (Ctrl-C stops)");
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bedside bloodbank: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn issue(a: IssueArgs) -> ExitCode {
+    let Some(component) = Component::parse(&a.component) else {
+        eprintln!("bedside bloodbank: --component '{}' is not one of red_cells, whole_blood, plasma, platelets, cryo", a.component);
+        return ExitCode::from(2);
+    };
+    let Some(group) = parse_group(&a.group) else {
+        eprintln!(
+            "bedside bloodbank: --group '{}' must be like \"O pos\" or \"AB neg\"",
+            a.group
+        );
+        return ExitCode::from(2);
+    };
+    let expires_at = match parse_time("expires", &a.expires) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let sample_expires_at = match a
+        .sample_expires
+        .as_deref()
+        .map(|s| parse_time("sample-expires", s))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let mut db = match open(&a.db) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    let issue = Issue {
+        patient_id: a.patient,
+        ward_id: a.ward,
+        din: a.din,
+        product_code: a.product_code,
+        component,
+        group,
+        expires_at,
+        attributes: a.attributes,
+        match_status: a.match_status,
+        sample_expires_at,
+        issued_at: db.now(),
+        service_request_id: a.order,
+    };
+    match actions::issue(&mut db, &issue) {
+        Ok((product, dispense)) => {
+            println!("{}", json!({"issued": dispense, "product": product}));
+            ExitCode::SUCCESS
+        }
+        Err(r) => {
+            eprintln!(
+                "bedside bloodbank: issue refused: {}",
+                refusal_text(&r.outcome)
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn withdraw(a: WithdrawArgs, kind: Withdrawal) -> ExitCode {
+    let mut db = match open(&a.db) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    match actions::withdraw(&mut db, &a.dispense, kind, &a.reason) {
+        Ok(()) => {
+            println!(
+                "{}",
+                json!({"dispense": a.dispense, "withdrawn": format!("{kind:?}").to_lowercase()})
+            );
+            ExitCode::SUCCESS
+        }
+        Err(r) => {
+            eprintln!("bedside bloodbank: refused: {}", refusal_text(&r.outcome));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn refusal_text(outcome: &serde_json::Value) -> String {
+    outcome["issue"][0]["details"]["text"]
+        .as_str()
+        .unwrap_or("unknown reason")
+        .to_string()
+}

@@ -1,0 +1,361 @@
+//! The HTTP face of the reference blood bank (axum on tokio): the endpoints of contract §2,
+//! answers and errors as FHIR JSON. Requests are served one write at a time through the database
+//! mutex, which is also what makes `lastUpdated` stamps monotonic.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path as UrlPath, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+use super::db::{BloodBankDb, DbError};
+use super::search::{search, Query as SearchQuery};
+use super::transaction::{self, Refusal};
+use bedside_clock::Clock;
+use bedside_fhir::{version_from_etag, weak_etag, RESOURCE_TYPES};
+
+const CAPABILITY_STATEMENT: &str =
+    include_str!("../../../data/fhir/CapabilityStatement-bloodbank.json");
+
+struct Service {
+    /// The service's clock: its `Date` header, so a device's clock is compared with it.
+    clock: Arc<dyn Clock>,
+    db: Mutex<BloodBankDb>,
+    base_url: String,
+}
+
+type Shared = Arc<Service>;
+
+fn fhir_response(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json; charset=utf-8"),
+    );
+    response
+}
+
+pub(crate) fn refusal_response(r: Refusal) -> Response {
+    fhir_response(
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        &r.outcome,
+    )
+}
+
+fn not_found(text: &str) -> Response {
+    refusal_response(Refusal::new(404, "not-found", None, text, "", None))
+}
+
+fn lock(service: &Service) -> std::sync::MutexGuard<'_, BloodBankDb> {
+    service.db.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn metadata() -> Response {
+    let value: Value = serde_json::from_str(CAPABILITY_STATEMENT).unwrap_or(Value::Null);
+    fhir_response(StatusCode::OK, &value)
+}
+
+async fn search_type(
+    State(service): State<Shared>,
+    UrlPath(resource_type): UrlPath<String>,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return refusal_response(Refusal::new(
+            400,
+            "invalid",
+            None,
+            "检索参数无法解析。/ The search parameters cannot be read.",
+            "",
+            None,
+        ));
+    };
+    if !RESOURCE_TYPES.contains(&resource_type.as_str()) {
+        return not_found(&format!(
+            "此服务没有 {resource_type}。/ This service has no {resource_type}."
+        ));
+    }
+    let db = lock(&service);
+    match search(&db, &resource_type, &query, &service.base_url) {
+        Ok(bundle) => fhir_response(StatusCode::OK, &bundle),
+        Err(r) => refusal_response(r),
+    }
+}
+
+async fn read(
+    State(service): State<Shared>,
+    UrlPath((resource_type, id)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let stored = match lock(&service).read(&resource_type, &id) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return not_found(&format!(
+                "{resource_type}/{id} 不存在。/ {resource_type}/{id} does not exist."
+            ))
+        }
+        Err(e) => return refusal_response(e.into()),
+    };
+    let etag = weak_etag(&stored.version.to_string());
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(version_from_etag)
+        == Some(stored.version.to_string());
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        fhir_response(StatusCode::OK, &stored.json)
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&stored.last_updated) {
+        if let Ok(v) =
+            HeaderValue::from_str(&t.to_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        {
+            response.headers_mut().insert(header::LAST_MODIFIED, v);
+        }
+    }
+    response
+}
+
+fn json_body(body: &Bytes) -> Result<Value, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(refusal_response(Refusal::new(
+            400,
+            "structure",
+            Some("invalid-content"),
+            "提交的不是有效的 JSON。/ The body is not valid JSON.",
+            &e.to_string(),
+            None,
+        )))
+    })
+}
+
+/// `PUT [base]/Type/id` with `If-Match`: the same rules as a PUT inside a transaction.
+async fn update(
+    State(service): State<Shared>,
+    UrlPath((resource_type, id)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let resource = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let mut request = json!({"method": "PUT", "url": format!("{resource_type}/{id}")});
+    if let Some(tag) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        request["ifMatch"] = json!(tag);
+    }
+    let bundle = json!({
+        "resourceType": "Bundle", "type": "transaction",
+        "entry": [{"resource": resource, "request": request}]
+    });
+    let mut db = lock(&service);
+    match transaction::process(&mut db, &bundle, &service.base_url) {
+        Ok(answer) => {
+            let Some(stored) = db.read(&resource_type, &id).ok().flatten() else {
+                return fhir_response(StatusCode::OK, &answer);
+            };
+            let created = answer["entry"][0]["response"]["status"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("201"));
+            let mut response = fhir_response(
+                if created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                &stored.json,
+            );
+            if let Ok(v) = HeaderValue::from_str(&weak_etag(&stored.version.to_string())) {
+                response.headers_mut().insert(header::ETAG, v);
+            }
+            response
+        }
+        Err(r) => refusal_response(r),
+    }
+}
+
+async fn transaction_post(State(service): State<Shared>, body: Bytes) -> Response {
+    let bundle = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let mut db = lock(&service);
+    match transaction::process(&mut db, &bundle, &service.base_url) {
+        Ok(answer) => fhir_response(StatusCode::OK, &answer),
+        Err(r) => refusal_response(r),
+    }
+}
+
+async fn fallback() -> Response {
+    not_found("此地址不是血库接口的一部分。/ This address is not part of the blood-bank interface.")
+}
+
+/// Every answer carries the service's own time (its injected clock's, not the OS's): a handheld
+/// learns its clock's offset from it.
+async fn date_header(State(service): State<Shared>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let date = service
+        .clock
+        .now()
+        .with_timezone(&chrono::Utc)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(value) = HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, value);
+    }
+    response
+}
+
+pub fn router(db: BloodBankDb, base_url: String) -> Router {
+    let service = Arc::new(Service {
+        clock: db.clock(),
+        db: Mutex::new(db),
+        base_url,
+    });
+    Router::new()
+        .route("/fhir/metadata", get(metadata))
+        .route("/fhir", axum::routing::post(transaction_post))
+        .route("/fhir/", axum::routing::post(transaction_post))
+        .route("/fhir/{resource_type}", get(search_type))
+        .route("/fhir/{resource_type}/{id}", get(read).put(update))
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(service.clone(), date_header))
+        .with_state(service)
+}
+
+/// A blood bank serving on a background thread (tests, demo mode); stops when dropped.
+pub struct RunningBloodBank {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    /// The faults a test switches on (`fault-injection` builds only).
+    #[cfg(feature = "fault-injection")]
+    pub faults: Arc<crate::faults::Faults>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for RunningBloodBank {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start the service's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Answers go out at once instead of waiting for the client's acknowledgement (Nagle).
+fn no_delay(listener: tokio::net::TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ServeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)
+}
+
+/// Opens the database and serves it on `addr` (port 0 picks a free one) in the background.
+pub fn spawn(
+    db_path: &Path,
+    addr: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningBloodBank, ServeError> {
+    let db = BloodBankDb::open(db_path, clock)?;
+    let listener = std::net::TcpListener::bind(addr).map_err(|source| ServeError::Listen {
+        addr: addr.to_string(),
+        source,
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(ServeError::Runtime)?;
+    let local = listener.local_addr().map_err(ServeError::Runtime)?;
+    let base_url = format!("http://{local}/fhir");
+    let app = router(db, base_url.clone());
+    #[cfg(feature = "fault-injection")]
+    let (app, faults) = crate::faults::layer(app);
+    let rt = runtime()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        rt.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                return;
+            };
+            let listener = no_delay(listener);
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+    });
+    Ok(RunningBloodBank {
+        addr: local,
+        base_url,
+        #[cfg(feature = "fault-injection")]
+        faults,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Serves in the foreground until Ctrl-C (`bedside bloodbank`).
+pub fn serve_forever(
+    db_path: &Path,
+    addr: &str,
+    clock: Arc<dyn Clock>,
+    on_ready: impl FnOnce(&str),
+) -> Result<(), ServeError> {
+    let db = BloodBankDb::open(db_path, clock)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let local = listener.local_addr().map_err(ServeError::Runtime)?;
+        let base_url = format!("http://{local}/fhir");
+        let listener = no_delay(listener);
+        on_ready(&base_url);
+        let app = router(db, base_url);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(ServeError::Runtime)
+    })
+}

@@ -1,0 +1,560 @@
+//! Quality indicators (clinical-rules.md §5).
+//!
+//! The charge nurse's monthly figures (科室输血质量指标), each a numerator over a denominator with
+//! the record ids behind both, so that every percentage can be drilled down to the transfusions
+//! that make it. They are computed from the same rules the bedside uses (`observations`), so the
+//! report and the reminders on the handheld can never disagree.
+
+use crate::Instant;
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+
+use crate::blood::Component;
+use crate::messages::Text;
+use crate::observations::{self, Observation, SlotStatus, Transfusion, FIRST_LABEL};
+use crate::policy::Policy;
+use crate::severity::Severity;
+
+/// One transfusion as the ward's records keep it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransfusionRecord {
+    pub id: String,
+    pub patient_mrn: String,
+    pub din: String,
+    pub component: Component,
+    pub issued_at: Instant,
+    pub started_at: Option<Instant>,
+    pub ended_at: Option<Instant>,
+    pub check: Option<CheckRecord>,
+    pub baseline: Option<Observation>,
+    pub observations: Vec<Observation>,
+    pub reaction: Option<ReactionRecord>,
+    /// Records of this transfusion not yet accepted by the blood bank.
+    pub unsent_records: u32,
+}
+
+/// The bedside check as it was done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRecord {
+    pub at: Instant,
+    pub first: String,
+    pub second: Option<String>,
+    pub proceeded: bool,
+    /// False when a DIN was keyed in or a barcode was missing.
+    pub all_scanned: bool,
+    pub overrides: Vec<Override>,
+}
+
+/// A warning the nurse acknowledged to go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// The acknowledged warning code, e.g. `ABO_NONIDENTICAL`.
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionRecord {
+    pub suspected_at: Instant,
+    /// When the report reached the blood bank.
+    pub reported_at: Option<Instant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    pub code: &'static str,
+    pub title: Text,
+    pub numerator: u32,
+    pub denominator: u32,
+    /// Records counted in the numerator, in input order.
+    pub numerator_ids: Vec<String>,
+    /// Records counted in the denominator, in input order.
+    pub denominator_ids: Vec<String>,
+    /// Indicator-specific detail (see each indicator), most frequent first.
+    pub breakdown: Vec<(String, u32)>,
+    pub target_percent: Option<f64>,
+}
+
+impl Indicator {
+    /// Whether a higher percentage is the better result (compliance, timeliness, completeness);
+    /// for overrides, reactions and unsent records the numerator is what to look into.
+    pub fn higher_is_better(&self) -> bool {
+        !matches!(
+            self.code,
+            "CHECK_OVERRIDES" | "REACTIONS_SUSPECTED" | "UNSENT_RECORDS"
+        )
+    }
+
+    /// `None` when nothing was counted: 0 of 0 is no result, not 0 % or 100 %.
+    pub fn percent(&self) -> Option<f64> {
+        (self.denominator > 0)
+            .then(|| f64::from(self.numerator) * 100.0 / f64::from(self.denominator))
+    }
+}
+
+/// Why a started transfusion fails the check-compliance indicator: the breakdown keys, each
+/// record counted under the first reason found, so the breakdown adds up to the failures.
+const NO_CHECK: &str = "no_check";
+const NOT_PROCEEDED: &str = "not_proceeded";
+const NO_SECOND_CHECKER: &str = "no_second_checker";
+const SAME_CHECKER: &str = "same_checker";
+const NOT_ALL_SCANNED: &str = "not_all_scanned";
+const CHECK_AFTER_START: &str = "check_after_start";
+
+/// Breakdown key of `REACTIONS_SUSPECTED` for records where the nurse opened a reaction record.
+const REACTION_RECORD: &str = "REACTION_RECORD";
+
+/// Counts of a numerator/denominator pair while scanning records.
+struct Tally {
+    numerator_ids: Vec<String>,
+    denominator_ids: Vec<String>,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            numerator_ids: Vec::new(),
+            denominator_ids: Vec::new(),
+        }
+    }
+
+    fn count(&mut self, id: &str, in_numerator: bool) {
+        self.denominator_ids.push(id.to_string());
+        if in_numerator {
+            self.numerator_ids.push(id.to_string());
+        }
+    }
+
+    fn indicator(
+        self,
+        code: &'static str,
+        title: (&str, &str),
+        breakdown: BTreeMap<String, u32>,
+    ) -> Indicator {
+        Indicator {
+            code,
+            title: Text {
+                en: title.0.to_string(),
+                zh: title.1.to_string(),
+            },
+            numerator: len_u32(&self.numerator_ids),
+            denominator: len_u32(&self.denominator_ids),
+            numerator_ids: self.numerator_ids,
+            denominator_ids: self.denominator_ids,
+            breakdown: sorted(breakdown),
+            target_percent: None,
+        }
+    }
+}
+
+fn len_u32<T>(v: &[T]) -> u32 {
+    u32::try_from(v.len()).unwrap_or(u32::MAX)
+}
+
+fn bump(map: &mut BTreeMap<String, u32>, key: &str, by: u32) {
+    let n = map.entry(key.to_string()).or_insert(0);
+    *n = n.saturating_add(by);
+}
+
+/// Most frequent first, then by key, so exports are stable.
+fn sorted(map: BTreeMap<String, u32>) -> Vec<(String, u32)> {
+    let mut v: Vec<(String, u32)> = map.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// `later` is at most `minutes` after `earlier`. An event before its reference (a clock set
+/// wrong) is not late; a limit beyond the calendar is never reached.
+fn within_minutes(earlier: Instant, later: Instant, minutes: i64) -> bool {
+    match Duration::try_minutes(minutes).and_then(|d| earlier.checked_add_signed(d)) {
+        Some(limit) => later <= limit,
+        None => minutes > 0,
+    }
+}
+
+fn same_person(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// The first reason a started transfusion was not preceded by a complete two-person scan check,
+/// or `None` when it was.
+fn check_gap(r: &TransfusionRecord, started: Instant) -> Option<&'static str> {
+    let Some(c) = &r.check else {
+        return Some(NO_CHECK);
+    };
+    let second = c.second.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if c.first.trim().is_empty() || second.is_none() {
+        Some(NO_SECOND_CHECKER)
+    } else if second.is_some_and(|s| same_person(s, &c.first)) {
+        Some(SAME_CHECKER)
+    } else if !c.proceeded {
+        Some(NOT_PROCEEDED)
+    } else if !c.all_scanned {
+        Some(NOT_ALL_SCANNED)
+    } else if c.at > started {
+        Some(CHECK_AFTER_START)
+    } else {
+        None
+    }
+}
+
+fn transfusion(r: &TransfusionRecord) -> Transfusion {
+    Transfusion {
+        component: r.component,
+        issued_at: r.issued_at,
+        started_at: r.started_at,
+        ended_at: r.ended_at,
+        baseline: r.baseline.clone(),
+        observations: r.observations.clone(),
+    }
+}
+
+/// The indicators for the records issued in `[from, to)`, judged at `now` (slots whose window
+/// has not closed by `now` are not counted yet). Always returns every indicator, in a fixed
+/// order, even when there are no records.
+pub fn indicators(
+    records: &[TransfusionRecord],
+    from: Instant,
+    to: Instant,
+    now: Instant,
+    policy: &Policy,
+) -> Vec<Indicator> {
+    let in_period: Vec<&TransfusionRecord> = records
+        .iter()
+        .filter(|r| r.issued_at >= from && r.issued_at < to)
+        .collect();
+
+    let mut compliance = Tally::new();
+    let mut compliance_gaps = BTreeMap::new();
+    let mut overrides = Tally::new();
+    let mut override_codes = BTreeMap::new();
+    let mut start_limit = Tally::new();
+    let mut complete_limit = Tally::new();
+    let mut obs_records = Tally::new();
+    let (mut slots_satisfied, mut slots_due) = (0u32, 0u32);
+    let mut missed_slots = BTreeMap::new();
+    let mut first_on_time = Tally::new();
+    let mut suspected = Tally::new();
+    let mut suspected_by = BTreeMap::new();
+    let mut reported = Tally::new();
+    let mut timely = Tally::new();
+    let mut unsent = Tally::new();
+    let mut unsent_total = 0u32;
+
+    for r in &in_period {
+        let id = r.id.as_str();
+
+        if let Some(c) = &r.check {
+            overrides.count(id, !c.overrides.is_empty());
+            // One check acknowledging the same warning twice is one check with that override.
+            let mut codes: Vec<&str> = c.overrides.iter().map(|o| o.code.trim()).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            for code in codes {
+                bump(&mut override_codes, code, 1);
+            }
+        }
+
+        unsent.count(id, r.unsent_records > 0);
+        unsent_total = unsent_total.saturating_add(r.unsent_records);
+
+        let Some(started) = r.started_at else {
+            continue;
+        };
+
+        let gap = check_gap(r, started);
+        compliance.count(id, gap.is_none());
+        if let Some(gap) = gap {
+            bump(&mut compliance_gaps, gap, 1);
+        }
+
+        start_limit.count(
+            id,
+            within_minutes(r.issued_at, started, policy.start_within_minutes),
+        );
+        if let Some(ended) = r.ended_at {
+            complete_limit.count(
+                id,
+                within_minutes(r.issued_at, ended, policy.complete_within_minutes),
+            );
+        }
+
+        let t = transfusion(r);
+        let schedule = observations::schedule(&t, now, policy);
+        // Open slots can still be done (or have not come yet): they are not due for the report.
+        let due: Vec<_> = schedule
+            .iter()
+            .filter(|s| s.status != SlotStatus::Open)
+            .collect();
+        if !due.is_empty() {
+            let satisfied = due
+                .iter()
+                .filter(|s| matches!(s.status, SlotStatus::Satisfied { .. }))
+                .count();
+            let satisfied = u32::try_from(satisfied).unwrap_or(u32::MAX);
+            let due_count = len_u32(&due);
+            slots_satisfied = slots_satisfied.saturating_add(satisfied);
+            slots_due = slots_due.saturating_add(due_count);
+            obs_records.count(id, satisfied == due_count);
+            for s in due.iter().filter(|s| s.status == SlotStatus::Overdue) {
+                let group = if s.label == FIRST_LABEL || s.label == observations::END_LABEL {
+                    s.label.as_str()
+                } else {
+                    "hourly"
+                };
+                bump(&mut missed_slots, group, 1);
+            }
+        }
+        if let Some(first) = due.iter().find(|s| s.label == FIRST_LABEL) {
+            first_on_time.count(id, matches!(first.status, SlotStatus::Satisfied { .. }));
+        }
+
+        // A reaction is suspected when the nurse opened a record or any observation met a stop
+        // trigger; the latter catches reactions that were never reported, which is the point.
+        let mut stop_codes: Vec<&'static str> = observations::evaluate(&t, now, policy)
+            .into_iter()
+            .filter(|a| a.code.is_reaction() && a.severity == Severity::Stop)
+            .map(|a| a.code.as_str())
+            .collect();
+        stop_codes.sort_unstable();
+        stop_codes.dedup();
+        let is_suspected = r.reaction.is_some() || !stop_codes.is_empty();
+        suspected.count(id, is_suspected);
+        if !is_suspected {
+            continue;
+        }
+        for code in stop_codes {
+            bump(&mut suspected_by, code, 1);
+        }
+        if r.reaction.is_some() {
+            bump(&mut suspected_by, REACTION_RECORD, 1);
+        }
+
+        let report = r
+            .reaction
+            .as_ref()
+            .and_then(|x| x.reported_at.map(|at| (x.suspected_at, at)));
+        reported.count(id, report.is_some());
+        if let Some((suspected_at, reported_at)) = report {
+            let within = policy
+                .reaction_report_within_hours
+                .checked_mul(60)
+                .unwrap_or(i64::MAX);
+            timely.count(id, within_minutes(suspected_at, reported_at, within));
+        }
+    }
+
+    let mut unsent_breakdown = BTreeMap::new();
+    unsent_breakdown.insert("total_unsent".to_string(), unsent_total);
+
+    let mut completeness = obs_records.indicator(
+        "OBS_COMPLETENESS",
+        (
+            "Observation completeness (slots satisfied / slots due)",
+            "生命体征观察完成率（已完成观察次数 / 应观察次数）",
+        ),
+        missed_slots,
+    );
+    // The figure counts slots; the ids name the records, complete or not, to drill into.
+    completeness.numerator = slots_satisfied;
+    completeness.denominator = slots_due;
+
+    let mut timely = timely.indicator(
+        "REACTION_REPORT_TIMELY",
+        (
+            "Reactions reported to the blood bank in time",
+            "输血反应按时上报率（在规定时限内上报输血科）",
+        ),
+        BTreeMap::new(),
+    );
+    timely.target_percent = Some(policy.reaction_report_target_percent);
+
+    vec![
+        compliance.indicator(
+            "CHECK_COMPLIANCE",
+            (
+                "Bedside check compliance (started after a complete two-person scan check)",
+                "床旁核对合规率（经双人扫码核对后开始输血）",
+            ),
+            compliance_gaps,
+        ),
+        overrides.indicator(
+            "CHECK_OVERRIDES",
+            (
+                "Bedside checks with overridden warnings",
+                "床旁核对中确认忽略警告的比例",
+            ),
+            override_codes,
+        ),
+        start_limit.indicator(
+            "START_WITHIN_LIMIT",
+            (
+                "Started within the time limit after issue",
+                "出库后按时开始输血率",
+            ),
+            BTreeMap::new(),
+        ),
+        complete_limit.indicator(
+            "COMPLETED_WITHIN_LIMIT",
+            (
+                "Completed within the time limit after issue",
+                "出库后按时完成输血率",
+            ),
+            BTreeMap::new(),
+        ),
+        completeness,
+        first_on_time.indicator(
+            "OBS_15MIN_ON_TIME",
+            (
+                "15-minute observation on time",
+                "输血 15 分钟观察按时完成率",
+            ),
+            BTreeMap::new(),
+        ),
+        suspected.indicator(
+            "REACTIONS_SUSPECTED",
+            (
+                "Transfusions with a suspected reaction",
+                "疑似输血反应发生率",
+            ),
+            suspected_by,
+        ),
+        reported.indicator(
+            "REACTIONS_REPORTED",
+            (
+                "Suspected reactions reported to the blood bank",
+                "疑似输血反应上报率",
+            ),
+            BTreeMap::new(),
+        ),
+        timely,
+        unsent.indicator(
+            "UNSENT_RECORDS",
+            (
+                "Transfusions with records not yet sent to the blood bank",
+                "尚未上传输血科的输血记录",
+            ),
+            unsent_breakdown,
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, FixedOffset};
+
+    fn dt(s: &str) -> Instant {
+        DateTime::parse_from_rfc3339(s).expect("test time")
+    }
+
+    fn record(check: Option<CheckRecord>) -> TransfusionRecord {
+        TransfusionRecord {
+            id: "r".into(),
+            patient_mrn: "M1".into(),
+            din: "W000026123456".into(),
+            component: Component::Platelets,
+            issued_at: dt("2026-11-22T09:50:00+08:00"),
+            started_at: Some(dt("2026-11-22T10:00:00+08:00")),
+            ended_at: None,
+            check,
+            baseline: None,
+            observations: Vec::new(),
+            reaction: None,
+            unsent_records: 0,
+        }
+    }
+
+    fn check(first: &str, second: Option<&str>) -> CheckRecord {
+        CheckRecord {
+            at: dt("2026-11-22T10:00:00+08:00"),
+            first: first.into(),
+            second: second.map(Into::into),
+            proceeded: true,
+            all_scanned: true,
+            overrides: Vec::new(),
+        }
+    }
+
+    fn gap(c: Option<CheckRecord>) -> Option<&'static str> {
+        let r = record(c);
+        check_gap(&r, r.started_at.unwrap())
+    }
+
+    #[test]
+    fn a_complete_check_at_the_start_itself_counts() {
+        assert_eq!(gap(Some(check("Li Na", Some("Wang Fang")))), None);
+    }
+
+    #[test]
+    fn second_checker_must_be_present_and_another_person() {
+        assert_eq!(gap(None), Some(NO_CHECK));
+        assert_eq!(gap(Some(check("Li Na", None))), Some(NO_SECOND_CHECKER));
+        assert_eq!(
+            gap(Some(check("Li Na", Some("  ")))),
+            Some(NO_SECOND_CHECKER)
+        );
+        assert_eq!(
+            gap(Some(check(" ", Some("Li Na")))),
+            Some(NO_SECOND_CHECKER)
+        );
+        assert_eq!(
+            gap(Some(check("Li Na", Some(" LI NA ")))),
+            Some(SAME_CHECKER)
+        );
+    }
+
+    #[test]
+    fn the_first_failing_condition_names_the_gap() {
+        let mut c = check("Li Na", Some("Wang Fang"));
+        c.at = dt("2026-11-22T10:00:01+08:00");
+        assert_eq!(gap(Some(c.clone())), Some(CHECK_AFTER_START));
+        c.all_scanned = false;
+        assert_eq!(gap(Some(c.clone())), Some(NOT_ALL_SCANNED));
+        c.proceeded = false;
+        assert_eq!(gap(Some(c)), Some(NOT_PROCEEDED));
+    }
+
+    #[test]
+    fn within_minutes_is_inclusive_and_total() {
+        let a = dt("2026-11-22T10:00:00+08:00");
+        assert!(within_minutes(a, dt("2026-11-22T10:30:00+08:00"), 30));
+        assert!(!within_minutes(a, dt("2026-11-22T10:30:01+08:00"), 30));
+        // The same instant written in another offset.
+        assert!(within_minutes(a, dt("2026-11-22T02:30:00+00:00"), 30));
+        assert!(within_minutes(a, dt("2026-11-22T09:00:00+08:00"), 30));
+        assert!(within_minutes(
+            a,
+            DateTime::<FixedOffset>::MAX_UTC.fixed_offset(),
+            i64::MAX
+        ));
+        assert!(!within_minutes(a, a, i64::MIN));
+    }
+
+    #[test]
+    fn percent_is_none_for_an_empty_denominator() {
+        let mut i = Tally::new().indicator("X", ("x", "x"), BTreeMap::new());
+        assert_eq!(i.percent(), None);
+        i.numerator = 1;
+        i.denominator = 3;
+        assert!((i.percent().unwrap() - 33.333_333).abs() < 1e-4);
+    }
+
+    #[test]
+    fn breakdowns_are_most_frequent_first_then_by_key() {
+        let mut m = BTreeMap::new();
+        bump(&mut m, "B", 1);
+        bump(&mut m, "A", 1);
+        bump(&mut m, "C", 2);
+        bump(&mut m, "C", u32::MAX);
+        assert_eq!(
+            sorted(m),
+            vec![
+                ("C".to_string(), u32::MAX),
+                ("A".to_string(), 1),
+                ("B".to_string(), 1)
+            ]
+        );
+    }
+}

@@ -1,0 +1,377 @@
+//! A transfusion as the charge nurse reviews it (and as the exports print it): the check that let
+//! it start, every round of vital signs, interruptions, the end or the reaction, where its
+//! records stand with the blood bank, and its audit trail. Plain data, filled by the store from
+//! what the device recorded; the screens, the CSV and the PDF all read this one shape.
+
+use crate::Instant;
+
+use crate::blood::Component;
+use crate::messages::Text;
+use crate::observations::Vitals;
+use crate::quality::Indicator;
+
+/// A member of staff as recorded: badge and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub badge: String,
+    pub name: String,
+}
+
+impl Person {
+    /// `陈静 (N0451)`.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            self.badge.clone()
+        } else {
+            format!("{} ({})", self.name, self.badge)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Running,
+    Interrupted,
+    Ended,
+    Reaction,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Running => "running",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Ended => "ended",
+            Outcome::Reaction => "reaction",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Outcome> {
+        [
+            Outcome::Running,
+            Outcome::Interrupted,
+            Outcome::Ended,
+            Outcome::Reaction,
+        ]
+        .into_iter()
+        .find(|o| o.code() == code)
+    }
+
+    pub fn words(self) -> Text {
+        let (en, zh) = match self {
+            Outcome::Running => ("running", "输注中"),
+            Outcome::Interrupted => ("interrupted", "已中断"),
+            Outcome::Ended => ("completed", "已完成"),
+            Outcome::Reaction => ("stopped: reaction", "因反应停止"),
+        };
+        Text::fill(en, zh, &[])
+    }
+}
+
+/// The two-person check that let the transfusion start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckDetail {
+    pub at: Instant,
+    pub first: Person,
+    pub second: Person,
+    /// The texts as scanned, in order: wristband first, then the bag's labels.
+    pub scans: Vec<String>,
+    /// Why a unit number was keyed in instead of scanned (empty when everything was scanned).
+    pub keyed_reasons: Vec<String>,
+    /// Warnings acknowledged to go on: (code, reason given).
+    pub acknowledgements: Vec<(String, String)>,
+}
+
+/// One round of vital signs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    pub at: Instant,
+    /// `baseline`, `15min`, `60min`, …, `end`, `unscheduled`, `reaction`.
+    pub slot: String,
+    pub vitals: Vitals,
+    pub symptoms: Vec<String>,
+    pub taken_by: Person,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interruption {
+    pub at: Instant,
+    pub reason: String,
+    pub by: String,
+    pub restarted_at: Option<Instant>,
+    pub restarted_by: Option<String>,
+    pub second_checker: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionDetail {
+    pub stopped_at: Instant,
+    pub suspected: String,
+    pub trigger: String,
+    pub actions_taken: String,
+    pub serious: bool,
+    pub recorded_by: Person,
+}
+
+/// Where the transfusion's records stand with the blood bank.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    pub sent: u32,
+    pub unsent: u32,
+    /// Records the blood bank refused (quarantined).
+    pub refused: u32,
+    /// Each refused record: (what, the blood bank's reason). Read with one record's review;
+    /// a period's reviews carry only the count.
+    pub quarantined: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// One transfusion, everything the device knows of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransfusionReview {
+    pub procedure_urn: String,
+    pub dispense_id: String,
+    /// The hospital number (MRN), or the blood bank's Patient id for older records.
+    pub patient_id: String,
+    pub patient_name: String,
+    pub din: String,
+    pub product_id: String,
+    pub component: Component,
+    pub ward: String,
+    pub issued_at: Option<Instant>,
+    pub started_at: Instant,
+    pub ended_at: Option<Instant>,
+    pub outcome: Outcome,
+    pub volume_ml: Option<u32>,
+    pub keep_until: Option<Instant>,
+    pub end_note: Option<String>,
+    pub check: CheckDetail,
+    /// Baseline first, in time order.
+    pub rounds: Vec<Round>,
+    pub interruptions: Vec<Interruption>,
+    pub reaction: Option<ReactionDetail>,
+    pub sync: SyncState,
+    pub audit: Vec<AuditLine>,
+}
+
+/// A round's schedule slot in words: `baseline`, `15 min`, `60 min`, `end`, …
+pub fn slot_name(slot: &str) -> Text {
+    let (en, zh) = match slot {
+        "baseline" => ("baseline", "输血前基线"),
+        "end" => ("end", "结束"),
+        "unscheduled" => ("unscheduled", "临时"),
+        "reaction" => ("reaction", "反应"),
+        other => match other
+            .strip_suffix("min")
+            .filter(|m| m.parse::<u32>().is_ok())
+        {
+            Some(m) => return Text::fill("{m} min", "{m} 分钟", &[("m", m)]),
+            None => (other, other),
+        },
+    };
+    Text::fill(en, zh, &[])
+}
+
+/// One line of a transfusion's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub at: Instant,
+    pub what: Text,
+}
+
+impl TransfusionReview {
+    /// What happened, in time order: issue, check, start, each round, interruptions, the end.
+    pub fn timeline(&self) -> Vec<TimelineEntry> {
+        let mut lines = Vec::new();
+        let mut push = |at: Instant, en: &str, zh: &str, args: &[(&str, &str)]| {
+            lines.push(TimelineEntry {
+                at,
+                what: Text::fill(en, zh, args),
+            })
+        };
+        if let Some(at) = self.issued_at {
+            push(at, "issued by the blood bank", "血库发血", &[]);
+        }
+        let first = self.check.first.label();
+        let second = self.check.second.label();
+        push(
+            self.check.at,
+            "checked by {first} and {second}",
+            "{first} 与 {second} 双人核对",
+            &[("first", &first), ("second", &second)],
+        );
+        push(self.started_at, "transfusion started", "开始输血", &[]);
+        for r in &self.rounds {
+            let slot = slot_name(&r.slot);
+            push(
+                r.at,
+                "observations ({en})",
+                "生命体征（{zh}）",
+                &[("en", &slot.en), ("zh", &slot.zh)],
+            );
+        }
+        for i in &self.interruptions {
+            push(
+                i.at,
+                "interrupted: {reason}",
+                "中断：{reason}",
+                &[("reason", &i.reason)],
+            );
+            if let Some(at) = i.restarted_at {
+                push(at, "restarted after a repeat check", "复核后继续输血", &[]);
+            }
+        }
+        if let Some(r) = &self.reaction {
+            push(
+                r.stopped_at,
+                "stopped: {suspected}",
+                "停止输血：{suspected}",
+                &[("suspected", &r.suspected)],
+            );
+        } else if let Some(at) = self.ended_at {
+            let volume = self
+                .volume_ml
+                .map_or("—".to_string(), |v| format!("{v} ml"));
+            push(
+                at,
+                "ended, {volume} given",
+                "输血结束，输入 {volume}",
+                &[("volume", &volume)],
+            );
+        }
+        lines.sort_by_key(|l| l.at);
+        lines
+    }
+
+    /// Minutes from start to end (or to `now` while it runs).
+    pub fn minutes(&self, now: Instant) -> i64 {
+        (self.ended_at.unwrap_or(now) - self.started_at).num_minutes()
+    }
+}
+
+/// One row of the review list (a transfusion without its rounds and audit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    pub procedure_urn: String,
+    pub patient_id: String,
+    pub patient_name: String,
+    pub din: String,
+    pub component: Component,
+    pub started_at: Instant,
+    pub ended_at: Option<Instant>,
+    pub outcome: Outcome,
+    pub rounds: u32,
+    pub unsent: u32,
+    pub quarantined: u32,
+}
+
+/// What the review list is filtered by; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewQuery {
+    /// Started at or after.
+    pub from: Option<Instant>,
+    /// Started before.
+    pub to: Option<Instant>,
+    /// A patient id or part of a name.
+    pub patient: Option<String>,
+    /// A DIN or part of one.
+    pub unit: Option<String>,
+    pub outcome: Option<Outcome>,
+}
+
+/// A period of the ward's work: the indicators and the transfusions behind them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodReport {
+    pub ward: String,
+    /// Transfusions issued (started, when the issue time is unknown) in `[from, to)`.
+    pub from: Instant,
+    pub to: Instant,
+    pub generated_at: Instant,
+    pub generated_by: Person,
+    pub indicators: Vec<Indicator>,
+    pub rows: Vec<ReviewRow>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Instant {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn timeline_is_in_time_order_and_says_the_reaction_not_the_end() {
+        let person = |b: &str| Person {
+            badge: b.into(),
+            name: String::new(),
+        };
+        let review = TransfusionReview {
+            procedure_urn: "urn:uuid:p".into(),
+            dispense_id: "d".into(),
+            patient_id: "MRN1".into(),
+            patient_name: "张伟".into(),
+            din: "W000012345678".into(),
+            product_id: "E0001V00".into(),
+            component: Component::RedCells,
+            ward: "ward".into(),
+            issued_at: Some(at("2026-11-23T08:00:00+08:00")),
+            started_at: at("2026-11-23T08:20:00+08:00"),
+            ended_at: Some(at("2026-11-23T08:40:00+08:00")),
+            outcome: Outcome::Reaction,
+            volume_ml: None,
+            keep_until: None,
+            end_note: None,
+            check: CheckDetail {
+                at: at("2026-11-23T08:18:00+08:00"),
+                first: person("N1"),
+                second: person("N2"),
+                scans: vec![],
+                keyed_reasons: vec![],
+                acknowledgements: vec![],
+            },
+            rounds: vec![Round {
+                at: at("2026-11-23T08:35:00+08:00"),
+                slot: "15min".into(),
+                vitals: Vitals::default(),
+                symptoms: vec![],
+                taken_by: person("N1"),
+            }],
+            interruptions: vec![],
+            reaction: Some(ReactionDetail {
+                stopped_at: at("2026-11-23T08:40:00+08:00"),
+                suspected: "FNHTR".into(),
+                trigger: "fever".into(),
+                actions_taken: "stopped".into(),
+                serious: false,
+                recorded_by: person("N1"),
+            }),
+            sync: SyncState::default(),
+            audit: vec![],
+        };
+        let lines: Vec<String> = review
+            .timeline()
+            .iter()
+            .map(|l| l.what.en.clone())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "issued by the blood bank",
+                "checked by N1 and N2",
+                "transfusion started",
+                "observations (15 min)",
+                "stopped: FNHTR"
+            ]
+        );
+        assert_eq!(review.minutes(at("2026-11-23T09:00:00+08:00")), 20);
+    }
+}

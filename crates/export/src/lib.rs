@@ -1,0 +1,304 @@
+//! The charge nurse's exports of the ward's records: CSV for Excel and WPS, PDF reports with the
+//! vital-sign chart (`pdf`; the chart's layout in `chart` is shared with the touch screen), and
+//! FHIR for other systems. Pure functions of the records (plain data from `domain::review`) to
+//! bytes; the caller decides where the bytes go and audits the export.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{json, Value};
+
+use bedside_clock::Instant;
+use bedside_core::event::BedsideEvent;
+use bedside_core::messages::Lang;
+use bedside_core::review::{ReviewRow, TransfusionReview};
+use bedside_fhir::bundle;
+
+pub mod chart;
+pub mod pdf;
+
+pub use pdf::{period_pdf, transfusion_pdf, PdfError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Pdf,
+    Fhir,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Csv => "csv",
+            Format::Pdf => "pdf",
+            Format::Fhir => "fhir",
+        })
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "pdf" => Ok(Format::Pdf),
+            "fhir" | "json" => Ok(Format::Fhir),
+            other => Err(format!(
+                "unknown export format {other:?}: use csv, pdf or fhir"
+            )),
+        }
+    }
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Pdf => "pdf",
+            Format::Fhir => "json",
+        }
+    }
+}
+
+/// A review as one line of a list.
+pub fn row_of(r: &TransfusionReview) -> ReviewRow {
+    ReviewRow {
+        procedure_urn: r.procedure_urn.clone(),
+        patient_id: r.patient_id.clone(),
+        patient_name: r.patient_name.clone(),
+        din: r.din.clone(),
+        component: r.component,
+        started_at: r.started_at,
+        ended_at: r.ended_at,
+        outcome: r.outcome,
+        rounds: u32::try_from(r.rounds.len()).unwrap_or(u32::MAX),
+        unsent: r.sync.unsent,
+        quarantined: r.sync.refused,
+    }
+}
+
+/// UTF-8's byte order mark: without it Excel reads the file as the system's code page and the
+/// Chinese turns to mojibake.
+const BOM: &str = "\u{feff}";
+
+/// One CSV field: quoted when it holds a separator, a quote or a line break; and a text that a
+/// spreadsheet would run as a formula (an ISBT scan starts with `=`) is kept as text.
+fn field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+fn time(t: &Instant) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+const CSV_COLUMNS: [(&str, &str); 24] = [
+    ("Started", "开始时间"),
+    ("Ended", "结束时间"),
+    ("Minutes", "时长(分钟)"),
+    ("Patient ID", "患者ID"),
+    ("Patient", "患者姓名"),
+    ("DIN", "献血条码(DIN)"),
+    ("Product", "产品代码"),
+    ("Component", "血液成分"),
+    ("Outcome", "结果"),
+    ("First checker", "核对者"),
+    ("Second checker", "复核者"),
+    ("Checked at", "核对时间"),
+    ("All scanned", "全部扫码"),
+    ("Keyed in because", "手工录入原因"),
+    ("Acknowledged warnings", "已确认警告"),
+    ("Rounds", "体征记录次数"),
+    ("Baseline", "输血前基线"),
+    ("Highest temperature (°C)", "最高体温(°C)"),
+    ("Volume (ml)", "输入量(ml)"),
+    ("Keep bag until", "血袋保留至"),
+    ("Suspected reaction", "可疑输血反应"),
+    ("Serious", "严重"),
+    ("Unsent records", "未发送记录"),
+    ("Record id", "记录编号"),
+];
+
+/// The transfusions as a CSV table (UTF-8 with BOM, CRLF, one row each), headed in `lang`.
+pub fn csv_transfusions(reviews: &[TransfusionReview], lang: Lang) -> Vec<u8> {
+    let yes_no = |b: bool| match (lang, b) {
+        (Lang::ZhCn, true) => "是",
+        (Lang::ZhCn, false) => "否",
+        (_, true) => "yes",
+        (_, false) => "no",
+    };
+    let mut out = String::with_capacity(256 * (reviews.len() + 1));
+    out.push_str(BOM);
+    let header: Vec<&str> = CSV_COLUMNS
+        .iter()
+        .map(|(en, zh)| if lang == Lang::ZhCn { *zh } else { *en })
+        .collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for r in reviews {
+        let highest = r.rounds.iter().filter_map(|x| x.vitals.temp_tenths).max();
+        let acks: Vec<String> = r
+            .check
+            .acknowledgements
+            .iter()
+            .map(|(code, reason)| format!("{code}: {reason}"))
+            .collect();
+        let cells = [
+            time(&r.started_at),
+            r.ended_at.as_ref().map(time).unwrap_or_default(),
+            r.ended_at
+                .map(|_| r.minutes(r.started_at).to_string())
+                .unwrap_or_default(),
+            r.patient_id.clone(),
+            r.patient_name.clone(),
+            r.din.clone(),
+            r.product_id.clone(),
+            r.component.as_str().to_string(),
+            r.outcome.words().get(lang).to_string(),
+            r.check.first.label(),
+            r.check.second.label(),
+            time(&r.check.at),
+            yes_no(r.check.keyed_reasons.is_empty()).to_string(),
+            r.check.keyed_reasons.join("; "),
+            acks.join("; "),
+            r.rounds.len().to_string(),
+            yes_no(r.rounds.iter().any(|x| x.slot == "baseline")).to_string(),
+            highest
+                .map(|t| format!("{}.{}", t / 10, (t % 10).abs()))
+                .unwrap_or_default(),
+            r.volume_ml.map(|v| v.to_string()).unwrap_or_default(),
+            r.keep_until.as_ref().map(time).unwrap_or_default(),
+            r.reaction
+                .as_ref()
+                .map(|x| x.suspected.clone())
+                .unwrap_or_default(),
+            r.reaction
+                .as_ref()
+                .map(|x| yes_no(x.serious).to_string())
+                .unwrap_or_default(),
+            r.sync.unsent.to_string(),
+            r.procedure_urn.clone(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+/// The transfusions' events as one FHIR `collection` Bundle: each transfusion's Procedure in its
+/// final state, the Provenance of its check, every vital sign, and the AdverseEvent of a
+/// reaction — the same resources the blood bank receives, referring to each other inside the
+/// Bundle by the Procedure's own `urn:uuid`.
+pub fn fhir_collection(events: &[BedsideEvent], now: &Instant) -> Vec<u8> {
+    const BASE: &str = "urn:bedside:export";
+    // The update bundles name the Procedure by the blood bank's id: a placeholder here.
+    const PROCEDURE_ID: &str = "exported";
+    let mut entries: Vec<Value> = Vec::new();
+    // Index into `entries` of each transfusion's Procedure, to apply its end or stop.
+    let mut procedures: std::collections::HashMap<String, usize> = Default::default();
+    for event in events {
+        let urn = event.transfusion().procedure_uuid.as_str();
+        let mut made = match event {
+            BedsideEvent::Started(s) => bundle::start_bundle(s, "urn:x", BASE, now),
+            BedsideEvent::ObservationsTaken(o) => bundle::observations_bundle(o, "urn:x", now),
+            BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_) => {
+                let Some(&at) = procedures.get(urn) else {
+                    continue;
+                };
+                let current = entries[at]["resource"].clone();
+                let mut update =
+                    bundle::update_bundle(event, &current, PROCEDURE_ID, "1", "urn:x", BASE, now);
+                let mut rest = take_entries(&mut update);
+                if !rest.is_empty() {
+                    let mut procedure = rest.remove(0)["resource"].take();
+                    if let Some(o) = procedure.as_object_mut() {
+                        o.remove("id");
+                    }
+                    entries[at]["resource"] = procedure;
+                }
+                let by_id = format!("Procedure/{PROCEDURE_ID}");
+                for mut entry in rest {
+                    replace_text(&mut entry, &by_id, urn);
+                    entries.push(entry);
+                }
+                continue;
+            }
+        };
+        let by_identifier = bundle::procedure_by_identifier(urn);
+        for mut entry in take_entries(&mut made) {
+            replace_text(&mut entry, &by_identifier, urn);
+            if entry["resource"]["resourceType"] == "Procedure" {
+                procedures.insert(urn.to_string(), entries.len());
+            }
+            entries.push(entry);
+        }
+    }
+    // A reaction's bundle carries the triggering round again when it was recorded on its own
+    // first: the same resources (same fullUrl), kept once.
+    let mut seen = std::collections::HashSet::new();
+    entries.retain(|e| match e["fullUrl"].as_str() {
+        Some(url) => seen.insert(url.to_string()),
+        None => true,
+    });
+    for entry in &mut entries {
+        if let Some(o) = entry.as_object_mut() {
+            o.remove("request");
+        }
+    }
+    let bundle = json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": bedside_fhir::date_time(now),
+        "entry": entries,
+    });
+    serde_json::to_vec(&bundle).unwrap_or_default()
+}
+
+fn take_entries(bundle: &mut Value) -> Vec<Value> {
+    match bundle["entry"].take() {
+        Value::Array(v) => v,
+        _ => Vec::new(),
+    }
+}
+
+/// Every string equal to `from`, anywhere in `value`, becomes `to`.
+fn replace_text(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::String(s) if s == from => *s = to.to_string(),
+        Value::Array(items) => items.iter_mut().for_each(|v| replace_text(v, from, to)),
+        Value::Object(map) => map.values_mut().for_each(|v| replace_text(v, from, to)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scan_or_a_formula_stays_text_and_separators_are_quoted() {
+        assert_eq!(field("=W000012345678"), "'=W000012345678");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("张伟"), "张伟");
+    }
+
+    #[test]
+    fn formats_parse_from_the_command_line() {
+        assert_eq!("CSV".parse::<Format>(), Ok(Format::Csv));
+        assert!("xls"
+            .parse::<Format>()
+            .unwrap_err()
+            .contains("csv, pdf or fhir"));
+    }
+}

@@ -1,0 +1,446 @@
+//! Bedside events as transaction Bundles (contract §2.5): made so that sending the same bytes
+//! again stores nothing twice. Creates are conditional on the record's own `urn:uuid`
+//! identifier, the Provenance is a PUT of a client-made id, and the end or stop of a transfusion
+//! is a version-aware PUT of the Procedure.
+
+use serde_json::{json, Value};
+
+use super::*;
+use bedside_core::blood::Component;
+use bedside_core::check::{component_names, Instant};
+use bedside_core::event::*;
+
+fn staff_reference(staff: &StaffRef) -> Value {
+    match &staff.practitioner_id {
+        Some(id) => json!({"reference": format!("Practitioner/{id}"), "display": staff.name}),
+        None => json!({
+            "identifier": {"system": STAFF_SYSTEM, "value": staff.staff_id},
+            "display": staff.name
+        }),
+    }
+}
+
+fn client_identifier(urn: &str) -> Value {
+    json!([{"system": UUID_SYSTEM, "value": urn}])
+}
+
+fn conditional_post(resource_type: &str, urn: &str, resource: Value) -> Value {
+    json!({
+        "fullUrl": urn,
+        "resource": resource,
+        "request": {
+            "method": "POST",
+            "url": resource_type,
+            "ifNoneExist": format!("identifier={UUID_SYSTEM}|{urn}")
+        }
+    })
+}
+
+pub fn transaction(bundle_urn: &str, now: &Instant, entries: Vec<Value>) -> Value {
+    json!({
+        "resourceType": "Bundle",
+        "identifier": {"system": UUID_SYSTEM, "value": bundle_urn},
+        "type": "transaction",
+        "timestamp": date_time(now),
+        "entry": entries
+    })
+}
+
+/// The same transaction as [`transaction`], written from entries already serialized: a backlog
+/// batch joins the stored entries of many rounds without parsing and writing them again.
+pub fn transaction_text(bundle_urn: &str, now: &Instant, entries: &[String]) -> String {
+    let quoted = |s: &str| Value::String(s.to_string()).to_string();
+    let mut text = format!(
+        r#"{{"resourceType":"Bundle","identifier":{{"system":{},"value":{}}},"type":"transaction","timestamp":{},"entry":["#,
+        quoted(UUID_SYSTEM),
+        quoted(bundle_urn),
+        quoted(&date_time(now)),
+    );
+    text.reserve(entries.iter().map(|e| e.len() + 1).sum());
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(entry);
+    }
+    text.push_str("]}");
+    text
+}
+
+/// The conditional reference to a transfusion's Procedure, usable before its server id is known.
+pub fn procedure_by_identifier(procedure_urn: &str) -> String {
+    format!("Procedure?identifier={UUID_SYSTEM}|{procedure_urn}")
+}
+
+/// The Procedure a start creates; also the base an end or stop is applied to.
+pub fn procedure_resource(e: &Started) -> Value {
+    let t = &e.transfusion;
+    let (en, zh) = component_names(t.component);
+    let (code, display) = match t.component {
+        Component::RedCells => ("116863004", "Transfusion of red blood cells"),
+        _ => ("116859006", "Transfusion of blood product"),
+    };
+    let mut procedure = json!({
+        "resourceType": "Procedure",
+        "identifier": client_identifier(&t.procedure_uuid),
+        "status": "in-progress",
+        "code": {
+            "coding": [{"system": SNOMED, "code": code, "display": display}],
+            "text": format!("输注{zh} / {en} transfusion")
+        },
+        "subject": {"reference": format!("Patient/{}", t.patient_id), "display": t.patient_name},
+        "occurrencePeriod": {"start": date_time(&e.started_at)},
+        "recorded": date_time(&e.started_at),
+        "recorder": staff_reference(&e.first_checker),
+        "performer": [{"actor": staff_reference(&e.first_checker)}],
+        "location": {"reference": format!("Location/{}", t.ward.location_id), "display": t.ward.name},
+        "used": [{"reference": {
+            "reference": format!("BiologicallyDerivedProduct/{}", t.product_id),
+            "display": t.din
+        }}],
+        "supportingInfo": [{"reference": format!("BiologicallyDerivedProductDispense/{}", t.dispense_id)}]
+    });
+    if let Some(sr) = &t.service_request_id {
+        procedure["basedOn"] = json!([{"reference": format!("ServiceRequest/{sr}")}]);
+    }
+    if !e.acknowledgements.is_empty() {
+        procedure["note"] = Value::Array(
+            e.acknowledgements
+                .iter()
+                .map(|a| {
+                    json!({
+                        "time": date_time(&e.checked_at),
+                        "text": format!("核对警告已确认 / check warning acknowledged: {} — {}", a.code, a.reason)
+                    })
+                })
+                .collect(),
+        );
+    }
+    procedure
+}
+
+fn provenance(e: &Started, procedure_urn: &str) -> Value {
+    let t = &e.transfusion;
+    let agent = |code: &str, display: &str, who: &StaffRef| {
+        json!({
+            "type": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                "code": code, "display": display
+            }]},
+            "who": staff_reference(who)
+        })
+    };
+    let mut p = json!({
+        "resourceType": "Provenance",
+        "id": e.provenance_uuid,
+        "target": [{"reference": procedure_urn}],
+        "occurredDateTime": date_time(&e.checked_at),
+        "recorded": date_time(&e.checked_at),
+        "location": {"reference": format!("Location/{}", t.ward.location_id), "display": t.ward.name},
+        "activity": {
+            "coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle",
+                "code": "verify", "display": "Verify Record Lifecycle Event"
+            }],
+            "text": "输血前床旁双人核对（三查八对）/ two-person pre-transfusion bedside check"
+        },
+        "patient": {"reference": format!("Patient/{}", t.patient_id), "display": t.patient_name},
+        "agent": [
+            agent("performer", "Performer", &e.first_checker),
+            agent("verifier", "Verifier", &e.second_checker)
+        ],
+        "entity": [{"role": "source", "what": {
+            "reference": format!("BiologicallyDerivedProductDispense/{}", t.dispense_id)
+        }}]
+    });
+    if let Some(sr) = &t.service_request_id {
+        p["basedOn"] = json!([{"reference": format!("ServiceRequest/{sr}")}]);
+    }
+    p
+}
+
+fn quantity(value: Value, unit: &str, code: &str) -> Value {
+    json!({"value": value, "unit": unit, "system": UCUM, "code": code})
+}
+
+fn tenths(t: i32) -> Value {
+    // 366 → 36.6, written with one decimal as the nurse entered it.
+    let v = f64::from(t) / 10.0;
+    serde_json::Number::from_f64((v * 10.0).round() / 10.0)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+/// The vital signs of one round: one Observation per measured sign, each created conditionally.
+/// `part_of` is the Procedure: its `urn:uuid` inside the start bundle, or a conditional
+/// reference in a later bundle.
+pub fn vital_sign_entries(
+    round: &ObservationRound,
+    transfusion: &TransfusionRef,
+    part_of: &str,
+) -> Vec<Value> {
+    let v = &round.vitals;
+    let [temp_id, hr_id, bp_id, rr_id, spo2_id] = &round.sign_uuids;
+    let mut note = format!(
+        "输血观察时点 / transfusion observation slot: {}",
+        round.slot
+    );
+    if !round.symptoms.is_empty() {
+        note.push_str(&format!("；症状 / symptoms: {}", round.symptoms.join(", ")));
+    }
+    let base = |profile: &str, coding: Value, text: &str| {
+        json!({
+            "resourceType": "Observation",
+            "meta": {"profile": [format!("http://hl7.org/fhir/StructureDefinition/{profile}")]},
+            "partOf": [{"reference": part_of}],
+            "status": "final",
+            "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "vital-signs", "display": "Vital Signs"
+            }]}],
+            "code": {"coding": coding, "text": text},
+            "subject": {
+                "reference": format!("Patient/{}", transfusion.patient_id),
+                "display": transfusion.patient_name
+            },
+            "effectiveDateTime": date_time(&round.at),
+            "performer": [staff_reference(&round.taken_by)],
+            "note": [{"text": note}]
+        })
+    };
+    let loinc =
+        |code: &str, display: &str| json!({"system": LOINC, "code": code, "display": display});
+    let mut entries = Vec::new();
+    let mut push = |id: &str, mut resource: Value| {
+        resource["identifier"] = client_identifier(id);
+        entries.push(conditional_post("Observation", id, resource));
+    };
+    if let Some(t) = v.temp_tenths {
+        let mut r = base(
+            "bodytemp",
+            json!([loinc("8310-5", "Body temperature")]),
+            "体温",
+        );
+        r["valueQuantity"] = quantity(tenths(t), "°C", "Cel");
+        push(temp_id, r);
+    }
+    if let Some(hr) = v.hr {
+        let mut r = base("heartrate", json!([loinc("8867-4", "Heart rate")]), "心率");
+        r["valueQuantity"] = quantity(json!(hr), "beats/minute", "/min");
+        push(hr_id, r);
+    }
+    if let (Some(sbp), Some(dbp)) = (v.sbp, v.dbp) {
+        let mut r = base(
+            "bp",
+            json!([loinc(
+                "85354-9",
+                "Blood pressure panel with all children optional"
+            )]),
+            "血压",
+        );
+        r["component"] = json!([
+            {"code": {"coding": [loinc("8480-6", "Systolic blood pressure")]},
+             "valueQuantity": quantity(json!(sbp), "mmHg", "mm[Hg]")},
+            {"code": {"coding": [loinc("8462-4", "Diastolic blood pressure")]},
+             "valueQuantity": quantity(json!(dbp), "mmHg", "mm[Hg]")}
+        ]);
+        push(bp_id, r);
+    }
+    if let Some(rr) = v.rr {
+        let mut r = base(
+            "resprate",
+            json!([loinc("9279-1", "Respiratory rate")]),
+            "呼吸",
+        );
+        r["valueQuantity"] = quantity(json!(rr), "breaths/minute", "/min");
+        push(rr_id, r);
+    }
+    if let Some(spo2) = v.spo2 {
+        let mut r = base(
+            "oxygensat",
+            json!([
+                loinc("2708-6", "Oxygen saturation in Arterial blood"),
+                loinc(
+                    "59408-5",
+                    "Oxygen saturation in Arterial blood by Pulse oximetry"
+                )
+            ]),
+            "血氧饱和度",
+        );
+        r["valueQuantity"] = quantity(json!(spo2), "%", "%");
+        push(spo2_id, r);
+    }
+    entries
+}
+
+/// Check done, transfusion started: Procedure, Provenance of the two-person check, baseline.
+pub fn start_bundle(e: &Started, bundle_urn: &str, base_url: &str, now: &Instant) -> Value {
+    let procedure_urn = &e.transfusion.procedure_uuid;
+    let mut entries = vec![conditional_post(
+        "Procedure",
+        procedure_urn,
+        procedure_resource(e),
+    )];
+    entries.push(json!({
+        "fullUrl": format!("{}/Provenance/{}", base_url.trim_end_matches('/'), e.provenance_uuid),
+        "resource": provenance(e, procedure_urn),
+        "request": {"method": "PUT", "url": format!("Provenance/{}", e.provenance_uuid)}
+    }));
+    if let Some(round) = &e.baseline {
+        entries.extend(vital_sign_entries(round, &e.transfusion, procedure_urn));
+    }
+    transaction(bundle_urn, now, entries)
+}
+
+pub fn observations_bundle(e: &ObservationsTaken, bundle_urn: &str, now: &Instant) -> Value {
+    let part_of = procedure_by_identifier(&e.transfusion.procedure_uuid);
+    transaction(
+        bundle_urn,
+        now,
+        vital_sign_entries(&e.round, &e.transfusion, &part_of),
+    )
+}
+
+fn push_note(procedure: &mut Value, time: &Instant, text: String) {
+    let notes = procedure
+        .as_object_mut()
+        .map(|o| o.entry("note").or_insert_with(|| json!([])));
+    if let Some(Value::Array(notes)) = notes {
+        // Re-applying a change after a conflict must not repeat its notes.
+        if !notes
+            .iter()
+            .any(|n| n.get("text").and_then(Value::as_str) == Some(&text))
+        {
+            notes.push(json!({"time": date_time(time), "text": text}));
+        }
+    }
+}
+
+/// The handheld's change to a Procedure — status, end time, reason, appended notes — applied to
+/// `current` (the server's version, or the one the start created).
+pub fn apply_change(current: &Value, event: &BedsideEvent) -> Value {
+    let mut p = current.clone();
+    if let Some(meta) = p.as_object_mut() {
+        meta.remove("meta");
+        meta.remove("text");
+    }
+    match event {
+        BedsideEvent::Ended(e) => {
+            p["status"] = json!("completed");
+            p["occurrencePeriod"]["end"] = json!(date_time(&e.ended_at));
+            let mut text = String::from("输注结束 / transfusion ended");
+            if let Some(ml) = e.volume_ml {
+                text.push_str(&format!("；输入量 / volume {ml} mL"));
+            }
+            if let Some(keep) = &e.bag_keep_until {
+                text.push_str(&format!(
+                    "；空血袋保留至 / empty bag kept until {}",
+                    keep.format("%Y-%m-%d %H:%M")
+                ));
+            }
+            if let Some(note) = &e.note {
+                text.push_str(&format!("；{note}"));
+            }
+            push_note(&mut p, &e.ended_at, text);
+        }
+        BedsideEvent::ReactionReported(e) => {
+            p["status"] = json!("stopped");
+            p["occurrencePeriod"]["end"] = json!(date_time(&e.stopped_at));
+            p["statusReason"] = json!({"text": "疑似输血反应，已停止输注 / stopped for a suspected transfusion reaction"});
+            push_note(&mut p, &e.stopped_at, e.trigger.clone());
+        }
+        BedsideEvent::Started(_) | BedsideEvent::ObservationsTaken(_) => {}
+    }
+    p
+}
+
+/// End or stop: a version-aware PUT of the Procedure (`id`, `version` as the server has it),
+/// the round of vital signs, and for a reaction the AdverseEvent.
+pub fn update_bundle(
+    event: &BedsideEvent,
+    current: &Value,
+    procedure_id: &str,
+    version: &str,
+    bundle_urn: &str,
+    base_url: &str,
+    now: &Instant,
+) -> Value {
+    let mut procedure = apply_change(current, event);
+    procedure["id"] = json!(procedure_id);
+    let t = event.transfusion();
+    let procedure_ref = format!("Procedure/{procedure_id}");
+    let mut entries = vec![json!({
+        "fullUrl": format!("{}/{procedure_ref}", base_url.trim_end_matches('/')),
+        "resource": procedure,
+        "request": {"method": "PUT", "url": procedure_ref, "ifMatch": weak_etag(version)}
+    })];
+    match event {
+        BedsideEvent::Ended(e) => {
+            if let Some(round) = &e.round {
+                entries.extend(vital_sign_entries(round, t, &procedure_ref));
+            }
+        }
+        BedsideEvent::ReactionReported(e) => {
+            let signs = vital_sign_entries(&e.round, t, &procedure_ref);
+            let effect = signs
+                .first()
+                .and_then(|s| s.get("fullUrl").cloned())
+                .map(|url| json!([{"reference": url}]));
+            entries.extend(signs);
+            entries.push(adverse_event(e, &procedure_ref, effect));
+        }
+        _ => {}
+    }
+    transaction(bundle_urn, now, entries)
+}
+
+fn adverse_event(e: &ReactionReported, procedure_ref: &str, effect: Option<Value>) -> Value {
+    let t = &e.transfusion;
+    let (code, display) = if e.serious {
+        ("serious", "Serious")
+    } else {
+        ("non-serious", "Non-serious")
+    };
+    let mut ae = json!({
+        "resourceType": "AdverseEvent",
+        "identifier": client_identifier(&e.adverse_event_uuid),
+        "status": "in-progress",
+        "actuality": "actual",
+        "code": {
+            "coding": [{"system": SNOMED, "code": "82545002", "display": "Blood transfusion reaction"}],
+            "text": e.suspected
+        },
+        "subject": {"reference": format!("Patient/{}", t.patient_id), "display": t.patient_name},
+        "occurrenceDateTime": date_time(&e.round.at),
+        "detected": date_time(&e.round.at),
+        "recordedDate": date_time(&e.stopped_at),
+        "location": {"reference": format!("Location/{}", t.ward.location_id), "display": t.ward.name},
+        "seriousness": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
+            "code": code, "display": display
+        }]},
+        "recorder": staff_reference(&e.recorded_by),
+        "suspectEntity": [
+            {
+                "instanceReference": {
+                    "reference": format!("BiologicallyDerivedProduct/{}", t.product_id),
+                    "display": t.din
+                },
+                "causality": {
+                    "entityRelatedness": {"coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/adverse-event-causality-assess",
+                        "code": "possible", "display": "Possible"
+                    }]},
+                    "author": staff_reference(&e.recorded_by)
+                }
+            },
+            {"instanceReference": {"reference": procedure_ref}}
+        ],
+        "mitigatingAction": [{"itemCodeableConcept": {"text": e.actions_taken}}],
+        "note": [{"text": e.trigger}]
+    });
+    if let Some(effect) = effect {
+        ae["resultingEffect"] = effect;
+    }
+    conditional_post("AdverseEvent", &e.adverse_event_uuid, ae)
+}

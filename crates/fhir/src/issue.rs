@@ -1,0 +1,734 @@
+//! From the blood bank's records to the engine's issue records (contract §4): one dispense with
+//! its product, patient, blood group result and order becomes one `IssueRecord`.
+//!
+//! A dispense that cannot be read completely is not guessed at: it is reported as a problem (with
+//! its unit's DIN when the product could be read that far) and left out, so a scan of its unit
+//! stops with the problem (`ISSUE_RECORD_UNREADABLE`) instead of passing on half the facts. An
+//! order that cannot be found, and two blood group results that disagree, are such problems.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::*;
+use bedside_core::blood::{Abo, Component, Group, Rhd};
+use bedside_core::check::{
+    Crossmatch, Instant, IssueRecord, PatientRecord, UnitRecord, UnreadableIssue,
+};
+use bedside_core::label::group_of_code;
+use bedside_core::messages::Text;
+
+/// The cached resources, by type and id.
+#[derive(Debug, Default)]
+pub struct ResourceSet {
+    by_key: HashMap<(String, String), Value>,
+}
+
+/// A dispense the handheld could not turn into an issue record, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingProblem {
+    pub dispense_id: String,
+    /// The unit's DIN, when its product could be read that far.
+    pub din: Option<String>,
+    /// What is wrong, in words a blood-bank IT person can act on.
+    pub problem: Text,
+}
+
+impl MappingProblem {
+    /// As the check reads it: a scan of this unit stops with the problem.
+    pub fn unreadable(&self) -> UnreadableIssue {
+        UnreadableIssue {
+            dispense_id: self.dispense_id.clone(),
+            din: self.din.clone(),
+            problem: self.problem.clone(),
+        }
+    }
+}
+
+fn problem(en: &str, zh: &str) -> Text {
+    Text::fill(en, zh, &[])
+}
+
+/// A patient's blood group as the results say it, or why they cannot say it.
+type GroupResult = Result<Group, Text>;
+
+impl ResourceSet {
+    pub fn insert(&mut self, resource: Value) {
+        let ty = str_at(&resource, &["resourceType"]).map(str::to_string);
+        let id = str_at(&resource, &["id"]).map(str::to_string);
+        if let (Some(ty), Some(id)) = (ty, id) {
+            self.by_key.insert((ty, id), resource);
+        }
+    }
+
+    pub fn get(&self, ty: &str, id: &str) -> Option<&Value> {
+        self.by_key.get(&(ty.to_string(), id.to_string()))
+    }
+
+    fn resolve(&self, reference: Option<&str>, want: &str) -> Option<&Value> {
+        let (ty, id) = split_reference(reference?)?;
+        (ty == want).then(|| self.get(ty, id))?
+    }
+
+    fn of_type<'a>(&'a self, ty: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+        self.by_key
+            .iter()
+            .filter(move |((t, _), _)| t == ty)
+            .map(|(_, v)| v)
+    }
+
+    /// Every dispense as an issue record, and the dispenses that could not be read.
+    pub fn issue_records(&self) -> (Vec<IssueRecord>, Vec<MappingProblem>) {
+        let groups = self.patient_groups();
+        let mut records = Vec::new();
+        let mut problems = Vec::new();
+        for dispense in self.of_type("BiologicallyDerivedProductDispense") {
+            let dispense_id = str_at(dispense, &["id"]).unwrap_or_default().to_string();
+            match self.issue_record(dispense, &groups) {
+                Ok(record) => records.push(record),
+                Err(problem) => problems.push(MappingProblem {
+                    dispense_id,
+                    din: self.din_of(dispense),
+                    problem,
+                }),
+            }
+        }
+        records.sort_by(|a, b| a.dispense_id.cmp(&b.dispense_id));
+        problems.sort_by(|a, b| a.dispense_id.cmp(&b.dispense_id));
+        (records, problems)
+    }
+
+    /// The DIN of a dispense's product, when the product can be found and names one.
+    fn din_of(&self, dispense: &Value) -> Option<String> {
+        let product = self.resolve(
+            str_at(dispense, &["product", "reference"]),
+            "BiologicallyDerivedProduct",
+        )?;
+        str_at(product, &["biologicalSourceEvent", "value"]).map(str::to_string)
+    }
+
+    /// The newest final ABO/RhD result (LOINC 882-1) of each patient, newest by instant. Two
+    /// results that disagree at the newest instant, or an undated one that disagrees with it,
+    /// leave the group unknowable: the patient's units are held, never matched on a guess.
+    fn patient_groups(&self) -> HashMap<String, GroupResult> {
+        let mut results: HashMap<String, Vec<(Option<Instant>, Group)>> = HashMap::new();
+        for obs in self.of_type("Observation") {
+            if !obs
+                .get("code")
+                .is_some_and(|c| has_coding(c, LOINC, "882-1"))
+            {
+                continue;
+            }
+            if !matches!(
+                str_at(obs, &["status"]),
+                Some("final" | "amended" | "corrected")
+            ) {
+                continue;
+            }
+            let Some((_, patient)) =
+                str_at(obs, &["subject", "reference"]).and_then(split_reference)
+            else {
+                continue;
+            };
+            let when = instant(str_at(obs, &["issued"]))
+                .or_else(|| instant(str_at(obs, &["effectiveDateTime"])));
+            results
+                .entry(patient.to_string())
+                .or_default()
+                .push((when, blood_group_of(obs)));
+        }
+        results
+            .into_iter()
+            .map(|(patient, found)| (patient, newest_group(&found)))
+            .collect()
+    }
+
+    fn issue_record(
+        &self,
+        dispense: &Value,
+        groups: &HashMap<String, GroupResult>,
+    ) -> Result<IssueRecord, Text> {
+        let dispense_id = str_at(dispense, &["id"])
+            .ok_or_else(|| problem("dispense without id", "发血记录没有编号"))?;
+        let product = self
+            .resolve(
+                str_at(dispense, &["product", "reference"]),
+                "BiologicallyDerivedProduct",
+            )
+            .ok_or_else(|| {
+                problem(
+                    "its blood product is not in the cache",
+                    "本机缓存中没有该血液制品记录",
+                )
+            })?;
+        let patient_ref = str_at(dispense, &["patient", "reference"]);
+        let patient = self.resolve(patient_ref, "Patient").ok_or_else(|| {
+            problem(
+                "its patient is not in the cache",
+                "本机缓存中没有该患者记录",
+            )
+        })?;
+        let patient_id = str_at(patient, &["id"]).unwrap_or_default();
+        let issued_at = instant(str_at(dispense, &["whenHandedOver"])).ok_or_else(|| {
+            problem(
+                "no valid handover time (whenHandedOver)",
+                "没有有效的发血时间（whenHandedOver）",
+            )
+        })?;
+        let unit = unit_record(product)?;
+        let dispense_status = str_at(dispense, &["status"]).unwrap_or_default();
+        let product_unavailable = product
+            .get("productStatus")
+            .is_some_and(|s| str_at(s, &["code"]) == Some("unavailable"));
+        let status = match (dispense_status, product_unavailable) {
+            ("issued", false) => "issued",
+            ("issued", true) => "recalled",
+            ("returned", _) => "returned",
+            _ => "cancelled",
+        };
+        let requirements = self.order_requirements(dispense)?;
+        // No result yet: an unknown group, which the compatibility rules treat as the most
+        // restrictive. Results that disagree: held.
+        let group = match groups.get(patient_id) {
+            Some(Err(conflict)) => return Err(conflict.clone()),
+            Some(Ok(group)) => *group,
+            None => Group::default(),
+        };
+        let patient = PatientRecord {
+            mrn: identifier_value(patient, MRN_SYSTEM)
+                .ok_or_else(|| {
+                    problem("the patient has no medical record number", "患者没有住院号")
+                })?
+                .to_string(),
+            wristband_id: identifier_value(patient, WRISTBAND_SYSTEM).map(str::to_string),
+            name: patient_name(patient).to_string(),
+            birth_date: str_at(patient, &["birthDate"])
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            group,
+            requirements: dedup(requirements),
+        };
+        let crossmatch = crossmatch(dispense, unit.component);
+        let started_by = extension(dispense, TRANSFUSION_STARTED).map(|e| {
+            str_at(e, &["valueReference", "identifier", "value"])
+                .or_else(|| str_at(e, &["valueReference", "reference"]))
+                .unwrap_or("(unknown transfusion)")
+                .to_string()
+        });
+        Ok(IssueRecord {
+            dispense_id: dispense_id.to_string(),
+            status: status.to_string(),
+            issued_at,
+            patient,
+            unit,
+            crossmatch,
+            started_by,
+        })
+    }
+}
+
+impl ResourceSet {
+    /// The special requirements of every order the dispense is based on. An order that is not
+    /// in the cache, or was entered in error, leaves the requirements unknown: the unit is held,
+    /// never matched as if the patient needed nothing. An order's other statuses (completed,
+    /// revoked …) still say what the patient needs.
+    fn order_requirements(&self, dispense: &Value) -> Result<Vec<String>, Text> {
+        let mut requirements = Vec::new();
+        for based_on in dispense
+            .get("basedOn")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let reference = str_at(based_on, &["reference"]).unwrap_or_default();
+            let Some(order) = self.resolve(Some(reference), "ServiceRequest") else {
+                return Err(Text::fill(
+                    "its order {reference} is not on this device, so the patient's special requirements (irradiated, CMV-negative …) cannot be checked",
+                    "本机没有其申请单 {reference}，无法核对患者的特殊要求（辐照、CMV阴性等）",
+                    &[("reference", reference)],
+                ));
+            };
+            if str_at(order, &["status"]) == Some("entered-in-error") {
+                return Err(Text::fill(
+                    "its order {reference} was entered in error",
+                    "其申请单 {reference} 已标记为录入错误",
+                    &[("reference", reference)],
+                ));
+            }
+            requirements.extend(order_requirements(order));
+        }
+        Ok(requirements)
+    }
+}
+
+/// The group of the newest dated result; two results at that instant (or an undated one) that
+/// disagree with it are a conflict.
+fn newest_group(found: &[(Option<Instant>, Group)]) -> GroupResult {
+    // Of equal instants written in different zones, the one with the largest offset (the
+    // hospital's, east of UTC) words the time: the same words whatever the results' order.
+    let newest = found
+        .iter()
+        .filter_map(|(at, _)| *at)
+        .max_by_key(|t| (*t, t.offset().local_minus_utc()));
+    let chosen: Vec<&Group> = found
+        .iter()
+        .filter(|(at, _)| newest.is_none() || *at == newest || at.is_none())
+        .map(|(_, g)| g)
+        .collect();
+    let Some(first) = chosen.first() else {
+        return Ok(Group::default());
+    };
+    if chosen.iter().all(|g| g == first) {
+        return Ok(**first);
+    }
+    // Sorted: the words do not depend on the order the cache happens to hold the results in.
+    let mut groups: Vec<String> = chosen.iter().map(|g| g.display()).collect();
+    groups.sort();
+    groups.dedup();
+    let at = newest.map_or_else(
+        || "—".to_string(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    );
+    Err(Text::fill(
+        "two blood group results of the patient disagree ({groups}, at {at}): the blood bank must resolve them",
+        "患者的两次血型结果不一致（{groups}，{at}）：须由输血科核实",
+        &[("groups", &groups.join(" / ")), ("at", &at)],
+    ))
+}
+
+fn instant(text: Option<&str>) -> Option<Instant> {
+    chrono::DateTime::parse_from_rfc3339(text?).ok()
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn properties(product: &Value) -> impl Iterator<Item = &Value> {
+    product
+        .get("property")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+fn property_of<'a>(product: &'a Value, system: &str, code: &str) -> Option<&'a Value> {
+    properties(product).find(|p| p.get("type").is_some_and(|t| has_coding(t, system, code)))
+}
+
+fn unit_record(product: &Value) -> Result<UnitRecord, Text> {
+    let din = str_at(product, &["biologicalSourceEvent", "value"]).ok_or_else(|| {
+        problem(
+            "the product has no donation identification number",
+            "血液制品没有献血码",
+        )
+    })?;
+    let pdc = product
+        .get("productCode")
+        .and_then(|c| code_in(c, ISBT_PDC))
+        .ok_or_else(|| {
+            problem(
+                "the product has no ISBT 128 product code",
+                "血液制品没有ISBT 128产品码",
+            )
+        })?;
+    let collection = property_of(product, PROPERTY_TYPE, "collectiontype")
+        .and_then(|p| p.get("valueCodeableConcept"))
+        .and_then(|c| c.get("coding")?.as_array()?.first()?.get("code")?.as_str())
+        .unwrap_or("V");
+    let division = str_at(product, &["division"]).unwrap_or("00");
+    let component = property_of(product, UNIT_PROPERTY, "component_class")
+        .and_then(|p| p.get("valueCodeableConcept"))
+        .and_then(|c| code_in(c, COMPONENT_CLASS))
+        .and_then(Component::parse)
+        .ok_or_else(|| {
+            problem(
+                "the product has no known component class",
+                "血液制品的成分类别无法识别",
+            )
+        })?;
+    let group = property_of(product, PROPERTY_TYPE, "aborhd")
+        .or_else(|| property_of(product, PROPERTY_TYPE, "ABORhD"))
+        .and_then(|p| p.get("valueCodeableConcept"))
+        .and_then(|c| {
+            code_in(c, ISBT_ABORHD).or_else(|| code_in(c, "https://www.isbt128.org/uri/AboRhD"))
+        })
+        .map(isbt_group)
+        .unwrap_or_default();
+    let expires_at = instant(str_at(product, &["expirationDate"])).ok_or_else(|| {
+        problem(
+            "the product has no valid expiry (expirationDate)",
+            "血液制品没有有效的失效期（expirationDate）",
+        )
+    })?;
+    let attributes = UNIT_ATTRIBUTES
+        .iter()
+        .filter(|a| {
+            property_of(product, UNIT_PROPERTY, a)
+                .and_then(|p| p.get("valueBoolean"))
+                .and_then(Value::as_bool)
+                == Some(true)
+        })
+        .map(|a| a.to_string())
+        .collect();
+    Ok(UnitRecord {
+        din: din.to_string(),
+        product_code: format!("{pdc}{collection}{division}"),
+        component,
+        group,
+        expires_at,
+        attributes,
+    })
+}
+
+/// An ISBT 128 ABO/RhD code (`51`) as a group; an unknown code gives an unknown group, which
+/// never passes compatibility.
+fn isbt_group(code: &str) -> Group {
+    group_of_code(code).unwrap_or_default()
+}
+
+fn blood_group_of(observation: &Value) -> Group {
+    let mut group = Group::default();
+    for component in observation
+        .get("component")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let code = component.get("code");
+        let value = component.get("valueCodeableConcept");
+        let (Some(code), Some(value)) = (code, value) else {
+            continue;
+        };
+        let snomed = code_in(value, SNOMED);
+        if has_coding(code, LOINC, "883-9") {
+            group.abo = match snomed {
+                Some("58460004") => Some(Abo::O),
+                Some("112144000") => Some(Abo::A),
+                Some("112149005") => Some(Abo::B),
+                Some("165743006") => Some(Abo::AB),
+                _ => None,
+            };
+        } else if has_coding(code, LOINC, "10331-7") {
+            group.rhd = match snomed {
+                Some("165747007") => Some(Rhd::Pos),
+                Some("165746003") => Some(Rhd::Neg),
+                _ => None,
+            };
+        }
+    }
+    group
+}
+
+/// SNOMED CT codes of the blood groups, for writing results.
+pub fn snomed_abo(abo: Abo) -> (&'static str, &'static str) {
+    match abo {
+        Abo::O => ("58460004", "Blood group O"),
+        Abo::A => ("112144000", "Blood group A"),
+        Abo::B => ("112149005", "Blood group B"),
+        Abo::AB => ("165743006", "Blood group AB"),
+    }
+}
+
+pub fn snomed_rhd(rhd: Rhd) -> (&'static str, &'static str) {
+    match rhd {
+        Rhd::Pos => ("165747007", "RhD positive"),
+        Rhd::Neg => ("165746003", "RhD negative"),
+    }
+}
+
+fn order_requirements(request: &Value) -> Vec<String> {
+    request
+        .get("orderDetail")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.get("parameter")?.as_array())
+        .flatten()
+        .filter(|p| p.get("valueBoolean").and_then(Value::as_bool) == Some(true))
+        .filter_map(|p| p.get("code").and_then(|c| code_in(c, UNIT_PROPERTY)))
+        .map(str::to_string)
+        .collect()
+}
+
+fn crossmatch(dispense: &Value, component: Component) -> Option<Crossmatch> {
+    let sample_expires_at =
+        extension(dispense, SAMPLE_EXPIRES).and_then(|e| instant(str_at(e, &["valueDateTime"])));
+    let code = dispense
+        .get("matchStatus")
+        .and_then(|m| code_in(m, MATCH_STATUS));
+    let result = match code {
+        Some("crossmatched") => "compatible",
+        Some("least-incompatible") => "incompatible",
+        Some("selected" | "unmatched") if !component.needs_crossmatch() => "not_required",
+        _ => "missing",
+    };
+    Some(Crossmatch {
+        result: result.to_string(),
+        sample_expires_at,
+    })
+}
+
+impl ResourceSet {
+    /// What a transfusion of this dispense's unit refers to at the blood bank.
+    pub fn transfusion_ref(
+        &self,
+        dispense_id: &str,
+        procedure_uuid: &str,
+        ward: bedside_core::event::WardRef,
+    ) -> Option<bedside_core::event::TransfusionRef> {
+        let dispense = self.get("BiologicallyDerivedProductDispense", dispense_id)?;
+        let product_ref = str_at(dispense, &["product", "reference"])?;
+        let (_, product_id) = split_reference(product_ref)?;
+        let product = self.get("BiologicallyDerivedProduct", product_id)?;
+        let (_, patient_id) = split_reference(str_at(dispense, &["patient", "reference"])?)?;
+        let patient = self.get("Patient", patient_id);
+        let component = unit_record(product).ok()?.component;
+        Some(bedside_core::event::TransfusionRef {
+            procedure_uuid: procedure_uuid.to_string(),
+            dispense_id: dispense_id.to_string(),
+            product_id: product_id.to_string(),
+            din: str_at(product, &["biologicalSourceEvent", "value"])?.to_string(),
+            patient_id: patient_id.to_string(),
+            patient_name: patient.map(patient_name).unwrap_or_default().to_string(),
+            service_request_id: dispense
+                .get("basedOn")
+                .and_then(|b| b.get(0))
+                .and_then(|r| str_at(r, &["reference"]))
+                .and_then(split_reference)
+                .map(|(_, id)| id.to_string()),
+            component,
+            ward,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const DISPENSE: &str = "BiologicallyDerivedProductDispense";
+
+    fn product() -> Value {
+        json!({
+            "resourceType": "BiologicallyDerivedProduct", "id": "bdp-1",
+            "biologicalSourceEvent": {"system": ISBT_DIN, "value": "A999926400101"},
+            "productCode": {"coding": [{"system": ISBT_PDC, "code": "E0001"}]},
+            "expirationDate": "2099-01-01T00:00:00+08:00",
+            "property": [{
+                "type": {"coding": [{"system": UNIT_PROPERTY, "code": "component_class"}]},
+                "valueCodeableConcept": {"coding": [{"system": COMPONENT_CLASS, "code": "red_cells"}]}
+            }]
+        })
+    }
+
+    fn patient() -> Value {
+        json!({
+            "resourceType": "Patient", "id": "pat-1",
+            "identifier": [{"system": MRN_SYSTEM, "value": "ZY26001001"}],
+            "name": [{"text": "张伟"}]
+        })
+    }
+
+    fn order(status: &str) -> Value {
+        json!({
+            "resourceType": "ServiceRequest", "id": "sr-1", "status": status,
+            "orderDetail": [{"parameter": [{
+                "code": {"coding": [{"system": UNIT_PROPERTY, "code": "irradiated"}]},
+                "valueBoolean": true
+            }]}]
+        })
+    }
+
+    fn dispense() -> Value {
+        json!({
+            "resourceType": DISPENSE, "id": "bdpd-1", "status": "issued",
+            "product": {"reference": "BiologicallyDerivedProduct/bdp-1"},
+            "patient": {"reference": "Patient/pat-1"},
+            "basedOn": [{"reference": "ServiceRequest/sr-1"}],
+            "whenHandedOver": "2098-12-31T08:00:00+08:00"
+        })
+    }
+
+    /// An ABO/RhD result of pat-1 (`issued` as given, or none).
+    fn group_result(id: &str, issued: Option<&str>, abo: &str, rhd: &str) -> Value {
+        let mut obs = json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": "882-1"}]},
+            "subject": {"reference": "Patient/pat-1"},
+            "component": [
+                {"code": {"coding": [{"system": LOINC, "code": "883-9"}]},
+                 "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": abo}]}},
+                {"code": {"coding": [{"system": LOINC, "code": "10331-7"}]},
+                 "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": rhd}]}}
+            ]
+        });
+        if let Some(at) = issued {
+            obs["issued"] = json!(at);
+        }
+        obs
+    }
+
+    const O: &str = "58460004";
+    const A: &str = "112144000";
+    const B: &str = "112149005";
+    const POS: &str = "165747007";
+    const NEG: &str = "165746003";
+
+    fn set(resources: impl IntoIterator<Item = Value>) -> ResourceSet {
+        let mut set = ResourceSet::default();
+        for r in resources {
+            set.insert(r);
+        }
+        set
+    }
+
+    fn read(resources: impl IntoIterator<Item = Value>) -> (Vec<IssueRecord>, Vec<MappingProblem>) {
+        set([product(), patient(), dispense()]
+            .into_iter()
+            .chain(resources))
+        .issue_records()
+    }
+
+    #[test]
+    fn an_order_of_any_status_but_entered_in_error_says_what_the_patient_needs() {
+        for status in ["active", "completed", "revoked", "on-hold", "unknown"] {
+            let (records, problems) = read([order(status)]);
+            assert!(problems.is_empty(), "{status}: {problems:?}");
+            assert_eq!(records[0].patient.requirements, ["irradiated"], "{status}");
+        }
+    }
+
+    #[test]
+    fn a_missing_or_voided_order_is_a_problem_with_the_units_din() {
+        let (records, problems) = read([]);
+        assert!(records.is_empty());
+        assert_eq!(problems[0].dispense_id, "bdpd-1");
+        assert_eq!(problems[0].din.as_deref(), Some("A999926400101"));
+        assert!(problems[0].problem.en.contains("ServiceRequest/sr-1"));
+        assert!(problems[0].problem.zh.contains("ServiceRequest/sr-1"));
+
+        let (records, problems) = read([order("entered-in-error")]);
+        assert!(records.is_empty());
+        assert!(problems[0].problem.en.contains("entered in error"));
+        assert_eq!(problems[0].din.as_deref(), Some("A999926400101"));
+    }
+
+    #[test]
+    fn a_dispense_without_an_order_has_no_requirements_to_find() {
+        let mut d = dispense();
+        d.as_object_mut().unwrap().remove("basedOn");
+        let (records, problems) = set([product(), patient(), d]).issue_records();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(records[0].patient.requirements.is_empty());
+    }
+
+    #[test]
+    fn a_product_that_cannot_be_found_leaves_the_din_unknown() {
+        let (records, problems) = set([patient(), dispense(), order("active")]).issue_records();
+        assert!(records.is_empty());
+        assert_eq!(problems[0].din, None);
+        assert!(problems[0].problem.en.contains("blood product"));
+    }
+
+    fn group_of(results: &[Value]) -> Result<Group, MappingProblem> {
+        let (records, problems) = read(results.iter().cloned().chain([order("active")]));
+        match (records.first(), problems.first()) {
+            (Some(r), None) => Ok(r.patient.group),
+            (None, Some(p)) => Err(p.clone()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_newest_result_is_the_newest_instant_not_the_greatest_text() {
+        // 10:00 in Beijing is 02:00 UTC, an hour before 03:00 UTC, though its text sorts after.
+        let older = group_result("g1", Some("2099-01-01T10:00:00+08:00"), A, NEG);
+        let newer = group_result("g2", Some("2099-01-01T03:00:00Z"), O, POS);
+        let group = group_of(&[older, newer]).unwrap();
+        assert_eq!(group.display(), "O RhD+");
+    }
+
+    #[test]
+    fn two_results_that_disagree_at_the_newest_instant_hold_the_unit_in_sorted_words() {
+        let old = group_result("g0", Some("2098-01-01T00:00:00Z"), O, POS);
+        let b = group_result("g1", Some("2099-01-01T11:00:00+08:00"), B, POS);
+        let a = group_result("g2", Some("2099-01-01T03:00:00Z"), A, POS);
+        for results in [
+            [old.clone(), b.clone(), a.clone()],
+            [a.clone(), old.clone(), b.clone()],
+        ] {
+            let problem = group_of(&results).unwrap_err();
+            assert_eq!(problem.din.as_deref(), Some("A999926400101"));
+            assert!(
+                problem
+                    .problem
+                    .en
+                    .contains("disagree (A RhD+ / B RhD+, at 2099-01-01 11:00)"),
+                "{}",
+                problem.problem.en
+            );
+            assert!(problem.problem.zh.contains("A RhD+ / B RhD+"));
+        }
+    }
+
+    #[test]
+    fn an_undated_result_counts_only_when_it_agrees() {
+        let dated = group_result("g1", Some("2099-01-01T03:00:00Z"), O, POS);
+        let agrees = group_result("g2", None, O, POS);
+        assert_eq!(
+            group_of(&[dated.clone(), agrees]).unwrap().display(),
+            "O RhD+"
+        );
+        let disagrees = group_result("g3", None, O, NEG);
+        let problem = group_of(&[dated, disagrees]).unwrap_err();
+        assert!(
+            problem.problem.en.contains("O RhD+ / O RhD−"),
+            "{:?}",
+            problem
+        );
+    }
+
+    #[test]
+    fn effective_time_dates_a_result_without_issued() {
+        let mut newer = group_result("g2", None, A, POS);
+        newer["effectiveDateTime"] = json!("2099-01-02T00:00:00Z");
+        let older = group_result("g1", Some("2099-01-01T00:00:00Z"), O, POS);
+        assert_eq!(group_of(&[older, newer]).unwrap().display(), "A RhD+");
+    }
+
+    #[test]
+    fn no_result_is_an_unknown_group_not_a_problem() {
+        let group = group_of(&[]).unwrap();
+        assert_eq!(group, Group::default());
+    }
+
+    #[test]
+    fn the_start_mark_names_the_starting_procedures_client_identifier() {
+        let mut d = dispense();
+        d["extension"] = json!([{
+            "url": TRANSFUSION_STARTED,
+            "valueReference": {
+                "reference": "Procedure/proc-7",
+                "identifier": {"system": UUID_SYSTEM, "value": "urn:uuid:0f0e"}
+            }
+        }]);
+        let (records, _) = set([product(), patient(), d.clone(), order("active")]).issue_records();
+        assert_eq!(records[0].started_by.as_deref(), Some("urn:uuid:0f0e"));
+
+        // Marked by a client without identifiers: still started, named by its reference.
+        d["extension"][0]["valueReference"]
+            .as_object_mut()
+            .unwrap()
+            .remove("identifier");
+        let (records, _) = set([product(), patient(), d, order("active")]).issue_records();
+        assert_eq!(records[0].started_by.as_deref(), Some("Procedure/proc-7"));
+
+        let (records, _) = read([order("active")]);
+        assert_eq!(records[0].started_by, None);
+    }
+}

@@ -1,0 +1,191 @@
+//! The HTTP client of the blood-bank link (reqwest, blocking, rustls). Run it on a thread of its
+//! own, never on the UI's thread or inside a tokio runtime.
+
+use std::time::Duration;
+
+use std::path::Path;
+
+use reqwest::blocking::Client;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, DATE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+use reqwest::Certificate;
+
+/// What came back, whatever the status.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub retry_after: Option<Duration>,
+    /// The server's clock (its `Date` header), when it sent one.
+    pub date: Option<bedside_clock::Instant>,
+    pub body: Vec<u8>,
+}
+
+/// No usable answer: the request may or may not have been processed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct NetError(pub String);
+
+pub struct BloodBankHttp {
+    client: Client,
+    base_url: String,
+}
+
+const ACCEPT_FHIR: &str = "application/fhir+json; fhirVersion=5.0";
+
+impl BloodBankHttp {
+    pub fn new(base_url: &str, timeout: Duration) -> Result<BloodBankHttp, NetError> {
+        BloodBankHttp::with_ca(base_url, timeout, None)
+    }
+
+    /// The link as the settings describe it, trusting `ca_file` when one is named.
+    pub fn for_settings(settings: &super::SyncSettings) -> Result<BloodBankHttp, NetError> {
+        BloodBankHttp::with_ca(
+            &settings.base_url,
+            settings.timeout,
+            settings.ca_file.as_deref(),
+        )
+    }
+
+    /// `ca_file`: the hospital's own certificate authority (PEM, one or more certificates),
+    /// trusted besides the system's.
+    pub fn with_ca(
+        base_url: &str,
+        timeout: Duration,
+        ca_file: Option<&Path>,
+    ) -> Result<BloodBankHttp, NetError> {
+        let mut builder = Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                NetError(format!(
+                    "cannot read the hospital's CA file {} ([bloodbank] ca_file): {e}",
+                    path.display()
+                ))
+            })?;
+            let certs = Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    NetError(format!(
+                        "the hospital's CA file {} ([bloodbank] ca_file) holds no PEM certificate",
+                        path.display()
+                    ))
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| NetError(format!("cannot set up HTTPS to the blood bank: {e}")))?;
+        Ok(BloodBankHttp {
+            client,
+            base_url: base_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `GET [base]/{path}`, or an absolute URL the server gave (a `next` link).
+    pub fn get(&self, path_or_url: &str, if_none_match: Option<&str>) -> Result<Answer, NetError> {
+        let url = if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            path_or_url.to_string()
+        } else {
+            format!("{}/{}", self.base_url, path_or_url.trim_start_matches('/'))
+        };
+        let mut request = self.client.get(url).header(ACCEPT, ACCEPT_FHIR);
+        if let Some(tag) = if_none_match {
+            request = request.header(IF_NONE_MATCH, tag);
+        }
+        answer(request.send())
+    }
+
+    /// `POST [base]` with a transaction Bundle.
+    pub fn post_transaction(&self, bundle: &str) -> Result<Answer, NetError> {
+        let request = self
+            .client
+            .post(&self.base_url)
+            .header(ACCEPT, ACCEPT_FHIR)
+            .header(CONTENT_TYPE, bedside_fhir::FHIR_JSON)
+            .body(bundle.to_string());
+        answer(request.send())
+    }
+}
+
+/// The words for a certificate rustls refused (its `invalid peer certificate: …` somewhere in the
+/// chain of errors), or `None` for any other failure.
+fn certificate_problem(chain: &str) -> Option<String> {
+    let at = chain.find("invalid peer certificate")?;
+    let detail = &chain[at..];
+    let why = if detail.contains("UnknownIssuer") || detail.contains("self-signed") {
+        "it is self-signed or signed by an authority this device does not trust"
+    } else if detail.contains("NotValidForName") || detail.contains("not valid for name") {
+        "it was issued for another host name than the one in [bloodbank] url"
+    } else if detail.contains("Expired") || detail.contains("expired") {
+        "it has expired (or this device's clock is wrong)"
+    } else if detail.contains("NotValidYet") {
+        "it is not valid yet (or this device's clock is wrong)"
+    } else if detail.contains("Revoked") {
+        "it has been revoked"
+    } else {
+        "it failed verification"
+    };
+    Some(format!(
+        "certificate not trusted: the blood bank's certificate was refused, {why}; nothing was \
+         sent. If the hospital uses its own certificate authority, name its PEM file in \
+         [bloodbank] ca_file ({})",
+        detail.trim_end()
+    ))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut chain = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    if let Some(words) = certificate_problem(&chain) {
+        return words;
+    }
+    let mut text = if e.is_timeout() {
+        "the blood bank did not answer in time".to_string()
+    } else if e.is_connect() {
+        "cannot reach the blood bank".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the blood bank's answer was cut off".to_string()
+    } else {
+        "the request to the blood bank failed".to_string()
+    };
+    text.push_str(&chain);
+    text
+}
+
+fn answer(sent: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, NetError> {
+    let response = sent.map_err(|e| NetError(describe(&e)))?;
+    let status = response.status().as_u16();
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let etag = header(ETAG);
+    let retry_after = header(RETRY_AFTER)
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let date = header(DATE).and_then(|d| chrono::DateTime::parse_from_rfc2822(&d).ok());
+    let body = response
+        .bytes()
+        .map_err(|e| NetError(describe(&e)))?
+        .to_vec();
+    Ok(Answer {
+        status,
+        etag,
+        retry_after,
+        date,
+        body,
+    })
+}

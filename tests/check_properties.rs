@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use bedside::cli::scenario::{CheckScenario, Scenario};
 use bedside_core::check::{check, CheckInput, CheckOutcome, CheckVerdict, IssueRecord};
 use bedside_core::policy::Policy;
+use bedside_core::severity::Severity;
 use proptest::prelude::*;
 
 fn seeds() -> Vec<(CheckScenario, Vec<IssueRecord>)> {
@@ -74,7 +75,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_scans_never_panic(
+    fn arbitrary_scans_never_proceed_without_a_unit_and_every_stop_says_why(
         seed in any::<prop::sample::Index>(),
         wristband in "\\PC{0,40}",
         bag in prop::collection::vec("[=&%<>0-9A-Za-z\\x1d ]{0,40}|\\PC{0,20}", 0..6),
@@ -85,6 +86,18 @@ proptest! {
         // Nothing to verify a unit against can never proceed.
         if bag.is_empty() {
             prop_assert_eq!(outcome.verdict, CheckVerdict::Stop);
+        }
+        if outcome.verdict == CheckVerdict::Stop {
+            prop_assert!(
+                outcome.reasons.iter().any(|r| r.severity == Severity::Stop),
+                "a stop without a reason"
+            );
+        }
+        for reason in &outcome.reasons {
+            prop_assert!(
+                !reason.message.en.trim().is_empty() && !reason.message.zh.trim().is_empty(),
+                "{:?} without words", reason.code
+            );
         }
     }
 }

@@ -130,13 +130,18 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
     #[test]
-    fn no_text_makes_the_parser_panic(text in "\\PC{0,60}") {
-        let _ = parse_scan(&text, &LabelProfile::default());
-        let _ = parse_gs1(&text);
+    fn any_text_is_read_as_label_data_or_refused_in_words(text in "\\PC{0,60}") {
+        match parse_scan(&text, &LabelProfile::default()) {
+            Ok(structures) => prop_assert!(!structures.is_empty(), "{text:?}"),
+            Err(e) => prop_assert!(!e.message.en.is_empty() && !e.message.zh.is_empty(), "{text:?}"),
+        }
+        if let Ok(read) = parse_gs1(&text) {
+            prop_assert!(!read.elements.is_empty(), "{text:?} read as no element string");
+        }
     }
 
     #[test]
-    fn no_label_like_text_makes_the_parser_panic(text in "(\\]?[A-Za-z]?[0-9]?)?[=&%<>*}{\\\\\\[\"'),;\\-+#\\]$(/,0-9A-Za-z\\x00-\\x1f ]{0,60}") {
+    fn label_like_text_is_read_as_label_data_or_refused_in_words(text in "(\\]?[A-Za-z]?[0-9]?)?[=&%<>*}{\\\\\\[\"'),;\\-+#\\]$(/,0-9A-Za-z\\x00-\\x1f ]{0,60}") {
         match parse_scan(&text, &LabelProfile::default()) {
             Ok(structures) => prop_assert!(!structures.is_empty()),
             Err(e) => prop_assert!(!e.message.en.is_empty() && !e.message.zh.is_empty()),

@@ -188,9 +188,15 @@ fn policies() -> Vec<Policy> {
 
 fn check_wristband(text: &str) {
     for policy in policies() {
-        if let Err(e) = patient_identifier(text, &policy) {
-            assert!(words(e.get(Lang::En)), "{text:?}: empty English message");
-            assert!(!e.get(Lang::ZhCn).trim().is_empty(), "{text:?}");
+        match patient_identifier(text, &policy) {
+            Ok(id) => assert!(
+                !id.trim().is_empty(),
+                "{text:?}: read as an empty patient id"
+            ),
+            Err(e) => {
+                assert!(words(e.get(Lang::En)), "{text:?}: empty English message");
+                assert!(!e.get(Lang::ZhCn).trim().is_empty(), "{text:?}");
+            }
         }
     }
 }
@@ -207,7 +213,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn the_wristband_reader_never_panics(text in any_text()) {
+    fn any_text_as_a_wristband_gives_a_patient_id_or_a_refusal_in_words(text in any_text()) {
         check_wristband(&text);
     }
 
@@ -363,7 +369,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn the_configuration_reader_never_panics(text in any_text()) {
+    fn any_text_as_a_configuration_is_read_or_refused_in_words(text in any_text()) {
         check_config(&text);
     }
 
@@ -490,7 +496,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn the_scenario_reader_never_panics(text in any_text()) {
+    fn any_text_as_a_scenario_file_is_read_or_refused_in_words(text in any_text()) {
         check_scenarios(&text);
     }
 
@@ -559,10 +565,13 @@ proptest! {
     }
 
     #[test]
-    fn references_and_etags_from_the_blood_bank_never_panic(text in any_text()) {
-        let _ = bedside_fhir::split_reference(&text);
+    fn references_and_etags_from_the_blood_bank_are_read_only_when_well_formed(text in any_text()) {
+        if let Some((resource_type, id)) = bedside_fhir::split_reference(&text) {
+            prop_assert!(!resource_type.is_empty() && !id.is_empty(), "{text:?}");
+            prop_assert!(text.contains(resource_type) && text.contains(id), "{text:?}");
+        }
         if let Some(v) = bedside_fhir::version_from_etag(&text) {
-            prop_assert!(!v.is_empty());
+            prop_assert!(!v.is_empty() && text.contains(v.as_str()), "{text:?}");
         }
     }
 }

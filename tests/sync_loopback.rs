@@ -278,7 +278,11 @@ fn a_slow_server_times_out_and_the_resend_creates_nothing_twice() {
     bank.running.faults.delay_ms.store(600, Ordering::SeqCst);
     let slow = cycle(&mut store, &settings);
     assert!(slow.pushed == 0 && slow.unsent == 3, "{slow:?}");
-    std::thread::sleep(std::time::Duration::from_millis(800)); // the server finishes its work
+    // The server is still working on the request the device gave up on: wait until it is done.
+    let faults = &bank.running.faults;
+    wait_until("the blood bank finished the abandoned request", || {
+        faults.finished.load(Ordering::SeqCst) == faults.requests.load(Ordering::SeqCst)
+    });
     bank.running.faults.delay_ms.store(0, Ordering::SeqCst);
     let back = cycle(&mut store, &settings);
     assert_eq!((back.pushed, back.unsent), (3, 0), "{back:?}");

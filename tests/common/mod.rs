@@ -50,6 +50,19 @@ pub fn demo_bank() -> Bank {
     Bank { dir, running }
 }
 
+/// Waits until `condition` holds (polling, as a test waits for another process or thread), and
+/// fails with `what` if it never does: a test never sleeps a fixed time and hopes.
+pub fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 pub fn settings(url: &str) -> SyncSettings {
     let mut s = SyncSettings::new(url, demo::WARD_ID);
     s.timeout = Duration::from_secs(5);

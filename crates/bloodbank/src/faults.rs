@@ -26,6 +26,17 @@ pub struct Faults {
     /// Requests seen, and writes (POST/PUT) seen.
     pub requests: AtomicU64,
     pub writes: AtomicU64,
+    /// Requests whose handling is over: answered, failed, or dropped when the client hung up.
+    pub finished: AtomicU64,
+}
+
+/// Counts a request as finished however its handling ends, cancellation included.
+struct Finishes(Arc<Faults>);
+
+impl Drop for Finishes {
+    fn drop(&mut self) {
+        self.0.finished.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl Faults {
@@ -45,6 +56,7 @@ pub fn layer(router: Router) -> (Router, Arc<Faults>) {
 
 async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next) -> Response {
     faults.requests.fetch_add(1, Ordering::SeqCst);
+    let _finishes = Finishes(faults.clone());
     let write = matches!(*request.method(), Method::POST | Method::PUT);
     if write {
         faults.writes.fetch_add(1, Ordering::SeqCst);

@@ -33,7 +33,7 @@ fn away(window: &AppWindow, state: &Rc<RefCell<UiState>>, clock: &ManualClock, m
     let before = screen(window);
     clock.advance(Duration::minutes(minutes));
     tick_once(window, state);
-    assert_eq!(screen(window), "lock");
+    assert_eq!(screen(window), Screen::Lock);
     for d in ["0", "4", "5", "1"] {
         click(window, d);
     }
@@ -108,13 +108,13 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     // Sign in: a wrong PIN is refused in words; the right one opens the ward list.
     shots.both(&window, &state, "login");
     sign_in(&window, "N0451", "9999");
-    assert_eq!(screen(&window), "login");
+    assert_eq!(screen(&window), Screen::Login);
     assert!(window
         .global::<LoginPage>()
         .get_error()
         .contains("Wrong PIN"));
     sign_in(&window, "N0451", "0451");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
     let home = window.global::<HomePage>();
     let verify = window.global::<VerifyPage>();
     let observe = window.global::<ObservePage>();
@@ -124,13 +124,13 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     // Two idle minutes lock the screen and hide the patients; the PIN unlocks it.
     clock.advance(Duration::minutes(2));
     tick_once(&window, &state);
-    assert_eq!(screen(&window), "lock");
+    assert_eq!(screen(&window), Screen::Lock);
     shots.both(&window, &state, "lock");
     for d in ["0", "4", "5", "1"] {
         click(&window, d);
     }
     click(&window, "Unlock");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
 
     // 李秀英: a fever with rigors stops the transfusion with the report prefilled.
     click(&window, "Start a bedside check");
@@ -141,27 +141,27 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     click(&window, "Check");
     cosign_and_confirm(&verify);
     verify.invoke_start();
-    assert_eq!(screen(&window), "observe", "{}", verify.get_message());
+    assert_eq!(screen(&window), Screen::Observe, "{}", verify.get_message());
     click(&window, "Start without baseline");
-    assert_eq!(observe.get_mode(), "running");
+    assert_eq!(observe.get_mode(), ObserveMode::Running);
     type_into(&window, "Temperature °C", "38.6");
     type_into(&window, "Heart rate /min", "112");
     click(&window, "Rigors");
     click(&window, "Record observation");
-    assert_eq!(screen(&window), "reaction");
+    assert_eq!(screen(&window), Screen::Reaction);
     let reaction = window.global::<ReactionPage>();
     assert!(reaction.get_report().contains("李秀英"));
     assert!(reaction.get_report().contains("Rigors"));
     shots.both(&window, &state, "reaction");
     assert!(reaction.get_report().contains("寒战") || reaction.get_report().contains("Rigors"));
     click(&window, "Send reaction report");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
     // 张伟 chosen from the list; typing his number is not a scan; the scanner's burst is.
     click(&window, "张伟");
-    assert_eq!(screen(&window), "verify");
+    assert_eq!(screen(&window), Screen::Verify);
     assert!(verify.get_chosen().contains("张伟"));
     keys(&window, &clock, "ZY26001001", 180);
-    assert_eq!(verify.get_stage(), "wristband");
+    assert_eq!(verify.get_stage(), VerifyStage::Wristband);
     assert!(
         verify.get_message().contains("typed, not scanned"),
         "{}",
@@ -169,7 +169,7 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     );
     shots.both(&window, &state, "verify-wristband");
     keys(&window, &clock, "ZY26001001", 4);
-    assert_eq!(verify.get_stage(), "bag", "{}", verify.get_message());
+    assert_eq!(verify.get_stage(), VerifyStage::Bag, "{}", verify.get_message());
     assert!(verify.get_patient().contains("张伟"));
 
     // The bag from its label image: all four barcodes in one go.
@@ -214,15 +214,15 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     verify.invoke_start();
 
     // Baseline before spiking the bag, then the start.
-    assert_eq!(screen(&window), "observe", "{}", verify.get_message());
-    assert_eq!(observe.get_mode(), "baseline");
+    assert_eq!(screen(&window), Screen::Observe, "{}", verify.get_message());
+    assert_eq!(observe.get_mode(), ObserveMode::Baseline);
     shots.both(&window, &state, "baseline");
     type_into(&window, "Temperature °C", "36.8");
     type_into(&window, "Heart rate /min", "80");
     type_into(&window, "Systolic mmHg", "120");
     type_into(&window, "Diastolic mmHg", "75");
     click(&window, "Record baseline and start");
-    assert_eq!(observe.get_mode(), "running", "{}", observe.get_message());
+    assert_eq!(observe.get_mode(), ObserveMode::Running, "{}", observe.get_message());
     assert!(observe.get_slow_rate().contains("20 drops/min"));
     assert!(
         observe
@@ -277,9 +277,9 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     // Back on the ward 50 minutes later: the repeat check, then the restart.
     away(&window, &state, &clock, 50);
     home.invoke_open_running(0);
-    assert_eq!(screen(&window), "observe");
+    assert_eq!(screen(&window), Screen::Observe);
     click(&window, "Repeat check and restart");
-    assert_eq!(screen(&window), "verify");
+    assert_eq!(screen(&window), Screen::Verify);
     assert!(verify.get_repeat());
     shots.both(&window, &state, "verify-repeat");
     keys(&window, &clock, "ZY26001001", 3);
@@ -299,12 +299,12 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     verify.invoke_acknowledge(0);
     assert!(verify.get_warnings().row_data(0).unwrap().acknowledged);
     verify.invoke_start();
-    assert_eq!(screen(&window), "observe", "{}", verify.get_message());
+    assert_eq!(screen(&window), Screen::Observe, "{}", verify.get_message());
     assert_eq!(observe.get_interrupted(), "");
 
     // The end: volume and the end observation; the bag is kept 24 hours.
     click(&window, "End transfusion");
-    assert_eq!(observe.get_mode(), "end");
+    assert_eq!(observe.get_mode(), ObserveMode::End);
     click(&window, "Record end of transfusion");
     assert!(
         observe.get_message().contains("volume"),
@@ -315,14 +315,14 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     type_into(&window, "Volume transfused (ml)", "260");
     type_into(&window, "Temperature °C", "36.9");
     click(&window, "Record end of transfusion");
-    assert_eq!(screen(&window), "ended", "{}", observe.get_message());
+    assert_eq!(screen(&window), Screen::Ended, "{}", observe.get_message());
     let keep = (clock.now() + Duration::hours(24))
         .format("%Y-%m-%d %H:%M")
         .to_string();
     assert_eq!(window.global::<EndedPage>().get_keep_until(), keep.as_str());
     shots.both(&window, &state, "ended");
     click(&window, "Done");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
     assert_eq!(home.get_running().row_count(), 0);
 
     let kinds: Vec<String> = state

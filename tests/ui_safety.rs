@@ -52,7 +52,7 @@ fn check_zhang_wei(window: &AppWindow, ward: &Ward) {
     let verify = window.global::<VerifyPage>();
     click(window, "Start a bedside check");
     keys(window, &ward.clock, "ZY26001001", 3);
-    assert_eq!(verify.get_stage(), "bag", "{}", verify.get_message());
+    assert_eq!(verify.get_stage(), VerifyStage::Bag, "{}", verify.get_message());
     let store = Store::open_encrypted(
         &ward.dir.path().join("device.db"),
         &read_key(ward.dir.path()),
@@ -97,7 +97,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     let (window, state) = app(&ward);
     let mut shots = Shots::new();
     sign_in(&window, "N0451", "0451");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
 
     // Two transfusions start: 李秀英's platelets and 杨静's red cells.
     start_by_check(&state, LI_XIUYING, "ZY26001002");
@@ -113,7 +113,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     type_into(&window, "Systolic mmHg", "35");
     type_into(&window, "Diastolic mmHg", "15");
     click(&window, "Record observation");
-    assert_eq!(screen(&window), "observe");
+    assert_eq!(screen(&window), Screen::Observe);
     assert!(
         observe.get_message().contains("press Record again"),
         "{}",
@@ -124,7 +124,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     // says the round is not saved yet until it is.
     state.borrow().handheld.store.fault_read_only(true).unwrap();
     click(&window, "Record observation");
-    assert_eq!(screen(&window), "reaction", "{}", observe.get_message());
+    assert_eq!(screen(&window), Screen::Reaction, "{}", observe.get_message());
     let status = window.global::<Status>();
     assert!(
         status.get_not_saved().contains("NOT SAVED"),
@@ -141,7 +141,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     tick_once(&window, &state);
     assert_eq!(status.get_not_saved(), "", "saved on the next tick");
     click(&window, "Send reaction report");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
 
     // 杨静: hives and breathlessness, no vital sign keyed: STOP.
     state.borrow_mut().running = Some(yang);
@@ -149,7 +149,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     click(&window, "Urticaria");
     click(&window, "Breathless");
     click(&window, "Record observation");
-    assert_eq!(screen(&window), "reaction", "{}", observe.get_message());
+    assert_eq!(screen(&window), Screen::Reaction, "{}", observe.get_message());
     assert!(window
         .global::<ReactionPage>()
         .get_triggers()
@@ -167,10 +167,10 @@ fn the_touch_app_keeps_every_stop_and_record() {
     assert!(running[0].due.contains("STOPPED"), "{}", running[0].due);
     shots.both(&window, &state, "safety-stopped-on-list");
     window.global::<HomePage>().invoke_open_running(0);
-    assert_eq!(screen(&window), "reaction");
+    assert_eq!(screen(&window), Screen::Reaction);
     shots.both(&window, &state, "safety-stop-after-restart");
     click(&window, "Send reaction report");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
     assert!(home_running(&window).is_empty());
 
     // 张伟, 20 minutes after his unit left the blood bank and 16 after the last pull: the check
@@ -184,7 +184,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     assert!(warnings[0].text.contains("a recall may not have reached"));
     assert!(!warnings[0].acknowledged);
     verify.invoke_start();
-    assert_eq!(screen(&window), "verify");
+    assert_eq!(screen(&window), Screen::Verify);
     assert!(verify.get_message().contains("Acknowledge"));
     shots.both(&window, &state, "safety-warning");
     verify.invoke_acknowledge(0);
@@ -201,15 +201,15 @@ fn the_touch_app_keeps_every_stop_and_record() {
     assert!(acknowledged.reason.contains("Wi-Fi"));
     shots.both(&window, &state, "safety-warning-acknowledged");
     verify.invoke_start();
-    assert_eq!(screen(&window), "observe", "{}", verify.get_message());
-    assert_eq!(observe.get_mode(), "baseline");
+    assert_eq!(screen(&window), Screen::Observe, "{}", verify.get_message());
+    assert_eq!(observe.get_mode(), ObserveMode::Baseline);
 
     // The baseline takes half an hour (the nurse was called away): the start judges the check
     // again and stops for the 30-minute rule, back on the check screen, Start no longer offered.
     ward.minutes(30);
     type_into(&window, "Temperature °C", "36.8");
     click(&window, "Record baseline and start");
-    assert_eq!(screen(&window), "verify", "{}", observe.get_message());
+    assert_eq!(screen(&window), Screen::Verify, "{}", observe.get_message());
     assert!(verify.get_stopped());
     assert!(
         verify
@@ -221,7 +221,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     );
     shots.both(&window, &state, "safety-start-refused");
     click(&window, "Cancel check");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
     assert!(home_running(&window).is_empty(), "nothing was started");
 
     // A ward list that cannot be read says so instead of emptying the list.
@@ -264,7 +264,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
     assert!(!verify.get_patient().is_empty());
     click(&window, "Cancel check");
     window.global::<HomePage>().invoke_logout();
-    assert_eq!(screen(&window), "login");
+    assert_eq!(screen(&window), Screen::Login);
     assert_eq!(window.global::<ReactionPage>().get_report(), "");
     assert_eq!(observe.get_patient(), "");
     assert_eq!(verify.get_patient(), "");
@@ -297,8 +297,8 @@ fn home_open_running(window: &AppWindow, state: &Rc<RefCell<UiState>>) {
         .global::<HomePage>()
         .invoke_open_running(index as i32);
     assert!(
-        matches!(screen(window).as_str(), "observe" | "reaction"),
-        "{}",
+        matches!(screen(window), Screen::Observe | Screen::Reaction),
+        "{:?}",
         screen(window)
     );
 }

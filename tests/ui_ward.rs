@@ -59,7 +59,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
 
     // A nurse's badge: the ward list, no board; the board's actions refuse her.
     sign_in(&window, "N0451", "0451");
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
     assert!(!window.global::<HomePage>().get_charge());
     assert_eq!(
         ElementHandle::find_by_accessible_label(&window, "Ward board").count(),
@@ -68,7 +68,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     window.global::<BoardPage>().invoke_records();
     assert_eq!(
         screen(&window),
-        "home",
+        Screen::Home,
         "a nurse does not reach the records"
     );
     assert!(
@@ -79,12 +79,12 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
         "refused in words (the app opens in Chinese)"
     );
     window.global::<BoardPage>().invoke_quality();
-    assert_eq!(screen(&window), "home");
+    assert_eq!(screen(&window), Screen::Home);
     click(&window, "Sign out");
 
     // The charge nurse signs in to the board.
     sign_in(&window, "C0101", "0101");
-    assert_eq!(screen(&window), "board");
+    assert_eq!(screen(&window), Screen::Board);
     let board = window.global::<BoardPage>();
     assert_eq!(board.get_running().row_count(), 1);
     let running = board.get_running().row_data(0).unwrap();
@@ -119,7 +119,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     }
     assert_eq!(
         screen(&window),
-        "lock",
+        Screen::Lock,
         "the board kept the screen unlocked"
     );
     ward.minutes(68);
@@ -133,7 +133,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
         click(&window, d);
     }
     click(&window, "Unlock");
-    assert_eq!(screen(&window), "board");
+    assert_eq!(screen(&window), Screen::Board);
 
     // The 60-minute round was missed: red on the board; a unit waits past its start window.
     let running = board.get_running().row_data(0).unwrap();
@@ -146,17 +146,17 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
 
     // The charge nurse opens 张伟's transfusion from the board, and Back returns to the board.
     board.invoke_open_running(0);
-    assert_eq!(screen(&window), "observe");
+    assert_eq!(screen(&window), Screen::Observe);
     assert!(window
         .global::<ObservePage>()
         .get_patient()
         .contains("张伟"));
     click(&window, "Back");
-    assert_eq!(screen(&window), "board");
+    assert_eq!(screen(&window), Screen::Board);
 
     // Records: this month's two, then 李秀英's by a part of her name.
     click(&window, "Records");
-    assert_eq!(screen(&window), "records");
+    assert_eq!(screen(&window), Screen::Records);
     let review = window.global::<ReviewPage>();
     assert_eq!(review.get_rows().row_count(), 2, "{}", review.get_message());
     type_into(&window, "Patient (ID or name)", "秀英");
@@ -168,7 +168,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
 
     // Her record: the chart, who checked what, the rounds, the report, the audit trail.
     review.invoke_open(0);
-    assert_eq!(screen(&window), "record");
+    assert_eq!(screen(&window), Screen::Record);
     let record = window.global::<RecordPage>();
     assert!(record.get_title().contains("李秀英"));
     assert!(
@@ -202,13 +202,13 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
         .expect("the record's PDF was saved");
     assert!(std::fs::read(pdf).unwrap().starts_with(b"%PDF"));
     click(&window, "Back");
-    assert_eq!(screen(&window), "records");
+    assert_eq!(screen(&window), Screen::Records);
     click(&window, "Back");
-    assert_eq!(screen(&window), "board");
+    assert_eq!(screen(&window), Screen::Board);
 
     // The month's indicators, and the records behind "reactions suspected".
     click(&window, "Indicators");
-    assert_eq!(screen(&window), "quality");
+    assert_eq!(screen(&window), Screen::Quality);
     let quality = window.global::<QualityPage>();
     let indicators: Vec<IndicatorView> = quality.get_indicators().iter().collect();
     assert!(indicators.len() >= 9);
@@ -236,10 +236,10 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     assert!(!drill[1].flagged);
     shots.both(&window, &state, "quality-drill");
     quality.invoke_open(0);
-    assert_eq!(screen(&window), "record");
+    assert_eq!(screen(&window), Screen::Record);
     assert!(record.get_title().contains("李秀英"));
     click(&window, "Back");
-    assert_eq!(screen(&window), "quality");
+    assert_eq!(screen(&window), Screen::Quality);
     click(&window, "All indicators");
     click(&window, "CSV");
     assert!(

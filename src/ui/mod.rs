@@ -55,7 +55,7 @@ pub struct UiState {
     /// values recorded again are confirmed.
     confirm_vitals: Option<[SharedString; 6]>,
     /// The screen the lock covered, to return to once unlocked.
-    locked_from: Option<SharedString>,
+    locked_from: Option<Screen>,
     waiting: Vec<WaitingPatient>,
     running_list: Vec<RunningTransfusion>,
     /// Where the charge nurse's exports are saved.
@@ -64,7 +64,7 @@ pub struct UiState {
     review_rows: Vec<bedside_core::review::ReviewRow>,
     record: Option<bedside_core::review::TransfusionReview>,
     /// The screen the record was opened from (the board, the records, the indicators).
-    record_back: &'static str,
+    record_back: Screen,
     period: Option<bedside_core::review::PeriodReport>,
     drill: Vec<bedside_core::review::ReviewRow>,
     drill_index: Option<usize>,
@@ -95,7 +95,7 @@ impl UiState {
             board: None,
             review_rows: Vec::new(),
             record: None,
-            record_back: "board",
+            record_back: Screen::Board,
             period: None,
             drill: Vec::new(),
             drill_index: None,
@@ -147,8 +147,8 @@ pub fn show_status(window: &AppWindow, status: &LinkStatus) {
     s.set_unsent(status.unsent.map_or(-1, |n| n as i32));
 }
 
-fn go(window: &AppWindow, screen: &str) {
-    window.global::<Nav>().set_screen(screen.into());
+fn go(window: &AppWindow, screen: Screen) {
+    window.global::<Nav>().set_screen(screen);
 }
 
 fn refresh_home(window: &AppWindow, state: &mut UiState) {
@@ -209,18 +209,18 @@ fn back_from_transfusion(window: &AppWindow, state: &mut UiState) {
         ward::show_board(window, state);
     } else {
         refresh_home(window, state);
-        go(window, "home");
+        go(window, Screen::Home);
     }
 }
 
 /// Redraws the screen on show from the core's current state (after a language switch, a tick).
 pub fn refresh(window: &AppWindow, state: &mut UiState) {
     transfuse::draw_not_saved(window, state);
-    match window.global::<Nav>().get_screen().as_str() {
-        "home" => refresh_home(window, state),
-        "verify" => verify::refresh(window, state),
-        "observe" => transfuse::refresh(window, state),
-        "reaction" => transfuse::refresh_reaction(window, state),
+    match window.global::<Nav>().get_screen() {
+        Screen::Home => refresh_home(window, state),
+        Screen::Verify => verify::refresh(window, state),
+        Screen::Observe => transfuse::refresh(window, state),
+        Screen::Reaction => transfuse::refresh_reaction(window, state),
         other => ward::refresh(window, state, other),
     }
 }
@@ -278,7 +278,7 @@ fn sign_out(window: &AppWindow, state: &mut UiState) {
     window
         .global::<LoginPage>()
         .set_error(words.unwrap_or_default());
-    go(window, "login");
+    go(window, Screen::Login);
 }
 
 /// Empties what the nurse's screens showed of a patient.
@@ -341,7 +341,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                     ward::show_board(w, s);
                 } else {
                     refresh_home(w, s);
-                    go(w, "home");
+                    go(w, Screen::Home);
                 }
             }
             Err(e) => page.set_error(e.text(s.lang).into()),
@@ -354,8 +354,8 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         match result {
             Ok(()) => {
                 page.set_error("".into());
-                let back = s.locked_from.take().unwrap_or_else(|| "home".into());
-                go(w, &back);
+                let back = s.locked_from.take().unwrap_or(Screen::Home);
+                go(w, back);
                 refresh(w, s);
             }
             Err(e) => page.set_error(e.text(s.lang).into()),
@@ -403,7 +403,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
 /// unterminated keys, and keep countdowns current.
 pub fn tick(window: &AppWindow, state: &mut UiState) {
     let screen = window.global::<Nav>().get_screen();
-    if state.handheld.is_locked() && screen != "lock" && screen != "login" {
+    if state.handheld.is_locked() && screen != Screen::Lock && screen != Screen::Login {
         if let Some(owner) = state.handheld.session.owner() {
             window
                 .global::<LoginPage>()
@@ -411,7 +411,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
         }
         // Patient data leaves the screen: the lock screen shows only who may unlock it.
         state.locked_from = Some(screen);
-        go(window, "lock");
+        go(window, Screen::Lock);
         return;
     }
     verify::tick(window, state);
@@ -419,7 +419,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
         let words = state.handheld.retry_unsaved();
         transfuse::show_not_saved(window, state, words);
     }
-    if screen == "observe" || screen == "home" || screen == "board" {
+    if matches!(screen, Screen::Observe | Screen::Home | Screen::Board) {
         refresh(window, state);
     }
 }

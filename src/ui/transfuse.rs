@@ -7,8 +7,8 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{
-    back_from_transfusion, go, on, texts, verify, AppWindow, ChipView, EndedPage, ObservePage,
-    ReactionPage, Status, UiState,
+    back_from_transfusion, go, on, texts, verify, AppWindow, ChipView, EndedPage, ObserveMode,
+    ObservePage, ReactionPage, Screen, Status, UiState,
 };
 use bedside_app::handheld::{ActionError, Ended};
 use bedside_app::observe::{parse_vitals, VitalsForm, VitalsProblem};
@@ -36,20 +36,20 @@ fn clear_form(page: &ObservePage, state: &mut UiState) {
 }
 
 /// The observation screen in `mode` (running or end) for the transfusion in `state.running`.
-pub(super) fn show(window: &AppWindow, state: &mut UiState, mode: &str) {
+pub(super) fn show(window: &AppWindow, state: &mut UiState, mode: ObserveMode) {
     let page = window.global::<ObservePage>();
     clear_form(&page, state);
     page.set_watch(ModelRc::default());
-    page.set_mode(mode.into());
+    page.set_mode(mode);
     refresh(window, state);
-    go(window, "observe");
+    go(window, Screen::Observe);
 }
 
 /// The check passed: take the baseline before spiking the bag.
 pub(super) fn ask_baseline(window: &AppWindow, state: &mut UiState, ready: ReadyToStart) {
     let page = window.global::<ObservePage>();
     clear_form(&page, state);
-    page.set_mode("baseline".into());
+    page.set_mode(ObserveMode::Baseline);
     page.set_watch(ModelRc::default());
     page.set_patient(format!("{}  {}", ready.record.patient.name, ready.record.unit.din).into());
     for set in [
@@ -61,7 +61,7 @@ pub(super) fn ask_baseline(window: &AppWindow, state: &mut UiState, ready: Ready
         set(&page, "".into());
     }
     state.ready = Some(ready);
-    go(window, "observe");
+    go(window, Screen::Observe);
 }
 
 pub(super) fn refresh(window: &AppWindow, state: &mut UiState) {
@@ -76,7 +76,7 @@ pub(super) fn refresh(window: &AppWindow, state: &mut UiState) {
         .collect();
     page.set_chips(ModelRc::new(VecModel::from(chips)));
     let Some(r) = &state.running else { return };
-    if page.get_mode() == "baseline" {
+    if page.get_mode() == ObserveMode::Baseline {
         return;
     }
     let timeline = r.timeline(state.handheld.now(), &state.handheld.policy);
@@ -199,7 +199,7 @@ fn stop_for_reaction(
     page.set_serious(draft.serious);
     state.pending_reaction = Some(draft);
     refresh_reaction(window, state);
-    go(window, "reaction");
+    go(window, Screen::Reaction);
 }
 
 fn record(window: &AppWindow, state: &mut UiState) {
@@ -207,13 +207,13 @@ fn record(window: &AppWindow, state: &mut UiState) {
     let symptoms = form_symptoms(&page, state);
     let fields = vitals_fields(&page);
     let nothing_keyed = fields.iter().all(|f| f.trim().is_empty());
-    if page.get_mode() == "end" {
+    if page.get_mode() == ObserveMode::End {
         // Volume first: it is what the end cannot do without.
         if let Err(e) = parse_volume(&page.get_volume()) {
             return page.set_message(state.t(&e));
         }
     }
-    let vitals = if page.get_mode() == "end" && nothing_keyed {
+    let vitals = if page.get_mode() == ObserveMode::End && nothing_keyed {
         Vitals::default()
     } else {
         match form_vitals(state, &fields, !symptoms.is_empty()) {
@@ -221,14 +221,14 @@ fn record(window: &AppWindow, state: &mut UiState) {
             Err(e) => return page.set_message(state.t(&e)),
         }
     };
-    match page.get_mode().as_str() {
-        "baseline" => {
+    match page.get_mode() {
+        ObserveMode::Baseline => {
             let Some(ready) = state.ready.take() else {
                 return;
             };
             start(window, state, ready, Some((vitals, symptoms)));
         }
-        "end" => {
+        ObserveMode::End => {
             let volume = match parse_volume(&page.get_volume()) {
                 Ok(v) => v,
                 Err(e) => return page.set_message(state.t(&e)),
@@ -261,7 +261,7 @@ fn record(window: &AppWindow, state: &mut UiState) {
                             .unwrap_or_default()
                             .into(),
                     );
-                    go(window, "ended");
+                    go(window, Screen::Ended);
                 }
                 Ok(Ended::Reaction { draft, not_saved }) => {
                     state.running = Some(running);
@@ -311,7 +311,7 @@ fn start(
         Ok(running) => {
             state.flow = None;
             state.running = Some(running);
-            show(window, state, "running");
+            show(window, state, ObserveMode::Running);
         }
         Err(e @ ActionError::CheckStopped { .. }) => {
             // Judged again at the start, the check stops: the start is no longer offered.
@@ -332,7 +332,7 @@ pub(super) fn open(window: &AppWindow, state: &mut UiState, running: RunningTran
     state.running = Some(running);
     match stop {
         Some(draft) => stop_for_reaction(window, state, *draft),
-        None => show(window, state, "running"),
+        None => show(window, state, ObserveMode::Running),
     }
 }
 
@@ -360,10 +360,10 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     observe.on_end(on(|w, s| {
         let page = w.global::<ObservePage>();
         clear_form(&page, s);
-        page.set_mode("end".into());
+        page.set_mode(ObserveMode::End);
         refresh(w, s);
     }));
-    observe.on_cancel_end(on(|w, s| show(w, s, "running")));
+    observe.on_cancel_end(on(|w, s| show(w, s, ObserveMode::Running)));
     observe.on_interrupt(on(|w, s| {
         let page = w.global::<ObservePage>();
         let Some(mut running) = s.running.take() else {

@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::{
-    go, on, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, MatchRowView,
-    UiState, VerifyPage, WarningView,
+    go, on, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, MatchMark,
+    MatchRowView, ObserveMode, Screen, UiState, VerifyPage, VerifyStage, WarningView,
 };
 #[cfg(feature = "demo")]
 use crate::demo::labels::draw_demo_labels;
@@ -67,7 +67,7 @@ pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
         Ok(flow) => {
             state.flow = Some(flow);
             let page = window.global::<VerifyPage>();
-            page.set_stage("wristband".into());
+            page.set_stage(VerifyStage::Wristband);
             page.set_repeat(repeat);
             page.set_patient("".into());
             page.set_message(labels_problem.map(|t| state.t(&t)).unwrap_or_default());
@@ -99,7 +99,7 @@ pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
                 .collect();
             page.set_images(ModelRc::new(VecModel::from(images)));
             refresh(window, state);
-            go(window, "verify");
+            go(window, Screen::Verify);
         }
         Err(e) => window
             .global::<VerifyPage>()
@@ -126,17 +126,17 @@ pub(super) fn refresh(window: &AppWindow, state: &UiState) {
         .into_iter()
         .map(|m| {
             let (kind, note) = match &m.state {
-                MatchState::Pending => ("pending", String::new()),
-                MatchState::Matches => ("ok", String::new()),
-                MatchState::Warning(t) => ("warn", t.get(state.lang).to_string()),
-                MatchState::Mismatch(t) => ("stop", t.get(state.lang).to_string()),
-                MatchState::ReadAloud => ("aloud", String::new()),
+                MatchState::Pending => (MatchMark::Pending, String::new()),
+                MatchState::Matches => (MatchMark::Ok, String::new()),
+                MatchState::Warning(t) => (MatchMark::Warn, t.get(state.lang).to_string()),
+                MatchState::Mismatch(t) => (MatchMark::Stop, t.get(state.lang).to_string()),
+                MatchState::ReadAloud => (MatchMark::Aloud, String::new()),
             };
             MatchRowView {
                 label: state.t(&m.label),
                 expected: m.expected.into(),
                 found: m.found.into(),
-                state: kind.into(),
+                state: kind,
                 note: note.into(),
             }
         })
@@ -185,10 +185,10 @@ fn take_scan(window: &AppWindow, state: &mut UiState, text: &str) {
     let Some(flow) = flow.as_mut() else {
         return;
     };
-    let result = if page.get_stage() == "wristband" {
+    let result = if page.get_stage() == VerifyStage::Wristband {
         handheld.scan_wristband(flow, text).map(|name| {
             page.set_patient(name.into());
-            page.set_stage("bag".into());
+            page.set_stage(VerifyStage::Bag);
         })
     } else {
         handheld.scan_bag(flow, text, ScanSource::Scanner)
@@ -220,22 +220,22 @@ pub(super) fn refused(window: &AppWindow, state: &mut UiState, error: &ActionErr
         }
         _ => {
             let page = window.global::<VerifyPage>();
-            page.set_stage("review".into());
+            page.set_stage(VerifyStage::Review);
             page.set_message(message);
-            go(window, "verify");
+            go(window, Screen::Verify);
         }
     }
 }
 
 fn show_refusal(window: &AppWindow, message: SharedString) {
     let page = window.global::<VerifyPage>();
-    page.set_stage("review".into());
+    page.set_stage(VerifyStage::Review);
     page.set_stopped(true);
     page.set_reasons(strings(
         message.split('\n').map(SharedString::from).collect(),
     ));
     page.set_message(message);
-    go(window, "verify");
+    go(window, Screen::Verify);
 }
 
 fn typed_refusal() -> Text {
@@ -358,7 +358,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         }
     });
     verify.on_next(on(&weak, &state, |w, s| {
-        w.global::<VerifyPage>().set_stage("review".into());
+        w.global::<VerifyPage>().set_stage(VerifyStage::Review);
         refresh(w, s);
     }));
     verify.on_cosign(on(&weak, &state, |w, s| {
@@ -392,7 +392,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
                 match s.handheld.restart(running, &ready) {
                     Ok(()) => {
                         s.flow = None;
-                        transfuse::show(w, s, "running");
+                        transfuse::show(w, s, ObserveMode::Running);
                     }
                     Err(e) => refused(w, s, &e),
                 }
@@ -414,10 +414,10 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         let repeat = s.flow.take().is_some_and(|f| f.is_repeat());
         s.ready = None;
         if repeat {
-            transfuse::show(w, s, "running");
+            transfuse::show(w, s, ObserveMode::Running);
         } else {
             refresh_home(w, s);
-            go(w, "home");
+            go(w, Screen::Home);
         }
     }));
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use slint::{Color, ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::{go, on, strings, transfuse, AppWindow, UiState};
+use super::{go, on, strings, transfuse, AppWindow, Screen, UiState};
 use super::{
     BoardPage, BoardRunningView, BoardWaitingView, ChartMarkView, ChartSeriesView, IndicatorView,
     PendingView, QualityPage, RecordPage, RecordRowView, ReviewPage,
@@ -66,7 +66,7 @@ fn row_view(state: &UiState, r: &ReviewRow) -> RecordRowView {
 
 pub(super) fn show_board(window: &AppWindow, state: &mut UiState) {
     refresh_board(window, state);
-    go(window, "board");
+    go(window, Screen::Board);
 }
 
 pub(super) fn refresh_board(window: &AppWindow, state: &mut UiState) {
@@ -262,14 +262,14 @@ fn search(window: &AppWindow, state: &mut UiState) -> bool {
     }
 }
 
-fn show_record(window: &AppWindow, state: &mut UiState, id: &str, back: &'static str) {
+fn show_record(window: &AppWindow, state: &mut UiState, id: &str, back: Screen) {
     match state.handheld.review(id) {
         Ok(review) => {
             state.record = Some(review);
             state.record_back = back;
             window.global::<RecordPage>().set_message("".into());
             refresh_record(window, state);
-            go(window, "record");
+            go(window, Screen::Record);
         }
         Err(e) => window
             .global::<BoardPage>()
@@ -665,14 +665,14 @@ fn save(state: &UiState, name: &str, bytes: &[u8]) -> Result<Text, Text> {
 }
 
 /// Redraws the charge nurse's screens in the current language.
-pub(super) fn refresh(window: &AppWindow, state: &mut UiState, screen: &str) {
+pub(super) fn refresh(window: &AppWindow, state: &mut UiState, screen: Screen) {
     match screen {
-        "board" => refresh_board(window, state),
-        "record" => refresh_record(window, state),
-        "records" if !state.review_rows.is_empty() => {
+        Screen::Board => refresh_board(window, state),
+        Screen::Record => refresh_record(window, state),
+        Screen::Records if !state.review_rows.is_empty() => {
             search(window, state);
         }
-        "quality" if state.period.is_some() => {
+        Screen::Quality if state.period.is_some() => {
             let drill = state.drill_index;
             if compute(window, state) {
                 if let Some(i) = drill {
@@ -695,7 +695,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             page.set_to(to.format("%Y-%m-%d").to_string().into());
         }
         if search(w, s) {
-            go(w, "records");
+            go(w, Screen::Records);
         }
     }));
     board.on_quality(on(&weak, &state, |w, s| {
@@ -704,12 +704,12 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             set_period(w, from, to);
         }
         if compute(w, s) {
-            go(w, "quality");
+            go(w, Screen::Quality);
         }
     }));
     board.on_ward_list(on(&weak, &state, |w, s| {
         super::refresh_home(w, s);
-        go(w, "home");
+        go(w, Screen::Home);
     }));
     board.on_logout(on(&weak, &state, super::sign_out));
     board.on_toggle_language(on(&weak, &state, super::toggle_language));
@@ -730,7 +730,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
         else {
             return;
         };
-        show_record(w, s, &id, "board");
+        show_record(w, s, &id, Screen::Board);
     }));
     board.on_requeue(indexed(&weak, &state, |w, s, i| {
         let Some(p) = s.board.as_ref().and_then(|b| b.pending.get(i)).cloned() else {
@@ -756,14 +756,14 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     });
     review.on_open(indexed(&weak, &state, |w, s, i| {
         if let Some(id) = s.review_rows.get(i).map(|r| r.procedure_urn.clone()) {
-            show_record(w, s, &id, "records");
+            show_record(w, s, &id, Screen::Records);
         }
     }));
     review.on_back(on(&weak, &state, show_board));
 
     let record = window.global::<RecordPage>();
     record.on_back(on(&weak, &state, |w, s| {
-        if s.record_back == "board" {
+        if s.record_back == Screen::Board {
             show_board(w, s);
         } else {
             go(w, s.record_back);
@@ -809,7 +809,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     }));
     quality.on_open(indexed(&weak, &state, |w, s, i| {
         if let Some(id) = s.drill.get(i).map(|r| r.procedure_urn.clone()) {
-            show_record(w, s, &id, "quality");
+            show_record(w, s, &id, Screen::Quality);
         }
     }));
     quality.on_export({

@@ -40,8 +40,8 @@ pub fn type_into(window: &AppWindow, label: &str, text: &str) {
     found[0].set_accessible_value(text);
 }
 
-pub fn screen(window: &AppWindow) -> String {
-    window.global::<Nav>().get_screen().to_string()
+pub fn screen(window: &AppWindow) -> Screen {
+    window.global::<Nav>().get_screen()
 }
 
 pub fn press(window: &AppWindow, text: SharedString) {

@@ -169,7 +169,12 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     );
     shots.both(&window, &state, "verify-wristband");
     keys(&window, &clock, "ZY26001001", 4);
-    assert_eq!(verify.get_stage(), VerifyStage::Bag, "{}", verify.get_message());
+    assert_eq!(
+        verify.get_stage(),
+        VerifyStage::Bag,
+        "{}",
+        verify.get_message()
+    );
     assert!(verify.get_patient().contains("张伟"));
 
     // The bag from its label image: all four barcodes in one go.
@@ -222,7 +227,12 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     type_into(&window, "Systolic mmHg", "120");
     type_into(&window, "Diastolic mmHg", "75");
     click(&window, "Record baseline and start");
-    assert_eq!(observe.get_mode(), ObserveMode::Running, "{}", observe.get_message());
+    assert_eq!(
+        observe.get_mode(),
+        ObserveMode::Running,
+        "{}",
+        observe.get_message()
+    );
     assert!(observe.get_slow_rate().contains("20 drops/min"));
     assert!(
         observe

@@ -52,7 +52,12 @@ fn check_zhang_wei(window: &AppWindow, ward: &Ward) {
     let verify = window.global::<VerifyPage>();
     click(window, "Start a bedside check");
     keys(window, &ward.clock, "ZY26001001", 3);
-    assert_eq!(verify.get_stage(), VerifyStage::Bag, "{}", verify.get_message());
+    assert_eq!(
+        verify.get_stage(),
+        VerifyStage::Bag,
+        "{}",
+        verify.get_message()
+    );
     let store = Store::open_encrypted(
         &ward.dir.path().join("device.db"),
         &read_key(ward.dir.path()),
@@ -124,7 +129,12 @@ fn the_touch_app_keeps_every_stop_and_record() {
     // says the round is not saved yet until it is.
     state.borrow().handheld.store.fault_read_only(true).unwrap();
     click(&window, "Record observation");
-    assert_eq!(screen(&window), Screen::Reaction, "{}", observe.get_message());
+    assert_eq!(
+        screen(&window),
+        Screen::Reaction,
+        "{}",
+        observe.get_message()
+    );
     let status = window.global::<Status>();
     assert!(
         status.get_not_saved().contains("NOT SAVED"),
@@ -149,7 +159,12 @@ fn the_touch_app_keeps_every_stop_and_record() {
     click(&window, "Urticaria");
     click(&window, "Breathless");
     click(&window, "Record observation");
-    assert_eq!(screen(&window), Screen::Reaction, "{}", observe.get_message());
+    assert_eq!(
+        screen(&window),
+        Screen::Reaction,
+        "{}",
+        observe.get_message()
+    );
     assert!(window
         .global::<ReactionPage>()
         .get_triggers()

@@ -8,6 +8,8 @@ use clap::{ArgGroup, Args, Subcommand};
 use bedside_app::config::Config;
 use bedside_store::{AuditVerdict, Store, StoreKey};
 
+use super::error::{CliError, CliResult};
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[command(subcommand)]
@@ -57,7 +59,7 @@ fn parse_head(s: &str) -> Result<String, String> {
     }
 }
 
-pub fn run(args: AuditArgs) -> ExitCode {
+pub fn run(args: AuditArgs) -> CliResult {
     let AuditAction::Verify {
         store,
         key_file,
@@ -65,27 +67,18 @@ pub fn run(args: AuditArgs) -> ExitCode {
         expect_head,
     } = args.action;
     let (path, key) = match (store, config) {
-        (Some(path), _) => match key_file.as_deref().map(StoreKey::from_file).transpose() {
-            Ok(key) => (path, key),
-            Err(e) => {
-                eprintln!("bedside audit verify: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        (None, Some(config_path)) => match store_of(&config_path) {
-            Ok((path, key)) => (path, Some(key)),
-            Err(e) => {
-                eprintln!("bedside audit verify: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        (None, None) => {
-            eprintln!("bedside audit verify: give --store PATH or --config FILE");
-            return ExitCode::from(2);
+        (Some(path), _) => {
+            let key = key_file.as_deref().map(StoreKey::from_file).transpose();
+            (path, key.map_err(CliError::usage)?)
         }
+        (None, Some(config_path)) => {
+            let (path, key) = store_of(&config_path).map_err(CliError::Usage)?;
+            (path, Some(key))
+        }
+        (None, None) => return Err(CliError::usage("give --store PATH or --config FILE")),
     };
-    match verify(&path, key.as_ref(), expect_head.as_deref()) {
-        Ok(AuditVerdict::Intact { rows, head }) => {
+    match verify(&path, key.as_ref(), expect_head.as_deref()).map_err(CliError::Failed)? {
+        AuditVerdict::Intact { rows, head } => {
             let value = serde_json::json!({
                 "intact": true,
                 "rows": rows,
@@ -93,9 +86,9 @@ pub fn run(args: AuditArgs) -> ExitCode {
                 "head": head.as_ref().map(|h| h.hash.clone()),
             });
             println!("{value}");
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-        Ok(AuditVerdict::Broken { seq, problem }) => {
+        AuditVerdict::Broken { seq, problem } => {
             let message = problem.describe(seq);
             let value = serde_json::json!({
                 "intact": false,
@@ -104,12 +97,7 @@ pub fn run(args: AuditArgs) -> ExitCode {
                 "message": message,
             });
             println!("{value}");
-            eprintln!("bedside audit verify: {}: {message}", path.display());
-            ExitCode::from(1)
-        }
-        Err(e) => {
-            eprintln!("bedside audit verify: {e}");
-            ExitCode::from(1)
+            Err(CliError::Failed(format!("{}: {message}", path.display())))
         }
     }
 }

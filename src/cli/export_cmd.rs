@@ -2,6 +2,8 @@
 //! as the app: the badge must belong to a charge nurse, whose PIN is read from stdin.
 
 use bedside_core::Instant;
+
+use super::error::{CliError, CliResult};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -123,15 +125,9 @@ fn write(out: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
 
-pub fn run(args: &ExportArgs) -> ExitCode {
+pub fn run(args: &ExportArgs) -> CliResult {
     let clock = SystemClock::china();
-    let req = match request(args, &clock) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("bedside export: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let req = request(args, &clock).map_err(CliError::Usage)?;
     let result = (|| -> Result<serde_json::Value, String> {
         let pin = read_pin()?;
         let key = req.config.device.store_key().map_err(|e| e.to_string())?;
@@ -157,7 +153,13 @@ pub fn run(args: &ExportArgs) -> ExitCode {
                 .map_err(refuse)?,
         };
         write(&args.out, &bytes)?;
-        let _ = handheld.logout();
+        handheld.logout().map_err(|e| {
+            format!(
+                "{} is written, but the sign-out could not be recorded in the audit trail: {}",
+                args.out.display(),
+                e.message().get(req.lang)
+            )
+        })?;
         Ok(serde_json::json!({
             "format": req.format.to_string(),
             "from": req.from.to_rfc3339(),
@@ -168,14 +170,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
             "out": args.out.display().to_string(),
         }))
     })();
-    match result {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("bedside export: {e}");
-            ExitCode::from(1)
-        }
-    }
+    let summary = result.map_err(CliError::Failed)?;
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 mod audit_cmd;
 mod check_cmd;
 mod decode_cmd;
+pub mod error;
 mod export_cmd;
 mod label_cmd;
 pub mod scenario;
@@ -15,6 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+use error::{CliError, CliResult};
 
 use bedside_app::config::Config;
 use bedside_core::messages::Lang;
@@ -195,80 +198,53 @@ pub struct DecodeArgs {
     pub common: Common,
 }
 
-fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("bedside staff import: {e}");
-            return ExitCode::from(2);
-        }
-    };
+fn staff_import(file: &std::path::Path, config_path: &std::path::Path) -> CliResult {
+    let config = Config::load(config_path).map_err(CliError::usage)?;
     let Some(store_path) = &config.device.store else {
-        eprintln!(
-            "bedside staff import: {} has no [device] store = \"…\"",
-            config_path.display()
-        );
-        return ExitCode::from(2);
-    };
-    let result = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))
-        .and_then(|csv| {
-            let key = config.device.store_key().map_err(|e| e.to_string())?;
-            let mut store = bedside_store::Store::open_encrypted(store_path, &key)
-                .map_err(|e| e.to_string())?;
-            bedside_app::config_audit::audit_configuration(
-                &mut store,
-                config_path,
-                &bedside_clock::Clock::now(&bedside_clock::SystemClock::china()),
-            )
-            .map_err(|e| e.to_string())?;
-            bedside_app::session::import_staff(
-                &mut store,
-                &bedside_clock::RandomIds,
-                &bedside_clock::SystemClock::china(),
-                &csv,
-                "admin-import",
-            )
-            .map_err(|e| format!("{}: {e}", file.display()))
-        });
-    match result {
-        Ok(n) => {
-            println!("{}", serde_json::json!({ "imported": n }));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("bedside staff import: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn store_encrypt(config_path: &std::path::Path) -> ExitCode {
-    use bedside_store::{Store, StoreError};
-    let usage = |e: String| {
-        eprintln!("bedside store encrypt: {e}");
-        ExitCode::from(2)
-    };
-    let config = match Config::load(config_path) {
-        Ok(c) => c,
-        Err(e) => return usage(e.to_string()),
-    };
-    let Some(path) = &config.device.store else {
-        return usage(format!(
+        return Err(CliError::Usage(format!(
             "{} has no [device] store = \"…\"",
             config_path.display()
-        ));
+        )));
     };
-    let key = match config.device.store_key() {
-        Ok(k) => k,
-        Err(e) => return usage(e.to_string()),
+    let csv = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", file.display())))?;
+    let key = config.device.store_key().map_err(CliError::failed)?;
+    let mut store =
+        bedside_store::Store::open_encrypted(store_path, &key).map_err(CliError::failed)?;
+    let clock = bedside_clock::SystemClock::china();
+    bedside_app::config_audit::audit_configuration(
+        &mut store,
+        config_path,
+        &bedside_clock::Clock::now(&clock),
+    )
+    .map_err(CliError::failed)?;
+    let imported = bedside_app::session::import_staff(
+        &mut store,
+        &bedside_clock::RandomIds,
+        &clock,
+        &csv,
+        "admin-import",
+    )
+    .map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
+    println!("{}", serde_json::json!({ "imported": imported }));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn store_encrypt(config_path: &std::path::Path) -> CliResult {
+    use bedside_store::{Store, StoreError};
+    let config = Config::load(config_path).map_err(CliError::usage)?;
+    let Some(path) = &config.device.store else {
+        return Err(CliError::Usage(format!(
+            "{} has no [device] store = \"…\"",
+            config_path.display()
+        )));
     };
-    let failed = |e: String| {
-        eprintln!("bedside store encrypt: {e}");
-        ExitCode::from(1)
-    };
+    let key = config.device.store_key().map_err(CliError::usage)?;
     if !path.exists() {
-        return failed(format!("there is no store at {}", path.display()));
+        return Err(CliError::Failed(format!(
+            "there is no store at {}",
+            path.display()
+        )));
     }
     match Store::open_encrypted(path, &key) {
         Ok(_) => {
@@ -276,10 +252,10 @@ fn store_encrypt(config_path: &std::path::Path) -> ExitCode {
                 "{}",
                 serde_json::json!({ "encrypted": false, "already": true })
             );
-            return ExitCode::SUCCESS;
+            return Ok(ExitCode::SUCCESS);
         }
         Err(StoreError::WrongKey { .. }) => {}
-        Err(e) => return failed(e.to_string()),
+        Err(e) => return Err(CliError::failed(e)),
     }
     let with_suffix = |suffix: &str| {
         let mut name = path.as_os_str().to_owned();
@@ -288,39 +264,76 @@ fn store_encrypt(config_path: &std::path::Path) -> ExitCode {
     };
     let (copy, kept) = (with_suffix(".encrypting"), with_suffix(".plaintext"));
     if kept.exists() {
-        return failed(format!(
+        return Err(CliError::Failed(format!(
             "{} exists already; it was left as it is",
             kept.display()
-        ));
+        )));
     }
-    let _ = std::fs::remove_file(&copy); // a copy left by an interrupted earlier run
-    if let Err(e) = Store::encrypt_copy(path, &copy, &key) {
-        return failed(e.to_string());
+    // A copy left by an interrupted earlier run goes; one that cannot go stops the command.
+    match std::fs::remove_file(&copy) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(CliError::Failed(format!(
+                "{} is left from an earlier run and cannot be removed: {e}",
+                copy.display()
+            )))
+        }
+        _ => {}
     }
+    Store::encrypt_copy(path, &copy, &key).map_err(CliError::failed)?;
     // The plaintext store is renamed, never deleted; then the checked copy takes its place.
-    let swapped = std::fs::rename(path, &kept).and_then(|()| std::fs::rename(&copy, path));
-    if let Err(e) = swapped {
-        return failed(format!(
-            "the encrypted copy {} is made but could not take the store's place: {e}",
-            copy.display()
-        ));
-    }
+    std::fs::rename(path, &kept)
+        .and_then(|()| std::fs::rename(&copy, path))
+        .map_err(|e| {
+            CliError::Failed(format!(
+                "the encrypted copy {} is made but could not take the store's place: {e}",
+                copy.display()
+            ))
+        })?;
     println!(
         "{}",
         serde_json::json!({ "encrypted": true, "plaintext_kept": kept.display().to_string() })
     );
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language: use zh-CN or en"))
 }
 
-/// Runs a subcommand. A configuration that cannot be used is bad usage (exit 2).
+/// Runs a subcommand and says once, after its name, why it could not do its work.
 pub fn run(command: Command) -> ExitCode {
+    let name = command.name();
+    match dispatch(command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("bedside {name}: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+impl Command {
+    /// The subcommand as the nurse or IT person typed it, to head its messages.
+    fn name(&self) -> &'static str {
+        match self {
+            #[cfg(feature = "demo")]
+            Command::Bloodbank(_) => "bloodbank",
+            Command::Sync(_) => "sync",
+            Command::Audit(_) => "audit verify",
+            Command::Export(_) => "export",
+            Command::Staff(_) => "staff import",
+            Command::Store(_) => "store encrypt",
+            Command::Label(_) => "label",
+            Command::Check(_) => "check",
+            Command::Decode(_) => "decode",
+        }
+    }
+}
+
+fn dispatch(command: Command) -> CliResult {
     match command {
         #[cfg(feature = "demo")]
-        Command::Bloodbank(args) => bedside_bloodbank::cli::run(*args),
+        Command::Bloodbank(args) => Ok(bedside_bloodbank::cli::run(*args)),
         Command::Sync(args) => sync_cmd::run(&args.config),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Export(args) => export_cmd::run(&args),
@@ -350,16 +363,10 @@ fn run_engine(
         Lang,
         &mut std::io::BufWriter<std::io::StdoutLock<'static>>,
     ) -> ExitCode,
-) -> ExitCode {
+) -> CliResult {
     let config = match &common.config {
         None => Config::default(),
-        Some(path) => match Config::load(path) {
-            Ok(config) => config,
-            Err(e) => {
-                eprintln!("bedside: {e}");
-                return ExitCode::from(2);
-            }
-        },
+        Some(path) => Config::load(path).map_err(CliError::usage)?,
     };
     let lang = common.lang.unwrap_or(config.language);
     let stdout = std::io::stdout();
@@ -367,12 +374,9 @@ fn run_engine(
     let status = command(&config, lang, &mut out);
     match out.flush() {
         // A reader that stopped reading (`| head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => status,
-        Err(e) => {
-            eprintln!("bedside: cannot write the output: {e}");
-            ExitCode::from(1)
-        }
-        Ok(()) => status,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(status),
+        Err(e) => Err(CliError::Failed(format!("cannot write the output: {e}"))),
+        Ok(()) => Ok(status),
     }
 }
 

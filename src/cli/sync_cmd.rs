@@ -9,48 +9,23 @@ use bedside_store::Store;
 use bedside_sync::http::BloodBankHttp;
 use bedside_sync::Sync;
 
-pub fn run(config_path: &Path) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("bedside sync: {e}");
-            return ExitCode::from(2);
-        }
-    };
+use super::error::{CliError, CliResult};
+
+pub fn run(config_path: &Path) -> CliResult {
+    let config = Config::load(config_path).map_err(CliError::usage)?;
     let (Some(bb), Some(store_path)) = (&config.bloodbank, &config.device.store) else {
-        eprintln!(
-            "bedside sync: {} needs a [bloodbank] section (url, ward) and [device] store = \"…\"",
+        return Err(CliError::Usage(format!(
+            "{} needs a [bloodbank] section (url, ward) and [device] store = \"…\"",
             config_path.display()
-        );
-        return ExitCode::from(2);
+        )));
     };
-    let key = match config.device.store_key() {
-        Ok(key) => key,
-        Err(e) => {
-            eprintln!("bedside sync: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut store = match Store::open_encrypted(store_path, &key) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("bedside sync: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let key = config.device.store_key().map_err(CliError::usage)?;
+    let mut store = Store::open_encrypted(store_path, &key).map_err(CliError::failed)?;
     let now = bedside_clock::Clock::now(&SystemClock::china());
-    if let Err(e) = bedside_app::config_audit::audit_configuration(&mut store, config_path, &now) {
-        eprintln!("bedside sync: {e}");
-        return ExitCode::from(1);
-    }
+    bedside_app::config_audit::audit_configuration(&mut store, config_path, &now)
+        .map_err(CliError::failed)?;
     let settings = bb.sync_settings();
-    let http = match BloodBankHttp::for_settings(&settings) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("bedside sync: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let http = BloodBankHttp::for_settings(&settings).map_err(CliError::failed)?;
     let clock = SystemClock::china();
     let mut sync = Sync {
         store: &mut store,
@@ -60,21 +35,16 @@ pub fn run(config_path: &Path) -> ExitCode {
         ids: &RandomIds,
         sleep: &std::thread::sleep,
     };
-    match sync.run_cycle() {
-        Ok(summary) => {
-            println!("{}", serde_json::to_string(&summary).unwrap_or_default());
-            for e in &summary.errors {
-                eprintln!("bedside sync: {e}");
-            }
-            if summary.errors.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprintln!("bedside sync: {e}");
-            ExitCode::from(1)
-        }
+    let summary = sync.run_cycle().map_err(CliError::failed)?;
+    let json = serde_json::to_string(&summary).map_err(CliError::failed)?;
+    println!("{json}");
+    // The cycle ran: each of its problems is a line of the report, not the command's failure.
+    for e in &summary.errors {
+        eprintln!("bedside sync: {e}");
     }
+    Ok(if summary.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -69,7 +69,7 @@ pub struct UiState {
     drill: Vec<bedside_core::review::ReviewRow>,
     drill_index: Option<usize>,
     /// Where the observation screens return: the ward list, or the board they were opened from.
-    back_to: &'static str,
+    back_to: Screen,
 }
 
 impl UiState {
@@ -99,7 +99,7 @@ impl UiState {
             period: None,
             drill: Vec::new(),
             drill_index: None,
-            back_to: "home",
+            back_to: Screen::Home,
         }
     }
 
@@ -205,7 +205,7 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
 
 /// Back from a transfusion's screens to where it was opened: the ward list or the board.
 fn back_from_transfusion(window: &AppWindow, state: &mut UiState) {
-    if state.back_to == "board" {
+    if state.back_to == Screen::Board {
         ward::show_board(window, state);
     } else {
         refresh_home(window, state);
@@ -235,6 +235,34 @@ fn on(
     move || {
         if let Some(w) = weak.upgrade() {
             f(&w, &mut state.borrow_mut());
+        }
+    }
+}
+
+/// A callback with a text argument (a key, a scan, a file path).
+fn on_text(
+    weak: &slint::Weak<AppWindow>,
+    state: &Rc<RefCell<UiState>>,
+    f: fn(&AppWindow, &mut UiState, &str),
+) -> impl FnMut(SharedString) + 'static {
+    let (weak, state) = (weak.clone(), state.clone());
+    move |text| {
+        if let Some(w) = weak.upgrade() {
+            f(&w, &mut state.borrow_mut(), text.as_str());
+        }
+    }
+}
+
+/// A callback with a list index; a negative index (no row) does nothing.
+fn on_index(
+    weak: &slint::Weak<AppWindow>,
+    state: &Rc<RefCell<UiState>>,
+    f: fn(&AppWindow, &mut UiState, usize),
+) -> impl FnMut(i32) + 'static {
+    let (weak, state) = (weak.clone(), state.clone());
+    move |i| {
+        if let (Some(w), Ok(i)) = (weak.upgrade(), usize::try_from(i)) {
+            f(&w, &mut state.borrow_mut(), i);
         }
     }
 }
@@ -387,7 +415,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             let Some(r) = s.running_list.get(i as usize).cloned() else {
                 return;
             };
-            s.back_to = "home";
+            s.back_to = Screen::Home;
             transfuse::open(&w, &mut s, r);
         }
     });

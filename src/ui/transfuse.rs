@@ -207,13 +207,17 @@ fn record(window: &AppWindow, state: &mut UiState) {
     let symptoms = form_symptoms(&page, state);
     let fields = vitals_fields(&page);
     let nothing_keyed = fields.iter().all(|f| f.trim().is_empty());
-    if page.get_mode() == ObserveMode::End {
-        // Volume first: it is what the end cannot do without.
-        if let Err(e) = parse_volume(&page.get_volume()) {
-            return page.set_message(state.t(&e));
+    let mode = page.get_mode();
+    // At the end, the volume first: it is what the end cannot do without.
+    let volume = if mode == ObserveMode::End {
+        match parse_volume(&page.get_volume()) {
+            Ok(v) => Some(v),
+            Err(e) => return page.set_message(state.t(&e)),
         }
-    }
-    let vitals = if page.get_mode() == ObserveMode::End && nothing_keyed {
+    } else {
+        None
+    };
+    let vitals = if mode == ObserveMode::End && nothing_keyed {
         Vitals::default()
     } else {
         match form_vitals(state, &fields, !symptoms.is_empty()) {
@@ -221,83 +225,99 @@ fn record(window: &AppWindow, state: &mut UiState) {
             Err(e) => return page.set_message(state.t(&e)),
         }
     };
-    match page.get_mode() {
-        ObserveMode::Baseline => {
+    match (mode, volume) {
+        (ObserveMode::Baseline, _) => {
             let Some(ready) = state.ready.take() else {
                 return;
             };
             start(window, state, ready, Some((vitals, symptoms)));
         }
-        ObserveMode::End => {
-            let volume = match parse_volume(&page.get_volume()) {
-                Ok(v) => v,
-                Err(e) => return page.set_message(state.t(&e)),
-            };
-            let measured = vitals != Vitals::default() || !symptoms.is_empty();
-            let Some(mut running) = state.running.take() else {
-                return;
-            };
-            let result =
-                state
-                    .handheld
-                    .end(&mut running, volume, measured.then_some((vitals, symptoms)));
-            match result {
-                Ok(Ended::Normally { keep_until }) => {
-                    let ended = window.global::<EndedPage>();
-                    let now = state.handheld.now();
-                    ended.set_summary(state.t(&Text::fill(
-                        "{patient} · {din}: ended at {at}, {ml} ml transfused.",
-                        "{patient} · {din}：{at} 结束，输入 {ml} 毫升。",
-                        &[
-                            ("patient", &running.transfusion.patient_name),
-                            ("din", &running.transfusion.din),
-                            ("at", &now.format("%H:%M").to_string()),
-                            ("ml", &volume.to_string()),
-                        ],
-                    )));
-                    ended.set_keep_until(
-                        keep_until
-                            .map(|k| k.format("%Y-%m-%d %H:%M").to_string())
-                            .unwrap_or_default()
-                            .into(),
-                    );
-                    go(window, Screen::Ended);
-                }
-                Ok(Ended::Reaction { draft, not_saved }) => {
-                    state.running = Some(running);
-                    show_not_saved(window, state, not_saved);
-                    stop_for_reaction(window, state, *draft);
-                }
-                Err(e) => {
-                    state.running = Some(running);
-                    page.set_message(state.t(&e.message()));
-                }
-            }
+        (ObserveMode::End, Some(volume)) => record_end(window, state, volume, vitals, symptoms),
+        _ => record_round(window, state, vitals, symptoms),
+    }
+}
+
+fn record_end(
+    window: &AppWindow,
+    state: &mut UiState,
+    volume: u32,
+    vitals: Vitals,
+    symptoms: Vec<String>,
+) {
+    let measured = vitals != Vitals::default() || !symptoms.is_empty();
+    let Some(mut running) = state.running.take() else {
+        return;
+    };
+    let result = state
+        .handheld
+        .end(&mut running, volume, measured.then_some((vitals, symptoms)));
+    match result {
+        Ok(Ended::Normally { keep_until }) => {
+            show_ended(window, state, &running, volume, keep_until);
         }
-        _ => {
-            let Some(mut running) = state.running.take() else {
-                return;
-            };
-            let result = state.handheld.observe(&mut running, vitals, symptoms);
+        Ok(Ended::Reaction { draft, not_saved }) => {
             state.running = Some(running);
-            match result {
-                Ok(observed) => {
-                    // The judgement first, whatever the store said; then what was not saved.
-                    show_not_saved(window, state, observed.not_saved);
-                    match observed.judgement {
-                        Judgement::Watch(warnings) => {
-                            clear_form(&page, state);
-                            let words: Vec<Text> =
-                                warnings.into_iter().map(|a| a.message).collect();
-                            page.set_watch(texts(state, &words));
-                            refresh(window, state);
-                        }
-                        Judgement::Stop(draft) => stop_for_reaction(window, state, *draft),
-                    }
+            show_not_saved(window, state, not_saved);
+            stop_for_reaction(window, state, *draft);
+        }
+        Err(e) => {
+            state.running = Some(running);
+            let page = window.global::<ObservePage>();
+            page.set_message(state.t(&e.message()));
+        }
+    }
+}
+
+fn show_ended(
+    window: &AppWindow,
+    state: &UiState,
+    running: &RunningTransfusion,
+    volume: u32,
+    keep_until: Option<bedside_core::Instant>,
+) {
+    let ended = window.global::<EndedPage>();
+    let now = state.handheld.now();
+    ended.set_summary(state.t(&Text::fill(
+        "{patient} · {din}: ended at {at}, {ml} ml transfused.",
+        "{patient} · {din}：{at} 结束，输入 {ml} 毫升。",
+        &[
+            ("patient", &running.transfusion.patient_name),
+            ("din", &running.transfusion.din),
+            ("at", &now.format("%H:%M").to_string()),
+            ("ml", &volume.to_string()),
+        ],
+    )));
+    ended.set_keep_until(
+        keep_until
+            .map(|k| k.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+            .into(),
+    );
+    go(window, Screen::Ended);
+}
+
+/// A round while the blood runs: judged first, whatever the store said; then what was not saved.
+fn record_round(window: &AppWindow, state: &mut UiState, vitals: Vitals, symptoms: Vec<String>) {
+    let page = window.global::<ObservePage>();
+    let Some(mut running) = state.running.take() else {
+        return;
+    };
+    let result = state.handheld.observe(&mut running, vitals, symptoms);
+    state.running = Some(running);
+    match result {
+        Ok(observed) => {
+            show_not_saved(window, state, observed.not_saved);
+            match observed.judgement {
+                Judgement::Watch(warnings) => {
+                    clear_form(&page, state);
+                    let words: Vec<Text> = warnings.into_iter().map(|a| a.message).collect();
+                    page.set_watch(texts(state, &words));
+                    refresh(window, state);
                 }
-                Err(e) => page.set_message(state.t(&e.message())),
+                Judgement::Stop(draft) => stop_for_reaction(window, state, *draft),
             }
         }
+        Err(e) => page.set_message(state.t(&e.message())),
     }
 }
 

@@ -6,8 +6,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::{
-    go, on, refresh_home, strings, transfuse, AppWindow, CheckItemView, ImageChoice, MatchMark,
-    MatchRowView, ObserveMode, Screen, UiState, VerifyPage, VerifyStage, WarningView,
+    go, on, on_index, on_text, refresh_home, strings, transfuse, AppWindow, CheckItemView,
+    ImageChoice, MatchMark, MatchRowView, ObserveMode, Screen, UiState, VerifyPage, VerifyStage,
+    WarningView,
 };
 #[cfg(feature = "demo")]
 use crate::demo::labels::draw_demo_labels;
@@ -267,157 +268,165 @@ pub(super) fn tick(window: &AppWindow, state: &mut UiState) {
 pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     let weak = window.as_weak();
     let verify = window.global::<VerifyPage>();
-    verify.on_key({
-        let (weak, state) = (weak.clone(), state.clone());
-        move |text| {
-            let Some(w) = weak.upgrade() else { return };
-            let mut s = state.borrow_mut();
-            let key = match text.as_str() {
-                "\n" | "\r" | "\t" => Key::Enter,
-                // Arrows, function keys and the like arrive as private-use characters.
-                t if t
-                    .chars()
-                    .all(|c| !c.is_control() && !('\u{f700}'..='\u{f8ff}').contains(&c)) =>
-                {
-                    Key::Text(t.to_string())
-                }
-                _ => return,
-            };
-            let now = s.handheld.now();
-            if let Some(event) = s.wedge.key(key, now) {
-                wedge_event(&w, &mut s, event);
-            }
-        }
-    });
-    verify.on_scan({
-        // Scans that reach the app already assembled (a scanner service, the tests' harness).
-        let (weak, state) = (weak.clone(), state.clone());
-        move |text| {
-            let Some(w) = weak.upgrade() else { return };
-            take_scan(&w, &mut state.borrow_mut(), text.as_str());
-        }
-    });
-    verify.on_scan_image({
-        let (weak, state) = (weak.clone(), state.clone());
-        move |path| {
-            let Some(w) = weak.upgrade() else { return };
-            let mut s = state.borrow_mut();
-            match scan_image(std::path::Path::new(path.as_str())) {
-                Ok(texts) => {
-                    w.global::<VerifyPage>().set_show_images(false);
-                    for text in texts {
-                        take_scan(&w, &mut s, &text);
-                    }
-                }
-                Err(problem) => {
-                    let message = s.t(&problem.message());
-                    w.global::<VerifyPage>().set_message(message);
-                }
-            }
-        }
-    });
-    verify.on_key_din(on(&weak, &state, |w, s| {
-        let page = w.global::<VerifyPage>();
-        let Some(flow) = s.flow.as_mut() else { return };
-        let result = s.handheld.scan_bag(
-            flow,
-            page.get_keyed_din().as_str(),
-            ScanSource::Keyed {
-                reason: page.get_keyed_reason().to_string(),
-            },
-        );
-        match result {
-            Ok(()) => {
-                page.set_keyed_din("".into());
-                page.set_message("".into());
-            }
-            Err(e) => page.set_message(s.t(&e.message())),
-        }
-        refresh(w, s);
-    }));
-    verify.on_acknowledge({
-        let (weak, state) = (weak.clone(), state.clone());
-        move |i| {
-            let Some(w) = weak.upgrade() else { return };
-            let mut s = state.borrow_mut();
-            let s = &mut *s;
-            let page = w.global::<VerifyPage>();
-            let now = s.handheld.now();
-            let Some(flow) = s.flow.as_mut() else { return };
-            let Some((code, _, _)) = flow.warnings(now).into_iter().nth(i as usize) else {
-                return;
-            };
-            match s.handheld.acknowledge(flow, code, &page.get_ack_reason()) {
-                Ok(()) => {
-                    page.set_ack_reason("".into());
-                    page.set_message("".into());
-                }
-                Err(e) => page.set_message(s.t(&e.message())),
-            }
-            refresh(&w, s);
-        }
-    });
+    verify.on_key(on_text(&weak, &state, key_pressed));
+    // Scans that reach the app already assembled (a scanner service, the tests' harness).
+    verify.on_scan(on_text(&weak, &state, take_scan));
+    verify.on_scan_image(on_text(&weak, &state, scan_image_file));
+    verify.on_key_din(on(&weak, &state, key_din));
+    verify.on_acknowledge(on_index(&weak, &state, acknowledge_warning));
     verify.on_next(on(&weak, &state, |w, s| {
         w.global::<VerifyPage>().set_stage(VerifyStage::Review);
         refresh(w, s);
     }));
-    verify.on_cosign(on(&weak, &state, |w, s| {
-        let page = w.global::<VerifyPage>();
-        let Some(flow) = s.flow.as_mut() else { return };
-        let result = s.handheld.cosign(
-            flow,
-            page.get_cosign_badge().as_str(),
-            page.get_cosign_pin().as_str(),
-        );
-        page.set_cosign_pin("".into());
-        match result {
-            Ok(_) => page.set_message("".into()),
-            Err(e) => page.set_message(e.text(s.lang).into()),
+    verify.on_cosign(on(&weak, &state, cosign));
+    verify.on_start(on(&weak, &state, start_checked));
+    verify.on_cancel(on(&weak, &state, cancel));
+}
+
+/// A key from a keyboard-wedge scanner (or the keyboard): the wedge tells keys from scans.
+fn key_pressed(window: &AppWindow, state: &mut UiState, text: &str) {
+    let key = match text {
+        "\n" | "\r" | "\t" => Key::Enter,
+        // Arrows, function keys and the like arrive as private-use characters.
+        t if t
+            .chars()
+            .all(|c| !c.is_control() && !('\u{f700}'..='\u{f8ff}').contains(&c)) =>
+        {
+            Key::Text(t.to_string())
         }
-        refresh(w, s);
-    }));
-    verify.on_start(on(&weak, &state, |w, s| {
-        let page = w.global::<VerifyPage>();
-        let Some(flow) = s.flow.as_mut() else { return };
-        flow.confirm_visual(0, page.get_visual_expiry());
-        flow.confirm_visual(1, page.get_visual_bag());
-        flow.confirm_visual(2, page.get_visual_set());
-        flow.confirm_read_aloud(page.get_read_aloud());
-        match flow.ready(s.handheld.now()) {
-            Ok(ready) if flow.is_repeat() => {
-                let Some(running) = s.running.as_mut() else {
-                    return;
-                };
-                // The restart judges the check again at this instant.
-                match s.handheld.restart(running, &ready) {
-                    Ok(()) => {
-                        s.flow = None;
-                        transfuse::show(w, s, ObserveMode::Running);
-                    }
-                    Err(e) => refused(w, s, &e),
+        _ => return,
+    };
+    let now = state.handheld.now();
+    if let Some(event) = state.wedge.key(key, now) {
+        wedge_event(window, state, event);
+    }
+}
+
+fn scan_image_file(window: &AppWindow, state: &mut UiState, path: &str) {
+    match scan_image(std::path::Path::new(path)) {
+        Ok(texts) => {
+            window.global::<VerifyPage>().set_show_images(false);
+            for text in texts {
+                take_scan(window, state, &text);
+            }
+        }
+        Err(problem) => {
+            let message = state.t(&problem.message());
+            window.global::<VerifyPage>().set_message(message);
+        }
+    }
+}
+
+/// The nurse keyed the unit number (the scan failed), with her reason.
+fn key_din(window: &AppWindow, state: &mut UiState) {
+    let page = window.global::<VerifyPage>();
+    let Some(flow) = state.flow.as_mut() else {
+        return;
+    };
+    let result = state.handheld.scan_bag(
+        flow,
+        page.get_keyed_din().as_str(),
+        ScanSource::Keyed {
+            reason: page.get_keyed_reason().to_string(),
+        },
+    );
+    match result {
+        Ok(()) => {
+            page.set_keyed_din("".into());
+            page.set_message("".into());
+        }
+        Err(e) => page.set_message(state.t(&e.message())),
+    }
+    refresh(window, state);
+}
+
+fn acknowledge_warning(window: &AppWindow, state: &mut UiState, index: usize) {
+    let page = window.global::<VerifyPage>();
+    let now = state.handheld.now();
+    let Some(flow) = state.flow.as_mut() else {
+        return;
+    };
+    let Some((code, _, _)) = flow.warnings(now).into_iter().nth(index) else {
+        return;
+    };
+    match state
+        .handheld
+        .acknowledge(flow, code, &page.get_ack_reason())
+    {
+        Ok(()) => {
+            page.set_ack_reason("".into());
+            page.set_message("".into());
+        }
+        Err(e) => page.set_message(state.t(&e.message())),
+    }
+    refresh(window, state);
+}
+
+fn cosign(window: &AppWindow, state: &mut UiState) {
+    let page = window.global::<VerifyPage>();
+    let Some(flow) = state.flow.as_mut() else {
+        return;
+    };
+    let result = state.handheld.cosign(
+        flow,
+        page.get_cosign_badge().as_str(),
+        page.get_cosign_pin().as_str(),
+    );
+    page.set_cosign_pin("".into());
+    match result {
+        Ok(_) => page.set_message("".into()),
+        Err(e) => page.set_message(e.text(state.lang).into()),
+    }
+    refresh(window, state);
+}
+
+/// Start pressed: the visual checks and the read-aloud confirmed, the check judged ready.
+fn start_checked(window: &AppWindow, state: &mut UiState) {
+    let page = window.global::<VerifyPage>();
+    let Some(flow) = state.flow.as_mut() else {
+        return;
+    };
+    flow.confirm_visual(0, page.get_visual_expiry());
+    flow.confirm_visual(1, page.get_visual_bag());
+    flow.confirm_visual(2, page.get_visual_set());
+    flow.confirm_read_aloud(page.get_read_aloud());
+    match flow.ready(state.handheld.now()) {
+        Ok(ready) if flow.is_repeat() => {
+            let Some(running) = state.running.as_mut() else {
+                return;
+            };
+            // The restart judges the check again at this instant.
+            match state.handheld.restart(running, &ready) {
+                Ok(()) => {
+                    state.flow = None;
+                    transfuse::show(window, state, ObserveMode::Running);
                 }
-            }
-            Ok(ready) => {
-                // The check passed: the baseline comes next, then the start, which judges the
-                // check again at its own instant. The flow stays until the start is recorded.
-                transfuse::ask_baseline(w, s, ready);
-            }
-            Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
-                let lines: Vec<String> =
-                    reasons.iter().map(|r| r.get(s.lang).to_string()).collect();
-                page.set_message(lines.join("\n").into());
+                Err(e) => refused(window, state, &e),
             }
         }
-    }));
-    verify.on_cancel(on(&weak, &state, |w, s| {
-        // A stop was kept in the audit trail when the scan that caused it was taken.
-        let repeat = s.flow.take().is_some_and(|f| f.is_repeat());
-        s.ready = None;
-        if repeat {
-            transfuse::show(w, s, ObserveMode::Running);
-        } else {
-            refresh_home(w, s);
-            go(w, Screen::Home);
+        Ok(ready) => {
+            // The check passed: the baseline comes next, then the start, which judges the
+            // check again at its own instant. The flow stays until the start is recorded.
+            transfuse::ask_baseline(window, state, ready);
         }
-    }));
+        Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
+            let lines: Vec<String> = reasons
+                .iter()
+                .map(|r| r.get(state.lang).to_string())
+                .collect();
+            page.set_message(lines.join("\n").into());
+        }
+    }
+}
+
+fn cancel(window: &AppWindow, state: &mut UiState) {
+    // A stop was kept in the audit trail when the scan that caused it was taken.
+    let repeat = state.flow.take().is_some_and(|f| f.is_repeat());
+    state.ready = None;
+    if repeat {
+        transfuse::show(window, state, ObserveMode::Running);
+    } else {
+        refresh_home(window, state);
+        go(window, Screen::Home);
+    }
 }

@@ -25,7 +25,7 @@ impl Metrics {
         })
     }
 
-    pub(super) fn glyph(&mut self, c: char) -> Option<(u16, f32)> {
+    fn glyph(&mut self, c: char) -> Option<(u16, f32)> {
         if let Some(g) = self.cache.get(&c) {
             return *g;
         }
@@ -37,7 +37,7 @@ impl Metrics {
         g
     }
 
-    pub(super) fn advance(&mut self, c: char) -> Option<f32> {
+    fn advance(&mut self, c: char) -> Option<f32> {
         self.glyph(c).map(|(_, a)| a)
     }
 

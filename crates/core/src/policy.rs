@@ -133,7 +133,21 @@ pub const MAX_HOURS: i64 = 366 * 24;
 impl Policy {
     /// Checks the values that would make a rule meaningless or unsafe.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let positive: [(&'static str, i64); 10] = [
+        self.validate_spans()?;
+        self.validate_thresholds()?;
+        self.validate_wristband()?;
+        if let Some(codabar) = &self.codabar {
+            codabar.validate().map_err(|problem| PolicyError {
+                key: "codabar",
+                problem,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The spans (minutes, hours) a rule needs to be more than 0.
+    fn positive_spans(&self) -> [(&'static str, i64); 10] {
+        [
             ("start_within_minutes", self.start_within_minutes),
             ("clock_skew_stop_minutes", self.clock_skew_stop_minutes),
             ("complete_within_minutes", self.complete_within_minutes),
@@ -150,7 +164,24 @@ impl Policy {
                 "reaction_report_within_hours",
                 self.reaction_report_within_hours,
             ),
-        ];
+        ]
+    }
+
+    /// The spans (minutes, hours) that may be 0 but not negative.
+    fn not_negative_spans(&self) -> [(&'static str, i64); 6] {
+        [
+            ("first_obs_early_minutes", self.first_obs_early_minutes),
+            ("first_obs_late_minutes", self.first_obs_late_minutes),
+            ("hourly_obs_early_minutes", self.hourly_obs_early_minutes),
+            ("hourly_obs_late_minutes", self.hourly_obs_late_minutes),
+            ("end_obs_early_minutes", self.end_obs_early_minutes),
+            ("slow_start_minutes", self.slow_start_minutes),
+        ]
+    }
+
+    fn validate_spans(&self) -> Result<(), PolicyError> {
+        let positive = self.positive_spans();
+        let not_negative = self.not_negative_spans();
         for (key, value) in positive {
             if value <= 0 {
                 return Err(PolicyError {
@@ -159,14 +190,6 @@ impl Policy {
                 });
             }
         }
-        let not_negative: [(&'static str, i64); 6] = [
-            ("first_obs_early_minutes", self.first_obs_early_minutes),
-            ("first_obs_late_minutes", self.first_obs_late_minutes),
-            ("hourly_obs_early_minutes", self.hourly_obs_early_minutes),
-            ("hourly_obs_late_minutes", self.hourly_obs_late_minutes),
-            ("end_obs_early_minutes", self.end_obs_early_minutes),
-            ("slow_start_minutes", self.slow_start_minutes),
-        ];
         for (key, value) in not_negative {
             if value < 0 {
                 return Err(PolicyError {
@@ -195,6 +218,10 @@ impl Policy {
                 problem: "must not be shorter than start_within_minutes".into(),
             });
         }
+        Ok(())
+    }
+
+    fn validate_thresholds(&self) -> Result<(), PolicyError> {
         if !(30.0..=45.0).contains(&self.febrile_temp_c) {
             return Err(PolicyError {
                 key: "febrile_temp_c",
@@ -213,28 +240,23 @@ impl Policy {
                 problem: "must be between 0 and 100".into(),
             });
         }
+        Ok(())
+    }
+
+    fn validate_wristband(&self) -> Result<(), PolicyError> {
         match (self.wristband, &self.wristband_pattern) {
-            (WristbandProfile::Pattern, None) => {
-                return Err(PolicyError {
-                    key: "wristband_pattern",
-                    problem: "wristband = \"pattern\" needs a wristband_pattern".into(),
-                })
-            }
-            (WristbandProfile::Pattern, Some(p)) => {
-                crate::wristband::compile_pattern(p).map_err(|problem| PolicyError {
+            (WristbandProfile::Pattern, None) => Err(PolicyError {
+                key: "wristband_pattern",
+                problem: "wristband = \"pattern\" needs a wristband_pattern".into(),
+            }),
+            (WristbandProfile::Pattern, Some(p)) => crate::wristband::compile_pattern(p)
+                .map(|_| ())
+                .map_err(|problem| PolicyError {
                     key: "wristband_pattern",
                     problem,
-                })?;
-            }
-            _ => {}
+                }),
+            _ => Ok(()),
         }
-        if let Some(codabar) = &self.codabar {
-            codabar.validate().map_err(|problem| PolicyError {
-                key: "codabar",
-                problem,
-            })?;
-        }
-        Ok(())
     }
 
     /// The label readers this policy switches on.

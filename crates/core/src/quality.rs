@@ -105,25 +105,90 @@ const CHECK_AFTER_START: &str = "check_after_start";
 /// Breakdown key of `REACTIONS_SUSPECTED` for records where the nurse opened a reaction record.
 const REACTION_RECORD: &str = "REACTION_RECORD";
 
+/// Each indicator's code and its title in English and Chinese.
+type Title = (&'static str, &'static str, &'static str);
+
+mod titles {
+    use super::Title;
+
+    pub(super) const CHECK_COMPLIANCE: Title = (
+        "CHECK_COMPLIANCE",
+        "Bedside check compliance (started after a complete two-person scan check)",
+        "床旁核对合规率（经双人扫码核对后开始输血）",
+    );
+
+    pub(super) const CHECK_OVERRIDES: Title = (
+        "CHECK_OVERRIDES",
+        "Bedside checks with overridden warnings",
+        "床旁核对中确认忽略警告的比例",
+    );
+
+    pub(super) const START_WITHIN_LIMIT: Title = (
+        "START_WITHIN_LIMIT",
+        "Started within the time limit after issue",
+        "出库后按时开始输血率",
+    );
+
+    pub(super) const COMPLETED_WITHIN_LIMIT: Title = (
+        "COMPLETED_WITHIN_LIMIT",
+        "Completed within the time limit after issue",
+        "出库后按时完成输血率",
+    );
+
+    pub(super) const OBS_COMPLETENESS: Title = (
+        "OBS_COMPLETENESS",
+        "Observation completeness (slots satisfied / slots due)",
+        "生命体征观察完成率（已完成观察次数 / 应观察次数）",
+    );
+
+    pub(super) const OBS_15MIN_ON_TIME: Title = (
+        "OBS_15MIN_ON_TIME",
+        "15-minute observation on time",
+        "输血 15 分钟观察按时完成率",
+    );
+
+    pub(super) const REACTIONS_SUSPECTED: Title = (
+        "REACTIONS_SUSPECTED",
+        "Transfusions with a suspected reaction",
+        "疑似输血反应发生率",
+    );
+
+    pub(super) const REACTIONS_REPORTED: Title = (
+        "REACTIONS_REPORTED",
+        "Suspected reactions reported to the blood bank",
+        "疑似输血反应上报率",
+    );
+
+    pub(super) const REACTION_REPORT_TIMELY: Title = (
+        "REACTION_REPORT_TIMELY",
+        "Reactions reported to the blood bank in time",
+        "输血反应按时上报率（在规定时限内上报输血科）",
+    );
+
+    pub(super) const UNSENT_RECORDS: Title = (
+        "UNSENT_RECORDS",
+        "Transfusions with records not yet sent to the blood bank",
+        "尚未上传输血科的输血记录",
+    );
+}
+
 /// Counts of a numerator/denominator pair while scanning records.
+#[derive(Default)]
 struct Tally {
     numerator_ids: Vec<String>,
     denominator_ids: Vec<String>,
 }
 
 impl Tally {
-    fn new() -> Tally {
-        Tally {
-            numerator_ids: Vec::new(),
-            denominator_ids: Vec::new(),
-        }
-    }
-
     fn count(&mut self, id: &str, in_numerator: bool) {
         self.denominator_ids.push(id.to_string());
         if in_numerator {
             self.numerator_ids.push(id.to_string());
         }
+    }
+
+    fn titled(self, title: Title, breakdown: BTreeMap<String, u32>) -> Indicator {
+        self.indicator(title.0, (title.1, title.2), breakdown)
     }
 
     fn indicator(
@@ -220,68 +285,90 @@ pub fn indicators(
     now: Instant,
     policy: &Policy,
 ) -> Vec<Indicator> {
-    let in_period: Vec<&TransfusionRecord> = records
+    let mut counts = Counts::default();
+    for r in records
         .iter()
         .filter(|r| r.issued_at >= from && r.issued_at < to)
-        .collect();
+    {
+        counts.add(r, now, policy);
+    }
+    counts.into_indicators(policy)
+}
 
-    let mut compliance = Tally::new();
-    let mut compliance_gaps = BTreeMap::new();
-    let mut overrides = Tally::new();
-    let mut override_codes = BTreeMap::new();
-    let mut start_limit = Tally::new();
-    let mut complete_limit = Tally::new();
-    let mut obs_records = Tally::new();
-    let (mut slots_satisfied, mut slots_due) = (0u32, 0u32);
-    let mut missed_slots = BTreeMap::new();
-    let mut first_on_time = Tally::new();
-    let mut suspected = Tally::new();
-    let mut suspected_by = BTreeMap::new();
-    let mut reported = Tally::new();
-    let mut timely = Tally::new();
-    let mut unsent = Tally::new();
-    let mut unsent_total = 0u32;
+/// Every indicator's tallies while the records are scanned.
+#[derive(Default)]
+struct Counts {
+    compliance: Tally,
+    compliance_gaps: BTreeMap<String, u32>,
+    overrides: Tally,
+    override_codes: BTreeMap<String, u32>,
+    start_limit: Tally,
+    complete_limit: Tally,
+    obs_records: Tally,
+    slots_satisfied: u32,
+    slots_due: u32,
+    missed_slots: BTreeMap<String, u32>,
+    first_on_time: Tally,
+    suspected: Tally,
+    suspected_by: BTreeMap<String, u32>,
+    reported: Tally,
+    timely: Tally,
+    unsent: Tally,
+    unsent_total: u32,
+}
 
-    for r in &in_period {
+impl Counts {
+    /// Counts one record of the period in every indicator it belongs to.
+    fn add(&mut self, r: &TransfusionRecord, now: Instant, policy: &Policy) {
         let id = r.id.as_str();
-
         if let Some(c) = &r.check {
-            overrides.count(id, !c.overrides.is_empty());
-            // One check acknowledging the same warning twice is one check with that override.
-            let mut codes: Vec<&str> = c.overrides.iter().map(|o| o.code.trim()).collect();
-            codes.sort_unstable();
-            codes.dedup();
-            for code in codes {
-                bump(&mut override_codes, code, 1);
-            }
+            self.add_overrides(id, c);
         }
+        self.unsent.count(id, r.unsent_records > 0);
+        self.unsent_total = self.unsent_total.saturating_add(r.unsent_records);
 
-        unsent.count(id, r.unsent_records > 0);
-        unsent_total = unsent_total.saturating_add(r.unsent_records);
-
+        // Only a started transfusion was checked, timed and observed.
         let Some(started) = r.started_at else {
-            continue;
+            return;
         };
-
         let gap = check_gap(r, started);
-        compliance.count(id, gap.is_none());
+        self.compliance.count(id, gap.is_none());
         if let Some(gap) = gap {
-            bump(&mut compliance_gaps, gap, 1);
+            bump(&mut self.compliance_gaps, gap, 1);
         }
+        self.add_time_limits(r, started, policy);
+        let t = transfusion(r);
+        self.add_observations(id, &t, now, policy);
+        self.add_reaction(r, &t, now, policy);
+    }
 
-        start_limit.count(
+    fn add_overrides(&mut self, id: &str, c: &CheckRecord) {
+        self.overrides.count(id, !c.overrides.is_empty());
+        // One check acknowledging the same warning twice is one check with that override.
+        let mut codes: Vec<&str> = c.overrides.iter().map(|o| o.code.trim()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for code in codes {
+            bump(&mut self.override_codes, code, 1);
+        }
+    }
+
+    fn add_time_limits(&mut self, r: &TransfusionRecord, started: Instant, policy: &Policy) {
+        let id = r.id.as_str();
+        self.start_limit.count(
             id,
             within_minutes(r.issued_at, started, policy.start_within_minutes),
         );
         if let Some(ended) = r.ended_at {
-            complete_limit.count(
+            self.complete_limit.count(
                 id,
                 within_minutes(r.issued_at, ended, policy.complete_within_minutes),
             );
         }
+    }
 
-        let t = transfusion(r);
-        let schedule = observations::schedule(&t, now, policy);
+    fn add_observations(&mut self, id: &str, t: &Transfusion, now: Instant, policy: &Policy) {
+        let schedule = observations::schedule(t, now, policy);
         // Open slots can still be done (or have not come yet): they are not due for the report.
         let due: Vec<_> = schedule
             .iter()
@@ -294,25 +381,35 @@ pub fn indicators(
                 .count();
             let satisfied = u32::try_from(satisfied).unwrap_or(u32::MAX);
             let due_count = len_u32(&due);
-            slots_satisfied = slots_satisfied.saturating_add(satisfied);
-            slots_due = slots_due.saturating_add(due_count);
-            obs_records.count(id, satisfied == due_count);
+            self.slots_satisfied = self.slots_satisfied.saturating_add(satisfied);
+            self.slots_due = self.slots_due.saturating_add(due_count);
+            self.obs_records.count(id, satisfied == due_count);
             for s in due.iter().filter(|s| s.status == SlotStatus::Overdue) {
                 let group = if s.label == FIRST_LABEL || s.label == observations::END_LABEL {
                     s.label.as_str()
                 } else {
                     "hourly"
                 };
-                bump(&mut missed_slots, group, 1);
+                bump(&mut self.missed_slots, group, 1);
             }
         }
         if let Some(first) = due.iter().find(|s| s.label == FIRST_LABEL) {
-            first_on_time.count(id, matches!(first.status, SlotStatus::Satisfied { .. }));
+            self.first_on_time
+                .count(id, matches!(first.status, SlotStatus::Satisfied { .. }));
         }
+    }
 
+    fn add_reaction(
+        &mut self,
+        r: &TransfusionRecord,
+        t: &Transfusion,
+        now: Instant,
+        policy: &Policy,
+    ) {
+        let id = r.id.as_str();
         // A reaction is suspected when the nurse opened a record or any observation met a stop
         // trigger; the latter catches reactions that were never reported, which is the point.
-        let mut stop_codes: Vec<&'static str> = observations::evaluate(&t, now, policy)
+        let mut stop_codes: Vec<&'static str> = observations::evaluate(t, now, policy)
             .into_iter()
             .filter(|a| a.code.is_reaction() && a.severity == Severity::Stop)
             .map(|a| a.code.as_str())
@@ -320,124 +417,69 @@ pub fn indicators(
         stop_codes.sort_unstable();
         stop_codes.dedup();
         let is_suspected = r.reaction.is_some() || !stop_codes.is_empty();
-        suspected.count(id, is_suspected);
+        self.suspected.count(id, is_suspected);
         if !is_suspected {
-            continue;
+            return;
         }
         for code in stop_codes {
-            bump(&mut suspected_by, code, 1);
+            bump(&mut self.suspected_by, code, 1);
         }
         if r.reaction.is_some() {
-            bump(&mut suspected_by, REACTION_RECORD, 1);
+            bump(&mut self.suspected_by, REACTION_RECORD, 1);
         }
 
         let report = r
             .reaction
             .as_ref()
             .and_then(|x| x.reported_at.map(|at| (x.suspected_at, at)));
-        reported.count(id, report.is_some());
+        self.reported.count(id, report.is_some());
         if let Some((suspected_at, reported_at)) = report {
             let within = policy
                 .reaction_report_within_hours
                 .checked_mul(60)
                 .unwrap_or(i64::MAX);
-            timely.count(id, within_minutes(suspected_at, reported_at, within));
+            self.timely
+                .count(id, within_minutes(suspected_at, reported_at, within));
         }
     }
 
-    let mut unsent_breakdown = BTreeMap::new();
-    unsent_breakdown.insert("total_unsent".to_string(), unsent_total);
+    /// The indicators in their fixed order.
+    fn into_indicators(self, policy: &Policy) -> Vec<Indicator> {
+        let mut unsent_breakdown = BTreeMap::new();
+        unsent_breakdown.insert("total_unsent".to_string(), self.unsent_total);
 
-    let mut completeness = obs_records.indicator(
-        "OBS_COMPLETENESS",
-        (
-            "Observation completeness (slots satisfied / slots due)",
-            "生命体征观察完成率（已完成观察次数 / 应观察次数）",
-        ),
-        missed_slots,
-    );
-    // The figure counts slots; the ids name the records, complete or not, to drill into.
-    completeness.numerator = slots_satisfied;
-    completeness.denominator = slots_due;
+        let mut completeness = self
+            .obs_records
+            .titled(titles::OBS_COMPLETENESS, self.missed_slots);
+        // The figure counts slots; the ids name the records, complete or not, to drill into.
+        completeness.numerator = self.slots_satisfied;
+        completeness.denominator = self.slots_due;
 
-    let mut timely = timely.indicator(
-        "REACTION_REPORT_TIMELY",
-        (
-            "Reactions reported to the blood bank in time",
-            "输血反应按时上报率（在规定时限内上报输血科）",
-        ),
-        BTreeMap::new(),
-    );
-    timely.target_percent = Some(policy.reaction_report_target_percent);
+        let mut timely = self
+            .timely
+            .titled(titles::REACTION_REPORT_TIMELY, BTreeMap::new());
+        timely.target_percent = Some(policy.reaction_report_target_percent);
 
-    vec![
-        compliance.indicator(
-            "CHECK_COMPLIANCE",
-            (
-                "Bedside check compliance (started after a complete two-person scan check)",
-                "床旁核对合规率（经双人扫码核对后开始输血）",
-            ),
-            compliance_gaps,
-        ),
-        overrides.indicator(
-            "CHECK_OVERRIDES",
-            (
-                "Bedside checks with overridden warnings",
-                "床旁核对中确认忽略警告的比例",
-            ),
-            override_codes,
-        ),
-        start_limit.indicator(
-            "START_WITHIN_LIMIT",
-            (
-                "Started within the time limit after issue",
-                "出库后按时开始输血率",
-            ),
-            BTreeMap::new(),
-        ),
-        complete_limit.indicator(
-            "COMPLETED_WITHIN_LIMIT",
-            (
-                "Completed within the time limit after issue",
-                "出库后按时完成输血率",
-            ),
-            BTreeMap::new(),
-        ),
-        completeness,
-        first_on_time.indicator(
-            "OBS_15MIN_ON_TIME",
-            (
-                "15-minute observation on time",
-                "输血 15 分钟观察按时完成率",
-            ),
-            BTreeMap::new(),
-        ),
-        suspected.indicator(
-            "REACTIONS_SUSPECTED",
-            (
-                "Transfusions with a suspected reaction",
-                "疑似输血反应发生率",
-            ),
-            suspected_by,
-        ),
-        reported.indicator(
-            "REACTIONS_REPORTED",
-            (
-                "Suspected reactions reported to the blood bank",
-                "疑似输血反应上报率",
-            ),
-            BTreeMap::new(),
-        ),
-        timely,
-        unsent.indicator(
-            "UNSENT_RECORDS",
-            (
-                "Transfusions with records not yet sent to the blood bank",
-                "尚未上传输血科的输血记录",
-            ),
-            unsent_breakdown,
-        ),
-    ]
+        vec![
+            self.compliance
+                .titled(titles::CHECK_COMPLIANCE, self.compliance_gaps),
+            self.overrides
+                .titled(titles::CHECK_OVERRIDES, self.override_codes),
+            self.start_limit
+                .titled(titles::START_WITHIN_LIMIT, BTreeMap::new()),
+            self.complete_limit
+                .titled(titles::COMPLETED_WITHIN_LIMIT, BTreeMap::new()),
+            completeness,
+            self.first_on_time
+                .titled(titles::OBS_15MIN_ON_TIME, BTreeMap::new()),
+            self.suspected
+                .titled(titles::REACTIONS_SUSPECTED, self.suspected_by),
+            self.reported
+                .titled(titles::REACTIONS_REPORTED, BTreeMap::new()),
+            timely,
+            self.unsent.titled(titles::UNSENT_RECORDS, unsent_breakdown),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -534,7 +576,7 @@ mod tests {
 
     #[test]
     fn percent_is_none_for_an_empty_denominator() {
-        let mut i = Tally::new().indicator("X", ("x", "x"), BTreeMap::new());
+        let mut i = Tally::default().indicator("X", ("x", "x"), BTreeMap::new());
         assert_eq!(i.percent(), None);
         i.numerator = 1;
         i.denominator = 3;

@@ -299,25 +299,57 @@ fn tick_step(span: f32) -> f32 {
 
 /// Lays out the vital-sign chart of `review` in a `width` × `height` box.
 pub fn vital_chart(review: &TransfusionReview, width: f32, height: f32) -> VitalChart {
-    let width = if width.is_finite() {
-        width.max(1.0)
+    let width = usable_size(width);
+    let height = usable_size(height);
+    let plot = plot_area(width, height);
+    let (lo, hi) = time_span(review);
+    // A little room either side so points on the edge are not cut by the frame.
+    let pad = (hi - lo) * 0.03;
+    let axis = TimeAxis {
+        plot,
+        from: lo - pad,
+        to: hi + pad,
+        start: review.started_at,
+    };
+    let bands = bands(plot);
+    let series = series(review, &bands, &axis);
+    VitalChart {
+        width,
+        height,
+        plot,
+        bands,
+        series,
+        x_ticks: x_ticks(&axis, lo, hi),
+        x_title: Text::fill("minutes from start", "开始后分钟", &[]),
+        markers: markers(review, &axis),
+        minutes_from: axis.from,
+        minutes_to: axis.to,
+    }
+}
+
+/// A box side that can be laid out in: at least 1, and 1 when it is not a number.
+fn usable_size(side: f32) -> f32 {
+    if side.is_finite() {
+        side.max(1.0)
     } else {
         1.0
-    };
-    let height = if height.is_finite() {
-        height.max(1.0)
-    } else {
-        1.0
-    };
-    let start = review.started_at;
-    let plot = Area {
+    }
+}
+
+/// The plotting area inside the margins; on a tiny box the margins shrink with it.
+fn plot_area(width: f32, height: f32) -> Area {
+    Area {
         left: LEFT.min(width * 0.3),
         top: TOP.min(height * 0.1),
         right: (width - RIGHT.min(width * 0.1)).max(LEFT.min(width * 0.3) + 1.0),
         bottom: (height - BOTTOM.min(height * 0.3)).max(TOP.min(height * 0.1) + 1.0),
-    };
+    }
+}
 
-    // The time axis: from the baseline (often minutes before the start) to the last thing known.
+/// The minutes the time axis must show, from the start: from the baseline (often minutes before
+/// the start) to the last thing known.
+fn time_span(review: &TransfusionReview) -> (f32, f32) {
+    let start = review.started_at;
     let mut moments: Vec<f32> = vec![0.0, 15.0];
     moments.extend(review.rounds.iter().map(|r| minutes(start, r.at)));
     for i in &review.interruptions {
@@ -333,23 +365,46 @@ pub fn vital_chart(review: &TransfusionReview, width: f32, height: f32) -> Vital
     );
     let lo = moments.iter().copied().fold(0.0f32, f32::min);
     let hi = moments.iter().copied().fold(0.0f32, f32::max);
-    let step = tick_step(hi - lo);
-    // A little room either side so points on the edge are not cut by the frame.
-    let pad = (hi - lo) * 0.03;
-    let (from, to) = (lo - pad, hi + pad);
+    (lo, hi)
+}
 
+/// The time axis: minutes `from`–`to` after `start` across the plotting area.
+struct TimeAxis {
+    plot: Area,
+    from: f32,
+    to: f32,
+    start: Instant,
+}
+
+impl TimeAxis {
+    fn x(&self, minutes: f32) -> f32 {
+        x_of(self.plot, self.from, self.to, minutes)
+    }
+
+    fn x_at(&self, at: Instant) -> f32 {
+        self.x(minutes(self.start, at))
+    }
+}
+
+/// A tick every round step from `lo` to `hi` minutes.
+fn x_ticks(axis: &TimeAxis, lo: f32, hi: f32) -> Vec<Tick> {
+    let step = tick_step(hi - lo);
     let mut x_ticks = Vec::new();
     let mut t = (lo / step).ceil() * step;
     while t <= hi + 0.01 {
         x_ticks.push(Tick {
-            pos: x_of(plot, from, to, t),
+            pos: axis.x(t),
             label: format!("{}", t as i64),
         });
         t += step;
     }
+    x_ticks
+}
 
+/// The four bands stacked in the plotting area, each with its ticks.
+fn bands(plot: Area) -> Vec<Band> {
     let band_h = ((plot.height() - BAND_GAP * 3.0) / 4.0).max(1.0);
-    let bands: Vec<Band> = BANDS
+    BANDS
         .iter()
         .enumerate()
         .map(|(i, spec)| {
@@ -378,57 +433,69 @@ pub fn vital_chart(review: &TransfusionReview, width: f32, height: f32) -> Vital
                 .collect();
             band
         })
-        .collect();
+        .collect()
+}
 
-    let series = SERIES
+fn series(review: &TransfusionReview, bands: &[Band], axis: &TimeAxis) -> Vec<Series> {
+    SERIES
         .iter()
-        .map(|spec| {
-            let band = &bands[spec.band];
-            let mut points = Vec::new();
-            let mut gap = false;
-            for (i, round) in review.rounds.iter().enumerate() {
-                match (spec.value)(&round.vitals) {
-                    Some((value, label)) => {
-                        let (y, clamped) = band.y_of(value);
-                        points.push(ChartPoint {
-                            x: x_of(plot, from, to, minutes(start, round.at)),
-                            y,
-                            value,
-                            label,
-                            round: i,
-                            clamped,
-                            starts_segment: gap,
-                        });
-                        gap = false;
-                    }
-                    None => gap = !points.is_empty(),
-                }
-            }
-            Series {
-                code: spec.code,
-                name: Text::fill(spec.en, spec.zh, &[]),
-                unit: spec.unit,
-                rgb: spec.rgb,
-                band: spec.band,
-                points,
-            }
+        .map(|spec| Series {
+            code: spec.code,
+            name: Text::fill(spec.en, spec.zh, &[]),
+            unit: spec.unit,
+            rgb: spec.rgb,
+            band: spec.band,
+            points: points(review, spec, &bands[spec.band], axis),
         })
-        .collect();
+        .collect()
+}
 
+/// One point per round that has the series' value; a round without it breaks the line.
+fn points(
+    review: &TransfusionReview,
+    spec: &SeriesSpec,
+    band: &Band,
+    axis: &TimeAxis,
+) -> Vec<ChartPoint> {
+    let mut points = Vec::new();
+    let mut gap = false;
+    for (i, round) in review.rounds.iter().enumerate() {
+        match (spec.value)(&round.vitals) {
+            Some((value, label)) => {
+                let (y, clamped) = band.y_of(value);
+                points.push(ChartPoint {
+                    x: axis.x_at(round.at),
+                    y,
+                    value,
+                    label,
+                    round: i,
+                    clamped,
+                    starts_segment: gap,
+                });
+                gap = false;
+            }
+            None => gap = !points.is_empty(),
+        }
+    }
+    points
+}
+
+/// The start, every interruption and restart, then the stop for a reaction or else the end.
+fn markers(review: &TransfusionReview, axis: &TimeAxis) -> Vec<Marker> {
     let mut markers = vec![Marker {
-        x: x_of(plot, from, to, 0.0),
+        x: axis.x(0.0),
         kind: MarkerKind::Start,
         label: Text::fill("start", "开始", &[]),
     }];
     for i in &review.interruptions {
         markers.push(Marker {
-            x: x_of(plot, from, to, minutes(start, i.at)),
+            x: axis.x_at(i.at),
             kind: MarkerKind::Interruption,
             label: Text::fill("interrupted", "中断", &[]),
         });
         if let Some(at) = i.restarted_at {
             markers.push(Marker {
-                x: x_of(plot, from, to, minutes(start, at)),
+                x: axis.x_at(at),
                 kind: MarkerKind::Restart,
                 label: Text::fill("restarted", "继续", &[]),
             });
@@ -436,30 +503,18 @@ pub fn vital_chart(review: &TransfusionReview, width: f32, height: f32) -> Vital
     }
     if let Some(r) = &review.reaction {
         markers.push(Marker {
-            x: x_of(plot, from, to, minutes(start, r.stopped_at)),
+            x: axis.x_at(r.stopped_at),
             kind: MarkerKind::Stop,
             label: Text::fill("stopped", "停止", &[]),
         });
     } else if let Some(at) = review.ended_at {
         markers.push(Marker {
-            x: x_of(plot, from, to, minutes(start, at)),
+            x: axis.x_at(at),
             kind: MarkerKind::End,
             label: Text::fill("end", "结束", &[]),
         });
     }
-
-    VitalChart {
-        width,
-        height,
-        plot,
-        bands,
-        series,
-        x_ticks,
-        x_title: Text::fill("minutes from start", "开始后分钟", &[]),
-        markers,
-        minutes_from: from,
-        minutes_to: to,
-    }
+    markers
 }
 
 #[cfg(test)]

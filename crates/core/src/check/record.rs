@@ -1,0 +1,233 @@
+//! The scanned unit against the blood bank's issue record: the right patient, a usable unit,
+//! compatible blood, in time.
+
+use chrono::{Duration, FixedOffset, NaiveDateTime, TimeZone};
+
+use crate::blood::{compatibility, Group, Verdict};
+use crate::messages::Text;
+use crate::policy::Policy;
+use crate::severity::Severity;
+use crate::wristband;
+use crate::Instant;
+
+use super::reason::{ReasonCode, Reasons};
+use super::words::{component_names, requirement_names, status_names};
+use super::{CheckInput, IssueRecord, LabelFacts};
+
+/// When the blood bank issued the same DIN more than once (returned and reissued), the latest
+/// issue is the one that counts.
+pub(super) fn most_recent_issue(issued: &[IssueRecord], din: &str) -> Option<usize> {
+    issued
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.unit.din.trim() == din)
+        .max_by_key(|(_, r)| r.issued_at)
+        .map(|(i, _)| i)
+}
+
+/// Every rule that compares the scanned unit with the issue record, in the order the nurse
+/// would check them by hand.
+pub(super) fn check_record(
+    input: &CheckInput,
+    record: &IssueRecord,
+    patient_id: Option<&str>,
+    label: &LabelFacts,
+    policy: &Policy,
+    found: &mut Reasons,
+) {
+    if let Some(id) = patient_id {
+        check_patient(record, id, found);
+    }
+    check_status(record, found);
+    check_product(record, label, found);
+    let label_group = label.group();
+    if let Some(group) = label_group {
+        check_label_group(record, group, found);
+    }
+    check_compatibility(record, label_group.unwrap_or(record.unit.group), found);
+    check_expiry(record, label, input.now, found);
+    check_crossmatch(record, input.now, found);
+    check_issue_time(record, input.now, policy, found);
+    check_requirements(record, found);
+}
+
+fn check_patient(record: &IssueRecord, wristband_id: &str, found: &mut Reasons) {
+    let patient = &record.patient;
+    if !wristband::identifies(wristband_id, &patient.mrn, patient.wristband_id.as_deref()) {
+        found.stop(
+            ReasonCode::UnitForOtherPatient,
+            &[
+                ("din", &record.unit.din),
+                ("name", &patient.name),
+                ("mrn", &patient.mrn),
+                ("id", wristband_id),
+            ],
+        );
+    }
+}
+
+fn check_status(record: &IssueRecord, found: &mut Reasons) {
+    if record.status != "issued" {
+        let (en, zh) = status_names(&record.status);
+        found.stop(
+            ReasonCode::UnitStatus,
+            &[
+                ("din", &record.unit.din),
+                ("status_en", en),
+                ("status_zh", zh),
+            ],
+        );
+    }
+}
+
+fn check_product(record: &IssueRecord, label: &LabelFacts, found: &mut Reasons) {
+    if let Some(code) = label.product_code() {
+        if code != record.unit.product_code.trim() {
+            found.stop(
+                ReasonCode::ProductMismatch,
+                &[("label", code), ("record", &record.unit.product_code)],
+            );
+        }
+    }
+}
+
+fn check_label_group(record: &IssueRecord, label_group: Group, found: &mut Reasons) {
+    if label_group != record.unit.group {
+        found.stop(
+            ReasonCode::LabelGroupMismatch,
+            &[
+                ("label", &label_group.display()),
+                ("record", &record.unit.group.display()),
+            ],
+        );
+    }
+}
+
+/// The earlier of the label's and the record's expiry counts.
+fn check_expiry(record: &IssueRecord, label: &LabelFacts, now: Instant, found: &mut Reasons) {
+    let label_expiry = label
+        .expires_at()
+        .and_then(|naive| local_instant(now.offset(), naive));
+    let expiry = match label_expiry {
+        Some(l) => l.min(record.unit.expires_at),
+        None => record.unit.expires_at,
+    };
+    if is_past_minute(now, expiry) {
+        found.stop(
+            ReasonCode::UnitExpired,
+            &[
+                ("din", &record.unit.din),
+                ("expiry", &expiry.format("%Y-%m-%d %H:%M").to_string()),
+            ],
+        );
+    }
+}
+
+fn check_issue_time(record: &IssueRecord, now: Instant, policy: &Policy, found: &mut Reasons) {
+    let since_issue = now - record.issued_at;
+    if since_issue > Duration::minutes(policy.start_within_minutes) {
+        found.stop(
+            ReasonCode::IssueTimeExceeded,
+            &[
+                ("din", &record.unit.din),
+                ("minutes", &since_issue.num_minutes().to_string()),
+                ("limit", &policy.start_within_minutes.to_string()),
+            ],
+        );
+    }
+}
+
+/// The patient's special requirements (irradiated, CMV-negative, …) the unit does not meet.
+fn check_requirements(record: &IssueRecord, found: &mut Reasons) {
+    let unmet: Vec<&str> = record
+        .patient
+        .requirements
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty() && !record.unit.attributes.iter().any(|a| a.trim() == *r))
+        .collect();
+    if unmet.is_empty() {
+        return;
+    }
+    let en = unmet
+        .iter()
+        .map(|r| requirement_names(r).0)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let zh = unmet
+        .iter()
+        .map(|r| requirement_names(r).1)
+        .collect::<Vec<_>>()
+        .join("、");
+    found.stop(
+        ReasonCode::SpecialRequirementUnmet,
+        &[
+            ("din", &record.unit.din),
+            ("missing_en", &en),
+            ("missing_zh", &zh),
+        ],
+    );
+}
+
+fn check_compatibility(record: &IssueRecord, unit_group: Group, found: &mut Reasons) {
+    let component = record.unit.component;
+    let patient_group = record.patient.group;
+    let result = compatibility(component, patient_group, unit_group);
+    let (component_en, component_zh) = component_names(component);
+    let args = [
+        ("component_en", component_en),
+        ("component_zh", component_zh),
+        ("unit", &unit_group.display()),
+        ("patient", &patient_group.display()),
+    ];
+    match result.abo {
+        Verdict::Stop => found.stop(ReasonCode::AboIncompatible, &args),
+        Verdict::Warn => found.warn(ReasonCode::AboNonidentical, &args),
+        Verdict::Ok => {}
+    }
+    match result.rhd {
+        Verdict::Stop => found.stop(ReasonCode::RhdIncompatible, &args),
+        Verdict::Warn => found.push(
+            ReasonCode::RhdIncompatible,
+            Severity::Warn,
+            Text::fill(
+                "RhD-positive {component_en} ({unit}) for an RhD-negative or untyped patient ({patient}): tell the doctor (anti-D prophylaxis), then acknowledge.",
+                "RhD阳性{component_zh}（{unit}）输给RhD阴性或血型未明患者（{patient}）：请告知医生（考虑抗D预防），确认后方可继续。",
+                &args,
+            ),
+        ),
+        Verdict::Ok => {}
+    }
+}
+
+fn check_crossmatch(record: &IssueRecord, now: Instant, found: &mut Reasons) {
+    let din = record.unit.din.as_str();
+    let result = record.crossmatch.as_ref().map(|c| c.result.trim());
+    if result == Some("incompatible") {
+        found.stop(ReasonCode::CrossmatchIncompatible, &[("din", din)]);
+    } else if record.unit.component.needs_crossmatch()
+        && !matches!(result, Some("compatible" | "not_required"))
+    {
+        found.stop(ReasonCode::CrossmatchMissing, &[("din", din)]);
+    }
+    if let Some(sample_end) = record.crossmatch.as_ref().and_then(|c| c.sample_expires_at) {
+        if sample_end < now {
+            found.stop(
+                ReasonCode::SampleExpired,
+                &[("at", &sample_end.format("%Y-%m-%d %H:%M").to_string())],
+            );
+        }
+    }
+}
+
+/// A label time is the hospital's wall clock, read in the zone of `now`.
+fn local_instant(offset: &FixedOffset, naive: NaiveDateTime) -> Option<Instant> {
+    offset.from_local_datetime(&naive).single()
+}
+
+/// Expiry times have minute precision and the whole minute is allowed: a unit expiring at
+/// 23:59 may be used until 23:59:59.
+fn is_past_minute(now: Instant, expiry: Instant) -> bool {
+    let minute_start = expiry - Duration::seconds(i64::from(chrono::Timelike::second(&expiry)));
+    now >= minute_start + Duration::minutes(1)
+}

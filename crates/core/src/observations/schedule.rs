@@ -1,0 +1,142 @@
+//! The observation schedule (clinical-rules.md §2): the slots a transfusion asks for and whether
+//! each was done in its window.
+
+use super::{clock, minus_minutes, plus_minutes, Alert, AlertCode, Slot, SlotStatus, Transfusion};
+use super::{END_LABEL, FIRST_LABEL};
+use crate::messages::Text;
+use crate::policy::Policy;
+use crate::severity::Severity;
+use crate::Instant;
+
+/// A running transfusion that has been going for longer than this many hourly intervals is a
+/// corrupt record (a wrong year, a start never ended); stopping here keeps `schedule` bounded
+/// instead of building millions of slots. At the default interval this is six weeks.
+pub(super) const MAX_HOURLY_SLOTS: i64 = 1000;
+
+/// Builds a slot from its due time and window, or nothing when the times overflow.
+fn slot(label: String, due: Option<Instant>, early: i64, late: i64) -> Option<Slot> {
+    let due = due?;
+    Some(Slot {
+        label,
+        due,
+        window_start: minus_minutes(due, early)?,
+        window_end: plus_minutes(due, late)?,
+        status: SlotStatus::Open,
+    })
+}
+
+/// The observation slots of a transfusion, in due order, each with its status at `now`.
+///
+/// Not started: none. Running: the 15-minute slot, every hourly slot whose due time has come,
+/// and the next hourly slot ahead (so a countdown always has a target). Ended: the 15-minute and
+/// hourly slots due at or before the end (those after it were never due), then the `end` slot.
+pub fn schedule(t: &Transfusion, now: Instant, policy: &Policy) -> Vec<Slot> {
+    let Some(start) = t.started_at else {
+        return Vec::new();
+    };
+    let due_by_end = |due: &Instant| t.ended_at.is_none_or(|end| *due <= end);
+    let mut slots = Vec::new();
+
+    if let Some(first) = slot(
+        FIRST_LABEL.to_string(),
+        plus_minutes(start, policy.first_obs_minutes),
+        policy.first_obs_early_minutes,
+        policy.first_obs_late_minutes,
+    ) {
+        if due_by_end(&first.due) {
+            slots.push(first);
+        }
+    }
+
+    let interval = policy.hourly_obs_interval_minutes;
+    // A non-positive interval would repeat the same slot forever; such a policy fails
+    // `Policy::validate`, and here it simply yields no hourly slots.
+    if interval > 0 {
+        for k in 1..=MAX_HOURLY_SLOTS {
+            let Some(offset) = interval.checked_mul(k) else {
+                break;
+            };
+            let Some(hourly) = slot(
+                format!("{offset}min"),
+                plus_minutes(start, offset),
+                policy.hourly_obs_early_minutes,
+                policy.hourly_obs_late_minutes,
+            ) else {
+                break;
+            };
+            if !due_by_end(&hourly.due) {
+                break;
+            }
+            let ahead = hourly.due > now;
+            slots.push(hourly);
+            // While running, list one slot ahead of now and stop.
+            if t.ended_at.is_none() && ahead {
+                break;
+            }
+        }
+    }
+
+    if let Some(end) = t.ended_at {
+        if let Some(last) = slot(
+            END_LABEL.to_string(),
+            Some(end),
+            policy.end_obs_early_minutes,
+            policy.end_obs_late_minutes,
+        ) {
+            slots.push(last);
+        }
+    }
+
+    for s in &mut slots {
+        // The earliest observation in the window satisfies the slot; input order is arbitrary.
+        let by = t
+            .observations
+            .iter()
+            .map(|o| o.at)
+            .filter(|at| *at >= s.window_start && *at <= s.window_end)
+            .min();
+        s.status = match by {
+            Some(by) => SlotStatus::Satisfied { by },
+            None if now > s.window_end => SlotStatus::Overdue,
+            None => SlotStatus::Open,
+        };
+    }
+    slots
+}
+
+/// The next slot the nurse can still do: the open slot due first. Overdue slots are left out
+/// because their window has closed and no observation can satisfy them any more.
+pub fn next_due(t: &Transfusion, now: Instant, policy: &Policy) -> Option<Slot> {
+    schedule(t, now, policy)
+        .into_iter()
+        .filter(|s| s.status == SlotStatus::Open)
+        .min_by_key(|s| s.due)
+}
+
+pub(super) fn overdue_alert(s: &Slot) -> Alert {
+    let due = clock(s.due);
+    let (en_name, zh_name) = if s.label == END_LABEL {
+        (
+            "end-of-transfusion observation".to_string(),
+            "输血结束时观察".to_string(),
+        )
+    } else {
+        let minutes = s.label.trim_end_matches("min");
+        (
+            format!("{minutes}-minute observation"),
+            format!("{minutes} 分钟观察"),
+        )
+    };
+    Alert {
+        code: AlertCode::ObsOverdue,
+        severity: Severity::Warn,
+        at: None,
+        label: Some(s.label.clone()),
+        message: Text {
+            en: format!(
+                "The {en_name} (due {due}) was missed: take and record the vital signs now."
+            ),
+            zh: format!("{zh_name}（应于 {due}）已逾期未做：请立即测量并记录生命体征。"),
+        },
+    }
+}

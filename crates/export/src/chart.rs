@@ -641,7 +641,7 @@ mod tests {
     }
 
     #[test]
-    fn no_rounds_give_empty_series_and_odd_sizes_do_not_panic() {
+    fn no_rounds_and_odd_sizes_give_empty_series_and_finite_ticks() {
         let r = review(vec![]);
         for (w, h) in [(480.0, 300.0), (0.0, 0.0), (f32::NAN, -5.0), (10.0, 10.0)] {
             let chart = vital_chart(&r, w, h);

@@ -390,7 +390,8 @@ pub enum ImportError {
 }
 
 /// An admin's staff list, CSV `badge,name,role,pin` (a header line is allowed): every line is
-/// checked before any is stored, so a bad file changes nothing.
+/// checked before any is stored, so a bad file changes nothing. Fields may be quoted, so a name
+/// may hold a comma (`"Chen, Jing"`) or a quote (`"Li ""Ann"" Wu"`).
 pub fn import_staff(
     store: &mut Store,
     ids: &dyn IdSource,
@@ -398,43 +399,7 @@ pub fn import_staff(
     csv: &str,
     by: &str,
 ) -> Result<usize, ImportError> {
-    let mut members = Vec::new();
-    for (i, line) in csv.lines().enumerate() {
-        let line_no = i + 1;
-        let line = line.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() || line.starts_with('#') || (i == 0 && line.starts_with("badge")) {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let [badge, name, role, pin] = fields.as_slice() else {
-            return Err(ImportError::Line {
-                line: line_no,
-                why: format!("expected badge,name,role,pin, got {} fields", fields.len()),
-            });
-        };
-        let bad = |why: &str| ImportError::Line {
-            line: line_no,
-            why: why.to_string(),
-        };
-        if badge.is_empty() || !badge.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(bad("the badge must be letters and digits"));
-        }
-        if name.is_empty() {
-            return Err(bad("the name is empty"));
-        }
-        if Role::parse(role).is_none() {
-            return Err(bad("the role must be nurse or charge_nurse"));
-        }
-        if !valid_pin(pin) {
-            return Err(bad("the PIN must be 4 to 8 digits"));
-        }
-        members.push((
-            badge.to_string(),
-            name.to_string(),
-            role.to_string(),
-            pin.to_string(),
-        ));
-    }
+    let members = staff_rows(csv)?;
     let now = clock.now();
     let count = members.len();
     for (badge, name, role, pin) in members {
@@ -451,6 +416,97 @@ pub fn import_staff(
         store.put_staff(&member, &now, by)?;
     }
     Ok(count)
+}
+
+/// One checked row of a staff list: badge, name, role, PIN.
+type StaffRow = (String, String, String, String);
+
+/// Every member of a staff list, or the first bad line (numbered from 1, as an editor shows
+/// it) and what is wrong with it. Blank lines, `#` comments and a first line starting with
+/// `badge` (the header) are skipped.
+fn staff_rows(list: &str) -> Result<Vec<StaffRow>, ImportError> {
+    let text = list.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| ImportError::Line {
+            line: e.position().map_or(0, |p| p.line() as usize),
+            why: format!("not readable as CSV: {e}"),
+        })?;
+        let (start, line_no) = record.position().map_or((0, 1), |p| {
+            record_start(text, p.byte() as usize, p.line() as usize)
+        });
+        let raw = text.get(start..).unwrap_or_default().trim_start();
+        let fields: Vec<&str> = record.iter().map(str::trim).collect();
+        let blank = matches!(fields.as_slice(), [only] if only.is_empty());
+        let header = line_no == 1 && raw.starts_with("badge");
+        // `#` after spaces too: the reader knows a comment only at the start of a line.
+        if blank || header || raw.starts_with('#') {
+            continue;
+        }
+        rows.push(staff_row(&fields, line_no)?);
+    }
+    Ok(rows)
+}
+
+/// Where a record really starts (byte, line): the reader's position is where it began reading,
+/// before the blank lines and `#` comment lines it skipped, which a line number must count.
+fn record_start(text: &str, mut byte: usize, mut line: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    while let Some(&b) = bytes.get(byte) {
+        match b {
+            b'\n' => {
+                line += 1;
+                byte += 1;
+            }
+            b'\r' => byte += 1,
+            b'#' => match text.get(byte..).and_then(|rest| rest.find('\n')) {
+                Some(n) => {
+                    line += 1;
+                    byte += n + 1;
+                }
+                None => byte = bytes.len(),
+            },
+            _ => break,
+        }
+    }
+    (byte, line)
+}
+
+/// One line's fields checked: a badge of letters and digits, a name, a known role, a PIN.
+fn staff_row(fields: &[&str], line_no: usize) -> Result<StaffRow, ImportError> {
+    let [badge, name, role, pin] = fields else {
+        return Err(ImportError::Line {
+            line: line_no,
+            why: format!("expected badge,name,role,pin, got {} fields", fields.len()),
+        });
+    };
+    let bad = |why: &str| ImportError::Line {
+        line: line_no,
+        why: why.to_string(),
+    };
+    if badge.is_empty() || !badge.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(bad("the badge must be letters and digits"));
+    }
+    if name.is_empty() {
+        return Err(bad("the name is empty"));
+    }
+    if Role::parse(role).is_none() {
+        return Err(bad("the role must be nurse or charge_nurse"));
+    }
+    if !valid_pin(pin) {
+        return Err(bad("the PIN must be 4 to 8 digits"));
+    }
+    Ok((
+        badge.to_string(),
+        name.to_string(),
+        role.to_string(),
+        pin.to_string(),
+    ))
 }
 
 /// The demo ward's nurses and charge nurse, each with the PIN of their badge's four digits
@@ -483,4 +539,77 @@ pub fn seed_demo_staff(
 
 pub fn demo_pin(badge: &str) -> String {
     badge.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(badge: &str, name: &str, role: &str, pin: &str) -> StaffRow {
+        (badge.into(), name.into(), role.into(), pin.into())
+    }
+
+    fn refusal(list: &str) -> String {
+        staff_rows(list).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_quoted_name_may_hold_a_comma_or_a_quote() {
+        let list = "badge,name,role,pin\n\
+                    N0451,\"Chen, Jing\",nurse,0451\n\
+                    C0101,\"Li \"\"Ann\"\" Wu\",charge_nurse,10101\n";
+        assert_eq!(
+            staff_rows(list).unwrap(),
+            vec![
+                row("N0451", "Chen, Jing", "nurse", "0451"),
+                row("C0101", "Li \"Ann\" Wu", "charge_nurse", "10101"),
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_comments_a_header_and_a_byte_order_mark_are_skipped() {
+        let list = "\u{feff}badge,name,role,pin\r\n\r\n# ward H5\r\n  # night shift\r\n   \r\n\
+                    N0388,刘洋,nurse,0388\r\n";
+        assert_eq!(
+            staff_rows(list).unwrap(),
+            vec![row("N0388", "刘洋", "nurse", "0388")]
+        );
+    }
+
+    #[test]
+    fn a_bad_line_is_named_by_its_number_and_what_is_wrong() {
+        assert_eq!(
+            refusal("N0451,陈静,nurse,0451\nN0452,\"Chen, Jing\",nurse\n"),
+            "line 2: expected badge,name,role,pin, got 3 fields"
+        );
+        assert_eq!(
+            refusal("N0451,Chen, Jing,nurse,0451\n"),
+            "line 1: expected badge,name,role,pin, got 5 fields"
+        );
+        assert_eq!(
+            refusal("# staff\n\nN-451,陈静,nurse,0451\n"),
+            "line 3: the badge must be letters and digits"
+        );
+        assert_eq!(
+            refusal("N0451,\"  \",nurse,0451"),
+            "line 1: the name is empty"
+        );
+        assert_eq!(
+            refusal("N0451,陈静,doctor,0451"),
+            "line 1: the role must be nurse or charge_nurse"
+        );
+        assert_eq!(
+            refusal("N0451,陈静,nurse,45"),
+            "line 1: the PIN must be 4 to 8 digits"
+        );
+    }
+
+    #[test]
+    fn a_header_is_only_the_first_line() {
+        assert_eq!(
+            refusal("N0451,陈静,nurse,0451\nbadge,name,role,pin\n"),
+            "line 2: the role must be nurse or charge_nurse"
+        );
+    }
 }

@@ -13,7 +13,7 @@ use bedside_core::event::{BedsideEvent, ObservationRound, StaffRef, TransfusionR
 use bedside_core::messages::{Lang, Text};
 use bedside_core::observations::{
     bag_discard_after, evaluate, next_due, schedule, slow_rate_until, suspected_reaction, Alert,
-    AlertCode, Observation, SlotStatus, Transfusion, Vitals,
+    AlertCode, Observation, Slot, SlotStatus, Transfusion, Vitals,
 };
 use bedside_core::policy::Policy;
 use bedside_core::transition::judge_round;
@@ -159,62 +159,13 @@ impl RunningTransfusion {
     pub fn timeline(&self, now: Instant, policy: &Policy) -> Timeline {
         let started = self.monitor.started_at.unwrap_or(now);
         let elapsed = (now - started).num_minutes().max(0);
-        let hhmm = |t: Instant| t.format("%H:%M").to_string();
         let headline = Text::fill(
             "Started {start} · running {min} min",
             "{start} 开始 · 已输 {min} 分钟",
             &[("start", &hhmm(started)), ("min", &elapsed.to_string())],
         );
-        let slow_rate = slow_rate_until(&self.monitor, policy)
-            .filter(|until| now < *until)
-            .map(|until| {
-                let left = ((until - now).num_seconds() + 59) / 60;
-                Text::fill(
-                    "First minutes: run slowly (about 20 drops/min) and stay at the bedside · {left} min left",
-                    "开始阶段慢速输注（约 20 滴/分），护士守在床旁 · 还剩 {left} 分钟",
-                    &[("left", &left.to_string())],
-                )
-            });
-        let next = next_due(&self.monitor, now, policy);
-        let (due, due_now) = match &next {
-            Some(slot) => {
-                let label = slot_words(&slot.label);
-                let open = slot.window_start <= now;
-                let minutes = (slot.due - now).num_minutes();
-                let text = if open && now >= slot.due {
-                    Text::fill(
-                        "{label} observation due now (window closes {close})",
-                        "现在应做{label_zh}观察（{close} 前完成）",
-                        &[
-                            ("label", &label.en),
-                            ("label_zh", &label.zh),
-                            ("close", &hhmm(slot.window_end)),
-                        ],
-                    )
-                } else if open {
-                    Text::fill(
-                        "{label} observation: you can take it now (due {due})",
-                        "{label_zh}观察：现在可以测量（应于 {due}）",
-                        &[
-                            ("label", &label.en),
-                            ("label_zh", &label.zh),
-                            ("due", &hhmm(slot.due)),
-                        ],
-                    )
-                } else {
-                    Text::fill(
-                        "Next: {label} observation in {min} min ({due})",
-                        "下一次：{label_zh}观察，{min} 分钟后（{due}）",
-                        &[
-                            ("label", &label.en),
-                            ("label_zh", &label.zh),
-                            ("min", &minutes.to_string()),
-                            ("due", &hhmm(slot.due)),
-                        ],
-                    )
-                };
-                (Some(text), open)
-            }
+        let (due, due_now) = match next_due(&self.monitor, now, policy) {
+            Some(slot) => (Some(due_words(&slot, now)), slot.window_start <= now),
             None => (None, false),
         };
         let alerts: Vec<Alert> = evaluate(&self.monitor, now, policy)
@@ -224,7 +175,7 @@ impl RunningTransfusion {
         let overdue = alerts.iter().any(|a| a.code == AlertCode::ObsOverdue);
         Timeline {
             headline,
-            slow_rate,
+            slow_rate: self.slow_rate_words(now, policy),
             due,
             // Remind (flash) while an observation can be taken and is not yet, or one was missed.
             remind: due_now || overdue || self.stop.is_some(),
@@ -247,6 +198,20 @@ impl RunningTransfusion {
         }
     }
 
+    /// While the first minutes must run slowly: how long is left.
+    fn slow_rate_words(&self, now: Instant, policy: &Policy) -> Option<Text> {
+        slow_rate_until(&self.monitor, policy)
+            .filter(|until| now < *until)
+            .map(|until| {
+                let left = ((until - now).num_seconds() + 59) / 60;
+                Text::fill(
+                    "First minutes: run slowly (about 20 drops/min) and stay at the bedside · {left} min left",
+                    "开始阶段慢速输注（约 20 滴/分），护士守在床旁 · 还剩 {left} 分钟",
+                    &[("left", &left.to_string())],
+                )
+            })
+    }
+
     /// What a round means for this transfusion (the rules of `domain::transition`): reaction
     /// triggers that stop it, or warnings to watch.
     pub fn judge_round(&self, round: &ObservationRound, policy: &Policy) -> Judgement {
@@ -265,76 +230,10 @@ impl RunningTransfusion {
         watch: Vec<Alert>,
     ) -> ReactionDraft {
         let (suspected, serious) = suspected_reaction(&stop, &round.symptoms);
-        let t = &self.transfusion;
-        let at = |i: Instant| i.format("%Y-%m-%d %H:%M").to_string();
-        let started = self.monitor.started_at.unwrap_or(round.at);
-        let baseline = self.rounds.iter().find(|r| r.slot == "baseline");
         let alerts: Vec<&Alert> = stop.iter().chain(watch.iter()).collect();
-        let report = |lang: Lang| -> String {
-            let l = |en: &str, zh: &str| {
-                if lang == Lang::En {
-                    en.to_string()
-                } else {
-                    zh.to_string()
-                }
-            };
-            let mut lines = vec![
-                format!(
-                    "{}: {} ({})",
-                    l("Patient", "患者"),
-                    t.patient_name,
-                    t.patient_id
-                ),
-                format!(
-                    "{}: {} · {} · {}",
-                    l("Unit", "血袋"),
-                    t.din,
-                    {
-                        let (en, zh) = component_names(t.component);
-                        if lang == Lang::En {
-                            en
-                        } else {
-                            zh
-                        }
-                    },
-                    t.product_id
-                ),
-                format!(
-                    "{}: {} · {}: {}",
-                    l("Issued", "出库"),
-                    at(self.monitor.issued_at),
-                    l("started", "开始"),
-                    at(started),
-                ),
-                format!("{}: {}", l("Stopped", "停止"), at(round.at)),
-                format!("{}: {}", l("Suspected", "初步判断"), suspected.get(lang)),
-            ];
-            for a in &alerts {
-                lines.push(format!("• {}", a.message.get(lang)));
-            }
-            if let Some(b) = baseline {
-                lines.push(format!(
-                    "{}: {}",
-                    l("Baseline", "基线"),
-                    vitals_line(&b.vitals, &b.symptoms, lang)
-                ));
-            }
-            lines.push(format!(
-                "{} {}: {}",
-                l("At", "停止时"),
-                round.at.format("%H:%M"),
-                vitals_line(&round.vitals, &round.symptoms, lang)
-            ));
-            lines.push(String::new());
-            lines.push(l(
-                "Actions: transfusion stopped; line kept open with 0.9% saline; doctor informed; bag and giving set kept; samples sent to the blood bank.",
-                "处理：已停止输血；生理盐水维持静脉通路；已通知医生；保留血袋及输血器；标本已送输血科。",
-            ));
-            lines.join("\n")
-        };
         let report = Text {
-            en: report(Lang::En),
-            zh: report(Lang::ZhCn),
+            en: self.reaction_report(round, &suspected, &alerts, Lang::En),
+            zh: self.reaction_report(round, &suspected, &alerts, Lang::ZhCn),
         };
         ReactionDraft {
             trigger: stop
@@ -351,11 +250,128 @@ impl RunningTransfusion {
         }
     }
 
+    /// The reaction report's text in `lang`, for the nurse to check and send: the patient and
+    /// unit, the times, what raised the trigger, the signs at baseline and at the stop.
+    fn reaction_report(
+        &self,
+        round: &ObservationRound,
+        suspected: &Text,
+        alerts: &[&Alert],
+        lang: Lang,
+    ) -> String {
+        let t = &self.transfusion;
+        let at = |i: Instant| i.format("%Y-%m-%d %H:%M").to_string();
+        let started = self.monitor.started_at.unwrap_or(round.at);
+        let l = |en: &str, zh: &str| {
+            if lang == Lang::En {
+                en.to_string()
+            } else {
+                zh.to_string()
+            }
+        };
+        let (component_en, component_zh) = component_names(t.component);
+        let component = if lang == Lang::En {
+            component_en
+        } else {
+            component_zh
+        };
+        let mut lines = vec![
+            format!(
+                "{}: {} ({})",
+                l("Patient", "患者"),
+                t.patient_name,
+                t.patient_id
+            ),
+            format!(
+                "{}: {} · {} · {}",
+                l("Unit", "血袋"),
+                t.din,
+                component,
+                t.product_id
+            ),
+            format!(
+                "{}: {} · {}: {}",
+                l("Issued", "出库"),
+                at(self.monitor.issued_at),
+                l("started", "开始"),
+                at(started),
+            ),
+            format!("{}: {}", l("Stopped", "停止"), at(round.at)),
+            format!("{}: {}", l("Suspected", "初步判断"), suspected.get(lang)),
+        ];
+        for a in alerts {
+            lines.push(format!("• {}", a.message.get(lang)));
+        }
+        if let Some(b) = self.rounds.iter().find(|r| r.slot == "baseline") {
+            lines.push(format!(
+                "{}: {}",
+                l("Baseline", "基线"),
+                vitals_line(&b.vitals, &b.symptoms, lang)
+            ));
+        }
+        lines.push(format!(
+            "{} {}: {}",
+            l("At", "停止时"),
+            round.at.format("%H:%M"),
+            vitals_line(&round.vitals, &round.symptoms, lang)
+        ));
+        lines.push(String::new());
+        lines.push(l(
+            "Actions: transfusion stopped; line kept open with 0.9% saline; doctor informed; bag and giving set kept; samples sent to the blood bank.",
+            "处理：已停止输血；生理盐水维持静脉通路；已通知医生；保留血袋及输血器；标本已送输血科。",
+        ));
+        lines.join("\n")
+    }
+
     /// The end as it would be recorded at `now`: when the empty bag may go.
     pub fn keep_until(&self, now: Instant, policy: &Policy) -> Option<Instant> {
         let mut ended = self.monitor.clone();
         ended.ended_at = Some(now);
         bag_discard_after(&ended, policy)
+    }
+}
+
+fn hhmm(t: Instant) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// When the next observation is due, as the nurse reads it at `now`: due now, can be taken now,
+/// or in how many minutes.
+fn due_words(slot: &Slot, now: Instant) -> Text {
+    let label = slot_words(&slot.label);
+    let open = slot.window_start <= now;
+    let minutes = (slot.due - now).num_minutes();
+    if open && now >= slot.due {
+        Text::fill(
+            "{label} observation due now (window closes {close})",
+            "现在应做{label_zh}观察（{close} 前完成）",
+            &[
+                ("label", &label.en),
+                ("label_zh", &label.zh),
+                ("close", &hhmm(slot.window_end)),
+            ],
+        )
+    } else if open {
+        Text::fill(
+            "{label} observation: you can take it now (due {due})",
+            "{label_zh}观察：现在可以测量（应于 {due}）",
+            &[
+                ("label", &label.en),
+                ("label_zh", &label.zh),
+                ("due", &hhmm(slot.due)),
+            ],
+        )
+    } else {
+        Text::fill(
+            "Next: {label} observation in {min} min ({due})",
+            "下一次：{label_zh}观察，{min} 分钟后（{due}）",
+            &[
+                ("label", &label.en),
+                ("label_zh", &label.zh),
+                ("min", &minutes.to_string()),
+                ("due", &hhmm(slot.due)),
+            ],
+        )
     }
 }
 

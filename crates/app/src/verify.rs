@@ -5,9 +5,7 @@
 //! domain's `check`; this module only gathers its inputs and lays out its answer.
 
 use bedside_clock::Instant;
-use bedside_core::check::{
-    component_names, CacheSnapshot, CheckInput, CheckOutcome, IssueRecord, ReasonCode,
-};
+use bedside_core::check::{CacheSnapshot, CheckInput, CheckOutcome, IssueRecord, ReasonCode};
 use bedside_core::event::{Acknowledgement, StaffRef};
 use bedside_core::label::{check_character, parse_scan, Structure};
 use bedside_core::messages::Text;
@@ -15,6 +13,9 @@ use bedside_core::policy::Policy;
 use bedside_core::severity::Severity;
 use bedside_core::transition::{check_for, clear_to_hang, is_near_miss, Purpose, Refusal};
 use bedside_core::wristband;
+
+mod matches;
+pub use matches::{MatchRow, MatchState};
 
 /// How a bag barcode reached the handheld. Keyed entry is the labelled fallback only.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,28 +34,6 @@ pub struct ChecklistItem {
     pub label: Text,
     /// What was read, as printed on the label; `None` while still missing.
     pub value: Option<String>,
-}
-
-/// How one of the eight matches stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MatchState {
-    /// Not scanned yet.
-    Pending,
-    Matches,
-    /// A warning the checkers must acknowledge.
-    Warning(Text),
-    Mismatch(Text),
-    /// Not in the blood bank's data (bed, dose): the two checkers read it aloud and confirm.
-    ReadAloud,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MatchRow {
-    pub label: Text,
-    /// The patient's / the order's side, and the bag's / the issue's side.
-    pub expected: String,
-    pub found: String,
-    pub state: MatchState,
 }
 
 /// The three checks (三查) made by eye.
@@ -379,122 +358,6 @@ impl VerifyFlow {
         outcome.record.and_then(|i| self.snapshot.issued.get(i))
     }
 
-    /// The eight matches (八对), each computed from the engine's reasons where the data allows.
-    /// `outcome` is this flow's `outcome` at the instant shown.
-    pub fn eight_matches(&self, outcome: &CheckOutcome) -> Vec<MatchRow> {
-        let record = self.record(outcome);
-        let scanned = self.wristband_scan.is_some() && !self.bag_scans.is_empty();
-        let state = |codes: &[ReasonCode]| -> MatchState {
-            if !scanned || record.is_none() && !has_any(outcome, codes) {
-                return MatchState::Pending;
-            }
-            match outcome.reasons.iter().find(|r| codes.contains(&r.code)) {
-                Some(r) if r.severity == Severity::Stop => MatchState::Mismatch(r.message.clone()),
-                Some(r) => MatchState::Warning(r.message.clone()),
-                None => MatchState::Matches,
-            }
-        };
-        let patient = record.map(|r| &r.patient);
-        let unit = record.map(|r| &r.unit);
-        let label = &outcome.label;
-        let text = |en: &str, zh: &str| Text::fill(en, zh, &[]);
-        // Not in the blood bank's data: the two checkers read it aloud from the chart.
-        let read_aloud = |label: Text| MatchRow {
-            label,
-            expected: "—".into(),
-            found: "—".into(),
-            state: if scanned {
-                MatchState::ReadAloud
-            } else {
-                MatchState::Pending
-            },
-        };
-        let or_dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
-        let wristband_id = outcome.patient_id.clone();
-        vec![
-            MatchRow {
-                label: text("Patient name", "姓名"),
-                expected: or_dash(patient.map(|p| p.name.clone())),
-                found: or_dash(wristband_id.as_ref().map(|id| self.name_of(id))),
-                state: state(&[
-                    ReasonCode::UnitForOtherPatient,
-                    ReasonCode::WristbandUnreadable,
-                ]),
-            },
-            read_aloud(text("Bed", "床号")),
-            MatchRow {
-                label: text("Inpatient number", "住院号"),
-                expected: or_dash(patient.map(|p| p.mrn.clone())),
-                found: or_dash(wristband_id.clone()),
-                state: state(&[
-                    ReasonCode::UnitForOtherPatient,
-                    ReasonCode::WristbandUnreadable,
-                ]),
-            },
-            MatchRow {
-                label: text("Bag number (DIN)", "血袋号"),
-                expected: or_dash(unit.map(|u| u.din.clone())),
-                found: or_dash(label.din().map(str::to_string)),
-                state: state(&[
-                    ReasonCode::UnitNotIssued,
-                    ReasonCode::LabelInconsistent,
-                    ReasonCode::LabelUnreadable,
-                    ReasonCode::CheckCharacterMismatch,
-                    ReasonCode::UnitStatus,
-                ]),
-            },
-            MatchRow {
-                label: text("Blood group", "血型"),
-                expected: or_dash(patient.map(|p| p.group.display())),
-                found: or_dash(label.group().map(|g| g.display())),
-                state: state(&[
-                    ReasonCode::LabelGroupMismatch,
-                    ReasonCode::AboIncompatible,
-                    ReasonCode::RhdIncompatible,
-                    ReasonCode::AboNonidentical,
-                ]),
-            },
-            MatchRow {
-                label: text("Crossmatch", "交叉配血结果"),
-                expected: "compatible / 相合".into(),
-                found: or_dash(
-                    record
-                        .and_then(|r| r.crossmatch.as_ref())
-                        .map(|c| c.result.clone()),
-                ),
-                state: state(&[
-                    ReasonCode::CrossmatchIncompatible,
-                    ReasonCode::CrossmatchMissing,
-                    ReasonCode::SampleExpired,
-                ]),
-            },
-            MatchRow {
-                label: text("Component", "血液种类"),
-                expected: or_dash(unit.map(|u| {
-                    let (en, zh) = component_names(u.component);
-                    format!("{zh} {en} {}", u.product_code)
-                })),
-                found: or_dash(label.product_code().map(str::to_string)),
-                state: state(&[
-                    ReasonCode::ProductMismatch,
-                    ReasonCode::SpecialRequirementUnmet,
-                    ReasonCode::UnitExpired,
-                    ReasonCode::IssueTimeExceeded,
-                ]),
-            },
-            read_aloud(text("Dose", "剂量")),
-        ]
-    }
-
-    fn name_of(&self, id: &str) -> String {
-        self.snapshot
-            .issued
-            .iter()
-            .find(|r| wristband::identifies(id, &r.patient.mrn, r.patient.wristband_id.as_deref()))
-            .map(|r| r.patient.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    }
-
     /// Whether the transfusion may start now; if not, every reason in words. The start itself
     /// judges again at its own instant (`Handheld::start`).
     pub fn ready(&self, now: Instant) -> Result<ReadyToStart, NotReady> {
@@ -582,10 +445,6 @@ impl VerifyFlow {
             self.keyed_reasons
         )
     }
-}
-
-fn has_any(outcome: &CheckOutcome, codes: &[ReasonCode]) -> bool {
-    outcome.reasons.iter().any(|r| codes.contains(&r.code))
 }
 
 fn purpose(repeat_of: Option<&RepeatOf>) -> Purpose<'_> {

@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 
 use crate::handheld::{ActionError, Handheld};
 use crate::session::Role;
-use crate::transfuse::{RunningTransfusion, Timeline};
+use crate::transfuse::{ReactionDraft, RunningTransfusion, Timeline};
 use bedside_clock::Instant;
+use bedside_core::check::IssueRecord;
 use bedside_core::event::StaffRef;
 use bedside_core::messages::{Lang, Text};
 use bedside_core::quality::{self, Indicator};
@@ -99,6 +100,37 @@ pub fn month_of(at: Instant) -> (Instant, Instant) {
     (first(y, m), next)
 }
 
+/// A stop trigger no reaction report followed, in the charge nurse's words.
+fn unreported_stop(draft: &ReactionDraft) -> Text {
+    Text {
+        en: format!(
+            "Stop trigger at {} ({}): no reaction report was sent",
+            draft.stopped_at.format("%H:%M"),
+            draft.suspected.en
+        ),
+        zh: format!(
+            "{} 出现停止输血指征（{}），尚未提交输血反应报告",
+            draft.stopped_at.format("%H:%M"),
+            draft.suspected.zh
+        ),
+    }
+}
+
+/// An outbox record as the board lists it, with the blood bank's reason or the last error.
+fn pending_record(r: OutboxRecord) -> PendingRecord {
+    PendingRecord {
+        seq: r.seq,
+        what: event_words(&r),
+        patient_name: r.event.transfusion().patient_name.clone(),
+        quarantined: r.state == "quarantined",
+        reason: match (&r.reason_code, &r.reason_text) {
+            (Some(c), Some(t)) => Some(format!("{c}: {t}")),
+            (c, t) => t.clone().or(c.clone()).or(r.last_error.clone()),
+        },
+        attempts: r.attempts,
+    }
+}
+
 fn event_words(record: &OutboxRecord) -> String {
     record.event.kind().replace('_', " ")
 }
@@ -124,22 +156,45 @@ impl Handheld {
         self.signed_in_charge_nurse()?;
         let now = self.clock.now();
         let issued = self.issued()?;
+        let running = self.board_running(&issued, now)?;
+        let waiting = self.board_waiting(issued, now)?;
+        let reactions = self.store.review_rows(
+            &ReviewQuery {
+                from: Some(now - Duration::hours(24)),
+                outcome: Some(Outcome::Reaction),
+                ..ReviewQuery::default()
+            },
+            50,
+        )?;
+        // A long offline night queues thousands of rounds: the board lists the first 200.
+        let pending: Vec<PendingRecord> = self
+            .store
+            .pending(200)?
+            .into_iter()
+            .map(pending_record)
+            .collect();
+        Ok(WardBoard {
+            at: now,
+            running,
+            waiting,
+            reactions,
+            outbox: self.store.outbox_counts()?,
+            pending,
+        })
+    }
+
+    /// The running transfusions, what needs the charge nurse first at the top: an unreported
+    /// stop, then a missed round.
+    fn board_running(
+        &self,
+        issued: &[IssueRecord],
+        now: Instant,
+    ) -> Result<Vec<BoardTransfusion>, ActionError> {
         let mut running: Vec<BoardTransfusion> = self
-            .running_of(&issued)?
+            .running_of(issued)?
             .into_iter()
             .map(|r| BoardTransfusion {
-                unreported_stop: r.stop.as_ref().map(|draft| Text {
-                    en: format!(
-                        "Stop trigger at {} ({}): no reaction report was sent",
-                        draft.stopped_at.format("%H:%M"),
-                        draft.suspected.en
-                    ),
-                    zh: format!(
-                        "{} 出现停止输血指征（{}），尚未提交输血反应报告",
-                        draft.stopped_at.format("%H:%M"),
-                        draft.suspected.zh
-                    ),
-                }),
+                unreported_stop: r.stop.as_deref().map(unreported_stop),
                 timeline: r.timeline(now, &self.policy),
                 minutes: r
                     .monitor
@@ -148,13 +203,20 @@ impl Handheld {
                 running: r,
             })
             .collect();
-        // What needs the charge nurse first: an unreported stop, then a missed round.
         let urgency = |t: &BoardTransfusion| (t.unreported_stop.is_none(), !t.timeline.overdue);
         running.sort_by(|a, b| {
             (urgency(a), &a.running.transfusion.patient_name)
                 .cmp(&(urgency(b), &b.running.transfusion.patient_name))
         });
+        Ok(running)
+    }
 
+    /// The units issued and not yet hung, the one whose start window closes first at the top.
+    fn board_waiting(
+        &self,
+        issued: Vec<IssueRecord>,
+        now: Instant,
+    ) -> Result<Vec<WaitingUnit>, ActionError> {
         let window = self.policy.start_within_minutes;
         let mut waiting: Vec<WaitingUnit> = self
             .not_started(issued)?
@@ -170,40 +232,7 @@ impl Handheld {
             })
             .collect();
         waiting.sort_by_key(|w| w.minutes_left);
-
-        let reactions = self.store.review_rows(
-            &ReviewQuery {
-                from: Some(now - Duration::hours(24)),
-                outcome: Some(Outcome::Reaction),
-                ..ReviewQuery::default()
-            },
-            50,
-        )?;
-        // A long offline night queues thousands of rounds: the board lists the first 200.
-        let pending: Vec<PendingRecord> = self
-            .store
-            .pending(200)?
-            .into_iter()
-            .map(|r| PendingRecord {
-                seq: r.seq,
-                what: event_words(&r),
-                patient_name: r.event.transfusion().patient_name.clone(),
-                quarantined: r.state == "quarantined",
-                reason: match (&r.reason_code, &r.reason_text) {
-                    (Some(c), Some(t)) => Some(format!("{c}: {t}")),
-                    (c, t) => t.clone().or(c.clone()).or(r.last_error.clone()),
-                },
-                attempts: r.attempts,
-            })
-            .collect();
-        Ok(WardBoard {
-            at: now,
-            running,
-            waiting,
-            reactions,
-            outbox: self.store.outbox_counts()?,
-            pending,
-        })
+        Ok(waiting)
     }
 
     /// The ward's transfusions matching `query`, most recent first.

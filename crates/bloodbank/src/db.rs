@@ -310,11 +310,39 @@ impl Writer<'_> {
             }
         }
         let version = current.as_ref().map_or(1, |c| c.version + 1);
+        self.stamp_meta(&mut resource, resource_type, id, version, current.as_ref());
+        let text = resource.to_string();
+        self.write_current(resource_type, id, version, &resource, &text)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![resource_type, id, version, self.last_updated, text])?;
+        self.index_identifiers(resource_type, id, &resource)?;
+        let stored = Stored {
+            resource_type: resource_type.to_string(),
+            id: id.to_string(),
+            version,
+            last_updated: self.last_updated.clone(),
+            json: resource,
+        };
+        Ok((stored, true))
+    }
+
+    /// The resource's type, id and `meta` as the blood bank keeps them: its version and stamp.
+    fn stamp_meta(
+        &self,
+        resource: &mut Value,
+        resource_type: &str,
+        id: &str,
+        version: i64,
+        current: Option<&Stored>,
+    ) {
         resource["resourceType"] = json!(resource_type);
         resource["id"] = json!(id);
         resource["meta"] =
             json!({"versionId": version.to_string(), "lastUpdated": self.last_updated});
-        if let Some(meta) = current.as_ref().and_then(|c| c.json.get("meta")) {
+        if let Some(meta) = current.and_then(|c| c.json.get("meta")) {
             // Keep profiles and other meta the client sent earlier, but our version and stamp.
             if let Some(profile) = meta.get("profile") {
                 if resource
@@ -326,10 +354,20 @@ impl Writer<'_> {
                 }
             }
         }
-        let text = resource.to_string();
-        let destination = str_at(&resource, &["destination", "reference"]).map(str::to_string);
-        let patient = str_at(&resource, &["patient", "reference"])
-            .or_else(|| str_at(&resource, &["subject", "reference"]))
+    }
+
+    /// The current version's row, with the destination and patient the searches look up.
+    fn write_current(
+        &self,
+        resource_type: &str,
+        id: &str,
+        version: i64,
+        resource: &Value,
+        text: &str,
+    ) -> Result<(), DbError> {
+        let destination = str_at(resource, &["destination", "reference"]).map(str::to_string);
+        let patient = str_at(resource, &["patient", "reference"])
+            .or_else(|| str_at(resource, &["subject", "reference"]))
             .and_then(split_reference)
             .map(|(t, i)| format!("{t}/{i}"));
         self.tx
@@ -350,11 +388,16 @@ impl Writer<'_> {
                 destination,
                 patient
             ])?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO history (type, id, version, last_updated, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![resource_type, id, version, self.last_updated, text])?;
+        Ok(())
+    }
+
+    /// The identifiers of the current version, for conditional creates and references.
+    fn index_identifiers(
+        &self,
+        resource_type: &str,
+        id: &str,
+        resource: &Value,
+    ) -> Result<(), DbError> {
         self.tx
             .prepare_cached("DELETE FROM identifier WHERE type = ?1 AND id = ?2")?
             .execute(params![resource_type, id])?;
@@ -374,15 +417,7 @@ impl Writer<'_> {
                 insert.execute(params![resource_type, system, value, id])?;
             }
         }
-        drop(insert);
-        let stored = Stored {
-            resource_type: resource_type.to_string(),
-            id: id.to_string(),
-            version,
-            last_updated: self.last_updated.clone(),
-            json: resource,
-        };
-        Ok((stored, true))
+        Ok(())
     }
 }
 

@@ -139,7 +139,147 @@ const PATIENTS: [DemoPatient; 8] = [
     },
 ];
 
-fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
+/// A unit issued to the demo ward, its times relative to the demo's start.
+struct DemoUnit {
+    /// Index into `PATIENTS`.
+    patient: usize,
+    din: &'static str,
+    product_code: &'static str,
+    component: Component,
+    abo: Abo,
+    rhd: Rhd,
+    expires_in: Duration,
+    attributes: &'static [&'static str],
+    match_status: &'static str,
+    issued_minutes_ago: i64,
+}
+
+const UNITS: [DemoUnit; 8] = [
+    // ready to hang: O+ irradiated, leukoreduced red cells for 张伟
+    DemoUnit {
+        patient: 0,
+        din: "A999926400101",
+        product_code: "E0001V00",
+        component: Component::RedCells,
+        abo: Abo::O,
+        rhd: Rhd::Pos,
+        expires_in: Duration::days(14),
+        attributes: &["irradiated", "leukoreduced"],
+        match_status: "crossmatched",
+        issued_minutes_ago: 8,
+    },
+    DemoUnit {
+        patient: 1,
+        din: "A999926400102",
+        product_code: "E3002A00",
+        component: Component::Platelets,
+        abo: Abo::A,
+        rhd: Rhd::Pos,
+        expires_in: Duration::days(3),
+        attributes: &["leukoreduced"],
+        match_status: "selected",
+        issued_minutes_ago: 5,
+    },
+    DemoUnit {
+        patient: 2,
+        din: "A999926400103",
+        product_code: "E2101V00",
+        component: Component::Plasma,
+        abo: Abo::AB,
+        rhd: Rhd::Pos,
+        expires_in: Duration::days(300),
+        attributes: &[],
+        match_status: "selected",
+        issued_minutes_ago: 12,
+    },
+    // expires in 90 minutes
+    DemoUnit {
+        patient: 3,
+        din: "A999926400104",
+        product_code: "E0001V00",
+        component: Component::RedCells,
+        abo: Abo::A,
+        rhd: Rhd::Neg,
+        expires_in: Duration::minutes(90),
+        attributes: &[],
+        match_status: "crossmatched",
+        issued_minutes_ago: 4,
+    },
+    // will be recalled by `seed`
+    DemoUnit {
+        patient: 4,
+        din: "A999926400105",
+        product_code: "E3002A00",
+        component: Component::Platelets,
+        abo: Abo::AB,
+        rhd: Rhd::Pos,
+        expires_in: Duration::days(2),
+        attributes: &[],
+        match_status: "selected",
+        issued_minutes_ago: 15,
+    },
+    DemoUnit {
+        patient: 5,
+        din: "A999926400106",
+        product_code: "E0001V00",
+        component: Component::RedCells,
+        abo: Abo::O,
+        rhd: Rhd::Neg,
+        expires_in: Duration::days(20),
+        attributes: &["irradiated", "cmv_negative", "leukoreduced"],
+        match_status: "crossmatched",
+        issued_minutes_ago: 3,
+    },
+    // issued 45 minutes ago: past the 30-minute window
+    DemoUnit {
+        patient: 6,
+        din: "A999926400107",
+        product_code: "E0001V00",
+        component: Component::RedCells,
+        abo: Abo::B,
+        rhd: Rhd::Pos,
+        expires_in: Duration::days(10),
+        attributes: &[],
+        match_status: "crossmatched",
+        issued_minutes_ago: 45,
+    },
+    DemoUnit {
+        patient: 7,
+        din: "A999926400108",
+        product_code: "E5165A00",
+        component: Component::Cryo,
+        abo: Abo::A,
+        rhd: Rhd::Pos,
+        expires_in: Duration::days(200),
+        attributes: &[],
+        match_status: "selected",
+        issued_minutes_ago: 6,
+    },
+];
+
+impl DemoUnit {
+    /// The issue of this unit as the blood bank records it, at `now`.
+    fn issue(&self, now: Instant) -> Issue {
+        let patient = &PATIENTS[self.patient];
+        Issue {
+            patient_id: patient.id.to_string(),
+            ward_id: WARD_ID.to_string(),
+            din: self.din.to_string(),
+            product_code: self.product_code.to_string(),
+            component: self.component,
+            group: Group::new(Some(self.abo), Some(self.rhd)),
+            expires_at: now + self.expires_in,
+            attributes: self.attributes.iter().map(|a| a.to_string()).collect(),
+            match_status: self.match_status.to_string(),
+            sample_expires_at: Some(now + Duration::hours(60)),
+            issued_at: now - Duration::minutes(self.issued_minutes_ago),
+            service_request_id: Some(format!("sr-{}", &patient.id[4..])),
+        }
+    }
+}
+
+/// The ward's Location and the contract's CodeSystems and SearchParameter, as bundled.
+fn seed_bundled_resources(w: &mut Writer) -> Result<(), Refusal> {
     for text in [
         include_str!("../../../data/fhir/Location-ward-h5.json"),
         include_str!("../../../data/fhir/CodeSystem-component-class.json"),
@@ -165,6 +305,11 @@ fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
         let id = str_at(&resource, &["id"]).unwrap_or_default().to_string();
         w.put(&ty, &id, resource)?;
     }
+    Ok(())
+}
+
+/// A Practitioner for each of the demo ward's staff.
+fn seed_staff(w: &mut Writer) -> Result<(), Refusal> {
     for (badge, name, _) in STAFF {
         let mut chars = name.chars();
         let family: String = chars.next().into_iter().collect();
@@ -180,60 +325,89 @@ fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
             }),
         )?;
     }
+    Ok(())
+}
+
+fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
+    seed_bundled_resources(w)?;
+    seed_staff(w)?;
     for p in &PATIENTS {
-        w.put("Patient", p.id, json!({
-            "resourceType": "Patient",
-            "identifier": [{
-                "use": "usual",
-                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}], "text": "住院号"},
-                "system": MRN_SYSTEM, "value": p.mrn
-            }],
-            "active": true,
-            "name": [{"use": "official", "text": p.name, "family": p.family, "given": [p.given]}],
-            "gender": p.gender,
-            "birthDate": p.birth
-        }))?;
-        let (abo_code, abo_display) = snomed_abo(p.abo);
-        let (rhd_code, rhd_display) = snomed_rhd(p.rhd);
-        let result_time = date_time(&(*now - Duration::hours(20)));
-        w.put("Observation", &format!("obs-abo-{}", &p.id[4..]), json!({
-            "resourceType": "Observation",
-            "identifier": [{"system": "http://hospital.example/blood-bank/result-id", "value": format!("XX-{}", p.mrn)}],
-            "status": "final",
-            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory", "display": "Laboratory"}]}],
-            "code": {"coding": [{"system": LOINC, "code": "882-1", "display": "ABO and Rh group [Type] in Blood"}], "text": "ABO/RhD 血型"},
-            "subject": {"reference": format!("Patient/{}", p.id), "display": p.name},
-            "effectiveDateTime": result_time,
-            "issued": result_time,
-            "performer": [{"reference": "Practitioner/prac-b0019", "display": "周敏"}],
-            "component": [
-                {"code": {"coding": [{"system": LOINC, "code": "883-9", "display": "ABO group [Type] in Blood"}]},
-                 "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": abo_code, "display": abo_display}]}},
-                {"code": {"coding": [{"system": LOINC, "code": "10331-7", "display": "Rh [Type] in Blood"}]},
-                 "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": rhd_code, "display": rhd_display}]}}
-            ]
-        }))?;
-        let parameters: Vec<Value> = p
-            .requirements
-            .iter()
-            .map(|r| json!({"code": {"coding": [{"system": UNIT_PROPERTY, "code": r}]}, "valueBoolean": true}))
-            .collect();
-        let mut order = json!({
-            "resourceType": "ServiceRequest",
-            "identifier": [{"system": "http://hospital.example/order-id", "value": format!("YZ-{}", p.mrn)}],
-            "status": "active",
-            "intent": "order",
-            "priority": "routine",
-            "code": {"concept": {"coding": [{"system": SNOMED, "code": "116859006", "display": "Transfusion of blood product"}]}},
-            "subject": {"reference": format!("Patient/{}", p.id), "display": p.name},
-            "authoredOn": date_time(&(*now - Duration::hours(3)))
-        });
-        if !parameters.is_empty() {
-            order["orderDetail"] = json!([{"parameter": parameters}]);
-        }
-        w.put("ServiceRequest", &format!("sr-{}", &p.id[4..]), order)?;
+        w.put("Patient", p.id, patient_resource(p))?;
+        w.put(
+            "Observation",
+            &format!("obs-abo-{}", &p.id[4..]),
+            blood_group_result(p, now),
+        )?;
+        w.put(
+            "ServiceRequest",
+            &format!("sr-{}", &p.id[4..]),
+            transfusion_order(p, now),
+        )?;
     }
     Ok(())
+}
+
+fn patient_resource(p: &DemoPatient) -> Value {
+    json!({
+        "resourceType": "Patient",
+        "identifier": [{
+            "use": "usual",
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}], "text": "住院号"},
+            "system": MRN_SYSTEM, "value": p.mrn
+        }],
+        "active": true,
+        "name": [{"use": "official", "text": p.name, "family": p.family, "given": [p.given]}],
+        "gender": p.gender,
+        "birthDate": p.birth
+    })
+}
+
+/// The patient's ABO/RhD result, reported 20 hours before `now`.
+fn blood_group_result(p: &DemoPatient, now: &Instant) -> Value {
+    let (abo_code, abo_display) = snomed_abo(p.abo);
+    let (rhd_code, rhd_display) = snomed_rhd(p.rhd);
+    let result_time = date_time(&(*now - Duration::hours(20)));
+    json!({
+        "resourceType": "Observation",
+        "identifier": [{"system": "http://hospital.example/blood-bank/result-id", "value": format!("XX-{}", p.mrn)}],
+        "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory", "display": "Laboratory"}]}],
+        "code": {"coding": [{"system": LOINC, "code": "882-1", "display": "ABO and Rh group [Type] in Blood"}], "text": "ABO/RhD 血型"},
+        "subject": {"reference": format!("Patient/{}", p.id), "display": p.name},
+        "effectiveDateTime": result_time,
+        "issued": result_time,
+        "performer": [{"reference": "Practitioner/prac-b0019", "display": "周敏"}],
+        "component": [
+            {"code": {"coding": [{"system": LOINC, "code": "883-9", "display": "ABO group [Type] in Blood"}]},
+             "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": abo_code, "display": abo_display}]}},
+            {"code": {"coding": [{"system": LOINC, "code": "10331-7", "display": "Rh [Type] in Blood"}]},
+             "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": rhd_code, "display": rhd_display}]}}
+        ]
+    })
+}
+
+/// The patient's transfusion order, written 3 hours before `now`, with their special
+/// requirements.
+fn transfusion_order(p: &DemoPatient, now: &Instant) -> Value {
+    let parameters: Vec<Value> = p
+        .requirements
+        .iter()
+        .map(|r| json!({"code": {"coding": [{"system": UNIT_PROPERTY, "code": r}]}, "valueBoolean": true}))
+        .collect();
+    let mut order = json!({
+        "resourceType": "ServiceRequest",
+        "identifier": [{"system": "http://hospital.example/order-id", "value": format!("YZ-{}", p.mrn)}],
+        "status": "active",
+        "intent": "order",
+        "priority": "routine",
+        "code": {"concept": {"coding": [{"system": SNOMED, "code": "116859006", "display": "Transfusion of blood product"}]}},
+        "subject": {"reference": format!("Patient/{}", p.id), "display": p.name},
+        "authoredOn": date_time(&(*now - Duration::hours(3)))
+    });
+    if !parameters.is_empty() {
+        order["orderDetail"] = json!([{"parameter": parameters}]);
+    }
+    order
 }
 
 /// Seeds the demo ward into an empty blood bank; a blood bank that already has patients is left
@@ -243,123 +417,7 @@ pub fn seed(db: &mut BloodBankDb) -> Result<bool, Refusal> {
         return Ok(false);
     }
     let now = db.now();
-    let unit = |patient: usize,
-                din: &str,
-                product_code: &str,
-                component: Component,
-                group: Group,
-                expires: Duration,
-                attributes: &[&str],
-                match_status: &str,
-                issued_ago: i64| Issue {
-        patient_id: PATIENTS[patient].id.to_string(),
-        ward_id: WARD_ID.to_string(),
-        din: din.to_string(),
-        product_code: product_code.to_string(),
-        component,
-        group,
-        expires_at: now + expires,
-        attributes: attributes.iter().map(|a| a.to_string()).collect(),
-        match_status: match_status.to_string(),
-        sample_expires_at: Some(now + Duration::hours(60)),
-        issued_at: now - Duration::minutes(issued_ago),
-        service_request_id: Some(format!("sr-{}", &PATIENTS[patient].id[4..])),
-    };
-    let g = |abo, rhd| Group::new(Some(abo), Some(rhd));
-    let units = [
-        // ready to hang: O+ irradiated, leukoreduced red cells for 张伟
-        unit(
-            0,
-            "A999926400101",
-            "E0001V00",
-            Component::RedCells,
-            g(Abo::O, Rhd::Pos),
-            Duration::days(14),
-            &["irradiated", "leukoreduced"],
-            "crossmatched",
-            8,
-        ),
-        unit(
-            1,
-            "A999926400102",
-            "E3002A00",
-            Component::Platelets,
-            g(Abo::A, Rhd::Pos),
-            Duration::days(3),
-            &["leukoreduced"],
-            "selected",
-            5,
-        ),
-        unit(
-            2,
-            "A999926400103",
-            "E2101V00",
-            Component::Plasma,
-            g(Abo::AB, Rhd::Pos),
-            Duration::days(300),
-            &[],
-            "selected",
-            12,
-        ),
-        // expires in 90 minutes
-        unit(
-            3,
-            "A999926400104",
-            "E0001V00",
-            Component::RedCells,
-            g(Abo::A, Rhd::Neg),
-            Duration::minutes(90),
-            &[],
-            "crossmatched",
-            4,
-        ),
-        // will be recalled below
-        unit(
-            4,
-            "A999926400105",
-            "E3002A00",
-            Component::Platelets,
-            g(Abo::AB, Rhd::Pos),
-            Duration::days(2),
-            &[],
-            "selected",
-            15,
-        ),
-        unit(
-            5,
-            "A999926400106",
-            "E0001V00",
-            Component::RedCells,
-            g(Abo::O, Rhd::Neg),
-            Duration::days(20),
-            &["irradiated", "cmv_negative", "leukoreduced"],
-            "crossmatched",
-            3,
-        ),
-        // issued 45 minutes ago: past the 30-minute window
-        unit(
-            6,
-            "A999926400107",
-            "E0001V00",
-            Component::RedCells,
-            g(Abo::B, Rhd::Pos),
-            Duration::days(10),
-            &[],
-            "crossmatched",
-            45,
-        ),
-        unit(
-            7,
-            "A999926400108",
-            "E5165A00",
-            Component::Cryo,
-            g(Abo::A, Rhd::Pos),
-            Duration::days(200),
-            &[],
-            "selected",
-            6,
-        ),
-    ];
+    let units: Vec<Issue> = UNITS.iter().map(|u| u.issue(now)).collect();
     db.write(|w| {
         seed_reference_data(w, &now)?;
         for u in &units {

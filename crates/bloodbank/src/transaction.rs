@@ -2,9 +2,9 @@
 //! creates that make a resend harmless, version-aware updates, and facts stored with a warning
 //! when the blood bank's own state disagrees (a recalled unit that was transfused anyway).
 
-use std::collections::HashMap;
-
 use serde_json::{json, Value};
+
+mod references;
 
 use super::db::{BloodBankDb, DbError, Stored, Writer};
 use bedside_fhir::outcome::operation_outcome;
@@ -12,6 +12,7 @@ use bedside_fhir::{
     date_time, extension, identifier_value, split_reference, str_at, version_from_etag, weak_etag,
     TRANSFUSION_STARTED, UUID_SYSTEM,
 };
+use references::resolve_references;
 
 /// A refused request: the HTTP status and the OperationOutcome that says why.
 #[derive(Debug, Clone)]
@@ -139,105 +140,132 @@ pub fn process(db: &mut BloodBankDb, bundle: &Value, base_url: &str) -> Result<V
 }
 
 fn plan(w: &Writer, entries: &[Value]) -> Result<Vec<(Option<String>, Entry)>, Refusal> {
-    let mut planned = Vec::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let at = format!("Bundle.entry[{i}]");
-        let resource = entry
-            .get("resource")
-            .cloned()
-            .ok_or_else(|| Refusal::invalid("an entry without a resource", &at))?;
-        let resource_type = str_at(&resource, &["resourceType"])
-            .ok_or_else(|| Refusal::invalid("a resource without resourceType", &at))?
-            .to_string();
-        if !WRITABLE.contains(&resource_type.as_str()) {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| plan_entry(w, entry, &format!("Bundle.entry[{i}]")))
+        .collect()
+}
+
+/// What one entry will do (`at` is its place in the bundle), with its `fullUrl`.
+fn plan_entry(w: &Writer, entry: &Value, at: &str) -> Result<(Option<String>, Entry), Refusal> {
+    let resource = entry
+        .get("resource")
+        .cloned()
+        .ok_or_else(|| Refusal::invalid("an entry without a resource", at))?;
+    let resource_type = writable_type(&resource, at)?;
+    let method = str_at(entry, &["request", "method"]).unwrap_or_default();
+    let url = str_at(entry, &["request", "url"]).unwrap_or_default();
+    let full_url = str_at(entry, &["fullUrl"]).map(str::to_string);
+    let plan = match method {
+        "POST" => plan_create(w, entry, &resource_type, url, at)?,
+        "PUT" => plan_put(entry, &resource, &resource_type, url, at)?,
+        other => {
             return Err(Refusal::new(
-                403,
-                "forbidden",
+                405,
+                "not-supported",
                 None,
-                &format!("{resource_type} 不能由病区提交。/ {resource_type} cannot be written by a ward device."),
+                &format!("不支持 {other} 操作：记录从不删除。/ {other} is not supported: records are never deleted."),
                 "",
-                Some(&at),
-            ));
+                Some(&format!("{at}.request.method")),
+            ))
         }
-        let method = str_at(entry, &["request", "method"]).unwrap_or_default();
-        let url = str_at(entry, &["request", "url"]).unwrap_or_default();
-        let full_url = str_at(entry, &["fullUrl"]).map(str::to_string);
-        let plan = match method {
-            "POST" => {
-                if url != resource_type && !url.starts_with(&format!("{resource_type}?")) {
-                    return Err(Refusal::invalid(
-                        &format!("request.url '{url}' is not the resource type {resource_type}"),
-                        &format!("{at}.request.url"),
-                    ));
-                }
-                let condition = str_at(entry, &["request", "ifNoneExist"]).ok_or_else(|| {
-                    Refusal::invalid(
-                        "a create without ifNoneExist could be stored twice when resent",
-                        &format!("{at}.request.ifNoneExist"),
-                    )
-                })?;
-                let query = condition
-                    .strip_prefix(&format!("{resource_type}?"))
-                    .unwrap_or(condition);
-                let (system, value) = identifier_query(query).ok_or_else(|| {
-                    Refusal::invalid(
-                        &format!("ifNoneExist must be identifier=system|value, got '{condition}'"),
-                        &format!("{at}.request.ifNoneExist"),
-                    )
-                })?;
-                let ids = w.ids_with_identifier(&resource_type, &system, &value)?;
-                match ids.as_slice() {
-                    [] => Plan::Create {
-                        id: w.next_id(id_prefix(&resource_type))?,
-                    },
-                    [id] => Plan::Existing {
-                        stored: w
-                            .read(&resource_type, id)?
-                            .ok_or_else(|| DbError::Inconsistent(format!("{resource_type}/{id}")))?,
-                    },
-                    _ => return Err(multiple_matches(&format!("{resource_type}?{query}"), &at)),
-                }
-            }
-            "PUT" => {
-                let Some((_, id)) = split_reference(url).filter(|(ty, _)| *ty == resource_type)
-                else {
-                    return Err(Refusal::invalid(
-                        &format!("PUT url '{url}' must be {resource_type}/[id]"),
-                        &format!("{at}.request.url"),
-                    ));
-                };
-                if str_at(&resource, &["id"]) != Some(id) {
-                    return Err(Refusal::invalid(
-                        "the resource id differs from the PUT url",
-                        &format!("{at}.resource.id"),
-                    ));
-                }
-                Plan::Put {
-                    id: id.to_string(),
-                    if_match: str_at(entry, &["request", "ifMatch"]).map(str::to_string),
-                }
-            }
-            other => {
-                return Err(Refusal::new(
-                    405,
-                    "not-supported",
-                    None,
-                    &format!("不支持 {other} 操作：记录从不删除。/ {other} is not supported: records are never deleted."),
-                    "",
-                    Some(&format!("{at}.request.method")),
-                ))
-            }
-        };
-        planned.push((
-            full_url,
-            Entry {
-                resource_type,
-                resource,
-                plan,
-            },
+    };
+    Ok((
+        full_url,
+        Entry {
+            resource_type,
+            resource,
+            plan,
+        },
+    ))
+}
+
+/// The resource's type, when a ward device may write it.
+fn writable_type(resource: &Value, at: &str) -> Result<String, Refusal> {
+    let resource_type = str_at(resource, &["resourceType"])
+        .ok_or_else(|| Refusal::invalid("a resource without resourceType", at))?
+        .to_string();
+    if !WRITABLE.contains(&resource_type.as_str()) {
+        return Err(Refusal::new(
+            403,
+            "forbidden",
+            None,
+            &format!("{resource_type} 不能由病区提交。/ {resource_type} cannot be written by a ward device."),
+            "",
+            Some(at),
         ));
     }
-    Ok(planned)
+    Ok(resource_type)
+}
+
+/// A conditional create: a new id, or the record its identifier already names (a resend).
+fn plan_create(
+    w: &Writer,
+    entry: &Value,
+    resource_type: &str,
+    url: &str,
+    at: &str,
+) -> Result<Plan, Refusal> {
+    if url != resource_type && !url.starts_with(&format!("{resource_type}?")) {
+        return Err(Refusal::invalid(
+            &format!("request.url '{url}' is not the resource type {resource_type}"),
+            &format!("{at}.request.url"),
+        ));
+    }
+    let condition = str_at(entry, &["request", "ifNoneExist"]).ok_or_else(|| {
+        Refusal::invalid(
+            "a create without ifNoneExist could be stored twice when resent",
+            &format!("{at}.request.ifNoneExist"),
+        )
+    })?;
+    let query = condition
+        .strip_prefix(&format!("{resource_type}?"))
+        .unwrap_or(condition);
+    let (system, value) = identifier_query(query).ok_or_else(|| {
+        Refusal::invalid(
+            &format!("ifNoneExist must be identifier=system|value, got '{condition}'"),
+            &format!("{at}.request.ifNoneExist"),
+        )
+    })?;
+    let ids = w.ids_with_identifier(resource_type, &system, &value)?;
+    match ids.as_slice() {
+        [] => Ok(Plan::Create {
+            id: w.next_id(id_prefix(resource_type))?,
+        }),
+        [id] => Ok(Plan::Existing {
+            stored: w
+                .read(resource_type, id)?
+                .ok_or_else(|| DbError::Inconsistent(format!("{resource_type}/{id}")))?,
+        }),
+        _ => Err(multiple_matches(&format!("{resource_type}?{query}"), at)),
+    }
+}
+
+/// An update of `Type/id`, whose resource must carry that id.
+fn plan_put(
+    entry: &Value,
+    resource: &Value,
+    resource_type: &str,
+    url: &str,
+    at: &str,
+) -> Result<Plan, Refusal> {
+    let Some((_, id)) = split_reference(url).filter(|(ty, _)| *ty == resource_type) else {
+        return Err(Refusal::invalid(
+            &format!("PUT url '{url}' must be {resource_type}/[id]"),
+            &format!("{at}.request.url"),
+        ));
+    };
+    if str_at(resource, &["id"]) != Some(id) {
+        return Err(Refusal::invalid(
+            "the resource id differs from the PUT url",
+            &format!("{at}.resource.id"),
+        ));
+    }
+    Ok(Plan::Put {
+        id: id.to_string(),
+        if_match: str_at(entry, &["request", "ifMatch"]).map(str::to_string),
+    })
 }
 
 fn identifier_query(query: &str) -> Option<(String, String)> {
@@ -262,169 +290,6 @@ fn planned_id(entry: &Entry) -> &str {
     match &entry.plan {
         Plan::Create { id } | Plan::Put { id, .. } => id,
         Plan::Existing { stored } => &stored.id,
-    }
-}
-
-/// Rewrites `urn:uuid:` and conditional references to literal `Type/id`, and refuses references
-/// to records the blood bank does not have.
-fn resolve_references(w: &Writer, planned: &mut [(Option<String>, Entry)]) -> Result<(), Refusal> {
-    let mut by_full_url: HashMap<String, String> = HashMap::new();
-    let mut in_bundle: HashMap<(String, String, String), String> = HashMap::new();
-    for (full_url, entry) in planned.iter() {
-        let literal = format!("{}/{}", entry.resource_type, planned_id(entry));
-        if let Some(full_url) = full_url {
-            by_full_url.insert(full_url.clone(), literal.clone());
-        }
-        for identifier in entry
-            .resource
-            .get("identifier")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let (Some(s), Some(v)) = (
-                str_at(identifier, &["system"]),
-                str_at(identifier, &["value"]),
-            ) {
-                in_bundle.insert(
-                    (entry.resource_type.clone(), s.to_string(), v.to_string()),
-                    planned_id(entry).to_string(),
-                );
-            }
-        }
-    }
-    // A backlog batch refers to the same patient, staff and transfusion hundreds of times:
-    // each reference is looked up once per transaction.
-    let mut known: std::collections::HashSet<String> = by_full_url.values().cloned().collect();
-    let mut conditional: HashMap<String, Result<String, Refusal>> = HashMap::new();
-    for (i, (_, entry)) in planned.iter_mut().enumerate() {
-        let at = format!("Bundle.entry[{i}].resource");
-        let mut problem = None;
-        rewrite(&mut entry.resource, &at, &mut |reference, path| {
-            if problem.is_some() {
-                return None;
-            }
-            let resolved = if reference.starts_with("urn:uuid:") {
-                match by_full_url.get(reference) {
-                    Some(literal) => literal.clone(),
-                    None => {
-                        problem = Some(unknown_reference(reference, path, "unknown-reference"));
-                        return None;
-                    }
-                }
-            } else if reference.contains('?') {
-                let answer = conditional
-                    .entry(reference.to_string())
-                    .or_insert_with(|| resolve_conditional(w, reference, path, &in_bundle));
-                match answer {
-                    Ok(literal) => literal.clone(),
-                    Err(refusal) => {
-                        problem = Some(refusal.clone());
-                        return None;
-                    }
-                }
-            } else {
-                reference.to_string()
-            };
-            // A literal reference must point at something the blood bank has.
-            if let Some((ty, id)) = split_reference(&resolved) {
-                if !known.contains(&resolved) {
-                    match w.exists(ty, id) {
-                        Ok(true) => {
-                            known.insert(resolved.clone());
-                        }
-                        Ok(false) => {
-                            let reason = match ty {
-                                "BiologicallyDerivedProduct" => "unknown-product",
-                                "Patient" => "unknown-patient",
-                                _ => "unknown-reference",
-                            };
-                            problem = Some(unknown_reference(&resolved, path, reason));
-                            return None;
-                        }
-                        Err(e) => {
-                            problem = Some(e.into());
-                            return None;
-                        }
-                    }
-                }
-            }
-            Some(resolved)
-        });
-        if let Some(problem) = problem {
-            return Err(problem);
-        }
-    }
-    Ok(())
-}
-
-/// `Type?identifier=system|value` to the one `Type/id` it matches, among the blood bank's
-/// records and the bundle's own.
-fn resolve_conditional(
-    w: &Writer,
-    reference: &str,
-    path: &str,
-    in_bundle: &HashMap<(String, String, String), String>,
-) -> Result<String, Refusal> {
-    let (ty, query) = reference.split_once('?').unwrap_or((reference, ""));
-    let Some((system, value)) = identifier_query(query) else {
-        return Err(Refusal::invalid(
-            &format!("conditional reference '{reference}' must be Type?identifier=system|value"),
-            path,
-        ));
-    };
-    let mut ids = w.ids_with_identifier(ty, &system, &value)?;
-    if let Some(id) = in_bundle.get(&(ty.to_string(), system, value)) {
-        if !ids.contains(id) {
-            ids.push(id.clone());
-        }
-    }
-    match ids.as_slice() {
-        [id] => Ok(format!("{ty}/{id}")),
-        [] => Err(unknown_reference(reference, path, "unknown-reference")),
-        _ => Err(multiple_matches(reference, path)),
-    }
-}
-
-fn unknown_reference(reference: &str, path: &str, reason: &str) -> Refusal {
-    let what = match reason {
-        "unknown-product" => "血液制品 / blood unit",
-        "unknown-patient" => "患者 / patient",
-        _ => "记录 / record",
-    };
-    Refusal::new(
-        422,
-        "not-found",
-        Some(reason),
-        &format!("提交引用的{what}（{reference}）在血库中不存在，本次提交未保存任何内容。/ The submission refers to a {} ({reference}) the blood bank does not know; nothing was saved.", what.split(" / ").nth(1).unwrap_or("record")),
-        &format!("{path}: '{reference}' does not resolve; transaction rolled back"),
-        Some(path),
-    )
-}
-
-/// Calls `f` on every `reference` string (not inside nested resources) and replaces it with
-/// what `f` returns.
-fn rewrite(value: &mut Value, path: &str, f: &mut impl FnMut(&str, &str) -> Option<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                let child_path = format!("{path}.{key}");
-                if let (true, Value::String(s)) = (key == "reference", &mut *child) {
-                    if let Some(new) = f(s, &child_path) {
-                        *s = new;
-                    }
-                } else {
-                    // Also a CodeableReference's `reference` object.
-                    rewrite(child, &child_path, f);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
-                rewrite(item, &format!("{path}[{i}]"), f);
-            }
-        }
-        _ => {}
     }
 }
 

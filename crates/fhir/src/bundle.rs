@@ -181,6 +181,33 @@ pub fn vital_sign_entries(
 ) -> Vec<Value> {
     let v = &round.vitals;
     let [temp_id, hr_id, bp_id, rr_id, spo2_id] = &round.sign_uuids;
+    let sign = VitalSign {
+        round,
+        transfusion,
+        part_of,
+        note: round_note(round),
+    };
+    [
+        (temp_id, v.temp_tenths.map(|t| sign.temperature(t))),
+        (hr_id, v.hr.map(|hr| sign.heart_rate(hr))),
+        (
+            bp_id,
+            v.sbp.zip(v.dbp).map(|(s, d)| sign.blood_pressure(s, d)),
+        ),
+        (rr_id, v.rr.map(|rr| sign.respiratory_rate(rr))),
+        (spo2_id, v.spo2.map(|spo2| sign.oxygen_saturation(spo2))),
+    ]
+    .into_iter()
+    .filter_map(|(id, resource)| {
+        let mut resource = resource?;
+        resource["identifier"] = client_identifier(id);
+        Some(conditional_post("Observation", id, resource))
+    })
+    .collect()
+}
+
+/// The note every Observation of a round carries: its schedule slot, and the symptoms seen.
+fn round_note(round: &ObservationRound) -> String {
     let mut note = format!(
         "输血观察时点 / transfusion observation slot: {}",
         round.slot
@@ -188,11 +215,27 @@ pub fn vital_sign_entries(
     if !round.symptoms.is_empty() {
         note.push_str(&format!("；症状 / symptoms: {}", round.symptoms.join(", ")));
     }
-    let base = |profile: &str, coding: Value, text: &str| {
+    note
+}
+
+fn loinc(code: &str, display: &str) -> Value {
+    json!({"system": LOINC, "code": code, "display": display})
+}
+
+/// What the Observations of one round share: the patient, the Procedure, the time, who took it.
+struct VitalSign<'a> {
+    round: &'a ObservationRound,
+    transfusion: &'a TransfusionRef,
+    part_of: &'a str,
+    note: String,
+}
+
+impl VitalSign<'_> {
+    fn observation(&self, profile: &str, coding: Value, text: &str) -> Value {
         json!({
             "resourceType": "Observation",
             "meta": {"profile": [format!("http://hl7.org/fhir/StructureDefinition/{profile}")]},
-            "partOf": [{"reference": part_of}],
+            "partOf": [{"reference": self.part_of}],
             "status": "final",
             "category": [{"coding": [{
                 "system": "http://terminology.hl7.org/CodeSystem/observation-category",
@@ -200,37 +243,33 @@ pub fn vital_sign_entries(
             }]}],
             "code": {"coding": coding, "text": text},
             "subject": {
-                "reference": format!("Patient/{}", transfusion.patient_id),
-                "display": transfusion.patient_name
+                "reference": format!("Patient/{}", self.transfusion.patient_id),
+                "display": self.transfusion.patient_name
             },
-            "effectiveDateTime": date_time(&round.at),
-            "performer": [staff_reference(&round.taken_by)],
-            "note": [{"text": note}]
+            "effectiveDateTime": date_time(&self.round.at),
+            "performer": [staff_reference(&self.round.taken_by)],
+            "note": [{"text": self.note}]
         })
-    };
-    let loinc =
-        |code: &str, display: &str| json!({"system": LOINC, "code": code, "display": display});
-    let mut entries = Vec::new();
-    let mut push = |id: &str, mut resource: Value| {
-        resource["identifier"] = client_identifier(id);
-        entries.push(conditional_post("Observation", id, resource));
-    };
-    if let Some(t) = v.temp_tenths {
-        let mut r = base(
+    }
+
+    fn temperature(&self, t: i32) -> Value {
+        let mut r = self.observation(
             "bodytemp",
             json!([loinc("8310-5", "Body temperature")]),
             "体温",
         );
         r["valueQuantity"] = quantity(tenths(t), "°C", "Cel");
-        push(temp_id, r);
+        r
     }
-    if let Some(hr) = v.hr {
-        let mut r = base("heartrate", json!([loinc("8867-4", "Heart rate")]), "心率");
+
+    fn heart_rate(&self, hr: i32) -> Value {
+        let mut r = self.observation("heartrate", json!([loinc("8867-4", "Heart rate")]), "心率");
         r["valueQuantity"] = quantity(json!(hr), "beats/minute", "/min");
-        push(hr_id, r);
+        r
     }
-    if let (Some(sbp), Some(dbp)) = (v.sbp, v.dbp) {
-        let mut r = base(
+
+    fn blood_pressure(&self, sbp: i32, dbp: i32) -> Value {
+        let mut r = self.observation(
             "bp",
             json!([loinc(
                 "85354-9",
@@ -244,19 +283,21 @@ pub fn vital_sign_entries(
             {"code": {"coding": [loinc("8462-4", "Diastolic blood pressure")]},
              "valueQuantity": quantity(json!(dbp), "mmHg", "mm[Hg]")}
         ]);
-        push(bp_id, r);
+        r
     }
-    if let Some(rr) = v.rr {
-        let mut r = base(
+
+    fn respiratory_rate(&self, rr: i32) -> Value {
+        let mut r = self.observation(
             "resprate",
             json!([loinc("9279-1", "Respiratory rate")]),
             "呼吸",
         );
         r["valueQuantity"] = quantity(json!(rr), "breaths/minute", "/min");
-        push(rr_id, r);
+        r
     }
-    if let Some(spo2) = v.spo2 {
-        let mut r = base(
+
+    fn oxygen_saturation(&self, spo2: i32) -> Value {
+        let mut r = self.observation(
             "oxygensat",
             json!([
                 loinc("2708-6", "Oxygen saturation in Arterial blood"),
@@ -268,9 +309,8 @@ pub fn vital_sign_entries(
             "血氧饱和度",
         );
         r["valueQuantity"] = quantity(json!(spo2), "%", "%");
-        push(spo2_id, r);
+        r
     }
-    entries
 }
 
 /// Check done, transfusion started: Procedure, Provenance of the two-person check, baseline.

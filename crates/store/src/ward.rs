@@ -2,200 +2,24 @@
 //! one row per transfusion and one per round, so that the charge nurse's board, review, indicators
 //! and exports read a year of a busy ward with indexed queries instead of parsing the outbox.
 
+mod project;
+
+pub(crate) use project::{project, project_earlier_events};
+use project::{StoredAck, StoredReaction, PROJECTED};
+
 use bedside_core::Instant;
 use std::collections::HashMap;
 
 use chrono::DateTime;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Deserialize;
 
-use super::{stamp, Store, StoreError};
+use super::{Store, StoreError};
 use bedside_core::blood::Component;
-use bedside_core::event::{BedsideEvent, ObservationRound};
+use bedside_core::event::BedsideEvent;
 use bedside_core::observations::{Observation, Vitals};
 use bedside_core::quality::{CheckRecord, Override, ReactionRecord, TransfusionRecord};
 use bedside_core::review::*;
-
-/// The `sync_state` key saying the ward tables hold every outbox event.
-const PROJECTED: &str = "ward_records_projected";
-
-#[derive(Serialize, Deserialize)]
-struct StoredReaction {
-    stopped_at: Instant,
-    suspected: String,
-    trigger: String,
-    actions_taken: String,
-    serious: bool,
-    badge: String,
-    name: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredAck {
-    code: String,
-    reason: String,
-}
-
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
-}
-
-fn insert_round(
-    conn: &Connection,
-    procedure_urn: &str,
-    round: &ObservationRound,
-) -> rusqlite::Result<()> {
-    let v = &round.vitals;
-    conn.execute(
-        "INSERT INTO ward_round (procedure_urn, at, at_epoch, slot, temp_tenths, hr, sbp, dbp, rr,
-                                 spo2, symptoms, taken_badge, taken_name)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            procedure_urn,
-            stamp(&round.at),
-            round.at.timestamp(),
-            round.slot,
-            v.temp_tenths,
-            v.hr,
-            v.sbp,
-            v.dbp,
-            v.rr,
-            v.spo2,
-            json(&round.symptoms),
-            round.taken_by.staff_id,
-            round.taken_by.name,
-        ],
-    )?;
-    Ok(())
-}
-
-/// Brings the ward tables up to date with one event; called inside the outbox's transaction.
-pub(super) fn project(conn: &Connection, event: &BedsideEvent) -> rusqlite::Result<()> {
-    let t = event.transfusion();
-    let urn = t.procedure_uuid.as_str();
-    match event {
-        BedsideEvent::Started(s) => {
-            let period = s.issued_at.unwrap_or(s.started_at);
-            let acks: Vec<StoredAck> = s
-                .acknowledgements
-                .iter()
-                .map(|a| StoredAck {
-                    code: a.code.clone(),
-                    reason: a.reason.clone(),
-                })
-                .collect();
-            conn.execute(
-                "INSERT OR IGNORE INTO ward_transfusion (procedure_urn, dispense_id, patient_id,
-                    patient_name, din, product_id, component, ward, issued_at, period_epoch,
-                    started_at, started_epoch, outcome, checked_at, first_badge, first_name,
-                    second_badge, second_name, scans, keyed_reasons, acknowledgements)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', ?13, ?14,
-                    ?15, ?16, ?17, ?18, ?19, ?20)",
-                params![
-                    urn,
-                    t.dispense_id,
-                    s.patient_mrn.as_ref().unwrap_or(&t.patient_id),
-                    t.patient_name,
-                    t.din,
-                    t.product_id,
-                    t.component.as_str(),
-                    t.ward.name,
-                    s.issued_at.as_ref().map(stamp),
-                    period.timestamp(),
-                    stamp(&s.started_at),
-                    s.started_at.timestamp(),
-                    stamp(&s.checked_at),
-                    s.first_checker.staff_id,
-                    s.first_checker.name,
-                    s.second_checker.staff_id,
-                    s.second_checker.name,
-                    json(&s.scans),
-                    json(&s.keyed_reasons),
-                    json(&acks),
-                ],
-            )?;
-            if let Some(baseline) = &s.baseline {
-                insert_round(conn, urn, baseline)?;
-            }
-        }
-        BedsideEvent::ObservationsTaken(o) => insert_round(conn, urn, &o.round)?,
-        BedsideEvent::Ended(e) => {
-            conn.execute(
-                "UPDATE ward_transfusion SET outcome = 'ended', ended_at = ?2, volume_ml = ?3,
-                    keep_until = ?4, end_note = ?5
-                 WHERE procedure_urn = ?1",
-                params![
-                    urn,
-                    stamp(&e.ended_at),
-                    e.volume_ml,
-                    e.bag_keep_until.as_ref().map(stamp),
-                    e.note
-                ],
-            )?;
-            if let Some(round) = &e.round {
-                insert_round(conn, urn, round)?;
-            }
-        }
-        BedsideEvent::ReactionReported(r) => {
-            let reaction = StoredReaction {
-                stopped_at: r.stopped_at,
-                suspected: r.suspected.clone(),
-                trigger: r.trigger.clone(),
-                actions_taken: r.actions_taken.clone(),
-                serious: r.serious,
-                badge: r.recorded_by.staff_id.clone(),
-                name: r.recorded_by.name.clone(),
-            };
-            conn.execute(
-                "UPDATE ward_transfusion SET outcome = 'reaction', ended_at = ?2, reaction = ?3
-                 WHERE procedure_urn = ?1",
-                params![urn, stamp(&r.stopped_at), json(&reaction)],
-            )?;
-            // The round that raised the trigger was usually recorded on its own already.
-            let already: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM ward_round WHERE procedure_urn = ?1 AND at = ?2)",
-                params![urn, stamp(&r.round.at)],
-                |row| row.get(0),
-            )?;
-            if !already {
-                insert_round(conn, urn, &r.round)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Fills the ward tables from the outbox once, for a store recorded before they existed.
-pub(super) fn project_earlier_events(conn: &mut Connection) -> Result<(), StoreError> {
-    let done: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sync_state WHERE key = ?1)",
-        [PROJECTED],
-        |r| r.get(0),
-    )?;
-    if done {
-        return Ok(());
-    }
-    let tx = conn.transaction()?;
-    {
-        let mut stmt = tx.prepare("SELECT seq, event FROM outbox ORDER BY seq")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        for (seq, text) in rows {
-            let event: BedsideEvent = serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt(format!("outbox record {seq}: {e}")))?;
-            project(&tx, &event)?;
-        }
-        let before: i64 =
-            tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
-        tx.execute(
-            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)",
-            params![PROJECTED, before.to_string()],
-        )?;
-    }
-    tx.commit()?;
-    Ok(())
-}
 
 fn parse_time(text: &str, what: &str) -> Result<Instant, StoreError> {
     DateTime::parse_from_rfc3339(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
@@ -566,7 +390,7 @@ impl Store {
              ORDER BY seq",
         )?;
         let rows = stmt
-            .query_map(params![procedure_urn, before], super::audit_entry)?
+            .query_map(params![procedure_urn, before], crate::audit::audit_entry)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -711,19 +535,6 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(format!("outbox record {seq}: {e}")))
             })
             .collect()
-    }
-}
-
-impl Store {
-    /// Records the blood bank has not accepted, refused ones first, then the oldest unsent: at
-    /// most `limit` (a night offline queues thousands of rounds).
-    pub fn pending(&self, limit: usize) -> Result<Vec<super::OutboxRecord>, StoreError> {
-        let mut records = self.outbox_rows(&format!(
-            "seq IN (SELECT seq FROM outbox WHERE state IN ('quarantined', 'queued', 'sending')
-                     ORDER BY state = 'quarantined' DESC, seq LIMIT {limit})"
-        ))?;
-        records.sort_by_key(|r| (r.state != "quarantined", r.seq));
-        Ok(records)
     }
 }
 

@@ -1,0 +1,217 @@
+//! The cache of what the blood bank issued to the ward, the pull's watermark, and the blood
+//! bank's clock as last seen.
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde_json::Value;
+
+use bedside_clock::Instant;
+use bedside_fhir::issue::ResourceSet;
+
+use crate::{stamp, Store, StoreError};
+
+impl Store {
+    fn state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// The pull watermark: the largest `meta.lastUpdated` received (server clock).
+    pub fn watermark(&self) -> Result<Option<String>, StoreError> {
+        self.state("watermark")
+    }
+
+    /// When the last complete pull finished (device clock).
+    pub fn cache_synced_at(&self) -> Result<Option<Instant>, StoreError> {
+        Ok(self
+            .state("cache_synced_at")?
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()))
+    }
+
+    pub fn cached_version(&self, ty: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version_id FROM cache_resource WHERE type = ?1 AND id = ?2",
+                [ty, id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores resources of one page of a pull in one transaction; a resource whose version is
+    /// already held is skipped. Returns how many were new or changed, and moves the watermark up
+    /// to the largest `lastUpdated` of the `matches`.
+    pub fn store_pulled(
+        &mut self,
+        resources: &[Value],
+        matches_last_updated: &[String],
+    ) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut changed = 0;
+        {
+            let mut current = tx.prepare_cached(
+                "SELECT version_id FROM cache_resource WHERE type = ?1 AND id = ?2",
+            )?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO cache_resource (type, id, version_id, last_updated, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id,
+                   last_updated = excluded.last_updated, json = excluded.json",
+            )?;
+            for r in resources {
+                let get = |path: &[&str]| bedside_fhir::str_at(r, path).unwrap_or_default();
+                let (ty, id) = (get(&["resourceType"]), get(&["id"]));
+                let (version, last_updated) =
+                    (get(&["meta", "versionId"]), get(&["meta", "lastUpdated"]));
+                if ty.is_empty() || id.is_empty() {
+                    continue;
+                }
+                let held: Option<String> =
+                    current.query_row([ty, id], |row| row.get(0)).optional()?;
+                if held.as_deref() == Some(version) && !version.is_empty() {
+                    continue;
+                }
+                upsert.execute(params![ty, id, version, last_updated, r.to_string()])?;
+                changed += 1;
+            }
+        }
+        let mut newest = tx
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = 'watermark'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?;
+        for lu in matches_last_updated {
+            let later = match &newest {
+                None => true,
+                Some(w) => match (
+                    chrono::DateTime::parse_from_rfc3339(lu),
+                    chrono::DateTime::parse_from_rfc3339(w),
+                ) {
+                    (Ok(a), Ok(b)) => a > b,
+                    _ => false,
+                },
+            };
+            if later {
+                newest = Some(lu.clone());
+            }
+        }
+        if let Some(w) = newest {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('watermark', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [w],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// The blood bank's clock (its HTTP `Date`) and this device's at the same moment of a pull.
+    pub fn note_server_clock(
+        &mut self,
+        server: &Instant,
+        device: &Instant,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (key, at) in [
+            ("server_clock_server", server),
+            ("server_clock_device", device),
+        ] {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, stamp(at)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The last pair `note_server_clock` kept: (the blood bank's time, the device's time).
+    pub fn server_clock(&self) -> Result<Option<(Instant, Instant)>, StoreError> {
+        let read = |key| -> Result<Option<Instant>, StoreError> {
+            self.state(key)?
+                .map(|t| {
+                    chrono::DateTime::parse_from_rfc3339(&t)
+                        .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+                })
+                .transpose()
+        };
+        Ok(read("server_clock_server")?.zip(read("server_clock_device")?))
+    }
+
+    /// Records that a pull completed (every page followed).
+    pub fn pull_completed(&mut self, at: &Instant) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('cache_synced_at', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [stamp(at)],
+        )?;
+        Ok(())
+    }
+
+    /// A resource the blood bank says is gone (404/410 on a read) leaves the cache.
+    pub fn forget(&mut self, ty: &str, id: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM cache_resource WHERE type = ?1 AND id = ?2",
+            [ty, id],
+        )?;
+        Ok(())
+    }
+
+    pub fn cached(&self) -> Result<ResourceSet, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT type, id, json FROM cache_resource")?;
+        let mut set = ResourceSet::default();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (ty, id, json) = row?;
+            let value = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("cached {ty}/{id}: {e}")))?;
+            set.insert(value);
+        }
+        Ok(set)
+    }
+
+    /// `Patient/<id>` of every patient with a unit still issued in the cache (waiting or
+    /// hanging): whose orders and blood group results each pull fetches again.
+    pub fn issued_patient_refs(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT json_extract(json, '$.patient.reference') AS patient
+             FROM cache_resource
+             WHERE type = 'BiologicallyDerivedProductDispense'
+               AND json_extract(json, '$.status') = 'issued' AND patient IS NOT NULL
+             ORDER BY patient",
+        )?;
+        let refs = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(refs)
+    }
+
+    pub fn cached_count(&self, ty: &str) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM cache_resource WHERE type = ?1",
+            [ty],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+}

@@ -8,6 +8,7 @@ use std::process::Command;
 
 use bedside_app::config_audit::audit_configuration;
 use bedside_clock::{Instant, ManualClock, RandomIds};
+use bedside_core::audit::AuditAction;
 use bedside_core::event::BedsideEvent;
 use bedside_store::{migrations, AuditBreak, AuditVerdict, Store};
 use rusqlite::Connection;
@@ -47,7 +48,11 @@ fn busy_store(dir: &Path) -> PathBuf {
         .login_failed("N0451", None, &at("2026-11-22T08:01:00+08:00"))
         .unwrap();
     store
-        .login_succeeded("N0451", "login", &at("2026-11-22T08:02:00+08:00"))
+        .login_succeeded(
+            "N0451",
+            AuditAction::Login,
+            &at("2026-11-22T08:02:00+08:00"),
+        )
         .unwrap();
     store
         .enqueue(
@@ -65,9 +70,13 @@ fn busy_store(dir: &Path) -> PathBuf {
             "line lost",
         )
         .unwrap();
-    for (i, action) in ["check-override", "acknowledged", "logout"]
-        .iter()
-        .enumerate()
+    for (i, action) in [
+        AuditAction::UnitNumberKeyed,
+        AuditAction::WarningAcknowledged,
+        AuditAction::Logout,
+    ]
+    .into_iter()
+    .enumerate()
     {
         store
             .audit(
@@ -320,7 +329,12 @@ fn removed_last_rows_show_only_against_a_kept_head_or_at_the_next_append() {
     // The app's next row continues SQLite's counter, so the removal leaves a gap.
     let mut store = Store::open(&path).unwrap();
     store
-        .audit(&at("2026-11-22T11:00:00+08:00"), "N0451", "login", "")
+        .audit(
+            &at("2026-11-22T11:00:00+08:00"),
+            "N0451",
+            AuditAction::Login,
+            "",
+        )
         .unwrap();
     assert_eq!(
         store.verify_audit().unwrap(),
@@ -384,7 +398,12 @@ fn rows_written_before_the_chain_are_chained_on_the_upgrade() {
         .execute("UPDATE audit SET detail = 'x'", []);
     assert!(edit.unwrap_err().to_string().contains("append-only"));
     store
-        .audit(&at("2026-11-23T08:00:00+08:00"), "N0451", "login", "")
+        .audit(
+            &at("2026-11-23T08:00:00+08:00"),
+            "N0451",
+            AuditAction::Login,
+            "",
+        )
         .unwrap();
     assert!(matches!(
         store.verify_audit().unwrap(),
@@ -401,7 +420,7 @@ fn the_configuration_is_audited_once_per_change() {
     let now = at("2026-11-22T08:00:00+08:00");
     assert_eq!(
         audit_configuration(&mut store, &config, &now).unwrap(),
-        Some("config-loaded")
+        Some(AuditAction::ConfigLoaded)
     );
     assert_eq!(
         audit_configuration(&mut store, &config, &now).unwrap(),
@@ -410,7 +429,7 @@ fn the_configuration_is_audited_once_per_change() {
     std::fs::write(&config, "language = \"en\"\n[policy]\n").unwrap();
     assert_eq!(
         audit_configuration(&mut store, &config, &now).unwrap(),
-        Some("config-changed")
+        Some(AuditAction::ConfigChanged)
     );
     let trail = store.audit_trail().unwrap();
     assert_eq!(trail.len(), 2);
@@ -453,7 +472,10 @@ fn staff_import_audits_the_configuration_it_was_given() {
     );
     let store = Store::open_encrypted(&dir.path().join("device.db"), &common::read_key(dir.path()))
         .unwrap();
-    let loaded = store.last_audit_of(&["config-loaded"]).unwrap().unwrap();
+    let loaded = store
+        .last_audit_of(&[AuditAction::ConfigLoaded])
+        .unwrap()
+        .unwrap();
     assert!(loaded.detail.contains("device.toml"), "{}", loaded.detail);
 }
 
@@ -474,7 +496,7 @@ fn two_connections_appending_at_once_keep_one_chain() {
                         .audit(
                             &at("2026-11-22T09:00:00+08:00"),
                             actor,
-                            "tick",
+                            AuditAction::CheckStopped,
                             &i.to_string(),
                         )
                         .unwrap();

@@ -2,6 +2,7 @@
 //! its data intact; the audit trail cannot be edited; a damaged or newer database is refused
 //! and left as it is.
 
+use bedside_core::audit::AuditAction;
 use bedside_store::{migrations, Store, MIGRATIONS};
 use rusqlite::Connection;
 
@@ -133,7 +134,9 @@ fn the_audit_trail_cannot_be_changed_or_shortened() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("device.db")).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T09:00:00+08:00").unwrap();
-    store.audit(&now, "N0451", "login", "badge N0451").unwrap();
+    store
+        .audit(&now, "N0451", AuditAction::Login, "badge N0451")
+        .unwrap();
     let conn = store.connection();
     let edit = conn.execute("UPDATE audit SET actor = 'N9999'", []);
     assert!(edit.unwrap_err().to_string().contains("append-only"));

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 
 use bedside_app::record::{CheckFacts, Recorder};
 use bedside_clock::{Clock, RandomIds, SystemClock};
-use bedside_store::Store;
+use bedside_store::{OutboxState, Store};
 use common::*;
 
 const ROUNDS: usize = 400;
@@ -105,7 +105,7 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
     let all = store.all_outbox().unwrap();
     assert_eq!(all.len(), ROUNDS + 1, "nothing lost on the device");
     assert!(
-        all.iter().all(|r| r.state == "sent"),
+        all.iter().all(|r| r.state == OutboxState::Sent),
         "{:?}",
         all.iter().map(|r| &r.state).collect::<Vec<_>>()
     );

@@ -8,7 +8,9 @@ use std::sync::atomic::Ordering;
 use bedside_app::record::{CheckFacts, Recorder};
 use bedside_bloodbank::actions::{withdraw, Withdrawal};
 use bedside_clock::{Clock, SystemClock};
-use bedside_core::check::{check, CheckInput, CheckOutcome, CheckVerdict, ReasonCode};
+use bedside_core::check::{
+    check, CheckInput, CheckOutcome, CheckVerdict, DispenseStatus, ReasonCode,
+};
 use bedside_core::policy::Policy;
 use bedside_store::Store;
 use common::*;
@@ -89,7 +91,13 @@ fn pull_check_and_push_reach_the_blood_bank_once() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(records.len(), 8, "the demo ward's eight dispenses");
     // A recall changes the dispense to `returned` (contract §2.2, §4).
-    assert_eq!(records.iter().filter(|r| r.status == "returned").count(), 1);
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r.status == DispenseStatus::Returned)
+            .count(),
+        1
+    );
     let zhang = records
         .iter()
         .find(|r| r.dispense_id == ZHANG_WEI_DISPENSE)
@@ -453,7 +461,7 @@ fn a_recall_reaches_the_handheld_and_stops_the_check() {
         .iter()
         .find(|r| r.dispense_id == ZHANG_WEI_DISPENSE)
         .unwrap();
-    assert_eq!(zhang.status, "returned");
+    assert_eq!(zhang.status, DispenseStatus::Returned);
     let outcome = check_zhang_wei_from_cache(&store);
     assert_eq!(outcome.verdict, CheckVerdict::Stop);
     assert!(

@@ -6,7 +6,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use bedside_core::blood::{Abo, Component, Group, Rhd};
-use bedside_core::check::{CheckInput, Crossmatch, IssueRecord, PatientRecord, UnitRecord};
+use bedside_core::check::{
+    CheckInput, Crossmatch, CrossmatchResult, DispenseStatus, IssueRecord, PatientRecord,
+    UnitRecord,
+};
 use bedside_core::observations::{Observation, Transfusion, Vitals};
 
 use bedside_core::Instant;
@@ -183,7 +186,7 @@ impl IssueJson {
         let unit = &self.unit;
         Ok(IssueRecord {
             dispense_id: self.dispense_id.clone(),
-            status: self.status.clone(),
+            status: DispenseStatus::parse(&self.status),
             issued_at: self.issued_at,
             patient: PatientRecord {
                 mrn: patient.mrn.clone(),
@@ -202,7 +205,7 @@ impl IssueJson {
                 attributes: unit.attributes.clone(),
             },
             crossmatch: self.crossmatch.as_ref().map(|c| Crossmatch {
-                result: c.result.clone().unwrap_or_default(),
+                result: CrossmatchResult::parse(c.result.as_deref().unwrap_or_default()),
                 sample_expires_at: c.sample_expires_at,
             }),
             started_by: None,

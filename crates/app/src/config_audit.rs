@@ -3,17 +3,29 @@
 //! one audited. The detail holds the SHA-256 of the text (`sha256=HEX [was=HEX] file=PATH`), so
 //! a changed clinical limit is on the record even though the file itself lives outside the store.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use bedside_clock::Instant;
-use bedside_store::Store;
+use bedside_core::audit::AuditAction;
+use bedside_store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigAuditError {
+    #[error("cannot read configuration file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The audit actor of rows the device writes on its own.
 pub const DEVICE_ACTOR: &str = "device";
 
-const ACTIONS: [&str; 2] = ["config-loaded", "config-changed"];
+const ACTIONS: [AuditAction; 2] = [AuditAction::ConfigLoaded, AuditAction::ConfigChanged];
 
 /// SHA-256 of a configuration file's text, lowercase hex.
 pub fn fingerprint(text: &str) -> String {
@@ -29,9 +41,11 @@ pub fn audit_configuration(
     store: &mut Store,
     path: &Path,
     at: &Instant,
-) -> anyhow::Result<Option<&'static str>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read configuration file {}: {e}", path.display()))?;
+) -> Result<Option<AuditAction>, ConfigAuditError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigAuditError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let now = fingerprint(&text);
     let last = store.last_audit_of(&ACTIONS)?.and_then(|entry| {
         entry

@@ -10,6 +10,7 @@ use crate::verify::{
 };
 use bedside_clock::Instant;
 use bedside_clock::{Clock, IdSource};
+use bedside_core::audit::AuditAction;
 use bedside_core::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
 use bedside_core::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
 use bedside_core::messages::Text;
@@ -262,7 +263,7 @@ impl Handheld {
         if let Some(record) = flow.new_near_miss(now) {
             let nurse = self.nurse()?;
             self.store
-                .audit(&now, &nurse.staff_id, "check-stopped", &record)?;
+                .audit(&now, &nurse.staff_id, AuditAction::CheckStopped, &record)?;
         }
         Ok(())
     }
@@ -302,7 +303,7 @@ impl Handheld {
         self.store.audit(
             &self.clock.now(),
             &nurse.staff_id,
-            "warning-acknowledged",
+            AuditAction::WarningAcknowledged,
             &format!("{}: {}", code.as_str(), reason.trim()),
         )?;
         Ok(())
@@ -317,7 +318,7 @@ impl Handheld {
         baseline: Option<(Vitals, Vec<String>)>,
     ) -> Result<RunningTransfusion, ActionError> {
         let nurse = self.nurse()?;
-        self.judge_again(ready, "start-refused", &nurse)?;
+        self.judge_again(ready, AuditAction::StartRefused, &nurse)?;
         let ward = self.ward.clone();
         let mut recorder = self.recorder();
         let baseline = baseline.map(|(v, s)| recorder.round("baseline", v, s, &nurse));
@@ -340,7 +341,7 @@ impl Handheld {
     fn judge_again(
         &mut self,
         ready: &ReadyToStart,
-        action: &str,
+        action: AuditAction,
         nurse: &StaffRef,
     ) -> Result<(), ActionError> {
         let now = self.clock.now();
@@ -638,7 +639,7 @@ impl Handheld {
                 &[],
             )));
         }
-        self.judge_again(ready, "restart-refused", &nurse)?;
+        self.judge_again(ready, AuditAction::RestartRefused, &nurse)?;
         let restarted = self.store.restart(
             &running.transfusion.procedure_uuid,
             &self.clock.now(),

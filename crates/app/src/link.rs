@@ -10,6 +10,16 @@ use bedside_store::{Store, StoreKey};
 use bedside_sync::http::BloodBankHttp;
 use bedside_sync::{Sync, SyncSettings};
 
+/// Why the link could not start: no HTTP client for the blood bank's settings (its CA file, its
+/// address), or no thread for it.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error(transparent)]
+    Http(#[from] bedside_sync::http::NetError),
+    #[error("cannot start the blood-bank link's thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
 /// What the status bar shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkStatus {
@@ -36,7 +46,7 @@ impl LinkWorker {
         settings: SyncSettings,
         every: Duration,
         notify: Box<dyn Fn(LinkStatus) + Send>,
-    ) -> anyhow::Result<LinkWorker> {
+    ) -> Result<LinkWorker, LinkError> {
         let (poke, pokes) = mpsc::channel::<()>();
         let status = Arc::new(Mutex::new(LinkStatus::default()));
         let shared = status.clone();

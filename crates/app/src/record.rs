@@ -2,6 +2,7 @@
 //! audit trail), with its client identifiers made once, here, from the injected `IdSource`.
 
 use bedside_clock::{urn, Clock, IdSource};
+use bedside_core::audit::AuditAction;
 use bedside_core::event::*;
 use bedside_core::observations::Vitals;
 use bedside_store::{Store, StoreError};
@@ -95,7 +96,7 @@ impl Recorder<'_> {
         &mut self,
         event: BedsideEvent,
         actor: &str,
-        also: &[(&str, String)],
+        also: &[(AuditAction, String)],
     ) -> Result<(), RecordError> {
         let bundle_urn = self.new_urn();
         self.store
@@ -122,7 +123,7 @@ impl Recorder<'_> {
         // transaction, so the start is never recorded without it (nor twice for want of it).
         let keyed = (!check.keyed_reasons.is_empty()).then(|| {
             (
-                "unit-number-keyed",
+                AuditAction::UnitNumberKeyed,
                 format!("{}: {}", transfusion.din, check.keyed_reasons.join("; ")),
             )
         });

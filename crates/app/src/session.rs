@@ -5,6 +5,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use bedside_core::audit::AuditAction;
 use chrono::Duration;
 use std::cell::Cell;
 
@@ -168,13 +169,13 @@ fn authenticate(
     settings: &SessionSettings,
     badge: &str,
     pin: &str,
-    action: &str,
+    action: AuditAction,
 ) -> Result<StaffMember, LoginError> {
     let badge = badge.trim();
     let member = match store.staff_member(badge)? {
         Some(m) if m.active => m,
         _ => {
-            store.audit(now, badge, "login-unknown-badge", action)?;
+            store.audit(now, badge, AuditAction::LoginUnknownBadge, action.code())?;
             return Err(LoginError::UnknownBadge(badge.to_string()));
         }
     };
@@ -252,7 +253,7 @@ impl Session {
         pin: &str,
     ) -> Result<SignedIn, LoginError> {
         let now = clock.now();
-        let member = authenticate(store, &now, &self.settings, badge, pin, "login")?;
+        let member = authenticate(store, &now, &self.settings, badge, pin, AuditAction::Login)?;
         let user = signed_in(&member);
         self.user = Some(user.clone());
         self.last_touch.set(Some(now));
@@ -274,12 +275,19 @@ impl Session {
             store.audit(
                 &clock.now(),
                 &first,
-                "co-sign-refused",
+                AuditAction::CoSignRefused,
                 "same badge as the first checker",
             )?;
             return Err(LoginError::SameBadge);
         }
-        let member = authenticate(store, &clock.now(), &self.settings, badge, pin, "co-sign")?;
+        let member = authenticate(
+            store,
+            &clock.now(),
+            &self.settings,
+            badge,
+            pin,
+            AuditAction::CoSign,
+        )?;
         self.touch(clock.now());
         Ok(signed_in(&member).staff)
     }
@@ -336,7 +344,14 @@ impl Session {
             .map(|u| u.staff.staff_id.clone())
             .ok_or(LoginError::NotSignedIn)?;
         let now = clock.now();
-        authenticate(store, &now, &self.settings, &badge, pin, "unlock")?;
+        authenticate(
+            store,
+            &now,
+            &self.settings,
+            &badge,
+            pin,
+            AuditAction::Unlock,
+        )?;
         self.locked.set(false);
         self.last_touch.set(Some(now));
         Ok(())
@@ -344,7 +359,7 @@ impl Session {
 
     pub fn logout(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<(), StoreError> {
         if let Some(user) = self.user.take() {
-            store.audit(&clock.now(), &user.staff.staff_id, "logout", "")?;
+            store.audit(&clock.now(), &user.staff.staff_id, AuditAction::Logout, "")?;
         }
         self.locked.set(false);
         self.last_touch.set(None);

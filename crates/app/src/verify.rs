@@ -5,7 +5,9 @@
 //! domain's `check`; this module only gathers its inputs and lays out its answer.
 
 use bedside_clock::Instant;
-use bedside_core::check::{CacheSnapshot, CheckInput, CheckOutcome, IssueRecord, ReasonCode};
+use bedside_core::check::{
+    CacheSnapshot, CheckInput, CheckOutcome, DispenseStatus, IssueRecord, ReasonCode,
+};
 use bedside_core::event::{Acknowledgement, StaffRef};
 use bedside_core::label::{check_character, parse_scan, Structure};
 use bedside_core::messages::Text;
@@ -66,7 +68,7 @@ pub struct WaitingPatient {
 /// still decides who the patient is).
 pub fn patients_waiting(issued: &[IssueRecord]) -> Vec<WaitingPatient> {
     let mut out: Vec<WaitingPatient> = Vec::new();
-    for r in issued.iter().filter(|r| r.status == "issued") {
+    for r in issued.iter().filter(|r| r.status == DispenseStatus::Issued) {
         match out.iter_mut().find(|p| p.mrn == r.patient.mrn) {
             Some(p) => p.units += 1,
             None => out.push(WaitingPatient {

@@ -3,13 +3,14 @@
 //! session for the charge-nurse role first, so no screen or command line path reaches them with
 //! a nurse's badge.
 
+use bedside_core::audit::AuditAction;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 
 use crate::handheld::{ActionError, Handheld};
 use crate::session::Role;
 use crate::transfuse::{ReactionDraft, RunningTransfusion, Timeline};
 use bedside_clock::Instant;
-use bedside_core::check::IssueRecord;
+use bedside_core::check::{DispenseStatus, IssueRecord};
 use bedside_core::event::StaffRef;
 use bedside_core::messages::{Lang, Text};
 use bedside_core::quality::{self, Indicator};
@@ -17,7 +18,7 @@ use bedside_core::review::{
     Outcome, PeriodReport, Person, ReviewQuery, ReviewRow, TransfusionReview,
 };
 use bedside_export::Format;
-use bedside_store::{quality_record, OutboxCounts, OutboxRecord};
+use bedside_store::{quality_record, OutboxCounts, OutboxRecord, OutboxState};
 
 /// One transfusion running on the ward.
 #[derive(Debug, Clone)]
@@ -122,7 +123,7 @@ fn pending_record(r: OutboxRecord) -> PendingRecord {
         seq: r.seq,
         what: event_words(&r),
         patient_name: r.event.transfusion().patient_name.clone(),
-        quarantined: r.state == "quarantined",
+        quarantined: r.state == OutboxState::Quarantined,
         reason: match (&r.reason_code, &r.reason_text) {
             (Some(c), Some(t)) => Some(format!("{c}: {t}")),
             (c, t) => t.clone().or(c.clone()).or(r.last_error.clone()),
@@ -221,7 +222,7 @@ impl Handheld {
         let mut waiting: Vec<WaitingUnit> = self
             .not_started(issued)?
             .iter()
-            .filter(|r| r.status == "issued")
+            .filter(|r| r.status == DispenseStatus::Issued)
             .map(|r| WaitingUnit {
                 patient_name: r.patient.name.clone(),
                 patient_id: r.patient.mrn.clone(),
@@ -381,10 +382,13 @@ impl Handheld {
     ) -> Result<(), ActionError> {
         let now = self.clock.now();
         match subject {
-            Some(urn) => self
+            Some(urn) => {
+                self.store
+                    .audit_about(&now, &charge.staff_id, AuditAction::Export, what, urn)?
+            }
+            None => self
                 .store
-                .audit_about(&now, &charge.staff_id, "export", what, urn)?,
-            None => self.store.audit(&now, &charge.staff_id, "export", what)?,
+                .audit(&now, &charge.staff_id, AuditAction::Export, what)?,
         }
         Ok(())
     }

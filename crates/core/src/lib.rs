@@ -2,6 +2,7 @@
 //! their inputs and `now`. Nothing here reads a file, a socket, a clock or the screen; a test
 //! (`tests/domain_is_pure.rs`) keeps it so.
 
+pub mod audit;
 pub mod blood;
 pub mod check;
 pub mod event;

@@ -14,7 +14,8 @@ use serde_json::Value;
 use super::*;
 use bedside_core::blood::{Abo, Component, Group, Rhd};
 use bedside_core::check::{
-    Crossmatch, Instant, IssueRecord, PatientRecord, UnitRecord, UnreadableIssue,
+    Crossmatch, CrossmatchResult, DispenseStatus, Instant, IssueRecord, PatientRecord, UnitRecord,
+    UnreadableIssue,
 };
 use bedside_core::label::group_of_code;
 use bedside_core::messages::Text;
@@ -164,7 +165,7 @@ impl ResourceSet {
         let patient = patient_record(patient, groups, requirements)?;
         Ok(IssueRecord {
             dispense_id: dispense_id.to_string(),
-            status: status.to_string(),
+            status,
             issued_at,
             patient,
             crossmatch: crossmatch(dispense, unit.component),
@@ -199,16 +200,16 @@ impl ResourceSet {
 
 /// The issue's status as the check reads it: a unit the blood bank made unavailable after
 /// issuing it is recalled, whatever the dispense still says.
-fn issue_status(dispense: &Value, product: &Value) -> &'static str {
+fn issue_status(dispense: &Value, product: &Value) -> DispenseStatus {
     let dispense_status = str_at(dispense, &["status"]).unwrap_or_default();
     let product_unavailable = product
         .get("productStatus")
         .is_some_and(|s| str_at(s, &["code"]) == Some("unavailable"));
     match (dispense_status, product_unavailable) {
-        ("issued", false) => "issued",
-        ("issued", true) => "recalled",
-        ("returned", _) => "returned",
-        _ => "cancelled",
+        ("issued", false) => DispenseStatus::Issued,
+        ("issued", true) => DispenseStatus::Recalled,
+        ("returned", _) => DispenseStatus::Returned,
+        _ => DispenseStatus::Cancelled,
     }
 }
 
@@ -483,13 +484,15 @@ fn crossmatch(dispense: &Value, component: Component) -> Option<Crossmatch> {
         .get("matchStatus")
         .and_then(|m| code_in(m, MATCH_STATUS));
     let result = match code {
-        Some("crossmatched") => "compatible",
-        Some("least-incompatible") => "incompatible",
-        Some("selected" | "unmatched") if !component.needs_crossmatch() => "not_required",
-        _ => "missing",
+        Some("crossmatched") => CrossmatchResult::Compatible,
+        Some("least-incompatible") => CrossmatchResult::Incompatible,
+        Some("selected" | "unmatched") if !component.needs_crossmatch() => {
+            CrossmatchResult::NotRequired
+        }
+        _ => CrossmatchResult::Missing("missing".to_string()),
     };
     Some(Crossmatch {
-        result: result.to_string(),
+        result,
         sample_expires_at,
     })
 }

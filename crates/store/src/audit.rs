@@ -1,5 +1,6 @@
 //! The append-only audit trail: every row is chained to the one before it (`audit_chain`).
 
+use bedside_core::audit::AuditAction;
 use rusqlite::{Connection, OptionalExtension};
 
 use bedside_clock::Instant;
@@ -27,11 +28,11 @@ pub(crate) fn append_audit(
     conn: &Connection,
     at: &Instant,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     detail: &str,
     subject: Option<&str>,
 ) -> rusqlite::Result<usize> {
-    audit_chain::append(conn, &stamp(at), actor, action, detail, subject)
+    audit_chain::append(conn, &stamp(at), actor, action.code(), detail, subject)
 }
 
 /// Appends one chained audit row on a bare connection at the schema's current version: what the
@@ -51,7 +52,7 @@ impl Store {
         &mut self,
         at: &Instant,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         detail: &str,
     ) -> Result<(), StoreError> {
         append_audit(&self.conn, at, actor, action, detail, None)?;
@@ -63,7 +64,7 @@ impl Store {
         &mut self,
         at: &Instant,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         detail: &str,
         procedure_urn: &str,
     ) -> Result<(), StoreError> {
@@ -82,7 +83,8 @@ impl Store {
     }
 
     /// The latest audit row whose action is one of `actions`.
-    pub fn last_audit_of(&self, actions: &[&str]) -> Result<Option<AuditEntry>, StoreError> {
+    pub fn last_audit_of(&self, actions: &[AuditAction]) -> Result<Option<AuditEntry>, StoreError> {
+        let actions: Vec<&str> = actions.iter().map(|a| a.code()).collect();
         let placeholders = vec!["?"; actions.len()].join(", ");
         let sql = format!(
             "SELECT seq, at, actor, action, detail FROM audit WHERE action IN ({placeholders})

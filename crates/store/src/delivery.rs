@@ -1,6 +1,7 @@
 //! The sync's bookkeeping of each outbox record: marked sending with its exact bytes, confirmed
 //! with the blood bank's ids, or quarantined with its reason (and requeued by a charge nurse).
 
+use bedside_core::audit::AuditAction;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use bedside_clock::Instant;
@@ -150,7 +151,7 @@ impl Store {
             &tx,
             at,
             "sync",
-            "quarantined",
+            AuditAction::Quarantined,
             &format!("outbox {seq}: {code}: {text}"),
             subject.as_deref(),
         )?;
@@ -173,7 +174,7 @@ impl Store {
                 &tx,
                 at,
                 actor,
-                "requeued",
+                AuditAction::Requeued,
                 &format!("outbox {seq}"),
                 subject.as_deref(),
             )?;

@@ -1,5 +1,6 @@
 //! Interruptions of a running transfusion and their restart after a repeat two-person check.
 
+use bedside_core::audit::AuditAction;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use bedside_clock::Instant;
@@ -37,7 +38,7 @@ impl Store {
             &tx,
             at,
             by,
-            "transfusion-interrupted",
+            AuditAction::TransfusionInterrupted,
             &format!("{procedure_urn}: {reason}"),
             Some(procedure_urn),
         )?;
@@ -66,7 +67,7 @@ impl Store {
                 &tx,
                 at,
                 by,
-                "transfusion-restarted",
+                AuditAction::TransfusionRestarted,
                 &format!("{procedure_urn}: repeat check by {by} and {second_checker}"),
                 Some(procedure_urn),
             )?;

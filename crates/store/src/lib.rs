@@ -26,7 +26,7 @@ pub use delivery::ServerRef;
 pub use error::StoreError;
 pub use interruption::OpenInterruption;
 pub use open::{migrations, MIGRATIONS};
-pub use outbox::{OutboxCounts, OutboxRecord};
+pub use outbox::{OutboxCounts, OutboxRecord, OutboxState};
 pub use staff::StaffMember;
 pub use ward::quality_record;
 

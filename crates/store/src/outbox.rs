@@ -1,6 +1,7 @@
 //! The outbox: every bedside event queued for the blood bank (with its audit rows, in the same
 //! transaction), and what the app reads back of it.
 
+use bedside_core::audit::AuditAction;
 use rusqlite::{params, TransactionBehavior};
 
 use bedside_clock::Instant;
@@ -16,12 +17,48 @@ pub struct OutboxRecord {
     pub bundle_urn: String,
     pub procedure_urn: String,
     pub event: BedsideEvent,
-    pub state: String,
+    pub state: OutboxState,
     pub bundle: Option<String>,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub reason_code: Option<String>,
     pub reason_text: Option<String>,
+}
+
+/// Where an outbox record is on its way to the blood bank (the `state` column, whose CHECK
+/// constraint holds the same four codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    /// Waiting for its first send, or for the next one after a temporary failure.
+    Queued,
+    /// Its bundle is built and on its way; a resend sends the same bytes.
+    Sending,
+    /// The blood bank confirmed it.
+    Sent,
+    /// The blood bank refused it, with a reason; kept, never deleted.
+    Quarantined,
+}
+
+impl OutboxState {
+    pub fn code(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Quarantined => "quarantined",
+        }
+    }
+
+    fn parse(code: &str) -> Option<OutboxState> {
+        [
+            OutboxState::Queued,
+            OutboxState::Sending,
+            OutboxState::Sent,
+            OutboxState::Quarantined,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -53,7 +90,7 @@ impl Store {
         bundle_urn: &str,
         at: &Instant,
         actor: &str,
-        also: &[(&str, String)],
+        also: &[(AuditAction, String)],
     ) -> Result<i64, StoreError> {
         let tx = self
             .conn
@@ -87,7 +124,7 @@ impl Store {
             &tx,
             at,
             actor,
-            event.kind(),
+            AuditAction::of_event(event),
             &format!("{bundle_urn} {json}"),
             Some(&event.transfusion().procedure_uuid),
         )?;
@@ -96,7 +133,7 @@ impl Store {
                 &tx,
                 at,
                 actor,
-                action,
+                *action,
                 detail,
                 Some(&event.transfusion().procedure_uuid),
             )?;
@@ -143,6 +180,9 @@ impl Store {
                 )| {
                     let event = serde_json::from_str(&event)
                         .map_err(|e| StoreError::Corrupt(format!("outbox record {seq}: {e}")))?;
+                    let state = OutboxState::parse(&state).ok_or_else(|| {
+                        StoreError::Corrupt(format!("outbox record {seq}: state `{state}`"))
+                    })?;
                     Ok(OutboxRecord {
                         seq,
                         bundle_urn,
@@ -205,11 +245,12 @@ impl Store {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
         })? {
             let (state, n) = row?;
-            match state.as_str() {
-                "queued" => counts.queued = n,
-                "sending" => counts.sending = n,
-                "sent" => counts.sent = n,
-                _ => counts.quarantined = n,
+            match OutboxState::parse(&state) {
+                Some(OutboxState::Queued) => counts.queued = n,
+                Some(OutboxState::Sending) => counts.sending = n,
+                Some(OutboxState::Sent) => counts.sent = n,
+                Some(OutboxState::Quarantined) => counts.quarantined = n,
+                None => return Err(StoreError::Corrupt(format!("outbox state `{state}`"))),
             }
         }
         Ok(counts)
@@ -222,7 +263,7 @@ impl Store {
             "seq IN (SELECT seq FROM outbox WHERE state IN ('quarantined', 'queued', 'sending')
                      ORDER BY state = 'quarantined' DESC, seq LIMIT {limit})"
         ))?;
-        records.sort_by_key(|r| (r.state != "quarantined", r.seq));
+        records.sort_by_key(|r| (r.state != OutboxState::Quarantined, r.seq));
         Ok(records)
     }
 }

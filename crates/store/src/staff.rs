@@ -1,5 +1,6 @@
 //! The ward's staff as this device knows them: imported members, PIN attempts and locks.
 
+use bedside_core::audit::AuditAction;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use bedside_clock::Instant;
@@ -53,7 +54,7 @@ impl Store {
             &tx,
             at,
             by,
-            "staff-imported",
+            AuditAction::StaffImported,
             &format!("{} {} ({})", member.badge, member.name, member.role),
             None,
         )?;
@@ -111,7 +112,7 @@ impl Store {
             Some(until) => format!("{badge}: wrong PIN; badge locked until {}", stamp(until)),
             None => format!("{badge}: wrong PIN"),
         };
-        append_audit(&tx, at, badge, "login-failed", &detail, None)?;
+        append_audit(&tx, at, badge, AuditAction::LoginFailed, &detail, None)?;
         tx.commit()?;
         Ok(())
     }
@@ -120,7 +121,7 @@ impl Store {
     pub fn login_succeeded(
         &mut self,
         badge: &str,
-        action: &str,
+        action: AuditAction,
         at: &Instant,
     ) -> Result<(), StoreError> {
         let tx = self

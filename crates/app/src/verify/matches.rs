@@ -87,7 +87,7 @@ impl VerifyFlow {
                 Some("compatible / 相合".into()),
                 m.record
                     .and_then(|r| r.crossmatch.as_ref())
-                    .map(|c| c.result.clone()),
+                    .map(|c| c.result.code().to_string()),
                 &[CrossmatchIncompatible, CrossmatchMissing, SampleExpired],
             ),
             m.row(

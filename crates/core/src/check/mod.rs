@@ -81,8 +81,7 @@ pub struct CacheSnapshot {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueRecord {
     pub dispense_id: String,
-    /// `issued`, `returned`, `recalled`, `cancelled`, `transfused`, …
-    pub status: String,
+    pub status: DispenseStatus,
     pub issued_at: Instant,
     pub patient: PatientRecord,
     pub unit: UnitRecord,
@@ -114,10 +113,89 @@ pub struct UnitRecord {
     pub attributes: Vec<String>,
 }
 
+/// Where an issued unit stands, as the blood bank says. A status the contract does not name is
+/// kept as read (`Other`): it stops the check and is shown, never mistaken for another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DispenseStatus {
+    Issued,
+    Returned,
+    Recalled,
+    Cancelled,
+    Transfused,
+    Other(String),
+}
+
+impl DispenseStatus {
+    pub fn parse(code: &str) -> DispenseStatus {
+        match code.trim() {
+            "issued" => DispenseStatus::Issued,
+            "returned" => DispenseStatus::Returned,
+            "recalled" => DispenseStatus::Recalled,
+            "cancelled" => DispenseStatus::Cancelled,
+            "transfused" => DispenseStatus::Transfused,
+            other => DispenseStatus::Other(other.to_string()),
+        }
+    }
+
+    /// The code as scenario files and the blood bank's mapping write it.
+    pub fn code(&self) -> &str {
+        match self {
+            DispenseStatus::Issued => "issued",
+            DispenseStatus::Returned => "returned",
+            DispenseStatus::Recalled => "recalled",
+            DispenseStatus::Cancelled => "cancelled",
+            DispenseStatus::Transfused => "transfused",
+            DispenseStatus::Other(code) => code,
+        }
+    }
+}
+
+impl From<&str> for DispenseStatus {
+    fn from(code: &str) -> DispenseStatus {
+        DispenseStatus::parse(code)
+    }
+}
+
+/// The crossmatch as the blood bank reported it for the unit. Anything but a compatible result
+/// (or none needed for the component) stops the check; `Missing` keeps what was read, if
+/// anything (`pending`, a code the contract does not name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CrossmatchResult {
+    Compatible,
+    Incompatible,
+    NotRequired,
+    Missing(String),
+}
+
+impl CrossmatchResult {
+    pub fn parse(code: &str) -> CrossmatchResult {
+        match code.trim() {
+            "compatible" => CrossmatchResult::Compatible,
+            "incompatible" => CrossmatchResult::Incompatible,
+            "not_required" => CrossmatchResult::NotRequired,
+            other => CrossmatchResult::Missing(other.to_string()),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            CrossmatchResult::Compatible => "compatible",
+            CrossmatchResult::Incompatible => "incompatible",
+            CrossmatchResult::NotRequired => "not_required",
+            CrossmatchResult::Missing(code) => code,
+        }
+    }
+}
+
+impl From<&str> for CrossmatchResult {
+    fn from(code: &str) -> CrossmatchResult {
+        CrossmatchResult::parse(code)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Crossmatch {
-    /// `compatible`, `incompatible`, `not_required`, or anything else (pending, …).
-    pub result: String,
+    pub result: CrossmatchResult,
     pub sample_expires_at: Option<Instant>,
 }
 

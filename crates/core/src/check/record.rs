@@ -12,7 +12,7 @@ use crate::Instant;
 
 use super::reason::{ReasonCode, Reasons};
 use super::words::{component_names, requirement_names, status_names};
-use super::{CheckInput, IssueRecord, LabelFacts};
+use super::{CheckInput, CrossmatchResult, DispenseStatus, IssueRecord, LabelFacts};
 
 /// When the blood bank issued the same DIN more than once (returned and reissued), the latest
 /// issue is the one that counts.
@@ -67,7 +67,7 @@ fn check_patient(record: &IssueRecord, wristband_id: &str, found: &mut Reasons) 
 }
 
 fn check_status(record: &IssueRecord, found: &mut Reasons) {
-    if record.status != "issued" {
+    if record.status != DispenseStatus::Issued {
         let (en, zh) = status_names(&record.status);
         found.stop(
             ReasonCode::UnitStatus,
@@ -202,11 +202,14 @@ fn check_compatibility(record: &IssueRecord, unit_group: Group, found: &mut Reas
 
 fn check_crossmatch(record: &IssueRecord, now: Instant, found: &mut Reasons) {
     let din = record.unit.din.as_str();
-    let result = record.crossmatch.as_ref().map(|c| c.result.trim());
-    if result == Some("incompatible") {
+    let result = record.crossmatch.as_ref().map(|c| &c.result);
+    if result == Some(&CrossmatchResult::Incompatible) {
         found.stop(ReasonCode::CrossmatchIncompatible, &[("din", din)]);
     } else if record.unit.component.needs_crossmatch()
-        && !matches!(result, Some("compatible" | "not_required"))
+        && !matches!(
+            result,
+            Some(CrossmatchResult::Compatible | CrossmatchResult::NotRequired)
+        )
     {
         found.stop(ReasonCode::CrossmatchMissing, &[("din", din)]);
     }

@@ -6,14 +6,16 @@ use crate::messages::{Lang, Text};
 use crate::severity::Severity;
 
 use super::reason::{Reason, ReasonCode};
+use super::DispenseStatus;
 
-pub(super) fn status_names(status: &str) -> (&str, &'static str) {
-    match status.trim() {
-        "returned" => ("returned", "已退回"),
-        "recalled" => ("recalled", "已召回"),
-        "cancelled" => ("cancelled", "已取消"),
-        "transfused" => ("already transfused", "已输注"),
-        other => (other, "状态异常"),
+pub(super) fn status_names(status: &DispenseStatus) -> (&str, &'static str) {
+    match status {
+        DispenseStatus::Issued => ("issued", "已发血"),
+        DispenseStatus::Returned => ("returned", "已退回"),
+        DispenseStatus::Recalled => ("recalled", "已召回"),
+        DispenseStatus::Cancelled => ("cancelled", "已取消"),
+        DispenseStatus::Transfused => ("already transfused", "已输注"),
+        DispenseStatus::Other(code) => (code, "状态异常"),
     }
 }
 

@@ -1,0 +1,130 @@
+//! What a row of the audit trail records. The codes are written into the append-only,
+//! hash-chained trail, so they never change once released: the bedside events kept the
+//! snake_case of their outbox kind, every later action is kebab-case.
+
+use crate::event::BedsideEvent;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// The bedside events, audited in the transaction that queues them.
+    TransfusionStarted,
+    ObservationsTaken,
+    TransfusionEnded,
+    ReactionReported,
+    /// The check: a unit number keyed instead of scanned, a warning gone past with a reason, a
+    /// stop, a start or restart refused at its own instant.
+    UnitNumberKeyed,
+    WarningAcknowledged,
+    CheckStopped,
+    StartRefused,
+    RestartRefused,
+    TransfusionInterrupted,
+    TransfusionRestarted,
+    /// Who is at the handheld.
+    Login,
+    Unlock,
+    CoSign,
+    CoSignRefused,
+    LoginFailed,
+    LoginUnknownBadge,
+    Logout,
+    StaffImported,
+    /// The device's configuration, by its fingerprint.
+    ConfigLoaded,
+    ConfigChanged,
+    /// The link: a record the blood bank refused, one sent again by hand.
+    Quarantined,
+    Requeued,
+    /// The charge nurse's exports.
+    Export,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 24] = [
+        AuditAction::TransfusionStarted,
+        AuditAction::ObservationsTaken,
+        AuditAction::TransfusionEnded,
+        AuditAction::ReactionReported,
+        AuditAction::UnitNumberKeyed,
+        AuditAction::WarningAcknowledged,
+        AuditAction::CheckStopped,
+        AuditAction::StartRefused,
+        AuditAction::RestartRefused,
+        AuditAction::TransfusionInterrupted,
+        AuditAction::TransfusionRestarted,
+        AuditAction::Login,
+        AuditAction::Unlock,
+        AuditAction::CoSign,
+        AuditAction::CoSignRefused,
+        AuditAction::LoginFailed,
+        AuditAction::LoginUnknownBadge,
+        AuditAction::Logout,
+        AuditAction::StaffImported,
+        AuditAction::ConfigLoaded,
+        AuditAction::ConfigChanged,
+        AuditAction::Quarantined,
+        AuditAction::Requeued,
+        AuditAction::Export,
+    ];
+
+    /// The code the trail stores.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::TransfusionStarted => "started",
+            AuditAction::ObservationsTaken => "observations_taken",
+            AuditAction::TransfusionEnded => "ended",
+            AuditAction::ReactionReported => "reaction_reported",
+            AuditAction::UnitNumberKeyed => "unit-number-keyed",
+            AuditAction::WarningAcknowledged => "warning-acknowledged",
+            AuditAction::CheckStopped => "check-stopped",
+            AuditAction::StartRefused => "start-refused",
+            AuditAction::RestartRefused => "restart-refused",
+            AuditAction::TransfusionInterrupted => "transfusion-interrupted",
+            AuditAction::TransfusionRestarted => "transfusion-restarted",
+            AuditAction::Login => "login",
+            AuditAction::Unlock => "unlock",
+            AuditAction::CoSign => "co-sign",
+            AuditAction::CoSignRefused => "co-sign-refused",
+            AuditAction::LoginFailed => "login-failed",
+            AuditAction::LoginUnknownBadge => "login-unknown-badge",
+            AuditAction::Logout => "logout",
+            AuditAction::StaffImported => "staff-imported",
+            AuditAction::ConfigLoaded => "config-loaded",
+            AuditAction::ConfigChanged => "config-changed",
+            AuditAction::Quarantined => "quarantined",
+            AuditAction::Requeued => "requeued",
+            AuditAction::Export => "export",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    /// The row that goes with a bedside event into the trail.
+    pub fn of_event(event: &BedsideEvent) -> AuditAction {
+        match event {
+            BedsideEvent::Started(_) => AuditAction::TransfusionStarted,
+            BedsideEvent::ObservationsTaken(_) => AuditAction::ObservationsTaken,
+            BedsideEvent::Ended(_) => AuditAction::TransfusionEnded,
+            BedsideEvent::ReactionReported(_) => AuditAction::ReactionReported,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_its_own_code_and_reads_back() {
+        let mut codes: Vec<&str> = AuditAction::ALL.iter().map(|a| a.code()).collect();
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.code()), Some(action));
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), AuditAction::ALL.len());
+        assert_eq!(AuditAction::parse("something-else"), None);
+    }
+}

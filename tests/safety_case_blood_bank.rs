@@ -17,7 +17,7 @@ use bedside_core::event::BedsideEvent;
 use bedside_core::policy::Policy;
 use bedside_core::severity::Severity;
 use bedside_fhir::{extension, str_at, TRANSFUSION_STARTED};
-use bedside_sync::http::BloodBankHttp;
+use bedside_sync::http::{BloodBankHttp, Transport};
 use common::*;
 use serde_json::{json, Value};
 

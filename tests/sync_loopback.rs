@@ -13,6 +13,7 @@ use bedside_core::check::{
 };
 use bedside_core::policy::Policy;
 use bedside_store::Store;
+use bedside_sync::http::Transport;
 use common::*;
 
 const ZHANG_WEI_DISPENSE: &str = "bdpd-000001";

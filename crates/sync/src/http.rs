@@ -25,6 +25,17 @@ pub struct Answer {
 #[error("{0}")]
 pub struct NetError(pub String);
 
+/// What the sync needs of the blood bank's HTTP face: the real client (`BloodBankHttp`), or a
+/// scripted one in a test that wants no server.
+pub trait Transport: std::marker::Sync {
+    /// The FHIR base URL (`http://…/fhir`); paths of the contract are relative to it.
+    fn base_url(&self) -> &str;
+    /// A read or a search (`path_or_url` relative to the base, or a `next` link).
+    fn get(&self, path_or_url: &str, if_none_match: Option<&str>) -> Result<Answer, NetError>;
+    /// A transaction Bundle to the base URL.
+    fn post_transaction(&self, bundle: &str) -> Result<Answer, NetError>;
+}
+
 pub struct BloodBankHttp {
     client: Client,
     base_url: String,
@@ -81,35 +92,6 @@ impl BloodBankHttp {
             client,
             base_url: base_url.trim_end_matches('/').to_string(),
         })
-    }
-
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// `GET [base]/{path}`, or an absolute URL the server gave (a `next` link).
-    pub fn get(&self, path_or_url: &str, if_none_match: Option<&str>) -> Result<Answer, NetError> {
-        let url = if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
-            path_or_url.to_string()
-        } else {
-            format!("{}/{}", self.base_url, path_or_url.trim_start_matches('/'))
-        };
-        let mut request = self.client.get(url).header(ACCEPT, ACCEPT_FHIR);
-        if let Some(tag) = if_none_match {
-            request = request.header(IF_NONE_MATCH, tag);
-        }
-        answer(request.send())
-    }
-
-    /// `POST [base]` with a transaction Bundle.
-    pub fn post_transaction(&self, bundle: &str) -> Result<Answer, NetError> {
-        let request = self
-            .client
-            .post(&self.base_url)
-            .header(ACCEPT, ACCEPT_FHIR)
-            .header(CONTENT_TYPE, bedside_fhir::FHIR_JSON)
-            .body(bundle.to_string());
-        answer(request.send())
     }
 }
 
@@ -188,4 +170,33 @@ fn answer(sent: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, 
         date,
         body,
     })
+}
+
+impl Transport for BloodBankHttp {
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+    /// `GET [base]/{path}`, or an absolute URL the server gave (a `next` link).
+    fn get(&self, path_or_url: &str, if_none_match: Option<&str>) -> Result<Answer, NetError> {
+        let url = if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            path_or_url.to_string()
+        } else {
+            format!("{}/{}", self.base_url, path_or_url.trim_start_matches('/'))
+        };
+        let mut request = self.client.get(url).header(ACCEPT, ACCEPT_FHIR);
+        if let Some(tag) = if_none_match {
+            request = request.header(IF_NONE_MATCH, tag);
+        }
+        answer(request.send())
+    }
+    /// `POST [base]` with a transaction Bundle.
+    fn post_transaction(&self, bundle: &str) -> Result<Answer, NetError> {
+        let request = self
+            .client
+            .post(&self.base_url)
+            .header(ACCEPT, ACCEPT_FHIR)
+            .header(CONTENT_TYPE, bedside_fhir::FHIR_JSON)
+            .body(bundle.to_string());
+        answer(request.send())
+    }
 }

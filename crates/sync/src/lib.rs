@@ -17,7 +17,7 @@ use bedside_clock::{Clock, IdSource, Instant};
 use bedside_fhir::str_at;
 use bedside_store::{Store, StoreError};
 use decide::{backoff, decide, Decision};
-use http::{Answer, BloodBankHttp, NetError};
+use http::{Answer, NetError, Transport};
 
 pub use push::BATCH_ROUNDS;
 
@@ -85,7 +85,7 @@ pub enum SyncError {
 
 pub struct Sync<'a> {
     pub store: &'a mut Store,
-    pub http: &'a BloodBankHttp,
+    pub http: &'a dyn Transport,
     pub settings: &'a SyncSettings,
     pub clock: &'a dyn Clock,
     /// Identifiers for batch bundles.
@@ -185,5 +185,114 @@ impl Sync<'_> {
                 other.unwrap_or("(unknown)")
             )),
         }
+    }
+}
+
+/// The cycle's own rules against a scripted blood bank: no server, no socket.
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::sync::Mutex;
+
+    use bedside_clock::ManualClock;
+
+    use super::*;
+
+    /// Answers in order, then the last one again; records every request.
+    struct Scripted {
+        answers: Vec<Result<Answer, NetError>>,
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl Scripted {
+        fn new(answers: Vec<Result<Answer, NetError>>) -> Scripted {
+            Scripted {
+                answers,
+                asked: Mutex::new(Vec::new()),
+            }
+        }
+        fn next(&self, what: String) -> Result<Answer, NetError> {
+            let mut asked = self.asked.lock().unwrap();
+            asked.push(what);
+            let i = (asked.len() - 1).min(self.answers.len() - 1);
+            self.answers[i].clone()
+        }
+        fn asked(&self) -> Vec<String> {
+            self.asked.lock().unwrap().clone()
+        }
+    }
+
+    impl Transport for Scripted {
+        fn base_url(&self) -> &str {
+            "http://blood-bank.test/fhir"
+        }
+        fn get(&self, path_or_url: &str, _: Option<&str>) -> Result<Answer, NetError> {
+            self.next(format!("GET {path_or_url}"))
+        }
+        fn post_transaction(&self, _: &str) -> Result<Answer, NetError> {
+            self.next("POST".into())
+        }
+    }
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            etag: None,
+            retry_after: None,
+            date: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// One cycle against `transport`; the waits it asked for instead of sleeping.
+    fn cycle(transport: &Scripted) -> (Summary, Vec<Duration>, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let settings = SyncSettings::new(transport.base_url(), "ward-h5");
+        let clock =
+            ManualClock::at(Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap());
+        let waits = RefCell::new(Vec::new());
+        let summary = Sync {
+            store: &mut store,
+            http: transport,
+            settings: &settings,
+            clock: &clock,
+            ids: &bedside_clock::RandomIds,
+            sleep: &|d| waits.borrow_mut().push(d),
+        }
+        .run_cycle()
+        .unwrap();
+        (summary, waits.into_inner(), store)
+    }
+
+    #[test]
+    fn an_unreachable_blood_bank_is_tried_with_growing_waits_then_said_and_nothing_is_fresh() {
+        let transport = Scripted::new(vec![Err(NetError("connection refused".into()))]);
+        let (summary, waits, store) = cycle(&transport);
+        assert_eq!(transport.asked(), vec!["GET metadata"; 3], "three tries");
+        assert!(waits.windows(2).all(|w| w[0] < w[1]), "{waits:?}");
+        assert!(
+            summary.errors[0].contains("unreachable") && summary.errors[0].contains("refused"),
+            "{summary:?}"
+        );
+        assert!(!summary.pull_complete);
+        assert_eq!(store.cache_synced_at().unwrap(), None);
+    }
+
+    #[test]
+    fn a_throttling_blood_bank_is_waited_for_as_long_as_it_asks() {
+        let mut busy = answer(429, "");
+        busy.retry_after = Some(Duration::from_secs(7));
+        let old = answer(
+            200,
+            r#"{"resourceType":"CapabilityStatement","fhirVersion":"4.0.1"}"#,
+        );
+        let transport = Scripted::new(vec![Ok(busy), Ok(old)]);
+        let (summary, waits, _) = cycle(&transport);
+        assert_eq!(waits, vec![Duration::from_secs(7)]);
+        // A server of another FHIR version is refused before anything is pulled or sent.
+        assert_eq!(transport.asked().len(), 2);
+        assert!(summary.errors[0].contains("needs 5.0.x"), "{summary:?}");
+        assert_eq!(summary.pulled, 0);
     }
 }

@@ -8,7 +8,7 @@ use bedside_fhir::bundle::transaction_text;
 use bedside_fhir::{identifier_value, str_at, UUID_SYSTEM};
 use bedside_store::{OutboxRecord, StoreError};
 
-use crate::http::{Answer, BloodBankHttp, NetError};
+use crate::http::{Answer, NetError, Transport};
 use crate::{Summary, Sync};
 
 /// Observation rounds per transaction when a backlog is sent: 250 vital signs, about 300 kB.
@@ -105,7 +105,7 @@ impl Sync<'_> {
     fn post_in_background<'scope>(
         &mut self,
         scope: &'scope std::thread::Scope<'scope, '_>,
-        http: &'scope BloodBankHttp,
+        http: &'scope dyn Transport,
         records: Vec<OutboxRecord>,
         in_flight: &mut Option<InFlight<'scope>>,
         summary: &mut Summary,

@@ -183,3 +183,29 @@ mod tests {
         assert_eq!(version_from_etag("W/\"a b\"").as_deref(), None);
     }
 }
+
+/// What names a stored resource and its version: the cache keeps resources by these, without
+/// reading anything else of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceKey<'a> {
+    pub resource_type: &'a str,
+    pub id: &'a str,
+    /// `meta.versionId`, empty when the server sent none.
+    pub version: &'a str,
+    /// `meta.lastUpdated`, empty when the server sent none.
+    pub last_updated: &'a str,
+}
+
+impl<'a> ResourceKey<'a> {
+    /// `None` for a resource without a type or an id: nothing could find it again.
+    pub fn of(resource: &'a Value) -> Option<ResourceKey<'a>> {
+        let get = |path: &[&str]| str_at(resource, path).unwrap_or_default();
+        let key = ResourceKey {
+            resource_type: get(&["resourceType"]),
+            id: get(&["id"]),
+            version: get(&["meta", "versionId"]),
+            last_updated: get(&["meta", "lastUpdated"]),
+        };
+        (!key.resource_type.is_empty() && !key.id.is_empty()).then_some(key)
+    }
+}

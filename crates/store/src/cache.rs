@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use bedside_clock::Instant;
 use bedside_fhir::issue::ResourceSet;
+use bedside_fhir::ResourceKey;
 
 use crate::{stamp, Store, StoreError};
 
@@ -65,19 +66,22 @@ impl Store {
                    last_updated = excluded.last_updated, json = excluded.json",
             )?;
             for r in resources {
-                let get = |path: &[&str]| bedside_fhir::str_at(r, path).unwrap_or_default();
-                let (ty, id) = (get(&["resourceType"]), get(&["id"]));
-                let (version, last_updated) =
-                    (get(&["meta", "versionId"]), get(&["meta", "lastUpdated"]));
-                if ty.is_empty() || id.is_empty() {
+                let Some(key) = ResourceKey::of(r) else {
+                    continue;
+                };
+                let held: Option<String> = current
+                    .query_row([key.resource_type, key.id], |row| row.get(0))
+                    .optional()?;
+                if held.as_deref() == Some(key.version) && !key.version.is_empty() {
                     continue;
                 }
-                let held: Option<String> =
-                    current.query_row([ty, id], |row| row.get(0)).optional()?;
-                if held.as_deref() == Some(version) && !version.is_empty() {
-                    continue;
-                }
-                upsert.execute(params![ty, id, version, last_updated, r.to_string()])?;
+                upsert.execute(params![
+                    key.resource_type,
+                    key.id,
+                    key.version,
+                    key.last_updated,
+                    r.to_string()
+                ])?;
                 changed += 1;
             }
         }

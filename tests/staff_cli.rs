@@ -180,3 +180,23 @@ fn a_store_made_before_encryption_is_encrypted_in_place_and_the_plaintext_kept()
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"already\":true"));
 }
+
+#[test]
+fn a_device_configured_without_its_blood_bank_is_refused_before_any_window_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("device.toml");
+    std::fs::write(
+        &config,
+        "language = \"en\"\n[device]\nstore = \"device.db\"\nstore_key_file = \"store.key\"\n",
+    )
+    .unwrap();
+    write_key(dir.path(), 0o600);
+    let out = bedside().arg("--config").arg(&config).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[bloodbank] section"), "{err}");
+    assert!(
+        !dir.path().join("device.db").exists(),
+        "no store made for a device that cannot run"
+    );
+}

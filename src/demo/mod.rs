@@ -5,6 +5,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+use bedside_app::device::Device;
+use bedside_core::event::WardRef;
+use bedside_core::messages::Lang;
+use bedside_core::policy::Policy;
+use bedside_sync::SyncSettings;
 
 use bedside_app::session::seed_demo_staff;
 use bedside_bloodbank::db::BloodBankDb;
@@ -39,6 +46,29 @@ impl DemoBank {
 
     pub fn device_store_path(&self) -> PathBuf {
         self.dir.path().join("device.db")
+    }
+
+    /// The demo device: its store, the embedded blood bank, the demo ward in Chinese, label
+    /// images drawn beside the store for "scan from an image".
+    pub fn device(&self) -> anyhow::Result<Device> {
+        let mut settings = SyncSettings::new(&self.running.base_url, demo::WARD_ID);
+        settings.timeout = Duration::from_secs(5);
+        let labels = self.dir.path().join("labels");
+        std::fs::create_dir_all(&labels)?;
+        Ok(Device {
+            store: self.prepare_device()?,
+            store_path: self.device_store_path(),
+            store_key: self.store_key.clone(),
+            settings,
+            policy: Policy::default(),
+            ward: WardRef {
+                location_id: demo::WARD_ID.into(),
+                name: demo::WARD_NAME.into(),
+            },
+            lang: Lang::ZhCn,
+            label_dir: Some(labels),
+            hint: "演示模式：血液科五病区。工牌 N0451 陈静 / N0388 刘洋 / C0101 孙红（护士长），密码为工牌数字（如 0451）。Demo mode: PIN = the badge's digits.".into(),
+        })
     }
 
     /// The device's store with the demo staff (PIN = the badge's digits).

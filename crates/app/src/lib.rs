@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod config_audit;
+pub mod device;
 pub mod handheld;
 pub mod link;
 pub mod observe;

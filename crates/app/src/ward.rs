@@ -18,7 +18,9 @@ use bedside_core::review::{
     Outcome, PeriodReport, Person, ReviewQuery, ReviewRow, TransfusionReview,
 };
 use bedside_export::Format;
-use bedside_store::{quality_record, OutboxCounts, OutboxRecord, OutboxState};
+/// The outbox's counts as the board shows them.
+pub use bedside_store::OutboxCounts;
+use bedside_store::{quality_record, OutboxRecord, OutboxState};
 
 /// One transfusion running on the ward.
 #[derive(Debug, Clone)]

@@ -2,8 +2,7 @@
 //! blood bank.
 
 use super::*;
-use bedside_app::ward::{BoardTransfusion, PendingRecord, WaitingUnit};
-use bedside_store::OutboxCounts;
+use bedside_app::ward::{BoardTransfusion, OutboxCounts, PendingRecord, WaitingUnit};
 
 pub(in crate::ui) fn show_board(window: &AppWindow, state: &mut UiState) {
     refresh_board(window, state);

@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 
 use bedside_clock::Instant;
 use bedside_core::audit::AuditAction;
-use bedside_store::{Store, StoreError};
+use bedside_store::StoreError;
+
+use crate::port::DeviceStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigAuditError {
@@ -38,7 +40,7 @@ pub fn fingerprint(text: &str) -> String {
 /// Audits the configuration at `path` if its text is not the last one audited in `store`;
 /// returns the action written (`config-loaded` / `config-changed`), or `None` when unchanged.
 pub fn audit_configuration(
-    store: &mut Store,
+    store: &mut dyn DeviceStore,
     path: &Path,
     at: &Instant,
 ) -> Result<Option<AuditAction>, ConfigAuditError> {

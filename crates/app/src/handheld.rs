@@ -2,6 +2,7 @@
 //! policy and the session, offering the nurse's and the charge nurse's actions. Every action
 //! asks the session first, so a role is enforced here whatever screen or path reaches it.
 
+use crate::port::DeviceStore;
 use crate::record::{CheckFacts, RecordError, Recorder};
 use crate::session::{LoginError, Role, Session, SessionSettings, SignedIn};
 use crate::transfuse::{Interruption, Judgement, ReactionDraft, RunningTransfusion};
@@ -108,8 +109,10 @@ impl ActionError {
     }
 }
 
-pub struct Handheld {
-    pub store: Store,
+/// The one entry of the screens. Generic over the store it records in: the device's SQLite
+/// (`Store`, the default) or, in a test, any other `DeviceStore`.
+pub struct Handheld<S: DeviceStore = Store> {
+    pub store: S,
     pub clock: Box<dyn Clock>,
     pub ids: Box<dyn IdSource>,
     pub policy: Policy,
@@ -122,15 +125,15 @@ pub struct Handheld {
     unsaved: Vec<(TransfusionRef, ObservationRound)>,
 }
 
-impl Handheld {
+impl<S: DeviceStore> Handheld<S> {
     pub fn new(
-        store: Store,
+        store: S,
         clock: Box<dyn Clock>,
         ids: Box<dyn IdSource>,
         policy: Policy,
         ward: WardRef,
         session: SessionSettings,
-    ) -> Handheld {
+    ) -> Handheld<S> {
         Handheld {
             store,
             clock,

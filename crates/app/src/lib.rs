@@ -8,6 +8,7 @@ pub mod device;
 pub mod handheld;
 pub mod link;
 pub mod observe;
+pub mod port;
 pub mod record;
 pub mod session;
 pub mod transfuse;

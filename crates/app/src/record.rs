@@ -1,11 +1,12 @@
 //! Recording what happened at the bedside: each action becomes one event in the outbox (and the
 //! audit trail), with its client identifiers made once, here, from the injected `IdSource`.
 
+use crate::port::DeviceStore;
 use bedside_clock::{urn, Clock, IdSource};
 use bedside_core::audit::AuditAction;
 use bedside_core::event::*;
 use bedside_core::observations::Vitals;
-use bedside_store::{Store, StoreError};
+use bedside_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -60,7 +61,7 @@ impl CheckFacts {
 }
 
 pub struct Recorder<'a> {
-    pub store: &'a mut Store,
+    pub store: &'a mut dyn DeviceStore,
     pub clock: &'a dyn Clock,
     pub ids: &'a dyn IdSource,
 }

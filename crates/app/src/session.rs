@@ -9,10 +9,11 @@ use bedside_core::audit::AuditAction;
 use chrono::Duration;
 use std::cell::Cell;
 
+use crate::port::DeviceStore;
 use bedside_clock::{Clock, IdSource, Instant};
 use bedside_core::event::StaffRef;
 use bedside_core::messages::{Lang, Text};
-use bedside_store::{StaffMember, Store, StoreError};
+use bedside_store::{StaffMember, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -164,7 +165,7 @@ pub fn pin_matches(pin: &str, hash: &str) -> bool {
 /// Checks a badge and PIN against the directory, counting wrong PINs and locking the badge
 /// after too many. `action` names the audit entry (`login`, `co-sign`, `unlock`).
 fn authenticate(
-    store: &mut Store,
+    store: &mut dyn DeviceStore,
     now: &Instant,
     settings: &SessionSettings,
     badge: &str,
@@ -247,7 +248,7 @@ impl Session {
 
     pub fn login(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn DeviceStore,
         clock: &dyn Clock,
         badge: &str,
         pin: &str,
@@ -265,7 +266,7 @@ impl Session {
     /// co-sign their own check.
     pub fn cosign(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn DeviceStore,
         clock: &dyn Clock,
         badge: &str,
         pin: &str,
@@ -334,7 +335,7 @@ impl Session {
     /// Only the member of staff who is signed in unlocks, with their PIN.
     pub fn unlock(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn DeviceStore,
         clock: &dyn Clock,
         pin: &str,
     ) -> Result<(), LoginError> {
@@ -357,7 +358,11 @@ impl Session {
         Ok(())
     }
 
-    pub fn logout(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<(), StoreError> {
+    pub fn logout(
+        &mut self,
+        store: &mut dyn DeviceStore,
+        clock: &dyn Clock,
+    ) -> Result<(), StoreError> {
         if let Some(user) = self.user.take() {
             store.audit(&clock.now(), &user.staff.staff_id, AuditAction::Logout, "")?;
         }
@@ -408,7 +413,7 @@ pub enum ImportError {
 /// checked before any is stored, so a bad file changes nothing. Fields may be quoted, so a name
 /// may hold a comma (`"Chen, Jing"`) or a quote (`"Li ""Ann"" Wu"`).
 pub fn import_staff(
-    store: &mut Store,
+    store: &mut dyn DeviceStore,
     ids: &dyn IdSource,
     clock: &dyn Clock,
     csv: &str,
@@ -527,7 +532,7 @@ fn staff_row(fields: &[&str], line_no: usize) -> Result<StaffRow, ImportError> {
 /// The demo ward's nurses and charge nurse, each with the PIN of their badge's four digits
 /// (N0451 → 0451), shown on the demo login screen.
 pub fn seed_demo_staff(
-    store: &mut Store,
+    store: &mut dyn DeviceStore,
     staff: &[(&str, &str, &str)],
     ids: &dyn IdSource,
     clock: &dyn Clock,

@@ -7,6 +7,7 @@ use bedside_core::audit::AuditAction;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 
 use crate::handheld::{ActionError, Handheld};
+use crate::port::DeviceStore;
 use crate::session::Role;
 use crate::transfuse::{ReactionDraft, RunningTransfusion, Timeline};
 use bedside_clock::Instant;
@@ -138,7 +139,7 @@ fn event_words(record: &OutboxRecord) -> String {
     record.event.kind().replace('_', " ")
 }
 
-impl Handheld {
+impl<S: DeviceStore> Handheld<S> {
     /// The signed-in charge nurse; the action counts as activity for the auto-lock.
     fn charge_nurse(&mut self) -> Result<StaffRef, ActionError> {
         let staff = self.signed_in_charge_nurse()?;

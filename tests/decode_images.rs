@@ -227,3 +227,30 @@ fn a_gs1_128_wristband_keeps_its_element_separator() {
         "252144816090904342"
     );
 }
+
+/// One Code 128 symbol in 103 has a check character of value 102, FNC1's: such a label must
+/// read as printed, not with a stray separator that makes the check refuse it as unreadable.
+#[test]
+fn a_code_128_label_whose_check_character_is_fnc1s_value_reads_as_printed() {
+    // Expiry labels of 4 December 2026 whose check character is 102.
+    for text in [
+        "&>0263380040",
+        "&>0263380152",
+        "&>0263390410",
+        "&>0263390522",
+        "&>0263380609",
+    ] {
+        let width = bedside_scan::draw::one_d_modules(BarcodeFormat::CODE_128, text).unwrap() * 3;
+        let mut canvas = bedside_scan::Canvas::white(width + 60, 120);
+        canvas
+            .try_draw(BarcodeFormat::CODE_128, text, (30, 10), (width, 100))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("label.png");
+        canvas.write_png(&path).unwrap();
+        assert_eq!(
+            bedside_scan::scan_image(&path).unwrap(),
+            vec![text.to_string()]
+        );
+    }
+}

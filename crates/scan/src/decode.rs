@@ -443,6 +443,10 @@ fn symbols(found: Vec<RXingResult>, formats: &[Symbology]) -> Vec<Symbol> {
             if let Some(data) = text.strip_prefix("]C1") {
                 text = data.to_string();
             }
+            // A separator ends no element string. rxing reads a check character of value 102
+            // (FNC1's) as a trailing GS when FNC1 is converted: one Code 128 symbol in 103, an
+            // ISBT 128 label refused as "unreadable" for nothing.
+            text.truncate(text.trim_end_matches('\u{1d}').len());
         }
         if symbols
             .iter()

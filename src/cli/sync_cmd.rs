@@ -3,32 +3,26 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use bedside_app::config::Config;
+use bedside_app::device::Device;
 use bedside_clock::{RandomIds, SystemClock};
-use bedside_store::Store;
 use bedside_sync::http::BloodBankHttp;
 use bedside_sync::Sync;
 
 use super::error::{CliError, CliResult};
 
 pub fn run(config_path: &Path) -> CliResult {
-    let config = Config::load(config_path).map_err(CliError::usage)?;
-    let (Some(bb), Some(store_path)) = (&config.bloodbank, &config.device.store) else {
-        return Err(CliError::Usage(format!(
-            "{} needs a [bloodbank] section (url, ward) and [device] store = \"…\"",
-            config_path.display()
-        )));
-    };
-    let key = config.device.store_key().map_err(CliError::usage)?;
-    let mut store = Store::open_encrypted(store_path, &key).map_err(CliError::failed)?;
-    let now = bedside_clock::Clock::now(&SystemClock::china());
-    bedside_app::config_audit::audit_configuration(&mut store, config_path, &now)
-        .map_err(CliError::failed)?;
-    let settings = bb.sync_settings();
+    let mut device = Device::open(config_path).map_err(|e| {
+        if e.is_usage() {
+            CliError::usage(e)
+        } else {
+            CliError::failed(e)
+        }
+    })?;
+    let settings = device.settings.clone();
     let http = BloodBankHttp::for_settings(&settings).map_err(CliError::failed)?;
     let clock = SystemClock::china();
     let mut sync = Sync {
-        store: &mut store,
+        store: &mut device.store,
         http: &http,
         settings: &settings,
         clock: &clock,

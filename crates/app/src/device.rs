@@ -53,10 +53,20 @@ pub enum DeviceError {
     NoStaff(PathBuf),
 }
 
+impl DeviceError {
+    /// Whether the command line or the configuration is at fault (not the store or the disk).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            DeviceError::Config(_) | DeviceError::Incomplete(_) | DeviceError::Key(_)
+        )
+    }
+}
+
 impl Device {
-    /// `bedside --config FILE`: the hospital's blood bank and the device's own store, the
-    /// configuration audited as it is opened.
-    pub fn configured(path: &Path) -> Result<Device, DeviceError> {
+    /// The device a configuration file describes: its store opened with its key, the
+    /// configuration audited as it is opened. What `bedside sync` works on.
+    pub fn open(path: &Path) -> Result<Device, DeviceError> {
         let config = Config::load(path)?;
         let (Some(bb), Some(store_path)) = (&config.bloodbank, &config.device.store) else {
             return Err(DeviceError::Incomplete(path.to_path_buf()));
@@ -64,9 +74,6 @@ impl Device {
         let store_key = config.device.store_key()?;
         let mut store = Store::open_encrypted(store_path, &store_key)?;
         audit_configuration(&mut store, path, &SystemClock::china().now())?;
-        if store.staff_count()? == 0 {
-            return Err(DeviceError::NoStaff(path.to_path_buf()));
-        }
         Ok(Device {
             store,
             store_path: store_path.clone(),
@@ -78,6 +85,15 @@ impl Device {
             label_dir: None,
             hint: String::new(),
         })
+    }
+
+    /// `bedside --config FILE`: `open`, refused when nobody could sign in.
+    pub fn configured(path: &Path) -> Result<Device, DeviceError> {
+        let device = Device::open(path)?;
+        if device.store.staff_count()? == 0 {
+            return Err(DeviceError::NoStaff(path.to_path_buf()));
+        }
+        Ok(device)
     }
 
     /// Exports go beside the store: the device's own folder, which the hospital's IT collects.

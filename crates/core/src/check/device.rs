@@ -41,7 +41,8 @@ pub(super) fn check_clock(
     let tolerance = Duration::minutes(1);
     let mut why: Vec<(String, String)> = Vec::new();
     if let Some(offset) = input.clock.server_offset_seconds {
-        let minutes = offset.abs() / 60;
+        // Rounded, not truncated: a clock 9 min 58 s off is "10 minutes" to the nurse setting it.
+        let minutes = (offset.abs() + 30) / 60;
         if offset.abs() > policy.clock_skew_stop_minutes.saturating_mul(60) {
             let (en, zh) = if offset > 0 {
                 ("ahead of", "快")

@@ -226,6 +226,13 @@ fn a_device_clock_off_the_blood_banks_gone_back_or_before_the_issue_stops() {
     let stopped = run_with(ahead, now);
     assert_eq!(codes(&stopped), ["CLOCK_UNTRUSTED"]);
     assert!(stopped.reasons[0].message.en.contains("5 minutes ahead"));
+    let nearly_ten = ClockFacts {
+        server_offset_seconds: Some(-(9 * 60 + 58)),
+        ..fine
+    };
+    let said = &run_with(nearly_ten, now).reasons[0].message;
+    assert!(said.en.contains("10 minutes behind"), "{}", said.en);
+    assert!(said.zh.contains("慢 10 分钟"), "{}", said.zh);
     let went_back = ClockFacts {
         latest_known: Some(at(now) + Duration::minutes(2)),
         ..fine

@@ -34,6 +34,17 @@ pub struct Policy {
     /// pull) before the check stops: every time rule compares the two clocks' times.
     pub clock_skew_stop_minutes: i64,
 
+    // --- emergency transfusion (clinical-rules.md §6) ---
+    /// Women of unknown RhD under this age get RhD-negative red cells in an emergency.
+    pub emergency_rhd_negative_female_under_years: i64,
+    /// Patients under this age are children: RhD-negative red cells in an emergency.
+    pub child_under_years: i64,
+    /// A temporary emergency ID (an unidentified patient's wristband).
+    pub emergency_id_pattern: String,
+    /// The hospital plan's indicator: emergency units issued within this many minutes of the
+    /// request.
+    pub emergency_issue_within_minutes: i64,
+
     // --- time rules during the transfusion ---
     /// Minutes from issue within which the transfusion must be complete.
     pub complete_within_minutes: i64,
@@ -87,6 +98,10 @@ impl Default for Policy {
             start_within_minutes: 30,
             cache_warn_minutes: 15,
             clock_skew_stop_minutes: 5,
+            emergency_rhd_negative_female_under_years: 50,
+            child_under_years: 18,
+            emergency_id_pattern: "^EM[0-9]{4,}$".to_string(),
+            emergency_issue_within_minutes: 15,
             complete_within_minutes: 240,
             slow_start_minutes: 15,
             slow_start_drops_per_minute: 20,
@@ -146,8 +161,12 @@ impl Policy {
     }
 
     /// The spans (minutes, hours) a rule needs to be more than 0.
-    fn positive_spans(&self) -> [(&'static str, i64); 10] {
+    fn positive_spans(&self) -> [(&'static str, i64); 11] {
         [
+            (
+                "emergency_issue_within_minutes",
+                self.emergency_issue_within_minutes,
+            ),
             ("start_within_minutes", self.start_within_minutes),
             ("clock_skew_stop_minutes", self.clock_skew_stop_minutes),
             ("complete_within_minutes", self.complete_within_minutes),
@@ -244,6 +263,26 @@ impl Policy {
     }
 
     fn validate_wristband(&self) -> Result<(), PolicyError> {
+        crate::wristband::compile_pattern_plain(&self.emergency_id_pattern).map_err(|problem| {
+            PolicyError {
+                key: "emergency_id_pattern",
+                problem,
+            }
+        })?;
+        for (key, years) in [
+            (
+                "emergency_rhd_negative_female_under_years",
+                self.emergency_rhd_negative_female_under_years,
+            ),
+            ("child_under_years", self.child_under_years),
+        ] {
+            if !(0..=150).contains(&years) {
+                return Err(PolicyError {
+                    key,
+                    problem: format!("must be an age from 0 to 150, is {years}"),
+                });
+            }
+        }
         match (self.wristband, &self.wristband_pattern) {
             (WristbandProfile::Pattern, None) => Err(PolicyError {
                 key: "wristband_pattern",

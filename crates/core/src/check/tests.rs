@@ -23,6 +23,8 @@ pub(crate) fn record() -> IssueRecord {
             birth_date: None,
             group: Group::new(Some(Abo::A), Some(Rhd::Pos)),
             requirements: vec!["irradiated".into()],
+            sex: None,
+            merged_ids: Vec::new(),
         },
         unit: UnitRecord {
             din: "W000026123456".into(),
@@ -37,6 +39,7 @@ pub(crate) fn record() -> IssueRecord {
             sample_expires_at: Some(at("2026-11-24T09:00:00+08:00")),
         }),
         started_by: None,
+        emergency: None,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod config;
 pub mod config_audit;
 pub mod device;
 pub mod handheld;
+pub mod late_crossmatch;
 pub mod link;
 pub mod observe;
 pub mod port;

@@ -29,6 +29,8 @@ pub struct LinkStatus {
     pub unsent: Option<usize>,
     pub quarantined: usize,
     pub last_error: Option<String>,
+    /// Incompatible late crossmatch results of emergency units no nurse has taken in yet.
+    pub late_alerts: Vec<crate::late_crossmatch::LateAlert>,
 }
 
 /// Runs sync cycles on its own thread (with its own store connection): every `every`, and at
@@ -76,14 +78,22 @@ impl LinkWorker {
                         sleep: &std::thread::sleep,
                     }
                     .run_cycle();
+                    // After the pull, before anything is shown: a late result is recorded and
+                    // alerts within this one cycle (`clinical-rules.md` §6.3).
+                    let late = crate::late_crossmatch::record_late_crossmatches(
+                        &mut store,
+                        bedside_clock::Clock::now(&clock),
+                    );
                     // A store that cannot be read is said (unsent unknown, the error kept), never
                     // shown as "nothing unsent".
                     let counts = store.outbox_counts();
                     let synced = store.cache_synced_at();
-                    let last_error = match (&summary, &counts, &synced) {
-                        (Err(e), _, _) => Some(e.to_string()),
-                        (_, Err(e), _) | (_, _, Err(e)) => Some(e.to_string()),
-                        (Ok(s), Ok(_), Ok(_)) => s.errors.first().cloned(),
+                    let last_error = match (&summary, &counts, &synced, &late) {
+                        (Err(e), _, _, _) => Some(e.to_string()),
+                        (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
+                            Some(e.to_string())
+                        }
+                        (Ok(s), Ok(_), Ok(_), Ok(_)) => s.errors.first().cloned(),
                     };
                     let now = LinkStatus {
                         online: summary.as_ref().is_ok_and(|s| s.pull_complete),
@@ -94,6 +104,9 @@ impl LinkWorker {
                         unsent: counts.as_ref().ok().map(|c| c.queued + c.sending),
                         quarantined: counts.map_or(0, |c| c.quarantined),
                         last_error,
+                        late_alerts: late.unwrap_or_else(|e| {
+                            vec![crate::late_crossmatch::LateAlert::unreadable(&e)]
+                        }),
                     };
                     if let Ok(mut s) = shared.lock() {
                         *s = now.clone();

@@ -37,10 +37,14 @@ pub enum AuditAction {
     Requeued,
     /// The charge nurse's exports.
     Export,
+    /// A crossmatch result that arrived after an emergency unit was started, and a nurse
+    /// taking in the alert of an incompatible one (`clinical-rules.md` §6.3).
+    LateCrossmatch,
+    LateCrossmatchAcknowledged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::TransfusionStarted,
         AuditAction::ObservationsTaken,
         AuditAction::TransfusionEnded,
@@ -65,6 +69,8 @@ impl AuditAction {
         AuditAction::Quarantined,
         AuditAction::Requeued,
         AuditAction::Export,
+        AuditAction::LateCrossmatch,
+        AuditAction::LateCrossmatchAcknowledged,
     ];
 
     /// The code the trail stores.
@@ -94,6 +100,8 @@ impl AuditAction {
             AuditAction::Quarantined => "quarantined",
             AuditAction::Requeued => "requeued",
             AuditAction::Export => "export",
+            AuditAction::LateCrossmatch => "late-crossmatch",
+            AuditAction::LateCrossmatchAcknowledged => "late-crossmatch-acknowledged",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod messages;
 pub mod observations;
 pub mod policy;
 pub mod quality;
+pub mod retrospective;
 pub mod review;
 pub mod severity;
 pub mod transition;

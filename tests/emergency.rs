@@ -7,57 +7,11 @@
 mod common;
 
 use bedside_app::late_crossmatch::{acknowledge, record_late_crossmatches, BLOOD_BANK_ACTOR};
-use bedside_app::verify::NotReady;
 use bedside_bloodbank::actions::record_crossmatch;
-use bedside_bloodbank::demo::{EMERGENCY_DIN, EMERGENCY_MRN};
+use bedside_bloodbank::demo::EMERGENCY_DIN;
 use bedside_clock::Clock;
-use bedside_core::check::ReasonCode;
 use bedside_core::event::BedsideEvent;
 use common::*;
-
-/// The green-channel unit: the ninth dispense of the demo ward.
-const GREEN_CHANNEL: &str = "bdpd-000009";
-
-/// Checks and starts the green-channel unit as the two nurses would; returns its procedure.
-fn start_green_channel(h: &mut bedside_app::handheld::Handheld) -> String {
-    let mut flow = h.begin_check().unwrap();
-    let missing = match checked(h, &mut flow, GREEN_CHANNEL, EMERGENCY_MRN) {
-        Err(NotReady::Missing(m)) => m,
-        other => panic!("the emergency warning must be acknowledged first: {other:?}"),
-    };
-    let said = flow.outcome(h.now());
-    let warning = said
-        .reasons
-        .iter()
-        .find(|r| r.code == ReasonCode::EmergencyRelease)
-        .unwrap_or_else(|| panic!("{missing:?}"));
-    assert!(
-        warning.message.zh.contains("李医生 (D2001) 授权"),
-        "{}",
-        warning.message.zh
-    );
-    assert!(
-        warning.message.zh.contains("交叉配血"),
-        "{}",
-        warning.message.zh
-    );
-    assert!(
-        warning.message.zh.contains("患者血型"),
-        "{}",
-        warning.message.zh
-    );
-    h.acknowledge(
-        &mut flow,
-        ReasonCode::EmergencyRelease,
-        "失血性休克，李医生在床旁",
-    )
-    .unwrap();
-    let ready = flow.ready(h.now()).expect("everything else checks");
-    h.start(&ready, Some((vitals(362), vec![])))
-        .unwrap()
-        .transfusion
-        .procedure_uuid
-}
 
 #[test]
 fn the_green_channel_unit_is_checked_and_started_with_the_doctors_authorisation_recorded() {

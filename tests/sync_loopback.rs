@@ -90,7 +90,11 @@ fn pull_check_and_push_reach_the_blood_bank_once() {
     assert!(first.pull_complete && first.errors.is_empty(), "{first:?}");
     let (records, problems) = store.cached().unwrap().issue_records();
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(records.len(), 8, "the demo ward's eight dispenses");
+    assert_eq!(
+        records.len(),
+        9,
+        "the demo ward's eight planned dispenses and the green channel's"
+    );
     // A recall changes the dispense to `returned` (contract §2.2, §4).
     assert_eq!(
         records
@@ -504,7 +508,7 @@ fn paging_follows_next_links_until_the_last_page() {
         store
             .cached_count("BiologicallyDerivedProductDispense")
             .unwrap(),
-        8
+        9
     );
     // Nothing changed: the next pull brings nothing new.
     assert_eq!(cycle(&mut store, &settings).pulled, 0);

@@ -19,6 +19,7 @@ use bedside_scan::wedge::{Wedge, WedgeSettings};
 
 slint::include_modules!();
 
+mod alerts;
 pub mod app;
 mod transfuse;
 mod verify;
@@ -70,6 +71,8 @@ pub struct UiState {
     drill_index: Option<usize>,
     /// Where the observation screens return: the ward list, or the board they were opened from.
     back_to: Screen,
+    /// The transfusion whose late-crossmatch alert is on the screen.
+    late_alert: Option<String>,
 }
 
 impl UiState {
@@ -100,6 +103,7 @@ impl UiState {
             drill: Vec::new(),
             drill_index: None,
             back_to: Screen::Home,
+            late_alert: None,
         }
     }
 
@@ -131,6 +135,7 @@ pub fn set_language(state: &mut UiState, lang: Lang) {
 pub fn switch_language(window: &AppWindow, state: &mut UiState, lang: Lang) {
     set_language(state, lang);
     refresh(window, state);
+    alerts::show(window, state);
 }
 
 pub fn show_status(window: &AppWindow, status: &LinkStatus) {
@@ -423,6 +428,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     home.on_board(on(&weak, &state, ward::show_board));
 
     verify::install(window, state.clone());
+    alerts::install(window, state.clone());
     transfuse::install(window, state.clone());
     ward::install(window, state);
 }
@@ -443,6 +449,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
         return;
     }
     verify::tick(window, state);
+    alerts::show(window, state);
     if state.handheld.unsaved() > 0 {
         let words = state.handheld.retry_unsaved();
         transfuse::show_not_saved(window, state, words);

@@ -13,7 +13,7 @@ use bedside_clock::Instant;
 use bedside_clock::{Clock, IdSource};
 use bedside_core::audit::AuditAction;
 use bedside_core::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
-use bedside_core::event::{EmergencyStart, ObservationRound, StaffRef, TransfusionRef, WardRef};
+use bedside_core::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
 use bedside_core::messages::Text;
 use bedside_core::observations::Vitals;
 use bedside_core::policy::Policy;
@@ -170,7 +170,7 @@ impl<S: DeviceStore> Handheld<S> {
 
     /// The signed-in nurse (or charge nurse), and the action counts as activity for the
     /// auto-lock.
-    fn nurse(&mut self) -> Result<StaffRef, LoginError> {
+    pub(crate) fn nurse(&mut self) -> Result<StaffRef, LoginError> {
         let now = self.clock.now();
         let staff = self.session.require(Role::Nurse, now)?.staff.clone();
         self.session.touch(now);
@@ -333,7 +333,7 @@ impl<S: DeviceStore> Handheld<S> {
             patient_mrn: Some(ready.record.patient.mrn.clone()),
             scans: ready.scans(),
             keyed_reasons: ready.keyed_reasons.clone(),
-            emergency: emergency_start(&ready.record),
+            emergency: crate::record::emergency_start(&ready.record),
         };
         let transfusion = recorder.start(&ready.dispense_id, ward, &nurse, check, baseline)?;
         (self.on_recorded)();
@@ -683,19 +683,4 @@ impl<S: DeviceStore> Handheld<S> {
         (self.on_recorded)();
         Ok(done)
     }
-}
-
-/// What the start records of an emergency release: the doctor who authorised it (the check has
-/// stopped a release without one) and the crossmatch as it stood.
-fn emergency_start(record: &bedside_core::check::IssueRecord) -> Option<EmergencyStart> {
-    let release = record.emergency.as_ref()?;
-    Some(EmergencyStart {
-        authorised_by: release.doctor()?.to_string(),
-        requested_at: release.requested_at,
-        crossmatch_at_start: record
-            .crossmatch
-            .as_ref()
-            .map_or("missing", |c| c.result.code())
-            .to_string(),
-    })
 }

@@ -11,6 +11,7 @@ use bedside_core::messages::Text;
 use bedside_core::retrospective::{incompatible_alert, late_results, EmergencyUnit};
 use bedside_store::StoreError;
 
+use crate::handheld::{ActionError, Handheld};
 use crate::port::DeviceStore;
 
 /// How far back a started emergency unit is watched for its crossmatch result.
@@ -46,7 +47,7 @@ pub fn record_late_crossmatches(
     store: &mut dyn DeviceStore,
     now: Instant,
 ) -> Result<Vec<LateAlert>, StoreError> {
-    let (units, acknowledged) = emergency_units(store, now)?;
+    let (units, _) = emergency_units(store, now)?;
     let (issued, _) = store.cached()?.issue_records();
     for late in late_results(&units, &issued) {
         let detail = format!("{} {}", late.result.code(), late.unit.din);
@@ -58,7 +59,12 @@ pub fn record_late_crossmatches(
             &late.unit.procedure_urn,
         )?;
     }
-    let (units, _) = emergency_units(store, now)?;
+    open_alerts(store, now)
+}
+
+/// The incompatible late results no nurse has taken in yet, oldest first (reads only).
+pub fn open_alerts(store: &dyn DeviceStore, now: Instant) -> Result<Vec<LateAlert>, StoreError> {
+    let (units, acknowledged) = emergency_units(store, now)?;
     Ok(units
         .iter()
         .filter(|u| u.recorded.as_deref() == Some("incompatible"))
@@ -68,6 +74,21 @@ pub fn record_late_crossmatches(
             message: incompatible_alert(u),
         })
         .collect())
+}
+
+impl<S: DeviceStore> Handheld<S> {
+    /// The late-crossmatch alerts every screen shows (the link records the results).
+    pub fn late_crossmatch_alerts(&self) -> Result<Vec<LateAlert>, ActionError> {
+        Ok(open_alerts(&self.store, self.clock.now())?)
+    }
+
+    /// The signed-in nurse has read the alert and acted on it.
+    pub fn acknowledge_late_crossmatch(&mut self, procedure_urn: &str) -> Result<(), ActionError> {
+        let nurse = self.nurse()?;
+        let now = self.clock.now();
+        acknowledge(&mut self.store, procedure_urn, &nurse.staff_id, now)?;
+        Ok(())
+    }
 }
 
 /// A nurse has read the alert and acted on it: kept in the transfusion's trail.

@@ -218,3 +218,18 @@ impl Recorder<'_> {
         )
     }
 }
+
+/// What the start records of an emergency release: the doctor who authorised it (the check has
+/// stopped a release without one) and the crossmatch as it stood.
+pub fn emergency_start(record: &bedside_core::check::IssueRecord) -> Option<EmergencyStart> {
+    let release = record.emergency.as_ref()?;
+    Some(EmergencyStart {
+        authorised_by: release.doctor()?.to_string(),
+        requested_at: release.requested_at,
+        crossmatch_at_start: record
+            .crossmatch
+            .as_ref()
+            .map_or("missing", |c| c.result.code())
+            .to_string(),
+    })
+}

@@ -10,6 +10,25 @@ use super::{on, AppWindow, Status, UiState};
 
 pub(super) fn show(window: &AppWindow, state: &mut UiState) {
     let status = window.global::<Status>();
+    // The link could not record a late result: said first (it has no transfusion to take in).
+    let link_problem: Option<Text> = state
+        .link_status
+        .as_ref()
+        // A link thread that panicked holding the lock left its last status: still worth reading.
+        .map(|s| {
+            s.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .late_alerts
+                .clone()
+        })
+        .and_then(|alerts| alerts.into_iter().find(|a| a.procedure_urn.is_empty()))
+        .map(|a| a.message);
+    if let Some(problem) = link_problem {
+        status.set_late_alert(state.t(&problem));
+        status.set_late_alert_can_acknowledge(false);
+        state.late_alert = None;
+        return;
+    }
     match state.handheld.late_crossmatch_alerts() {
         Ok(alerts) => {
             let first = alerts.first();

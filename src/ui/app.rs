@@ -81,6 +81,7 @@ fn open(device: Device) -> anyhow::Result<()> {
     let mut ui = UiState::new(handheld);
     ui.label_dir = label_dir;
     ui.export_dir = export_dir;
+    ui.link_status = Some(link.status.clone());
     let state = Rc::new(RefCell::new(ui));
     set_language(&mut state.borrow_mut(), lang);
     window.global::<LoginPage>().set_hint(hint.into());

@@ -73,6 +73,9 @@ pub struct UiState {
     back_to: Screen,
     /// The transfusion whose late-crossmatch alert is on the screen.
     late_alert: Option<String>,
+    /// What the blood-bank link last said (its thread writes it): a late result it could not
+    /// record is shown with the alerts.
+    pub link_status: Option<std::sync::Arc<std::sync::Mutex<LinkStatus>>>,
 }
 
 impl UiState {
@@ -104,6 +107,7 @@ impl UiState {
             drill_index: None,
             back_to: Screen::Home,
             late_alert: None,
+            link_status: None,
         }
     }
 

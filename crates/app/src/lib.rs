@@ -9,6 +9,7 @@ pub mod handheld;
 pub mod late_crossmatch;
 pub mod link;
 pub mod observe;
+pub mod patient_merge;
 pub mod port;
 pub mod record;
 pub mod session;

@@ -245,3 +245,79 @@ pub fn record_crossmatch(
         Ok(())
     })
 }
+
+/// The patient under a temporary emergency ID has been identified (`clinical-rules.md` §6.2):
+/// the temporary record is merged into the identified one as FHIR R5 `$merge` leaves them — the
+/// target keeps the temporary number as an `old` identifier and `link`s `replaces` the source;
+/// the source becomes inactive, `replaced-by` the target; every dispense of the source now
+/// names the target, so each handheld's next pull brings the merge.
+pub fn merge_patients(db: &mut BloodBankDb, from: &str, into: &str) -> Result<(), Refusal> {
+    if from == into {
+        return Err(refuse(
+            400,
+            format!("cannot merge patient {from} into itself"),
+        ));
+    }
+    db.write(|w| {
+        let Some(source) = w.read("Patient", from)? else {
+            return Err(refuse(404, format!("no patient {from}")));
+        };
+        let Some(target) = w.read("Patient", into)? else {
+            return Err(refuse(404, format!("no patient {into}")));
+        };
+        let mut target = target.json;
+        let old_numbers: Vec<Value> = source
+            .json
+            .get("identifier")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|i| str_at(i, &["system"]) == Some(MRN_SYSTEM))
+            .map(|i| {
+                let mut old = i.clone();
+                old["use"] = json!("old");
+                old
+            })
+            .collect();
+        let identifiers = target["identifier"].as_array_mut();
+        match identifiers {
+            Some(list) => list.extend(old_numbers),
+            None => target["identifier"] = Value::Array(old_numbers),
+        }
+        push(
+            &mut target,
+            "link",
+            json!({"other": {"reference": format!("Patient/{from}")}, "type": "replaces"}),
+        );
+        let target_name = patient_name(&target).to_string();
+        w.put("Patient", into, target)?;
+        let mut source = source.json;
+        source["active"] = json!(false);
+        push(
+            &mut source,
+            "link",
+            json!({"other": {"reference": format!("Patient/{into}")}, "type": "replaced-by"}),
+        );
+        w.put("Patient", from, source)?;
+        for id in w.ids_of_patient(
+            "BiologicallyDerivedProductDispense",
+            &format!("Patient/{from}"),
+        )? {
+            if let Some(dispense) = w.read("BiologicallyDerivedProductDispense", &id)? {
+                let mut dispense = dispense.json;
+                dispense["patient"] =
+                    json!({"reference": format!("Patient/{into}"), "display": target_name});
+                w.put("BiologicallyDerivedProductDispense", &id, dispense)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Appends to a resource's list element, making the list when it has none.
+fn push(resource: &mut Value, key: &str, item: Value) {
+    match resource.get_mut(key).and_then(Value::as_array_mut) {
+        Some(list) => list.push(item),
+        None => resource[key] = json!([item]),
+    }
+}

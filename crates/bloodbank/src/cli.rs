@@ -42,6 +42,20 @@ pub enum Action {
     Void(WithdrawArgs),
     /// Record the crossmatch result of a unit released before it (an emergency release).
     Crossmatch(CrossmatchArgs),
+    /// Merge a temporary emergency patient into the identified one (FHIR R5 $merge).
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The temporary patient (`pat-em01`).
+    #[arg(long)]
+    pub from: String,
+    /// The identified patient it is merged into (`pat-1009`).
+    #[arg(long)]
+    pub into: String,
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +157,7 @@ pub fn run(args: BloodbankArgs) -> ExitCode {
         Some(Action::Return(a)) => withdraw(a, Withdrawal::Return),
         Some(Action::Void(a)) => withdraw(a, Withdrawal::Void),
         Some(Action::Crossmatch(a)) => crossmatch(a),
+        Some(Action::Merge(a)) => merge(a),
         None => serve(args.db, &args.listen, args.demo),
     }
 }
@@ -294,6 +309,23 @@ fn crossmatch(a: CrossmatchArgs) -> ExitCode {
                 "{}",
                 json!({"dispense": a.dispense, "crossmatch": a.result})
             );
+            ExitCode::SUCCESS
+        }
+        Err(r) => {
+            eprintln!("bedside bloodbank: refused: {}", refusal_text(&r.outcome));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn merge(a: MergeArgs) -> ExitCode {
+    let mut db = match open(&a.db) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    match actions::merge_patients(&mut db, &a.from, &a.into) {
+        Ok(()) => {
+            println!("{}", json!({"merged": a.from, "into": a.into}));
             ExitCode::SUCCESS
         }
         Err(r) => {

@@ -420,7 +420,29 @@ pub const EMERGENCY_PATIENT_ID: &str = "pat-em01";
 pub const EMERGENCY_MRN: &str = "EM260001";
 pub const EMERGENCY_DIN: &str = "A999926400109";
 
+/// Who the unidentified man turns out to be: registered at an earlier admission, typed O RhD
+/// negative then; not on the ward, so nothing is issued to him (`bloodbank merge` joins them).
+pub const IDENTIFIED_PATIENT_ID: &str = "pat-1009";
+const IDENTIFIED: DemoPatient = DemoPatient {
+    id: IDENTIFIED_PATIENT_ID,
+    mrn: "ZY26001009",
+    name: "周建国",
+    family: "周",
+    given: "建国",
+    gender: "male",
+    birth: "1971-06-02",
+    abo: Abo::O,
+    rhd: Rhd::Neg,
+    requirements: &[],
+};
+
 fn seed_green_channel(w: &mut Writer, now: &Instant) -> Result<Issue, Refusal> {
+    w.put("Patient", IDENTIFIED.id, patient_resource(&IDENTIFIED))?;
+    w.put(
+        "Observation",
+        "obs-abo-1009",
+        blood_group_result(&IDENTIFIED, now),
+    )?;
     w.put(
         "Patient",
         EMERGENCY_PATIENT_ID,

@@ -41,10 +41,12 @@ pub enum AuditAction {
     /// taking in the alert of an incompatible one (`clinical-rules.md` §6.3).
     LateCrossmatch,
     LateCrossmatchAcknowledged,
+    /// A record made under a temporary emergency ID followed the blood bank's merge (§6.2).
+    PatientMerged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::TransfusionStarted,
         AuditAction::ObservationsTaken,
         AuditAction::TransfusionEnded,
@@ -71,6 +73,7 @@ impl AuditAction {
         AuditAction::Export,
         AuditAction::LateCrossmatch,
         AuditAction::LateCrossmatchAcknowledged,
+        AuditAction::PatientMerged,
     ];
 
     /// The code the trail stores.
@@ -102,6 +105,7 @@ impl AuditAction {
             AuditAction::Export => "export",
             AuditAction::LateCrossmatch => "late-crossmatch",
             AuditAction::LateCrossmatchAcknowledged => "late-crossmatch-acknowledged",
+            AuditAction::PatientMerged => "patient-merged",
         }
     }
 

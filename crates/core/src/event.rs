@@ -57,7 +57,7 @@ pub struct ObservationRound {
 
 /// A unit started under an emergency release (`clinical-rules.md` §6): who authorised it, and
 /// what the crossmatch said at the start, so a result that arrives later is known to be new.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmergencyStart {
     pub authorised_by: String,
     pub requested_at: Option<Instant>,

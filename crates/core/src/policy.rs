@@ -44,6 +44,8 @@ pub struct Policy {
     /// The hospital plan's indicator: emergency units issued within this many minutes of the
     /// request.
     pub emergency_issue_within_minutes: i64,
+    /// An emergency unit is started within this many minutes of its issue.
+    pub emergency_start_within_minutes: i64,
 
     // --- time rules during the transfusion ---
     /// Minutes from issue within which the transfusion must be complete.
@@ -102,6 +104,7 @@ impl Default for Policy {
             child_under_years: 18,
             emergency_id_pattern: "^EM[0-9]{4,}$".to_string(),
             emergency_issue_within_minutes: 15,
+            emergency_start_within_minutes: 15,
             complete_within_minutes: 240,
             slow_start_minutes: 15,
             slow_start_drops_per_minute: 20,
@@ -161,8 +164,12 @@ impl Policy {
     }
 
     /// The spans (minutes, hours) a rule needs to be more than 0.
-    fn positive_spans(&self) -> [(&'static str, i64); 11] {
+    fn positive_spans(&self) -> [(&'static str, i64); 12] {
         [
+            (
+                "emergency_start_within_minutes",
+                self.emergency_start_within_minutes,
+            ),
             (
                 "emergency_issue_within_minutes",
                 self.emergency_issue_within_minutes,

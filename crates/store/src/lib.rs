@@ -16,6 +16,7 @@ mod cache;
 mod delivery;
 mod error;
 mod interruption;
+mod merge;
 mod open;
 mod outbox;
 mod staff;

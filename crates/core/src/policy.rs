@@ -33,6 +33,9 @@ pub struct Policy {
     /// Minutes the device clock may differ from the blood bank's (its HTTP `Date` at the last
     /// pull) before the check stops: every time rule compares the two clocks' times.
     pub clock_skew_stop_minutes: i64,
+    /// A unit expiring within this many minutes of the check is noticed (not a reason: it
+    /// neither stops nor needs an acknowledgement); 0 switches the notice off.
+    pub expiry_warn_minutes: i64,
 
     // --- emergency transfusion (clinical-rules.md §6) ---
     /// Women of unknown RhD under this age get RhD-negative red cells in an emergency.
@@ -100,6 +103,7 @@ impl Default for Policy {
             start_within_minutes: 30,
             cache_warn_minutes: 15,
             clock_skew_stop_minutes: 5,
+            expiry_warn_minutes: 60,
             emergency_rhd_negative_female_under_years: 50,
             child_under_years: 18,
             emergency_id_pattern: "^EM[0-9]{4,}$".to_string(),
@@ -194,8 +198,9 @@ impl Policy {
     }
 
     /// The spans (minutes, hours) that may be 0 but not negative.
-    fn not_negative_spans(&self) -> [(&'static str, i64); 6] {
+    fn not_negative_spans(&self) -> [(&'static str, i64); 7] {
         [
+            ("expiry_warn_minutes", self.expiry_warn_minutes),
             ("first_obs_early_minutes", self.first_obs_early_minutes),
             ("first_obs_late_minutes", self.first_obs_late_minutes),
             ("hourly_obs_early_minutes", self.hourly_obs_early_minutes),

@@ -28,7 +28,7 @@ pub(crate) use words::stop_reason;
 use bag::read_bag;
 use device::{check_cache, check_clock};
 use reason::Reasons;
-use record::{check_record, most_recent_issue};
+use record::{check_record, expiry_notice, most_recent_issue};
 /// Everything the check looks at. Times carry their offset; label times (local wall-clock) are
 /// read in the offset of `now`.
 #[derive(Debug, Clone)]
@@ -309,6 +309,10 @@ pub struct CheckOutcome {
     pub label: LabelFacts,
     /// Index into `CheckInput::issued` of the record the unit was checked against.
     pub record: Option<usize>,
+    /// What the nurses should know that neither stops nor needs an acknowledgement (a unit that
+    /// will expire within the hour, `clinical-rules.md` §7). Not among `reasons`: the verdict and
+    /// its reasons are the rule table's alone.
+    pub notices: Vec<Reason>,
 }
 
 impl CheckOutcome {
@@ -339,6 +343,10 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
     }
     check_cache(input, policy, &mut found);
     check_clock(input, record.map(|i| &input.issued[i]), policy, &mut found);
+    let notices = record
+        .and_then(|i| expiry_notice(&input.issued[i], &label, input.now, policy))
+        .into_iter()
+        .collect();
 
     let (verdict, reasons) = found.into_verdict();
     CheckOutcome {
@@ -347,6 +355,7 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
         patient_id,
         label,
         record,
+        notices,
     }
 }
 

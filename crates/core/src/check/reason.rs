@@ -42,6 +42,8 @@ pub enum ReasonCode {
     EmergencyNotAuthorised,
     /// The wristband's ID is a temporary one the blood bank merged into the unit's patient.
     PatientIdMerged,
+    /// A notice, not a reason: the unit expires within `Policy::expiry_warn_minutes`.
+    UnitExpiresSoon,
 }
 
 impl ReasonCode {
@@ -76,6 +78,7 @@ impl ReasonCode {
             EmergencyRelease => "EMERGENCY_RELEASE",
             EmergencyNotAuthorised => "EMERGENCY_NOT_AUTHORISED",
             PatientIdMerged => "PATIENT_ID_MERGED",
+            UnitExpiresSoon => "UNIT_EXPIRES_SOON",
         }
     }
 

@@ -13,7 +13,8 @@ use crate::Instant;
 use super::emergency::{
     authorised_emergency, check_emergency, push_rhd_positive_warning, rhd_positive_allowed,
 };
-use super::reason::{ReasonCode, Reasons};
+use super::reason::{Reason, ReasonCode, Reasons};
+use super::words::message;
 use super::words::{component_names, requirement_names, status_names};
 use super::{CheckInput, CrossmatchResult, DispenseStatus, IssueRecord, LabelFacts};
 
@@ -124,15 +125,50 @@ fn check_label_group(record: &IssueRecord, label_group: Group, found: &mut Reaso
     }
 }
 
-/// The earlier of the label's and the record's expiry counts.
-fn check_expiry(record: &IssueRecord, label: &LabelFacts, now: Instant, found: &mut Reasons) {
+/// The earlier of the label's and the record's expiry.
+fn expiry_of(record: &IssueRecord, label: &LabelFacts, now: Instant) -> Instant {
     let label_expiry = label
         .expires_at()
         .and_then(|naive| local_instant(now.offset(), naive));
-    let expiry = match label_expiry {
+    match label_expiry {
         Some(l) => l.min(record.unit.expires_at),
         None => record.unit.expires_at,
-    };
+    }
+}
+
+/// A unit not expired yet whose expiry is at most `expiry_warn_minutes` away: it may run out
+/// of date while it runs (`clinical-rules.md` §7).
+pub(super) fn expiry_notice(
+    record: &IssueRecord,
+    label: &LabelFacts,
+    now: Instant,
+    policy: &Policy,
+) -> Option<Reason> {
+    let expiry = expiry_of(record, label, now);
+    let left = expiry - now;
+    if policy.expiry_warn_minutes == 0
+        || is_past_minute(now, expiry)
+        || left > Duration::minutes(policy.expiry_warn_minutes)
+    {
+        return None;
+    }
+    Some(Reason {
+        code: ReasonCode::UnitExpiresSoon,
+        severity: Severity::Warn,
+        message: message(
+            ReasonCode::UnitExpiresSoon,
+            &[
+                ("din", &record.unit.din),
+                ("expiry", &expiry.format("%Y-%m-%d %H:%M").to_string()),
+                ("minutes", &left.num_minutes().max(0).to_string()),
+            ],
+        ),
+    })
+}
+
+/// The earlier of the label's and the record's expiry counts.
+fn check_expiry(record: &IssueRecord, label: &LabelFacts, now: Instant, found: &mut Reasons) {
+    let expiry = expiry_of(record, label, now);
     if is_past_minute(now, expiry) {
         found.stop(
             ReasonCode::UnitExpired,

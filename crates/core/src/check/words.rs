@@ -89,6 +89,7 @@ fn words(code: ReasonCode) -> Words {
         EmergencyRelease => EMERGENCY_RELEASE,
         EmergencyNotAuthorised => EMERGENCY_NOT_AUTHORISED,
         PatientIdMerged => PATIENT_ID_MERGED,
+        UnitExpiresSoon => UNIT_EXPIRES_SOON,
     }
 }
 
@@ -230,6 +231,11 @@ const EMERGENCY_NOT_AUTHORISED: Words = (
 const PATIENT_ID_MERGED: Words = (
     "The wristband shows the temporary ID {id}; the blood bank has merged it with {name} ({mrn}). Check the name aloud; put a new wristband on the patient when you can.",
     "腕带为临时编号 {id}，输血科已将其与 {name}（{mrn}）合并。请大声核对姓名，并尽快为患者更换新腕带。",
+);
+
+const UNIT_EXPIRES_SOON: Words = (
+    "Unit {din} expires at {expiry}, in {minutes} minutes: it may run out of date while it runs. Start it now or ask the blood bank.",
+    "血袋 {din} 将于 {expiry} 过期（还有 {minutes} 分钟），输注过程中可能过期。请立即开始输注或咨询输血科。",
 );
 
 /// A stop reason with its words, for the rules of `domain::transition`.

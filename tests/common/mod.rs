@@ -205,6 +205,10 @@ use bedside_core::policy::Policy;
 
 pub const ZHANG_WEI: &str = "bdpd-000001";
 
+/// Blood group results the demo blood bank holds: the ward's eight patients and 周建国, whom the
+/// green channel's unidentified man turns out to be.
+pub const DEMO_BLOOD_GROUPS: usize = 9;
+
 /// The demo ward: a blood bank on loopback, one device store synced with it and the demo staff,
 /// and the clock the test moves.
 pub struct Ward {

@@ -8,6 +8,7 @@ pub mod device;
 pub mod handheld;
 pub mod late_crossmatch;
 pub mod link;
+pub mod massive;
 pub mod observe;
 pub mod patient_merge;
 pub mod port;

@@ -43,10 +43,13 @@ pub enum AuditAction {
     LateCrossmatchAcknowledged,
     /// A record made under a temporary emergency ID followed the blood bank's merge (§6.2).
     PatientMerged,
+    /// A massive-transfusion protocol opened with its kept second checker, and closed (§6.4).
+    MassiveTransfusionOpened,
+    MassiveTransfusionClosed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::TransfusionStarted,
         AuditAction::ObservationsTaken,
         AuditAction::TransfusionEnded,
@@ -74,6 +77,8 @@ impl AuditAction {
         AuditAction::LateCrossmatch,
         AuditAction::LateCrossmatchAcknowledged,
         AuditAction::PatientMerged,
+        AuditAction::MassiveTransfusionOpened,
+        AuditAction::MassiveTransfusionClosed,
     ];
 
     /// The code the trail stores.
@@ -106,6 +111,8 @@ impl AuditAction {
             AuditAction::LateCrossmatch => "late-crossmatch",
             AuditAction::LateCrossmatchAcknowledged => "late-crossmatch-acknowledged",
             AuditAction::PatientMerged => "patient-merged",
+            AuditAction::MassiveTransfusionOpened => "massive-transfusion-opened",
+            AuditAction::MassiveTransfusionClosed => "massive-transfusion-closed",
         }
     }
 

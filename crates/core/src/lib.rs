@@ -7,6 +7,7 @@ pub mod blood;
 pub mod check;
 pub mod event;
 pub mod label;
+pub mod massive;
 pub mod messages;
 pub mod observations;
 pub mod policy;

@@ -49,6 +49,10 @@ pub struct Policy {
     pub emergency_issue_within_minutes: i64,
     /// An emergency unit is started within this many minutes of its issue.
     pub emergency_start_within_minutes: i64,
+    /// Massive transfusion: minutes the protocol keeps its second checker signed in.
+    pub massive_transfusion_session_minutes: i64,
+    /// Massive transfusion: the target ratio red cells : plasma : platelets.
+    pub massive_transfusion_ratio: [u32; 3],
 
     // --- time rules during the transfusion ---
     /// Minutes from issue within which the transfusion must be complete.
@@ -109,6 +113,8 @@ impl Default for Policy {
             emergency_id_pattern: "^EM[0-9]{4,}$".to_string(),
             emergency_issue_within_minutes: 15,
             emergency_start_within_minutes: 15,
+            massive_transfusion_session_minutes: 120,
+            massive_transfusion_ratio: [4, 4, 1],
             complete_within_minutes: 240,
             slow_start_minutes: 15,
             slow_start_drops_per_minute: 20,
@@ -158,6 +164,12 @@ impl Policy {
         self.validate_spans()?;
         self.validate_thresholds()?;
         self.validate_wristband()?;
+        if self.massive_transfusion_ratio[0] == 0 {
+            return Err(PolicyError {
+                key: "massive_transfusion_ratio",
+                problem: "the red-cell part must be more than 0, e.g. [4, 4, 1]".into(),
+            });
+        }
         if let Some(codabar) = &self.codabar {
             codabar.validate().map_err(|problem| PolicyError {
                 key: "codabar",
@@ -168,8 +180,12 @@ impl Policy {
     }
 
     /// The spans (minutes, hours) a rule needs to be more than 0.
-    fn positive_spans(&self) -> [(&'static str, i64); 12] {
+    fn positive_spans(&self) -> [(&'static str, i64); 13] {
         [
+            (
+                "massive_transfusion_session_minutes",
+                self.massive_transfusion_session_minutes,
+            ),
             (
                 "emergency_start_within_minutes",
                 self.emergency_start_within_minutes,

@@ -88,13 +88,7 @@ impl VerifyFlow {
                 m.record
                     .and_then(|r| r.crossmatch.as_ref())
                     .map(|c| c.result.code().to_string()),
-                &[
-                    CrossmatchIncompatible,
-                    CrossmatchMissing,
-                    SampleExpired,
-                    EmergencyNotAuthorised,
-                    EmergencyRelease,
-                ],
+                &CROSSMATCH_CODES,
             ),
             m.row(
                 text("Component", "血液种类"),
@@ -130,6 +124,15 @@ impl VerifyFlow {
             .unwrap_or_else(|| id.to_string())
     }
 }
+
+/// The reasons that say how the crossmatch row stands (an emergency release among them).
+const CROSSMATCH_CODES: [ReasonCode; 5] = [
+    ReasonCode::CrossmatchIncompatible,
+    ReasonCode::CrossmatchMissing,
+    ReasonCode::SampleExpired,
+    ReasonCode::EmergencyNotAuthorised,
+    ReasonCode::EmergencyRelease,
+];
 
 /// What the rows of the eight matches are computed from.
 struct MatchSources<'a> {

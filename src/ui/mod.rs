@@ -21,6 +21,7 @@ slint::include_modules!();
 
 mod alerts;
 pub mod app;
+mod massive;
 mod transfuse;
 mod verify;
 mod ward;
@@ -161,6 +162,7 @@ fn go(window: &AppWindow, screen: Screen) {
 }
 
 fn refresh_home(window: &AppWindow, state: &mut UiState) {
+    massive::show(window, state);
     let now = state.handheld.now();
     let home = window.global::<HomePage>();
     // A list that cannot be read is said, not shown empty: an empty list would read as "no
@@ -433,6 +435,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
 
     verify::install(window, state.clone());
     alerts::install(window, state.clone());
+    massive::install(window, state.clone());
     transfuse::install(window, state.clone());
     ward::install(window, state);
 }

@@ -71,7 +71,12 @@ fn the_protocol_keeps_its_second_checker_for_the_patients_next_check() {
     verify.set_cosign_pin("0388".into());
     verify.invoke_cosign();
     assert!(verify.get_may_open_massive(), "{}", verify.get_message());
-    assert_eq!(verify.get_second_checker(), "刘洋 N0388", "{}", verify.get_message());
+    assert_eq!(
+        verify.get_second_checker(),
+        "刘洋 N0388",
+        "{}",
+        verify.get_message()
+    );
     // The button sits below the eye checks, out of the scrolled view: invoked as the other
     // tests invoke the co-signature.
     verify.invoke_open_massive();

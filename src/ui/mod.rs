@@ -180,6 +180,7 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
         .map(|p| PatientView {
             mrn: p.mrn.clone().into(),
             name: p.name.clone().into(),
+            bed: p.bed.clone().unwrap_or_default().into(),
             units: p.units as i32,
         })
         .collect();

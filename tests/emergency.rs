@@ -167,6 +167,19 @@ fn once_identified_the_records_follow_the_patient_and_the_old_wristband_still_ch
         (review.patient_id.as_str(), review.patient_name.as_str()),
         ("ZY26001009", "周建国")
     );
+    let running = h.running().unwrap();
+    let now_named = running
+        .iter()
+        .find(|r| r.transfusion.procedure_uuid == procedure)
+        .unwrap();
+    assert_eq!(
+        (
+            now_named.patient_mrn.as_str(),
+            now_named.transfusion.patient_name.as_str()
+        ),
+        ("ZY26001009", "周建国"),
+        "the nurse's list follows the merge too"
+    );
     let merged = review
         .audit
         .iter()

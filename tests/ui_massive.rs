@@ -4,42 +4,11 @@
 
 mod common;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use bedside::ui::*;
-use bedside_app::handheld::Handheld;
-use bedside_app::session::SessionSettings;
-use bedside_clock::RandomIds;
-use bedside_core::messages::Lang;
-use bedside_core::policy::Policy;
 use bedside_store::Store;
 use common::ui::*;
 use common::*;
 use slint::ComponentHandle;
-
-fn app(ward: &Ward) -> (AppWindow, Rc<RefCell<UiState>>) {
-    let path = ward.dir.path().join("device.db");
-    let store = Store::open_encrypted(&path, &read_key(ward.dir.path())).unwrap();
-    let handheld = Handheld::new(
-        store,
-        Box::new(ward.clock.clone()),
-        Box::new(RandomIds),
-        Policy::default(),
-        common::ward(),
-        SessionSettings {
-            auto_lock_minutes: 24 * 60,
-            ..SessionSettings::default()
-        },
-    );
-    let state = Rc::new(RefCell::new(UiState::new(handheld)));
-    let window = AppWindow::new().unwrap();
-    window.window().set_size(slint::PhysicalSize::new(480, 800));
-    install(&window, state.clone());
-    window.show().unwrap();
-    switch_language(&window, &mut state.borrow_mut(), Lang::En);
-    (window, state)
-}
 
 /// 张伟's wristband and bag scanned on the check screen.
 fn scan_zhang_wei(window: &AppWindow, ward: &Ward) {

@@ -118,3 +118,29 @@ pub fn sign_in(window: &AppWindow, badge: &str, pin: &str) {
     }
     click(window, "Sign in");
 }
+
+/// The touch app on the ward's device store and clock, 480×800, in English (the tests read the
+/// English words; `Shots::both` takes both languages).
+pub fn app(ward: &super::Ward) -> (AppWindow, Rc<RefCell<UiState>>) {
+    let path = ward.dir.path().join("device.db");
+    let store =
+        bedside_store::Store::open_encrypted(&path, &super::read_key(ward.dir.path())).unwrap();
+    let handheld = bedside_app::handheld::Handheld::new(
+        store,
+        Box::new(ward.clock.clone()),
+        Box::new(bedside_clock::RandomIds),
+        bedside_core::policy::Policy::default(),
+        super::ward(),
+        bedside_app::session::SessionSettings {
+            auto_lock_minutes: 24 * 60,
+            ..bedside_app::session::SessionSettings::default()
+        },
+    );
+    let state = Rc::new(RefCell::new(UiState::new(handheld)));
+    let window = AppWindow::new().unwrap();
+    window.window().set_size(slint::PhysicalSize::new(480, 800));
+    install(&window, state.clone());
+    window.show().unwrap();
+    switch_language(&window, &mut state.borrow_mut(), Lang::En);
+    (window, state)
+}

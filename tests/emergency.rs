@@ -243,7 +243,7 @@ fn once_identified_the_records_follow_the_patient_and_the_old_wristband_still_ch
 }
 
 #[test]
-fn the_bed_from_the_blood_banks_encounter_is_read_aloud_among_the_eight_matches() {
+fn the_bed_and_the_temporary_id_are_shown_on_the_eight_matches() {
     let ward = Ward::new();
     let mut h = ward.open();
     let mut flow = h.begin_check().unwrap();
@@ -258,6 +258,10 @@ fn the_bed_from_the_blood_banks_encounter_is_read_aloud_among_the_eight_matches(
     let bed = rows.iter().find(|r| r.label.en == "Bed").unwrap();
     assert_eq!(bed.expected, "抢救1床");
     assert_eq!(bed.state, bedside_app::verify::MatchState::ReadAloud);
+    assert!(
+        rows.iter().any(|r| r.label.zh == "住院号（临时急诊编号）"),
+        "the temporary ID is said to be one"
+    );
     let waiting =
         bedside_app::verify::patients_waiting(&h.store.cached().unwrap().issue_records().0);
     let zhang = waiting.iter().find(|p| p.mrn == "ZY26001001").unwrap();

@@ -54,7 +54,7 @@ impl VerifyFlow {
             ),
             m.read_aloud(text("Bed", "床号"), patient.and_then(|p| p.bed.clone())),
             m.row(
-                text("Inpatient number", "住院号"),
+                number_label(wristband_id.as_deref(), &self.policy),
                 patient.map(|p| p.mrn.clone()),
                 wristband_id.clone(),
                 &[UnitForOtherPatient, WristbandUnreadable, PatientIdMerged],
@@ -122,6 +122,20 @@ impl VerifyFlow {
             })
             .map(|r| r.patient.name.clone())
             .unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// The number row's label: it says so when the wristband carries a temporary emergency ID
+/// (an unidentified patient, `clinical-rules.md` §6.2).
+fn number_label(wristband_id: Option<&str>, policy: &bedside_core::policy::Policy) -> Text {
+    if wristband_id.is_some_and(|id| wristband::is_temporary_id(id, policy)) {
+        Text::fill(
+            "Inpatient number (TEMPORARY emergency ID)",
+            "住院号（临时急诊编号）",
+            &[],
+        )
+    } else {
+        Text::fill("Inpatient number", "住院号", &[])
     }
 }
 

@@ -15,7 +15,7 @@ use bedside_core::audit::AuditAction;
 use bedside_core::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
 use bedside_core::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
 use bedside_core::messages::Text;
-use bedside_core::observations::Vitals;
+use bedside_core::observations::{Pause, Vitals};
 use bedside_core::policy::Policy;
 use bedside_core::transition::Refusal;
 use bedside_store::{OutboxCounts, Store, StoreError};
@@ -424,6 +424,7 @@ impl<S: DeviceStore> Handheld<S> {
                     r.record_round(round, &self.policy);
                 }
             }
+            r.monitor.pauses = self.store.pauses(&r.transfusion.procedure_uuid)?;
             r.interrupted = self
                 .store
                 .open_interruption(&r.transfusion.procedure_uuid)?
@@ -609,6 +610,10 @@ impl<S: DeviceStore> Handheld<S> {
             at: now,
             reason: reason.to_string(),
         });
+        running.monitor.pauses.push(Pause {
+            from: now,
+            until: None,
+        });
         Ok(())
     }
 
@@ -643,9 +648,10 @@ impl<S: DeviceStore> Handheld<S> {
             )));
         }
         self.judge_again(ready, AuditAction::RestartRefused, &nurse)?;
+        let now = self.clock.now();
         let restarted = self.store.restart(
             &running.transfusion.procedure_uuid,
-            &self.clock.now(),
+            &now,
             &nurse.staff_id,
             &ready.second_checker.staff_id,
         )?;
@@ -657,6 +663,9 @@ impl<S: DeviceStore> Handheld<S> {
             )));
         }
         running.interrupted = None;
+        for pause in running.monitor.pauses.iter_mut() {
+            pause.until.get_or_insert(now);
+        }
         Ok(())
     }
 

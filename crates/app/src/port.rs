@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use bedside_clock::Instant;
 use bedside_core::audit::AuditAction;
 use bedside_core::event::BedsideEvent;
+use bedside_core::observations::Pause;
 use bedside_core::review::{ReviewQuery, ReviewRow, TransfusionReview};
 use bedside_fhir::issue::ResourceSet;
 use bedside_store::{
@@ -55,6 +56,8 @@ pub trait DeviceStore {
         procedure_urn: &str,
     ) -> Result<Option<OpenInterruption>, StoreError>;
     fn requeue(&mut self, seq: i64, actor: &str, at: &Instant) -> Result<bool, StoreError>;
+    /// Every interruption of a transfusion, as pauses of its observation schedule.
+    fn pauses(&self, procedure_urn: &str) -> Result<Vec<Pause>, StoreError>;
 
     // --- the audit trail
     fn audit(
@@ -136,6 +139,7 @@ impl DeviceStore for Store {
     delegate!(fn open_interruption(&self, procedure_urn: &str) -> Result<Option<OpenInterruption>, StoreError>);
     delegate!(fn audit_about(&mut self, at: &Instant, actor: &str, action: AuditAction, detail: &str, procedure_urn: &str) -> Result<(), StoreError>);
     delegate!(fn requeue(&mut self, seq: i64, actor: &str, at: &Instant) -> Result<bool, StoreError>);
+    delegate!(fn pauses(&self, procedure_urn: &str) -> Result<Vec<Pause>, StoreError>);
     delegate!(fn audit(&mut self, at: &Instant, actor: &str, action: AuditAction, detail: &str) -> Result<(), StoreError>);
     delegate!(fn last_audit_of(&self, actions: &[AuditAction]) -> Result<Option<AuditEntry>, StoreError>);
     delegate!(fn staff_member(&self, badge: &str) -> Result<Option<StaffMember>, StoreError>);

@@ -88,6 +88,7 @@ impl RunningTransfusion {
                 ended_at: None,
                 baseline: event.baseline.as_ref().map(observation),
                 observations: Vec::new(),
+                pauses: Vec::new(),
             },
             started_by: event.first_checker.clone(),
             interrupted: None,
@@ -164,7 +165,16 @@ impl RunningTransfusion {
             "{start} 开始 · 已输 {min} 分钟",
             &[("start", &hhmm(started)), ("min", &elapsed.to_string())],
         );
+        // While the bag is stopped the schedule's clock stands still: no countdown, no reminder.
         let (due, due_now) = match next_due(&self.monitor, now, policy) {
+            _ if self.interrupted.is_some() => (
+                Some(Text::fill(
+                    "Observations wait while the transfusion is interrupted: the schedule goes on from the restart",
+                    "暂停期间观察计时暂停：继续输注后顺延",
+                    &[],
+                )),
+                false,
+            ),
             Some(slot) => (Some(due_words(&slot, now)), slot.window_start <= now),
             None => (None, false),
         };

@@ -11,6 +11,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use bedside_app::handheld::Handheld;
+use bedside_app::handover::reminders_of;
 use bedside_app::link::LinkStatus;
 use bedside_app::transfuse::{ReactionDraft, RunningTransfusion};
 use bedside_app::verify::{ReadyToStart, VerifyFlow, WaitingPatient};
@@ -189,6 +190,7 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
                 due,
                 overdue: timeline.overdue || timeline.stopped.is_some(),
                 interrupted: r.interrupted.is_some(),
+                nurse: state.t(&timeline.responsible),
             }
         })
         .collect();
@@ -201,6 +203,27 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
     );
     home.set_patients(ModelRc::new(VecModel::from(patients)));
     home.set_running(ModelRc::new(VecModel::from(running)));
+    // The reminders of the transfusions handed over to the nurse signed in are hers.
+    if let Some(me) = state.handheld.session.owner() {
+        let mine = reminders_of(
+            &state.running_list,
+            &me.staff.staff_id,
+            now,
+            &state.handheld.policy,
+        );
+        if !mine.is_empty() && home.get_message().is_empty() {
+            let names: Vec<&str> = mine
+                .iter()
+                .map(|r| r.transfusion.patient_name.as_str())
+                .collect();
+            let words = Text::fill(
+                "Your patients need you now: {names}",
+                "您负责的患者现在需要处理：{names}",
+                &[("names", &names.join(", "))],
+            );
+            home.set_message(state.t(&words));
+        }
+    }
 }
 
 /// Back from a transfusion's screens to where it was opened: the ward list or the board.

@@ -15,7 +15,7 @@ use bedside_core::audit::AuditAction;
 use bedside_core::check::{CacheSnapshot, ClockFacts, IssueRecord, ReasonCode};
 use bedside_core::event::{ObservationRound, StaffRef, TransfusionRef, WardRef};
 use bedside_core::messages::Text;
-use bedside_core::observations::{Pause, Vitals};
+use bedside_core::observations::Vitals;
 use bedside_core::policy::Policy;
 use bedside_core::transition::Refusal;
 use bedside_store::{OutboxCounts, Store, StoreError};
@@ -170,7 +170,7 @@ impl<S: DeviceStore> Handheld<S> {
 
     /// The signed-in nurse (or charge nurse), and the action counts as activity for the
     /// auto-lock.
-    fn nurse(&mut self) -> Result<StaffRef, LoginError> {
+    pub(crate) fn nurse(&mut self) -> Result<StaffRef, LoginError> {
         let now = self.clock.now();
         let staff = self.session.require(Role::Nurse, now)?.staff.clone();
         self.session.touch(now);
@@ -211,7 +211,7 @@ impl<S: DeviceStore> Handheld<S> {
     /// A check by the signed-in nurse against the cache: a new one (for the patient chosen
     /// from the list, if any), or the repeat check of `repeat_of` (a dispense whose transfusion
     /// was interrupted).
-    fn new_check(
+    pub(crate) fn new_check(
         &mut self,
         repeat_of: Option<RepeatOf>,
         chosen: Option<WaitingPatient>,
@@ -341,7 +341,7 @@ impl<S: DeviceStore> Handheld<S> {
 
     /// `ready`'s check again at this instant; a refusal is kept in the audit trail (`action`, by
     /// the signed-in `nurse`) and returned, the refusal first whatever the store says.
-    fn judge_again(
+    pub(crate) fn judge_again(
         &mut self,
         ready: &ReadyToStart,
         action: AuditAction,
@@ -425,6 +425,9 @@ impl<S: DeviceStore> Handheld<S> {
                 }
             }
             r.monitor.pauses = self.store.pauses(&r.transfusion.procedure_uuid)?;
+            if let Some(last) = self.store.handovers(&r.transfusion.procedure_uuid)?.pop() {
+                r.responsible = last.to;
+            }
             r.interrupted = self
                 .store
                 .open_interruption(&r.transfusion.procedure_uuid)?
@@ -453,7 +456,7 @@ impl<S: DeviceStore> Handheld<S> {
     }
 
     /// Refuses what a transfusion stopped for a suspected reaction may no longer do.
-    fn not_stopped(running: &RunningTransfusion) -> Result<(), ActionError> {
+    pub(crate) fn not_stopped(running: &RunningTransfusion) -> Result<(), ActionError> {
         match running.stop {
             Some(_) => Err(ActionError::Refused(Text::fill(
                 "This transfusion was stopped for a suspected reaction: do not restart it; send the reaction report.",
@@ -581,92 +584,6 @@ impl<S: DeviceStore> Handheld<S> {
         )?;
         (self.on_recorded)();
         Ok(Ended::Normally { keep_until })
-    }
-
-    /// Pauses a running transfusion; it may not go on before a repeat check.
-    pub fn interrupt(
-        &mut self,
-        running: &mut RunningTransfusion,
-        reason: &str,
-    ) -> Result<(), ActionError> {
-        let nurse = self.nurse()?;
-        Self::not_stopped(running)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(ActionError::Refused(Text::fill(
-                "Say why the transfusion is interrupted.",
-                "请填写暂停输注的原因。",
-                &[],
-            )));
-        }
-        let now = self.clock.now();
-        self.store.interrupt(
-            &running.transfusion.procedure_uuid,
-            &now,
-            &nurse.staff_id,
-            reason,
-        )?;
-        running.interrupted = Some(Interruption {
-            at: now,
-            reason: reason.to_string(),
-        });
-        running.monitor.pauses.push(Pause {
-            from: now,
-            until: None,
-        });
-        Ok(())
-    }
-
-    /// The repeat check before an interrupted transfusion goes on.
-    pub fn begin_repeat_check(
-        &mut self,
-        running: &RunningTransfusion,
-    ) -> Result<VerifyFlow, ActionError> {
-        Self::not_stopped(running)?;
-        let interrupted = RepeatOf {
-            dispense_id: running.transfusion.dispense_id.clone(),
-            procedure_urn: running.transfusion.procedure_uuid.clone(),
-        };
-        self.new_check(Some(interrupted), None)
-    }
-
-    /// The repeat check passed: judged again at this instant, then the transfusion goes on.
-    pub fn restart(
-        &mut self,
-        running: &mut RunningTransfusion,
-        ready: &ReadyToStart,
-    ) -> Result<(), ActionError> {
-        let nurse = self.nurse()?;
-        Self::not_stopped(running)?;
-        if ready.repeat_of.as_ref().map(|r| r.dispense_id.as_str())
-            != Some(running.transfusion.dispense_id.as_str())
-        {
-            return Err(ActionError::Refused(Text::fill(
-                "The repeat check was of another bag: check the interrupted bag.",
-                "重新核对的不是暂停的血袋：请核对暂停的血袋。",
-                &[],
-            )));
-        }
-        self.judge_again(ready, AuditAction::RestartRefused, &nurse)?;
-        let now = self.clock.now();
-        let restarted = self.store.restart(
-            &running.transfusion.procedure_uuid,
-            &now,
-            &nurse.staff_id,
-            &ready.second_checker.staff_id,
-        )?;
-        if !restarted {
-            return Err(ActionError::Refused(Text::fill(
-                "This transfusion has no open interruption on this device: nothing was restarted.",
-                "本设备上此输血没有未结束的暂停：未执行继续输注。",
-                &[],
-            )));
-        }
-        running.interrupted = None;
-        for pause in running.monitor.pauses.iter_mut() {
-            pause.until.get_or_insert(now);
-        }
-        Ok(())
     }
 
     /// The time now, from the injected clock.

@@ -6,6 +6,8 @@ pub mod config;
 pub mod config_audit;
 pub mod device;
 pub mod handheld;
+pub mod handover;
+pub mod interruption;
 pub mod link;
 pub mod observe;
 pub mod port;

@@ -37,10 +37,14 @@ pub enum AuditAction {
     Requeued,
     /// The charge nurse's exports.
     Export,
+    /// A running transfusion handed over to the next shift's nurse, and that nurse's badge and
+    /// PIN accepted for it.
+    TransfusionHandedOver,
+    HandoverSignIn,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::TransfusionStarted,
         AuditAction::ObservationsTaken,
         AuditAction::TransfusionEnded,
@@ -65,6 +69,8 @@ impl AuditAction {
         AuditAction::Quarantined,
         AuditAction::Requeued,
         AuditAction::Export,
+        AuditAction::TransfusionHandedOver,
+        AuditAction::HandoverSignIn,
     ];
 
     /// The code the trail stores.
@@ -94,6 +100,8 @@ impl AuditAction {
             AuditAction::Quarantined => "quarantined",
             AuditAction::Requeued => "requeued",
             AuditAction::Export => "export",
+            AuditAction::TransfusionHandedOver => "transfusion-handed-over",
+            AuditAction::HandoverSignIn => "handover-sign-in",
         }
     }
 

@@ -571,6 +571,7 @@ mod tests {
             },
             rounds,
             interruptions: vec![],
+            handovers: vec![],
             reaction: None,
             sync: SyncState::default(),
             audit: vec![],

@@ -121,6 +121,7 @@ impl TransfusionRow {
             },
             rounds: Vec::new(),
             interruptions: Vec::new(),
+            handovers: Vec::new(),
             reaction,
             sync: SyncState::default(),
             audit: Vec::new(),
@@ -294,6 +295,7 @@ impl Store {
             .remove(procedure_urn)
             .unwrap_or_default();
         review.interruptions = self.interruptions(procedure_urn)?;
+        review.handovers = self.handovers(procedure_urn)?;
         if review.outcome == Outcome::Running
             && review
                 .interruptions

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
+use bedside_app::alarm::{AlarmWatch, Silent};
 use bedside_app::handheld::Handheld;
 use bedside_app::handover::reminders_of;
 use bedside_app::link::LinkStatus;
@@ -20,6 +21,7 @@ use bedside_scan::wedge::{Wedge, WedgeSettings};
 
 slint::include_modules!();
 
+mod alarm;
 pub mod app;
 mod transfuse;
 mod verify;
@@ -71,6 +73,10 @@ pub struct UiState {
     drill_index: Option<usize>,
     /// Where the observation screens return: the ward list, or the board they were opened from.
     back_to: Screen,
+    /// When to ring the alarm, and the alarm itself: silent unless the app sets the device's.
+    pub alarms: AlarmWatch,
+    /// What the alarm could not do (no sound device), said with the banner once found out.
+    alarm_notice: Option<Text>,
 }
 
 impl UiState {
@@ -101,6 +107,8 @@ impl UiState {
             drill: Vec::new(),
             drill_index: None,
             back_to: Screen::Home,
+            alarms: AlarmWatch::new(Box::new(Silent)),
+            alarm_notice: None,
         }
     }
 
@@ -239,6 +247,7 @@ fn back_from_transfusion(window: &AppWindow, state: &mut UiState) {
 /// Redraws the screen on show from the core's current state (after a language switch, a tick).
 pub fn refresh(window: &AppWindow, state: &mut UiState) {
     transfuse::draw_not_saved(window, state);
+    alarm::show(window, state);
     match window.global::<Nav>().get_screen() {
         Screen::Home => refresh_home(window, state),
         Screen::Verify => verify::refresh(window, state),
@@ -415,6 +424,9 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     window
         .global::<Nav>()
         .on_toggle_language(on(&weak, &state, toggle_language));
+    window
+        .global::<Status>()
+        .on_alarm_seen(on(&weak, &state, alarm::seen));
 
     let home = window.global::<HomePage>();
     home.on_begin_check(on(&weak, &state, |w, s| {
@@ -453,6 +465,8 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
 /// Once a second: lock the screen when the session says so, let the scanner detector time out
 /// unterminated keys, and keep countdowns current.
 pub fn tick(window: &AppWindow, state: &mut UiState) {
+    // First, locked or not: an alarm carries no patient data and must not wait for a PIN.
+    alarm::tick(window, state);
     let screen = window.global::<Nav>().get_screen();
     if state.handheld.is_locked() && screen != Screen::Lock && screen != Screen::Login {
         if let Some(owner) = state.handheld.session.owner() {

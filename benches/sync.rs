@@ -50,6 +50,7 @@ fn main() {
                         sample_expires_at: None,
                         issued_at: now,
                         service_request_id: None,
+                        emergency: None,
                     },
                 )?;
             }

@@ -122,6 +122,7 @@ fn build(path: &Path, end: Instant) {
                 patient_mrn: Some(format!("ZY26{:06}", n % 400)),
                 scans: vec![format!("ZY26{:06}", n % 400), format!("={}00", t.din)],
                 keyed_reasons: vec![],
+                emergency: None,
             }),
             start,
         );

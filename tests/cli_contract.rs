@@ -385,3 +385,34 @@ fn decode_of_readable_images_exits_0_and_speaks_the_chosen_language() {
         .to_string();
     assert!(message.contains("光线"), "zh-CN by default: {message}");
 }
+
+/// A unit expiring within the hour is a notice beside the verdict (`clinical-rules.md` §7): the
+/// verdict and its reasons stay the rule table's, so a validation team's expected outcomes hold.
+#[test]
+fn a_unit_expiring_within_the_hour_is_a_notice_not_a_reason() {
+    let scenarios: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/scenarios/extra_checks.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // The label expires 2026-12-01 23:59; this scenario checks it at 23:59:59.
+    let last_second = scenarios
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "x-expiry-last-second")
+        .unwrap();
+    let f = temp_file("expiring.json", &last_second.to_string());
+    let out = lines(&bedside(&["check", "--lang", "en", f.to_str().unwrap()])).remove(0);
+    assert_eq!(out["verdict"], "proceed");
+    assert_eq!(out["reasons"], serde_json::json!([]));
+    assert_eq!(out["notices"][0]["code"], "UNIT_EXPIRES_SOON");
+    let words = out["notices"][0]["message"].as_str().unwrap();
+    assert!(
+        words.contains("expires at 2026-12-01 23:59, in 0 minutes"),
+        "{words}"
+    );
+}

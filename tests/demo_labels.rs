@@ -35,7 +35,11 @@ fn pulled_and_drawn() -> Pulled {
     assert!(summary.pull_complete, "{summary:?}");
     let (records, problems) = store.cached().unwrap().issue_records();
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(records.len(), 8);
+    assert_eq!(
+        records.len(),
+        9,
+        "eight planned units and the green channel's"
+    );
     let pictures = tempfile::tempdir().unwrap();
     let labels = draw_demo_labels(&records, pictures.path()).unwrap();
     Pulled {
@@ -56,8 +60,9 @@ fn scan_texts(path: &Path) -> Vec<String> {
 fn every_bag_reads_back_to_its_record_and_every_wristband_to_its_patient() {
     let p = pulled_and_drawn();
     let kinds: Vec<LabelKind> = p.labels.iter().map(|l| l.kind).collect();
-    assert_eq!(kinds[..8], [LabelKind::Wristband; 8]);
-    assert_eq!(kinds[8..], [LabelKind::Bag; 8]);
+    // Nine patients (the green channel's EM260001 among them), nine bags.
+    assert_eq!(kinds[..9], [LabelKind::Wristband; 9]);
+    assert_eq!(kinds[9..], [LabelKind::Bag; 9]);
 
     let policy = Policy::default();
     for label in &p.labels {

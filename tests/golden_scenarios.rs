@@ -133,10 +133,24 @@ fn extra_rule_scenarios_match() {
     );
 }
 
+/// The emergency rules of docs/clinical-rules.md §6.
+#[test]
+fn emergency_rule_scenarios_match() {
+    compare(
+        "scenarios/emergency_checks.json",
+        "scenarios/emergency_checks.expected.jsonl",
+    );
+}
+
 /// The spec's own comparison tool agrees, so the contract is met as the validation team runs it.
 #[test]
 fn compare_scenarios_tool_agrees() {
-    for name in ["bedside_check", "observations", "extra_checks"] {
+    for name in [
+        "bedside_check",
+        "observations",
+        "extra_checks",
+        "emergency_checks",
+    ] {
         let output = bedside(&[
             "check",
             data(&format!("scenarios/{name}.json")).to_str().unwrap(),

@@ -122,6 +122,7 @@ fn review() -> TransfusionReview {
                 "ABO_NONIDENTICAL".into(),
                 "O 型红细胞，经输血科同意 / approved by the blood bank".into(),
             )],
+            emergency: None,
         },
         rounds,
         interruptions: vec![Interruption {

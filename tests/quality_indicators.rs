@@ -5,7 +5,8 @@ use bedside_core::blood::Component;
 use bedside_core::observations::{Observation, Vitals};
 use bedside_core::policy::Policy;
 use bedside_core::quality::{
-    indicators, CheckRecord, Indicator, Override, ReactionRecord, TransfusionRecord,
+    indicators, CheckRecord, EmergencyRecord, Indicator, Override, ReactionRecord,
+    TransfusionRecord,
 };
 use chrono::{DateTime, Duration, FixedOffset};
 
@@ -77,6 +78,7 @@ fn record(id: &str, issued: &str, start_after: i64, duration: Option<i64>) -> Tr
         pauses: Vec::new(),
         reaction: None,
         unsent_records: 0,
+        emergency: None,
     }
 }
 
@@ -218,6 +220,8 @@ fn every_indicator_is_returned_in_a_fixed_order() {
             "REACTIONS_SUSPECTED",
             "REACTIONS_REPORTED",
             "REACTION_REPORT_TIMELY",
+            "EMERGENCY_ISSUE_IN_TIME",
+            "EMERGENCY_START_IN_TIME",
             "UNSENT_RECORDS",
         ]
     );
@@ -396,7 +400,7 @@ fn no_records_give_zero_denominators_and_no_percentages() {
                 continue;
             }
             let all = indicators(&records, a, b, now(), &Policy::default());
-            assert_eq!(all.len(), 10);
+            assert_eq!(all.len(), 12);
             for i in &all {
                 assert_eq!((i.numerator, i.denominator), (0, 0), "{}", i.code);
                 assert_eq!(i.percent(), None, "{}", i.code);
@@ -445,4 +449,32 @@ fn absurd_times_and_counts_are_counted_without_overflow() {
     let all = indicators(&[r, r2], from(), to(), now(), &policy);
     let unsent = find(&all, "UNSENT_RECORDS");
     assert_eq!(unsent.breakdown, pairs(&[("total_unsent", u32::MAX)]));
+}
+
+/// The hospital plan's green-channel indicator (§6.5): emergency units issued within 15 minutes of
+/// the request, and started within 15 minutes of issue; planned units are not counted.
+#[test]
+fn emergency_units_count_request_to_issue_and_issue_to_start() {
+    let emergency = |id: &str, asked_before_issue: Option<i64>, start_after: i64| {
+        let mut r = record(id, "2026-11-10T03:20:00+08:00", start_after, Some(90));
+        r.emergency = Some(EmergencyRecord {
+            requested_at: asked_before_issue.map(|m| plus(r.issued_at, -m)),
+        });
+        r
+    };
+    let records = vec![
+        emergency("e1", Some(15), 6), // issued at the 15th minute, started in 6: both in time
+        emergency("e2", Some(16), 20), // issued a minute late, started 20 minutes after issue
+        emergency("e3", None, 10),    // no request time: issue not judged, start in time
+        record("p1", "2026-11-10T08:00:00+08:00", 10, Some(90)), // planned: not counted
+    ];
+    let all = indicators(&records, from(), to(), now(), &Policy::default());
+    let issue = find(&all, "EMERGENCY_ISSUE_IN_TIME");
+    assert_eq!((issue.numerator, issue.denominator), (1, 2));
+    assert_eq!(issue.numerator_ids, ["e1"]);
+    assert_eq!(issue.breakdown, [("no_request_time".to_string(), 1)]);
+    let start = find(&all, "EMERGENCY_START_IN_TIME");
+    assert_eq!((start.numerator, start.denominator), (2, 3));
+    assert_eq!(start.numerator_ids, ["e1", "e3"]);
+    assert!(start.title.zh.contains("紧急发血"));
 }

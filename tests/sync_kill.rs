@@ -124,6 +124,9 @@ fn killing_the_handheld_mid_sync_loses_nothing_and_duplicates_nothing() {
             }
         }
     }
-    assert_eq!(db.count("Observation").unwrap(), 8 + ROUNDS * 5);
+    assert_eq!(
+        db.count("Observation").unwrap(),
+        DEMO_BLOOD_GROUPS + ROUNDS * 5
+    );
     assert!(writes_before_finish > 0);
 }

@@ -90,7 +90,11 @@ fn pull_check_and_push_reach_the_blood_bank_once() {
     assert!(first.pull_complete && first.errors.is_empty(), "{first:?}");
     let (records, problems) = store.cached().unwrap().issue_records();
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(records.len(), 8, "the demo ward's eight dispenses");
+    assert_eq!(
+        records.len(),
+        9,
+        "the demo ward's eight planned dispenses and the green channel's"
+    );
     // A recall changes the dispense to `returned` (contract §2.2, §4).
     assert_eq!(
         records
@@ -132,15 +136,15 @@ fn pull_check_and_push_reach_the_blood_bank_once() {
     assert!(stored.json["occurrencePeriod"]["end"].is_string());
     assert_eq!(
         db.count("Observation").unwrap(),
-        8 + 15,
-        "8 blood groups + 3 rounds of 5 signs"
+        DEMO_BLOOD_GROUPS + 15,
+        "the demo blood groups + 3 rounds of 5 signs"
     );
     assert_eq!(db.count("Provenance").unwrap(), 1);
 
     // A second cycle sends nothing again.
     let again = cycle(&mut store, &settings);
     assert_eq!((again.pushed, again.unsent), (0, 0));
-    assert_eq!(db.count("Observation").unwrap(), 8 + 15);
+    assert_eq!(db.count("Observation").unwrap(), DEMO_BLOOD_GROUPS + 15);
 }
 
 #[test]
@@ -232,7 +236,10 @@ fn a_lost_answer_after_commit_is_resent_and_nothing_is_stored_twice() {
         "each lost answer is a resend: {summary:?}"
     );
     assert_eq!(bank.stored_with("Procedure", &procedure), 1);
-    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 15);
+    assert_eq!(
+        bank.db().count("Observation").unwrap(),
+        DEMO_BLOOD_GROUPS + 15
+    );
     let stored = bank.db();
     let id = &stored
         .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &procedure)
@@ -296,7 +303,10 @@ fn a_slow_server_times_out_and_the_resend_creates_nothing_twice() {
     let back = cycle(&mut store, &settings);
     assert_eq!((back.pushed, back.unsent), (3, 0), "{back:?}");
     assert_eq!(bank.stored_with("Procedure", &procedure), 1);
-    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 15);
+    assert_eq!(
+        bank.db().count("Observation").unwrap(),
+        DEMO_BLOOD_GROUPS + 15
+    );
 }
 
 #[test]
@@ -504,7 +514,7 @@ fn paging_follows_next_links_until_the_last_page() {
         store
             .cached_count("BiologicallyDerivedProductDispense")
             .unwrap(),
-        8
+        9
     );
     // Nothing changed: the next pull brings nothing new.
     assert_eq!(cycle(&mut store, &settings).pulled, 0);
@@ -570,7 +580,7 @@ fn a_backlog_goes_in_batches_and_a_refused_round_is_split_out_and_quarantined_al
     );
     assert_eq!(
         bank.db().count("Observation").unwrap(),
-        8 + 119 * 5,
+        DEMO_BLOOD_GROUPS + 119 * 5,
         "every other round stored once"
     );
     // start + batches of 50, 50, 20 + the refused batch split into its 50 rounds
@@ -579,5 +589,8 @@ fn a_backlog_goes_in_batches_and_a_refused_round_is_split_out_and_quarantined_al
     // Sending again stores nothing twice.
     let again = cycle(&mut store, &settings);
     assert_eq!((again.pushed, again.unsent), (0, 0), "{again:?}");
-    assert_eq!(bank.db().count("Observation").unwrap(), 8 + 119 * 5);
+    assert_eq!(
+        bank.db().count("Observation").unwrap(),
+        DEMO_BLOOD_GROUPS + 119 * 5
+    );
 }

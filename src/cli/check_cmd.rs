@@ -83,10 +83,21 @@ fn bedside_check(
             })
         })
         .collect();
+    let notices: Vec<Value> = outcome
+        .notices
+        .iter()
+        .map(|r| {
+            json!({
+                "code": r.code.as_str(),
+                "message": r.message.get(lang),
+            })
+        })
+        .collect();
     Ok(json!({
         "id": s.id,
         "verdict": outcome.verdict.as_str(),
         "reasons": reasons,
+        "notices": notices,
         "patient_id": outcome.patient_id,
         "din": outcome.label.din(),
         "dispense_id": outcome.record.map(|i| issued[i].dispense_id.clone()),

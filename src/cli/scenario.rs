@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use bedside_core::blood::{Abo, Component, Group, Rhd};
 use bedside_core::check::{
-    CheckInput, Crossmatch, CrossmatchResult, DispenseStatus, IssueRecord, PatientRecord,
-    UnitRecord,
+    CheckInput, Crossmatch, CrossmatchResult, DispenseStatus, EmergencyRelease, IssueRecord,
+    PatientRecord, Sex, UnitRecord,
 };
 use bedside_core::observations::{Observation, Transfusion, Vitals};
 
@@ -94,6 +94,14 @@ pub struct IssueJson {
     pub patient: PatientJson,
     pub unit: UnitJson,
     pub crossmatch: Option<CrossmatchJson>,
+    pub emergency: Option<EmergencyJson>,
+}
+
+/// A unit released before the crossmatch was complete (`clinical-rules.md` §6).
+#[derive(Debug, Deserialize)]
+pub struct EmergencyJson {
+    pub authorised_by: Option<String>,
+    pub requested_at: Option<Instant>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +115,11 @@ pub struct PatientJson {
     pub rhd: Option<String>,
     #[serde(default)]
     pub requirements: Vec<String>,
+    /// `female`, `male`, or absent/other when not known.
+    pub sex: Option<String>,
+    /// Temporary IDs the blood bank merged into this patient.
+    #[serde(default)]
+    pub merged_ids: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +208,8 @@ impl IssueJson {
                 birth_date: patient.birth_date,
                 group: group(&patient.abo, &patient.rhd).map_err(|e| format!("patient.{e}"))?,
                 requirements: patient.requirements.clone(),
+                sex: patient.sex.as_deref().and_then(Sex::parse),
+                merged_ids: patient.merged_ids.clone(),
             },
             unit: UnitRecord {
                 din: unit.din.clone(),
@@ -209,6 +224,10 @@ impl IssueJson {
                 sample_expires_at: c.sample_expires_at,
             }),
             started_by: None,
+            emergency: self.emergency.as_ref().map(|e| EmergencyRelease {
+                authorised_by: e.authorised_by.clone(),
+                requested_at: e.requested_at,
+            }),
         })
     }
 }

@@ -215,6 +215,8 @@ mod tests {
                 birth_date: None,
                 group: Group::new(Some(Abo::O), Some(Rhd::Pos)),
                 requirements: vec![],
+                sex: None,
+                merged_ids: vec![],
             },
             unit: UnitRecord {
                 din: din.into(),
@@ -229,6 +231,7 @@ mod tests {
                 sample_expires_at: None,
             }),
             started_by: None,
+            emergency: None,
         }
     }
 

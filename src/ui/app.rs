@@ -84,6 +84,7 @@ fn open(device: Device) -> anyhow::Result<()> {
     ui.alarms = AlarmWatch::new(Box::new(DeviceAlarm::new(alerts)));
     ui.label_dir = label_dir;
     ui.export_dir = export_dir;
+    ui.link_status = Some(link.status.clone());
     let state = Rc::new(RefCell::new(ui));
     set_language(&mut state.borrow_mut(), lang);
     window.global::<LoginPage>().set_hint(hint.into());

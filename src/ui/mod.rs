@@ -22,6 +22,7 @@ use bedside_scan::wedge::{Wedge, WedgeSettings};
 slint::include_modules!();
 
 mod alarm;
+mod alerts;
 pub mod app;
 mod transfuse;
 mod verify;
@@ -73,6 +74,11 @@ pub struct UiState {
     drill_index: Option<usize>,
     /// Where the observation screens return: the ward list, or the board they were opened from.
     back_to: Screen,
+    /// The transfusion whose late-crossmatch alert is on the screen.
+    late_alert: Option<String>,
+    /// What the blood-bank link last said (its thread writes it): a late result it could not
+    /// record is shown with the alerts.
+    pub link_status: Option<std::sync::Arc<std::sync::Mutex<LinkStatus>>>,
     /// When to ring the alarm, and the alarm itself: silent unless the app sets the device's.
     pub alarms: AlarmWatch,
     /// What the alarm could not do (no sound device), said with the banner once found out.
@@ -107,6 +113,8 @@ impl UiState {
             drill: Vec::new(),
             drill_index: None,
             back_to: Screen::Home,
+            late_alert: None,
+            link_status: None,
             alarms: AlarmWatch::new(Box::new(Silent)),
             alarm_notice: None,
         }
@@ -140,6 +148,7 @@ pub fn set_language(state: &mut UiState, lang: Lang) {
 pub fn switch_language(window: &AppWindow, state: &mut UiState, lang: Lang) {
     set_language(state, lang);
     refresh(window, state);
+    alerts::show(window, state);
 }
 
 pub fn show_status(window: &AppWindow, status: &LinkStatus) {
@@ -424,9 +433,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     window
         .global::<Nav>()
         .on_toggle_language(on(&weak, &state, toggle_language));
-    window
-        .global::<Status>()
-        .on_alarm_seen(on(&weak, &state, alarm::seen));
+    alarm::install(window, state.clone());
 
     let home = window.global::<HomePage>();
     home.on_begin_check(on(&weak, &state, |w, s| {
@@ -458,6 +465,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     home.on_board(on(&weak, &state, ward::show_board));
 
     verify::install(window, state.clone());
+    alerts::install(window, state.clone());
     transfuse::install(window, state.clone());
     ward::install(window, state);
 }
@@ -480,6 +488,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
         return;
     }
     verify::tick(window, state);
+    alerts::show(window, state);
     if state.handheld.unsaved() > 0 {
         let words = state.handheld.retry_unsaved();
         transfuse::show_not_saved(window, state, words);

@@ -205,6 +205,10 @@ use bedside_core::policy::Policy;
 
 pub const ZHANG_WEI: &str = "bdpd-000001";
 
+/// Blood group results the demo blood bank holds: the ward's eight patients and 周建国, whom the
+/// green channel's unidentified man turns out to be.
+pub const DEMO_BLOOD_GROUPS: usize = 9;
+
 /// The demo ward: a blood bank on loopback, one device store synced with it and the demo staff,
 /// and the clock the test moves.
 pub struct Ward {
@@ -323,4 +327,53 @@ pub fn audited(store: &Store, action: &str, actor: &str) -> usize {
         .iter()
         .filter(|a| a.action == action && a.actor == actor)
         .count()
+}
+
+/// The green-channel unit: the ninth dispense of the demo ward.
+pub const GREEN_CHANNEL: &str = "bdpd-000009";
+
+/// Checks and starts the green-channel unit as the two nurses would; returns its procedure.
+pub fn start_green_channel(h: &mut bedside_app::handheld::Handheld) -> String {
+    let mut flow = h.begin_check().unwrap();
+    let missing = match checked(
+        h,
+        &mut flow,
+        GREEN_CHANNEL,
+        bedside_bloodbank::demo::EMERGENCY_MRN,
+    ) {
+        Err(bedside_app::verify::NotReady::Missing(m)) => m,
+        other => panic!("the emergency warning must be acknowledged first: {other:?}"),
+    };
+    let said = flow.outcome(h.now());
+    let warning = said
+        .reasons
+        .iter()
+        .find(|r| r.code == bedside_core::check::ReasonCode::EmergencyRelease)
+        .unwrap_or_else(|| panic!("{missing:?}"));
+    assert!(
+        warning.message.zh.contains("李医生 (D2001) 授权"),
+        "{}",
+        warning.message.zh
+    );
+    assert!(
+        warning.message.zh.contains("交叉配血"),
+        "{}",
+        warning.message.zh
+    );
+    assert!(
+        warning.message.zh.contains("患者血型"),
+        "{}",
+        warning.message.zh
+    );
+    h.acknowledge(
+        &mut flow,
+        bedside_core::check::ReasonCode::EmergencyRelease,
+        "失血性休克，李医生在床旁",
+    )
+    .unwrap();
+    let ready = flow.ready(h.now()).expect("everything else checks");
+    h.start(&ready, Some((vitals(362), vec![])))
+        .unwrap()
+        .transfusion
+        .procedure_uuid
 }

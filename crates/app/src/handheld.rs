@@ -123,6 +123,8 @@ pub struct Handheld<S: DeviceStore = Store> {
     /// Rounds judged and shown but not yet written (the store failed): written again until
     /// they are.
     unsaved: Vec<(TransfusionRef, ObservationRound)>,
+    /// An open massive-transfusion protocol (`massive`); closed at sign-out.
+    pub(crate) massive: Option<bedside_core::massive::Protocol>,
 }
 
 impl<S: DeviceStore> Handheld<S> {
@@ -143,6 +145,7 @@ impl<S: DeviceStore> Handheld<S> {
             session: Session::new(session),
             on_recorded: Box::new(|| {}),
             unsaved: Vec::new(),
+            massive: None,
         }
     }
 
@@ -165,6 +168,7 @@ impl<S: DeviceStore> Handheld<S> {
     }
 
     pub fn logout(&mut self) -> Result<(), StoreError> {
+        self.end_massive_transfusion("sign-out")?;
         self.session.logout(&mut self.store, self.clock.as_ref())
     }
 
@@ -333,6 +337,7 @@ impl<S: DeviceStore> Handheld<S> {
             patient_mrn: Some(ready.record.patient.mrn.clone()),
             scans: ready.scans(),
             keyed_reasons: ready.keyed_reasons.clone(),
+            emergency: crate::record::emergency_start(&ready.record),
         };
         let transfusion = recorder.start(&ready.dispense_id, ward, &nurse, check, baseline)?;
         (self.on_recorded)();

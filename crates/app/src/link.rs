@@ -5,10 +5,10 @@ use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use bedside_clock::{RandomIds, SystemClock};
-use bedside_store::{Store, StoreKey};
+use bedside_clock::{Clock, RandomIds, SystemClock};
+use bedside_store::{Store, StoreError, StoreKey};
 use bedside_sync::http::BloodBankHttp;
-use bedside_sync::{Sync, SyncSettings};
+use bedside_sync::{Summary, Sync, SyncSettings};
 
 /// Why the link could not start: no HTTP client for the blood bank's settings (its CA file, its
 /// address), or no thread for it.
@@ -29,6 +29,8 @@ pub struct LinkStatus {
     pub unsent: Option<usize>,
     pub quarantined: usize,
     pub last_error: Option<String>,
+    /// Incompatible late crossmatch results of emergency units no nurse has taken in yet.
+    pub late_alerts: Vec<crate::late_crossmatch::LateAlert>,
 }
 
 /// Runs sync cycles on its own thread (with its own store connection): every `every`, and at
@@ -76,25 +78,7 @@ impl LinkWorker {
                         sleep: &std::thread::sleep,
                     }
                     .run_cycle();
-                    // A store that cannot be read is said (unsent unknown, the error kept), never
-                    // shown as "nothing unsent".
-                    let counts = store.outbox_counts();
-                    let synced = store.cache_synced_at();
-                    let last_error = match (&summary, &counts, &synced) {
-                        (Err(e), _, _) => Some(e.to_string()),
-                        (_, Err(e), _) | (_, _, Err(e)) => Some(e.to_string()),
-                        (Ok(s), Ok(_), Ok(_)) => s.errors.first().cloned(),
-                    };
-                    let now = LinkStatus {
-                        online: summary.as_ref().is_ok_and(|s| s.pull_complete),
-                        last_pull: match synced {
-                            Ok(at) => at.map(|t| t.format("%H:%M").to_string()),
-                            Err(_) => Some("?".into()),
-                        },
-                        unsent: counts.as_ref().ok().map(|c| c.queued + c.sending),
-                        quarantined: counts.map_or(0, |c| c.quarantined),
-                        last_error,
-                    };
+                    let now = status_after(&mut store, &summary, clock.now());
                     if let Ok(mut s) = shared.lock() {
                         *s = now.clone();
                     }
@@ -113,5 +97,37 @@ impl LinkWorker {
     /// Something was recorded: send it now rather than at the next tick.
     pub fn poke(&self) -> mpsc::Sender<()> {
         self.poke.clone()
+    }
+}
+
+/// After a cycle, before anything is shown: records follow a patient merge (§6.2), a late
+/// crossmatch result is recorded and alerts within this one cycle (§6.3); then the status. A
+/// store that cannot be read is said (unsent unknown, the error kept), never shown as "nothing
+/// unsent".
+fn status_after(
+    store: &mut Store,
+    summary: &Result<Summary, StoreError>,
+    now: bedside_clock::Instant,
+) -> LinkStatus {
+    let late = crate::patient_merge::follow_patient_merges(store, now)
+        .and_then(|_| crate::late_crossmatch::record_late_crossmatches(store, now));
+    let counts = store.outbox_counts();
+    let synced = store.cache_synced_at();
+    let last_error = match (summary, &counts, &synced, &late) {
+        (Err(e), _, _, _) => Some(e.to_string()),
+        (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => Some(e.to_string()),
+        (Ok(s), Ok(_), Ok(_), Ok(_)) => s.errors.first().cloned(),
+    };
+    LinkStatus {
+        online: summary.as_ref().is_ok_and(|s| s.pull_complete),
+        last_pull: match synced {
+            Ok(at) => at.map(|t| t.format("%H:%M").to_string()),
+            Err(_) => Some("?".into()),
+        },
+        unsent: counts.as_ref().ok().map(|c| c.queued + c.sending),
+        quarantined: counts.map_or(0, |c| c.quarantined),
+        last_error,
+        late_alerts: late
+            .unwrap_or_else(|e| vec![crate::late_crossmatch::LateAlert::unreadable(&e)]),
     }
 }

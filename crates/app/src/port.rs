@@ -88,6 +88,15 @@ pub trait DeviceStore {
     ) -> Result<(), StoreError>;
 
     // --- staff and sign-in
+    /// The ward's records of `old_id` follow the blood bank's merge into `mrn` (`name`).
+    fn follow_patient_merge(
+        &mut self,
+        old_id: &str,
+        mrn: &str,
+        name: &str,
+        at: &Instant,
+        actor: &str,
+    ) -> Result<Vec<String>, StoreError>;
     fn staff_member(&self, badge: &str) -> Result<Option<StaffMember>, StoreError>;
     fn staff_count(&self) -> Result<usize, StoreError>;
     fn put_staff(&mut self, member: &StaffMember, at: &Instant, by: &str)
@@ -146,6 +155,7 @@ impl DeviceStore for Store {
     delegate!(fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>);
     delegate!(fn pending(&self, limit: usize) -> Result<Vec<OutboxRecord>, StoreError>);
     delegate!(fn open_interruption(&self, procedure_urn: &str) -> Result<Option<OpenInterruption>, StoreError>);
+    delegate!(fn follow_patient_merge(&mut self, old_id: &str, mrn: &str, name: &str, at: &Instant, actor: &str) -> Result<Vec<String>, StoreError>);
     delegate!(fn audit_about(&mut self, at: &Instant, actor: &str, action: AuditAction, detail: &str, procedure_urn: &str) -> Result<(), StoreError>);
     delegate!(fn requeue(&mut self, seq: i64, actor: &str, at: &Instant) -> Result<bool, StoreError>);
     delegate!(fn pauses(&self, procedure_urn: &str) -> Result<Vec<Pause>, StoreError>);

@@ -39,6 +39,7 @@ pub struct CheckFacts {
     pub patient_mrn: Option<String>,
     pub scans: Vec<String>,
     pub keyed_reasons: Vec<String>,
+    pub emergency: Option<EmergencyStart>,
 }
 
 impl CheckFacts {
@@ -56,6 +57,7 @@ impl CheckFacts {
             patient_mrn: None,
             scans: Vec::new(),
             keyed_reasons: Vec::new(),
+            emergency: None,
         }
     }
 }
@@ -141,6 +143,7 @@ impl Recorder<'_> {
             patient_mrn: check.patient_mrn,
             scans: check.scans,
             keyed_reasons: check.keyed_reasons,
+            emergency: check.emergency,
         });
         self.enqueue_audited(event, &first_checker.staff_id, keyed.as_slice())?;
         Ok(transfusion)
@@ -214,4 +217,19 @@ impl Recorder<'_> {
             &by.staff_id,
         )
     }
+}
+
+/// What the start records of an emergency release: the doctor who authorised it (the check has
+/// stopped a release without one) and the crossmatch as it stood.
+pub fn emergency_start(record: &bedside_core::check::IssueRecord) -> Option<EmergencyStart> {
+    let release = record.emergency.as_ref()?;
+    Some(EmergencyStart {
+        authorised_by: release.doctor()?.to_string(),
+        requested_at: release.requested_at,
+        crossmatch_at_start: record
+            .crossmatch
+            .as_ref()
+            .map_or("missing", |c| c.result.code())
+            .to_string(),
+    })
 }

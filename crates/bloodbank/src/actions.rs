@@ -30,6 +30,27 @@ pub struct Issue {
     pub sample_expires_at: Option<Instant>,
     pub issued_at: Instant,
     pub service_request_id: Option<String>,
+    /// Released before the crossmatch was complete (`clinical-rules.md` §6).
+    pub emergency: Option<EmergencyIssue>,
+}
+
+/// The doctor's authorisation of an emergency release, and when the request came.
+#[derive(Debug, Clone)]
+pub struct EmergencyIssue {
+    /// The doctor as the ward reads them (`李医生 (D2001)`).
+    pub doctor: String,
+    pub requested_at: Instant,
+}
+
+/// The dispense extension that marks an emergency release.
+fn emergency_extension(e: &EmergencyIssue) -> Value {
+    json!({
+        "url": EMERGENCY_RELEASE,
+        "extension": [
+            {"url": "authorisedBy", "valueReference": {"display": e.doctor}},
+            {"url": "requestedAt", "valueDateTime": date_time(&e.requested_at)}
+        ]
+    })
 }
 
 fn refuse(status: u16, text: String) -> Refusal {
@@ -122,9 +143,15 @@ pub fn issue_in(w: &mut Writer, issue: &Issue) -> Result<(String, String), Refus
         "whenHandedOver": date_time(&issue.issued_at),
         "destination": {"reference": format!("Location/{}", issue.ward_id)}
     });
+    let mut extensions = Vec::new();
     if let Some(sample) = &issue.sample_expires_at {
-        dispense["extension"] =
-            json!([{"url": SAMPLE_EXPIRES, "valueDateTime": date_time(sample)}]);
+        extensions.push(json!({"url": SAMPLE_EXPIRES, "valueDateTime": date_time(sample)}));
+    }
+    if let Some(emergency) = &issue.emergency {
+        extensions.push(emergency_extension(emergency));
+    }
+    if !extensions.is_empty() {
+        dispense["extension"] = Value::Array(extensions);
     }
     if let Some(sr) = &issue.service_request_id {
         dispense["basedOn"] = json!([{"reference": format!("ServiceRequest/{sr}")}]);
@@ -183,4 +210,114 @@ pub fn withdraw(
         }
         Ok(())
     })
+}
+
+/// The crossmatch of an issued unit came back after the unit left the blood bank (an emergency
+/// release): its dispense says so, and every handheld's next pull learns it.
+pub fn record_crossmatch(
+    db: &mut BloodBankDb,
+    dispense_id: &str,
+    compatible: bool,
+) -> Result<(), Refusal> {
+    db.write(|w| {
+        let Some(current) = w.read("BiologicallyDerivedProductDispense", dispense_id)? else {
+            return Err(refuse(404, format!("no dispense {dispense_id}")));
+        };
+        let now = w.last_updated().to_string();
+        let mut dispense = current.json;
+        let code = if compatible {
+            "crossmatched"
+        } else {
+            "least-incompatible"
+        };
+        dispense["matchStatus"] = json!({"coding": [{"system": MATCH_STATUS, "code": code}]});
+        let text = if compatible {
+            "交叉配血结果：相容 / crossmatch compatible"
+        } else {
+            "交叉配血结果：不相容 / crossmatch INCOMPATIBLE"
+        };
+        let note = json!({"time": now, "text": text});
+        match dispense.get_mut("note").and_then(Value::as_array_mut) {
+            Some(notes) => notes.push(note),
+            None => dispense["note"] = json!([note]),
+        }
+        w.put("BiologicallyDerivedProductDispense", dispense_id, dispense)?;
+        Ok(())
+    })
+}
+
+/// The patient under a temporary emergency ID has been identified (`clinical-rules.md` §6.2):
+/// the temporary record is merged into the identified one as FHIR R5 `$merge` leaves them — the
+/// target keeps the temporary number as an `old` identifier and `link`s `replaces` the source;
+/// the source becomes inactive, `replaced-by` the target; every dispense of the source now
+/// names the target, so each handheld's next pull brings the merge.
+pub fn merge_patients(db: &mut BloodBankDb, from: &str, into: &str) -> Result<(), Refusal> {
+    if from == into {
+        return Err(refuse(
+            400,
+            format!("cannot merge patient {from} into itself"),
+        ));
+    }
+    db.write(|w| {
+        let Some(source) = w.read("Patient", from)? else {
+            return Err(refuse(404, format!("no patient {from}")));
+        };
+        let Some(target) = w.read("Patient", into)? else {
+            return Err(refuse(404, format!("no patient {into}")));
+        };
+        let mut target = target.json;
+        let old_numbers: Vec<Value> = source
+            .json
+            .get("identifier")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|i| str_at(i, &["system"]) == Some(MRN_SYSTEM))
+            .map(|i| {
+                let mut old = i.clone();
+                old["use"] = json!("old");
+                old
+            })
+            .collect();
+        let identifiers = target["identifier"].as_array_mut();
+        match identifiers {
+            Some(list) => list.extend(old_numbers),
+            None => target["identifier"] = Value::Array(old_numbers),
+        }
+        push(
+            &mut target,
+            "link",
+            json!({"other": {"reference": format!("Patient/{from}")}, "type": "replaces"}),
+        );
+        let target_name = patient_name(&target).to_string();
+        w.put("Patient", into, target)?;
+        let mut source = source.json;
+        source["active"] = json!(false);
+        push(
+            &mut source,
+            "link",
+            json!({"other": {"reference": format!("Patient/{into}")}, "type": "replaced-by"}),
+        );
+        w.put("Patient", from, source)?;
+        for id in w.ids_of_patient(
+            "BiologicallyDerivedProductDispense",
+            &format!("Patient/{from}"),
+        )? {
+            if let Some(dispense) = w.read("BiologicallyDerivedProductDispense", &id)? {
+                let mut dispense = dispense.json;
+                dispense["patient"] =
+                    json!({"reference": format!("Patient/{into}"), "display": target_name});
+                w.put("BiologicallyDerivedProductDispense", &id, dispense)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Appends to a resource's list element, making the list when it has none.
+fn push(resource: &mut Value, key: &str, item: Value) {
+    match resource.get_mut(key).and_then(Value::as_array_mut) {
+        Some(list) => list.push(item),
+        None => resource[key] = json!([item]),
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::actions::{self, Issue, Withdrawal};
+use crate::actions::{self, EmergencyIssue, Issue, Withdrawal};
 use crate::db::BloodBankDb;
 use crate::{demo, server};
 use bedside_clock::{Clock, SystemClock};
@@ -40,6 +40,33 @@ pub enum Action {
     Return(WithdrawArgs),
     /// Void an issue record made in error.
     Void(WithdrawArgs),
+    /// Record the crossmatch result of a unit released before it (an emergency release).
+    Crossmatch(CrossmatchArgs),
+    /// Merge a temporary emergency patient into the identified one (FHIR R5 $merge).
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The temporary patient (`pat-em01`).
+    #[arg(long)]
+    pub from: String,
+    /// The identified patient it is merged into (`pat-1009`).
+    #[arg(long)]
+    pub into: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CrossmatchArgs {
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The dispense id (`bdpd-000009`).
+    pub dispense: String,
+    /// compatible or incompatible.
+    #[arg(long)]
+    pub result: String,
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +105,13 @@ pub struct IssueArgs {
     /// The order (ServiceRequest id) the unit answers.
     #[arg(long)]
     pub order: Option<String>,
+    /// Release before the crossmatch is complete, on this doctor's authorisation (绿色通道):
+    /// the doctor as the ward reads them, e.g. "李医生 (D2001)".
+    #[arg(long, value_name = "DOCTOR")]
+    pub emergency_doctor: Option<String>,
+    /// When the emergency request reached the blood bank (RFC 3339); default now.
+    #[arg(long, requires = "emergency_doctor")]
+    pub requested: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +156,8 @@ pub fn run(args: BloodbankArgs) -> ExitCode {
         Some(Action::Recall(a)) => withdraw(a, Withdrawal::Recall),
         Some(Action::Return(a)) => withdraw(a, Withdrawal::Return),
         Some(Action::Void(a)) => withdraw(a, Withdrawal::Void),
+        Some(Action::Crossmatch(a)) => crossmatch(a),
+        Some(Action::Merge(a)) => merge(a),
         None => serve(args.db, &args.listen, args.demo),
     }
 }
@@ -187,10 +223,23 @@ fn issue(a: IssueArgs) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let requested_at = match a
+        .requested
+        .as_deref()
+        .map(|s| parse_time("requested", s))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
     let mut db = match open(&a.db) {
         Ok(db) => db,
         Err(code) => return code,
     };
+    let emergency = a.emergency_doctor.map(|doctor| EmergencyIssue {
+        doctor,
+        requested_at: requested_at.unwrap_or_else(|| db.now()),
+    });
     let issue = Issue {
         patient_id: a.patient,
         ward_id: a.ward,
@@ -204,6 +253,7 @@ fn issue(a: IssueArgs) -> ExitCode {
         sample_expires_at,
         issued_at: db.now(),
         service_request_id: a.order,
+        emergency,
     };
     match actions::issue(&mut db, &issue) {
         Ok((product, dispense)) => {
@@ -231,6 +281,51 @@ fn withdraw(a: WithdrawArgs, kind: Withdrawal) -> ExitCode {
                 "{}",
                 json!({"dispense": a.dispense, "withdrawn": format!("{kind:?}").to_lowercase()})
             );
+            ExitCode::SUCCESS
+        }
+        Err(r) => {
+            eprintln!("bedside bloodbank: refused: {}", refusal_text(&r.outcome));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn crossmatch(a: CrossmatchArgs) -> ExitCode {
+    let compatible = match a.result.as_str() {
+        "compatible" => true,
+        "incompatible" => false,
+        other => {
+            eprintln!("bedside bloodbank: --result '{other}' must be compatible or incompatible");
+            return ExitCode::from(2);
+        }
+    };
+    let mut db = match open(&a.db) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    match actions::record_crossmatch(&mut db, &a.dispense, compatible) {
+        Ok(()) => {
+            println!(
+                "{}",
+                json!({"dispense": a.dispense, "crossmatch": a.result})
+            );
+            ExitCode::SUCCESS
+        }
+        Err(r) => {
+            eprintln!("bedside bloodbank: refused: {}", refusal_text(&r.outcome));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn merge(a: MergeArgs) -> ExitCode {
+    let mut db = match open(&a.db) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    match actions::merge_patients(&mut db, &a.from, &a.into) {
+        Ok(()) => {
+            println!("{}", json!({"merged": a.from, "into": a.into}));
             ExitCode::SUCCESS
         }
         Err(r) => {

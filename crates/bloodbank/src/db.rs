@@ -261,6 +261,21 @@ impl Writer<'_> {
         ids_with_identifier(&self.tx, resource_type, system, value)
     }
 
+    /// The ids of `resource_type` whose patient (or subject) is `patient_id`.
+    pub fn ids_of_patient(
+        &self,
+        resource_type: &str,
+        patient_id: &str,
+    ) -> Result<Vec<String>, DbError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id FROM resource WHERE type = ?1 AND patient = ?2 ORDER BY id",
+        )?;
+        let ids = stmt
+            .query_map(params![resource_type, patient_id], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
+    }
+
     /// Whether the blood bank has `resource_type/id`, without reading it.
     pub fn exists(&self, resource_type: &str, id: &str) -> Result<bool, DbError> {
         Ok(self

@@ -1,12 +1,14 @@
 //! The demo ward (`bedside bloodbank --demo`, and the app's demo mode): 血液科五病区 with eight
 //! patients and the units a real shift sees — red cells, plasma, platelets, one recalled unit,
-//! one about to expire, one issued too long ago, patients with special requirements. Times are
-//! relative to `now`, so the demo works whenever it is started.
+//! one about to expire, one issued too long ago, patients with special requirements — and a
+//! green-channel emergency: an unidentified man under a temporary ID with an O RhD-negative unit
+//! released before the crossmatch. Times are relative to `now`, so the demo works whenever it is
+//! started.
 
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use super::actions::{issue_in, Issue};
+use super::actions::{issue_in, EmergencyIssue, Issue};
 use super::db::{BloodBankDb, Writer};
 use super::transaction::Refusal;
 use bedside_clock::Instant;
@@ -274,6 +276,7 @@ impl DemoUnit {
             sample_expires_at: Some(now + Duration::hours(60)),
             issued_at: now - Duration::minutes(self.issued_minutes_ago),
             service_request_id: Some(format!("sr-{}", &patient.id[4..])),
+            emergency: None,
         }
     }
 }
@@ -410,6 +413,85 @@ fn transfusion_order(p: &DemoPatient, now: &Instant) -> Value {
     order
 }
 
+/// The green channel (绿色通道): an unconscious, unidentified man registered under a temporary
+/// emergency ID, group not yet typed, and an O RhD-negative red cell unit released on the
+/// doctor's authorisation before any crossmatch (`clinical-rules.md` §6).
+pub const EMERGENCY_PATIENT_ID: &str = "pat-em01";
+pub const EMERGENCY_MRN: &str = "EM260001";
+pub const EMERGENCY_DIN: &str = "A999926400109";
+
+/// Who the unidentified man turns out to be: registered at an earlier admission, typed O RhD
+/// negative then; not on the ward, so nothing is issued to him (`bloodbank merge` joins them).
+pub const IDENTIFIED_PATIENT_ID: &str = "pat-1009";
+const IDENTIFIED: DemoPatient = DemoPatient {
+    id: IDENTIFIED_PATIENT_ID,
+    mrn: "ZY26001009",
+    name: "周建国",
+    family: "周",
+    given: "建国",
+    gender: "male",
+    birth: "1971-06-02",
+    abo: Abo::O,
+    rhd: Rhd::Neg,
+    requirements: &[],
+};
+
+fn seed_green_channel(w: &mut Writer, now: &Instant) -> Result<Issue, Refusal> {
+    w.put("Patient", IDENTIFIED.id, patient_resource(&IDENTIFIED))?;
+    w.put(
+        "Observation",
+        "obs-abo-1009",
+        blood_group_result(&IDENTIFIED, now),
+    )?;
+    w.put(
+        "Patient",
+        EMERGENCY_PATIENT_ID,
+        json!({
+            "resourceType": "Patient",
+            "identifier": [{
+                "use": "temp",
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}], "text": "临时急诊号"},
+                "system": MRN_SYSTEM, "value": EMERGENCY_MRN
+            }],
+            "active": true,
+            "name": [{"use": "temp", "text": "无名氏（男）"}],
+            "gender": "male"
+        }),
+    )?;
+    w.put(
+        "ServiceRequest",
+        "sr-em01",
+        json!({
+            "resourceType": "ServiceRequest",
+            "identifier": [{"system": "http://hospital.example/order-id", "value": "YZ-EM260001"}],
+            "status": "active",
+            "intent": "order",
+            "priority": "stat",
+            "code": {"concept": {"coding": [{"system": SNOMED, "code": "116863004", "display": "Transfusion of red blood cells"}]}},
+            "subject": {"reference": format!("Patient/{EMERGENCY_PATIENT_ID}"), "display": "无名氏（男）"},
+            "authoredOn": date_time(&(*now - Duration::minutes(14)))
+        }),
+    )?;
+    Ok(Issue {
+        patient_id: EMERGENCY_PATIENT_ID.to_string(),
+        ward_id: WARD_ID.to_string(),
+        din: EMERGENCY_DIN.to_string(),
+        product_code: "E0001V00".to_string(),
+        component: Component::RedCells,
+        group: Group::new(Some(Abo::O), Some(Rhd::Neg)),
+        expires_at: *now + Duration::days(21),
+        attributes: vec!["leukoreduced".to_string()],
+        match_status: "unmatched".to_string(),
+        sample_expires_at: Some(*now + Duration::hours(72)),
+        issued_at: *now - Duration::minutes(3),
+        service_request_id: Some("sr-em01".to_string()),
+        emergency: Some(EmergencyIssue {
+            doctor: "李医生 (D2001)".to_string(),
+            requested_at: *now - Duration::minutes(12),
+        }),
+    })
+}
+
 /// Seeds the demo ward into an empty blood bank; a blood bank that already has patients is left
 /// alone (restarting the demo keeps what was recorded).
 pub fn seed(db: &mut BloodBankDb) -> Result<bool, Refusal> {
@@ -423,6 +505,8 @@ pub fn seed(db: &mut BloodBankDb) -> Result<bool, Refusal> {
         for u in &units {
             issue_in(w, u)?;
         }
+        let green_channel = seed_green_channel(w, &now)?;
+        issue_in(w, &green_channel)?;
         Ok::<_, Refusal>(())
     })?;
     let recalled = db

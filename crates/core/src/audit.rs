@@ -37,6 +37,15 @@ pub enum AuditAction {
     Requeued,
     /// The charge nurse's exports.
     Export,
+    /// A crossmatch result that arrived after an emergency unit was started, and a nurse
+    /// taking in the alert of an incompatible one (`clinical-rules.md` §6.3).
+    LateCrossmatch,
+    LateCrossmatchAcknowledged,
+    /// A record made under a temporary emergency ID followed the blood bank's merge (§6.2).
+    PatientMerged,
+    /// A massive-transfusion protocol opened with its kept second checker, and closed (§6.4).
+    MassiveTransfusionOpened,
+    MassiveTransfusionClosed,
     /// A running transfusion handed over to the next shift's nurse, and that nurse's badge and
     /// PIN accepted for it.
     TransfusionHandedOver,
@@ -44,7 +53,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::TransfusionStarted,
         AuditAction::ObservationsTaken,
         AuditAction::TransfusionEnded,
@@ -69,6 +78,11 @@ impl AuditAction {
         AuditAction::Quarantined,
         AuditAction::Requeued,
         AuditAction::Export,
+        AuditAction::LateCrossmatch,
+        AuditAction::LateCrossmatchAcknowledged,
+        AuditAction::PatientMerged,
+        AuditAction::MassiveTransfusionOpened,
+        AuditAction::MassiveTransfusionClosed,
         AuditAction::TransfusionHandedOver,
         AuditAction::HandoverSignIn,
     ];
@@ -100,6 +114,11 @@ impl AuditAction {
             AuditAction::Quarantined => "quarantined",
             AuditAction::Requeued => "requeued",
             AuditAction::Export => "export",
+            AuditAction::LateCrossmatch => "late-crossmatch",
+            AuditAction::LateCrossmatchAcknowledged => "late-crossmatch-acknowledged",
+            AuditAction::PatientMerged => "patient-merged",
+            AuditAction::MassiveTransfusionOpened => "massive-transfusion-opened",
+            AuditAction::MassiveTransfusionClosed => "massive-transfusion-closed",
             AuditAction::TransfusionHandedOver => "transfusion-handed-over",
             AuditAction::HandoverSignIn => "handover-sign-in",
         }

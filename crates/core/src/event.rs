@@ -55,6 +55,16 @@ pub struct ObservationRound {
     pub sign_uuids: [String; 5],
 }
 
+/// A unit started under an emergency release (`clinical-rules.md` §6): who authorised it, and
+/// what the crossmatch said at the start, so a result that arrives later is known to be new.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyStart {
+    pub authorised_by: String,
+    pub requested_at: Option<Instant>,
+    /// The crossmatch result code at the start (`missing`, `compatible`, …).
+    pub crossmatch_at_start: String,
+}
+
 /// A warning the checkers saw and acknowledged with a reason before proceeding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Acknowledgement {
@@ -85,6 +95,9 @@ pub struct Started {
     pub scans: Vec<String>,
     #[serde(default)]
     pub keyed_reasons: Vec<String>,
+    /// Set when the unit was released in an emergency before the crossmatch was complete.
+    #[serde(default)]
+    pub emergency: Option<EmergencyStart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -33,6 +33,26 @@ pub struct Policy {
     /// Minutes the device clock may differ from the blood bank's (its HTTP `Date` at the last
     /// pull) before the check stops: every time rule compares the two clocks' times.
     pub clock_skew_stop_minutes: i64,
+    /// A unit expiring within this many minutes of the check is noticed (not a reason: it
+    /// neither stops nor needs an acknowledgement); 0 switches the notice off.
+    pub expiry_warn_minutes: i64,
+
+    // --- emergency transfusion (clinical-rules.md §6) ---
+    /// Women of unknown RhD under this age get RhD-negative red cells in an emergency.
+    pub emergency_rhd_negative_female_under_years: i64,
+    /// Patients under this age are children: RhD-negative red cells in an emergency.
+    pub child_under_years: i64,
+    /// A temporary emergency ID (an unidentified patient's wristband).
+    pub emergency_id_pattern: String,
+    /// The hospital plan's indicator: emergency units issued within this many minutes of the
+    /// request.
+    pub emergency_issue_within_minutes: i64,
+    /// An emergency unit is started within this many minutes of its issue.
+    pub emergency_start_within_minutes: i64,
+    /// Massive transfusion: minutes the protocol keeps its second checker signed in.
+    pub massive_transfusion_session_minutes: i64,
+    /// Massive transfusion: the target ratio red cells : plasma : platelets.
+    pub massive_transfusion_ratio: [u32; 3],
 
     // --- time rules during the transfusion ---
     /// Minutes from issue within which the transfusion must be complete.
@@ -87,6 +107,14 @@ impl Default for Policy {
             start_within_minutes: 30,
             cache_warn_minutes: 15,
             clock_skew_stop_minutes: 5,
+            expiry_warn_minutes: 60,
+            emergency_rhd_negative_female_under_years: 50,
+            child_under_years: 18,
+            emergency_id_pattern: "^EM[0-9]{4,}$".to_string(),
+            emergency_issue_within_minutes: 15,
+            emergency_start_within_minutes: 15,
+            massive_transfusion_session_minutes: 120,
+            massive_transfusion_ratio: [4, 4, 1],
             complete_within_minutes: 240,
             slow_start_minutes: 15,
             slow_start_drops_per_minute: 20,
@@ -136,6 +164,12 @@ impl Policy {
         self.validate_spans()?;
         self.validate_thresholds()?;
         self.validate_wristband()?;
+        if self.massive_transfusion_ratio[0] == 0 {
+            return Err(PolicyError {
+                key: "massive_transfusion_ratio",
+                problem: "the red-cell part must be more than 0, e.g. [4, 4, 1]".into(),
+            });
+        }
         if let Some(codabar) = &self.codabar {
             codabar.validate().map_err(|problem| PolicyError {
                 key: "codabar",
@@ -146,8 +180,20 @@ impl Policy {
     }
 
     /// The spans (minutes, hours) a rule needs to be more than 0.
-    fn positive_spans(&self) -> [(&'static str, i64); 10] {
+    fn positive_spans(&self) -> [(&'static str, i64); 13] {
         [
+            (
+                "massive_transfusion_session_minutes",
+                self.massive_transfusion_session_minutes,
+            ),
+            (
+                "emergency_start_within_minutes",
+                self.emergency_start_within_minutes,
+            ),
+            (
+                "emergency_issue_within_minutes",
+                self.emergency_issue_within_minutes,
+            ),
             ("start_within_minutes", self.start_within_minutes),
             ("clock_skew_stop_minutes", self.clock_skew_stop_minutes),
             ("complete_within_minutes", self.complete_within_minutes),
@@ -168,8 +214,9 @@ impl Policy {
     }
 
     /// The spans (minutes, hours) that may be 0 but not negative.
-    fn not_negative_spans(&self) -> [(&'static str, i64); 6] {
+    fn not_negative_spans(&self) -> [(&'static str, i64); 7] {
         [
+            ("expiry_warn_minutes", self.expiry_warn_minutes),
             ("first_obs_early_minutes", self.first_obs_early_minutes),
             ("first_obs_late_minutes", self.first_obs_late_minutes),
             ("hourly_obs_early_minutes", self.hourly_obs_early_minutes),
@@ -244,6 +291,26 @@ impl Policy {
     }
 
     fn validate_wristband(&self) -> Result<(), PolicyError> {
+        crate::wristband::compile_pattern_plain(&self.emergency_id_pattern).map_err(|problem| {
+            PolicyError {
+                key: "emergency_id_pattern",
+                problem,
+            }
+        })?;
+        for (key, years) in [
+            (
+                "emergency_rhd_negative_female_under_years",
+                self.emergency_rhd_negative_female_under_years,
+            ),
+            ("child_under_years", self.child_under_years),
+        ] {
+            if !(0..=150).contains(&years) {
+                return Err(PolicyError {
+                    key,
+                    problem: format!("must be an age from 0 to 150, is {years}"),
+                });
+            }
+        }
         match (self.wristband, &self.wristband_pattern) {
             (WristbandProfile::Pattern, None) => Err(PolicyError {
                 key: "wristband_pattern",

@@ -34,6 +34,15 @@ pub struct TransfusionRecord {
     pub reaction: Option<ReactionRecord>,
     /// Records of this transfusion not yet accepted by the blood bank.
     pub unsent_records: u32,
+    /// Set for a unit released in an emergency (`clinical-rules.md` §6.5): when it was asked for.
+    pub emergency: Option<EmergencyRecord>,
+}
+
+/// The green channel's times of one emergency unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmergencyRecord {
+    /// When the request reached the blood bank; unknown for a release that did not say.
+    pub requested_at: Option<Instant>,
 }
 
 /// The bedside check as it was done.
@@ -165,6 +174,18 @@ mod titles {
         "REACTION_REPORT_TIMELY",
         "Reactions reported to the blood bank in time",
         "输血反应按时上报率（在规定时限内上报输血科）",
+    );
+
+    pub(super) const EMERGENCY_ISSUE_IN_TIME: Title = (
+        "EMERGENCY_ISSUE_IN_TIME",
+        "Emergency units issued within the time limit after the request (green channel)",
+        "紧急用血申请后按时发血率（绿色通道）",
+    );
+
+    pub(super) const EMERGENCY_START_IN_TIME: Title = (
+        "EMERGENCY_START_IN_TIME",
+        "Emergency units started within the time limit after issue",
+        "紧急发血后按时开始输血率",
     );
 
     pub(super) const UNSENT_RECORDS: Title = (
@@ -318,6 +339,9 @@ struct Counts {
     timely: Tally,
     unsent: Tally,
     unsent_total: u32,
+    emergency_issue: Tally,
+    emergency_issue_unknown: u32,
+    emergency_start: Tally,
 }
 
 impl Counts {
@@ -340,6 +364,7 @@ impl Counts {
             bump(&mut self.compliance_gaps, gap, 1);
         }
         self.add_time_limits(r, started, policy);
+        self.add_emergency(r, started, policy);
         let t = transfusion(r);
         self.add_observations(id, &t, now, policy);
         self.add_reaction(r, &t, now, policy);
@@ -368,6 +393,30 @@ impl Counts {
                 within_minutes(r.issued_at, ended, policy.complete_within_minutes),
             );
         }
+    }
+
+    /// The green channel's two times: request to issue, issue to start. A release without a
+    /// request time cannot be judged: counted apart, never as in time.
+    fn add_emergency(&mut self, r: &TransfusionRecord, started: Instant, policy: &Policy) {
+        let Some(emergency) = &r.emergency else {
+            return;
+        };
+        let id = r.id.as_str();
+        match emergency.requested_at {
+            Some(requested) => self.emergency_issue.count(
+                id,
+                within_minutes(
+                    requested,
+                    r.issued_at,
+                    policy.emergency_issue_within_minutes,
+                ),
+            ),
+            None => self.emergency_issue_unknown = self.emergency_issue_unknown.saturating_add(1),
+        }
+        self.emergency_start.count(
+            id,
+            within_minutes(r.issued_at, started, policy.emergency_start_within_minutes),
+        );
     }
 
     fn add_observations(&mut self, id: &str, t: &Transfusion, now: Instant, policy: &Policy) {
@@ -458,6 +507,11 @@ impl Counts {
         completeness.numerator = self.slots_satisfied;
         completeness.denominator = self.slots_due;
 
+        let mut issue_breakdown = BTreeMap::new();
+        if self.emergency_issue_unknown > 0 {
+            issue_breakdown.insert("no_request_time".to_string(), self.emergency_issue_unknown);
+        }
+
         let mut timely = self
             .timely
             .titled(titles::REACTION_REPORT_TIMELY, BTreeMap::new());
@@ -480,6 +534,10 @@ impl Counts {
             self.reported
                 .titled(titles::REACTIONS_REPORTED, BTreeMap::new()),
             timely,
+            self.emergency_issue
+                .titled(titles::EMERGENCY_ISSUE_IN_TIME, issue_breakdown),
+            self.emergency_start
+                .titled(titles::EMERGENCY_START_IN_TIME, BTreeMap::new()),
             self.unsent.titled(titles::UNSENT_RECORDS, unsent_breakdown),
         ]
     }
@@ -509,6 +567,7 @@ mod tests {
             pauses: Vec::new(),
             reaction: None,
             unsent_records: 0,
+            emergency: None,
         }
     }
 

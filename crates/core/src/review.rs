@@ -80,6 +80,8 @@ pub struct CheckDetail {
     pub keyed_reasons: Vec<String>,
     /// Warnings acknowledged to go on: (code, reason given).
     pub acknowledgements: Vec<(String, String)>,
+    /// The doctor's authorisation when the unit was released in an emergency (§6).
+    pub emergency: Option<crate::event::EmergencyStart>,
 }
 
 /// One round of vital signs.
@@ -171,6 +173,30 @@ pub struct TransfusionReview {
     pub reaction: Option<ReactionDetail>,
     pub sync: SyncState,
     pub audit: Vec<AuditLine>,
+}
+
+/// A transfusion's emergency release as its record reads (`clinical-rules.md` §6).
+pub fn emergency_words(e: &crate::event::EmergencyStart) -> Text {
+    let (xm_en, xm_zh) = match e.crossmatch_at_start.as_str() {
+        "compatible" => ("compatible", "相容"),
+        "incompatible" => ("incompatible", "不相容"),
+        "not_required" => ("not required", "无需配血"),
+        _ => ("not done", "未完成"),
+    };
+    let requested = e
+        .requested_at
+        .map(|t| t.format("%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "—".to_string());
+    Text::fill(
+        "EMERGENCY RELEASE before the crossmatch, authorised by {doctor} (requested {requested}); crossmatch at the start: {xm_en}",
+        "紧急发血（未完成交叉配血），{doctor} 授权（申请时间 {requested}）；开始输血时交叉配血：{xm_zh}",
+        &[
+            ("doctor", &e.authorised_by),
+            ("requested", &requested),
+            ("xm_en", xm_en),
+            ("xm_zh", xm_zh),
+        ],
+    )
 }
 
 /// A round's schedule slot in words: `baseline`, `15 min`, `60 min`, `end`, …
@@ -362,6 +388,7 @@ mod tests {
                 scans: vec![],
                 keyed_reasons: vec![],
                 acknowledgements: vec![],
+                emergency: None,
             },
             rounds: vec![Round {
                 at: at("2026-11-23T08:35:00+08:00"),

@@ -100,6 +100,18 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
     Ok(re)
 }
 
+/// A pattern that only has to match (the emergency ID's), or why it cannot be used.
+pub fn compile_pattern_plain(pattern: &str) -> Result<Regex, String> {
+    Regex::new(pattern).map_err(|e| format!("not a valid regular expression: {e}"))
+}
+
+/// Whether an identifier is a temporary emergency ID (an unidentified patient's wristband,
+/// `clinical-rules.md` §6.2). A pattern that does not compile (refused by `Policy::validate`)
+/// recognises nothing.
+pub fn is_temporary_id(id: &str, policy: &Policy) -> bool {
+    compile_pattern_plain(&policy.emergency_id_pattern).is_ok_and(|re| re.is_match(id.trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

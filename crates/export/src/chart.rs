@@ -568,6 +568,7 @@ mod tests {
                 scans: vec![],
                 keyed_reasons: vec![],
                 acknowledgements: vec![],
+                emergency: None,
             },
             rounds,
             interruptions: vec![],

@@ -103,18 +103,27 @@ pub fn procedure_resource(e: &Started) -> Value {
     if let Some(sr) = &t.service_request_id {
         procedure["basedOn"] = json!([{"reference": format!("ServiceRequest/{sr}")}]);
     }
-    if !e.acknowledgements.is_empty() {
-        procedure["note"] = Value::Array(
-            e.acknowledgements
-                .iter()
-                .map(|a| {
-                    json!({
-                        "time": date_time(&e.checked_at),
-                        "text": format!("核对警告已确认 / check warning acknowledged: {} — {}", a.code, a.reason)
-                    })
-                })
-                .collect(),
-        );
+    let mut notes: Vec<Value> = e
+        .acknowledgements
+        .iter()
+        .map(|a| {
+            json!({
+                "time": date_time(&e.checked_at),
+                "text": format!("核对警告已确认 / check warning acknowledged: {} — {}", a.code, a.reason)
+            })
+        })
+        .collect();
+    if let Some(em) = &e.emergency {
+        notes.push(json!({
+            "time": date_time(&e.checked_at),
+            "text": format!(
+                "紧急发血，未完成交叉配血（{}授权）/ emergency release before crossmatch, authorised by {}",
+                em.authorised_by, em.authorised_by
+            )
+        }));
+    }
+    if !notes.is_empty() {
+        procedure["note"] = Value::Array(notes);
     }
     procedure
 }

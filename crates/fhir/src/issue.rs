@@ -14,8 +14,8 @@ use serde_json::Value;
 use super::*;
 use bedside_core::blood::{Abo, Component, Group, Rhd};
 use bedside_core::check::{
-    Crossmatch, CrossmatchResult, DispenseStatus, Instant, IssueRecord, PatientRecord, UnitRecord,
-    UnreadableIssue,
+    Crossmatch, CrossmatchResult, DispenseStatus, EmergencyRelease, Instant, IssueRecord,
+    PatientRecord, Sex, UnitRecord, UnreadableIssue,
 };
 use bedside_core::label::group_of_code;
 use bedside_core::messages::Text;
@@ -171,6 +171,7 @@ impl ResourceSet {
             crossmatch: crossmatch(dispense, unit.component),
             unit,
             started_by: started_by(dispense),
+            emergency: emergency_release(dispense),
         })
     }
 
@@ -228,8 +229,9 @@ fn patient_record(
         Some(Ok(group)) => *group,
         None => Group::default(),
     };
+    let (mrn, merged_ids) = medical_record_numbers(patient);
     Ok(PatientRecord {
-        mrn: identifier_value(patient, MRN_SYSTEM)
+        mrn: mrn
             .ok_or_else(|| problem("the patient has no medical record number", "患者没有住院号"))?
             .to_string(),
         wristband_id: identifier_value(patient, WRISTBAND_SYSTEM).map(str::to_string),
@@ -238,6 +240,49 @@ fn patient_record(
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
         group,
         requirements: dedup(requirements),
+        sex: str_at(patient, &["gender"]).and_then(Sex::parse),
+        merged_ids,
+    })
+}
+
+/// The patient's medical record number, and the numbers merged into it. When the blood bank
+/// merges a temporary emergency record into the identified patient (FHIR R5 `$merge`), the
+/// temporary number stays on the patient as an `old` identifier.
+fn medical_record_numbers(patient: &Value) -> (Option<&str>, Vec<String>) {
+    let mut current = None;
+    let mut merged = Vec::new();
+    for identifier in patient
+        .get("identifier")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|i| str_at(i, &["system"]) == Some(MRN_SYSTEM))
+    {
+        let Some(value) = str_at(identifier, &["value"]) else {
+            continue;
+        };
+        if str_at(identifier, &["use"]) == Some("old") {
+            merged.push(value.to_string());
+        } else if current.is_none() {
+            current = Some(value);
+        }
+    }
+    (current, merged)
+}
+
+/// The emergency release the blood bank marked on the dispense, if any. A mark without a doctor
+/// is kept as such: the check stops it.
+fn emergency_release(dispense: &Value) -> Option<EmergencyRelease> {
+    let mark = extension(dispense, EMERGENCY_RELEASE)?;
+    let doctor = extension(mark, "authorisedBy").and_then(|a| {
+        str_at(a, &["valueReference", "display"])
+            .or_else(|| str_at(a, &["valueReference", "reference"]))
+    });
+    let requested_at =
+        extension(mark, "requestedAt").and_then(|r| instant(str_at(r, &["valueDateTime"])));
+    Some(EmergencyRelease {
+        authorised_by: doctor.map(str::to_string),
+        requested_at,
     })
 }
 

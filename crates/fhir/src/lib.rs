@@ -29,6 +29,11 @@ pub const SAMPLE_EXPIRES: &str =
 /// handheld's incremental pull learns that the unit is hanging.
 pub const TRANSFUSION_STARTED: &str =
     "http://bedside.example/fhir/StructureDefinition/transfusion-started";
+/// On a dispense: released in an emergency before the crossmatch was complete
+/// (`clinical-rules.md` §6). Sub-extensions `authorisedBy` (`valueReference` to the doctor, with
+/// `display`) and `requestedAt` (`valueDateTime`, when the request reached the blood bank).
+pub const EMERGENCY_RELEASE: &str =
+    "http://bedside.example/fhir/StructureDefinition/emergency-release";
 pub const MATCH_STATUS: &str =
     "http://hl7.org/fhir/CodeSystem/biologicallyderivedproductdispense-match-status";
 pub const PRODUCT_STATUS: &str = "http://hl7.org/fhir/biologicallyderived-product-status";

@@ -1,4 +1,4 @@
-//! Handovers of a running transfusion to the next shift's nurse (migration 009), each with its
+//! Handovers of a running transfusion to the next shift's nurse (migration 010), each with its
 //! audit row in the same transaction.
 
 use bedside_core::audit::AuditAction;

@@ -17,6 +17,7 @@ mod delivery;
 mod error;
 mod handover;
 mod interruption;
+mod merge;
 mod open;
 mod outbox;
 mod staff;

@@ -18,7 +18,9 @@ use super::{Store, StoreError};
 use bedside_core::blood::Component;
 use bedside_core::event::BedsideEvent;
 use bedside_core::observations::{Observation, Pause, Vitals};
-use bedside_core::quality::{CheckRecord, Override, ReactionRecord, TransfusionRecord};
+use bedside_core::quality::{
+    CheckRecord, EmergencyRecord, Override, ReactionRecord, TransfusionRecord,
+};
 use bedside_core::review::*;
 
 fn parse_time(text: &str, what: &str) -> Result<Instant, StoreError> {
@@ -37,16 +39,18 @@ fn parse_json<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Result<T,
 const TRANSFUSION_COLUMNS: &str = "procedure_urn, dispense_id, patient_id, patient_name, din,
     product_id, component, ward, issued_at, started_at, ended_at, outcome, volume_ml, keep_until,
     end_note, checked_at, first_badge, first_name, second_badge, second_name, scans,
-    keyed_reasons, acknowledgements, reaction";
+    keyed_reasons, acknowledgements, reaction, emergency";
+/// How many they are: a query selecting more reads its own columns from this index on.
+const TRANSFUSION_COLUMN_COUNT: usize = 25;
 
 /// One `ward_transfusion` row as stored (text not yet parsed).
 struct TransfusionRow {
-    columns: [Option<String>; 24],
+    columns: [Option<String>; TRANSFUSION_COLUMN_COUNT],
 }
 
 impl TransfusionRow {
     fn read(row: &Row) -> rusqlite::Result<TransfusionRow> {
-        let mut columns: [Option<String>; 24] = Default::default();
+        let mut columns: [Option<String>; TRANSFUSION_COLUMN_COUNT] = Default::default();
         for (i, c) in columns.iter_mut().enumerate() {
             *c = match row.get_ref(i)? {
                 rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
@@ -118,6 +122,10 @@ impl TransfusionRow {
                 scans: parse_json(&self.text(20), &what("scans"))?,
                 keyed_reasons: parse_json(&self.text(21), &what("keyed_reasons"))?,
                 acknowledgements: acks.into_iter().map(|a| (a.code, a.reason)).collect(),
+                emergency: self.columns[24]
+                    .as_deref()
+                    .map(|t| parse_json(t, &what("emergency")))
+                    .transpose()?,
             },
             rounds: Vec::new(),
             interruptions: Vec::new(),
@@ -236,8 +244,8 @@ impl Store {
             .query_map(params![from, to, patient, unit, outcome, limit], |r| {
                 Ok((
                     TransfusionRow::read(r)?,
-                    r.get::<_, u32>(24)?,
-                    r.get::<_, bool>(25)?,
+                    r.get::<_, u32>(TRANSFUSION_COLUMN_COUNT)?,
+                    r.get::<_, bool>(TRANSFUSION_COLUMN_COUNT + 1)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -540,6 +548,9 @@ pub fn quality_record(
             reported_at,
         }),
         unsent_records: review.sync.unsent,
+        emergency: review.check.emergency.as_ref().map(|e| EmergencyRecord {
+            requested_at: e.requested_at,
+        }),
     }
 }
 

@@ -163,6 +163,9 @@ fn check_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
             &[("r", reason)],
         ));
     }
+    if let Some(e) = &c.emergency {
+        check.push(state.t(&bedside_core::review::emergency_words(e)));
+    }
     for (code, reason) in &c.acknowledgements {
         check.push(w(
             "acknowledged {code}: {reason}",

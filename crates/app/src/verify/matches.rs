@@ -50,14 +50,14 @@ impl VerifyFlow {
                 text("Patient name", "姓名"),
                 patient.map(|p| p.name.clone()),
                 wristband_id.as_ref().map(|id| self.name_of(id)),
-                &[UnitForOtherPatient, WristbandUnreadable],
+                &[UnitForOtherPatient, WristbandUnreadable, PatientIdMerged],
             ),
             m.read_aloud(text("Bed", "床号")),
             m.row(
                 text("Inpatient number", "住院号"),
                 patient.map(|p| p.mrn.clone()),
                 wristband_id.clone(),
-                &[UnitForOtherPatient, WristbandUnreadable],
+                &[UnitForOtherPatient, WristbandUnreadable, PatientIdMerged],
             ),
             m.row(
                 text("Bag number (DIN)", "血袋号"),
@@ -88,7 +88,7 @@ impl VerifyFlow {
                 m.record
                     .and_then(|r| r.crossmatch.as_ref())
                     .map(|c| c.result.code().to_string()),
-                &[CrossmatchIncompatible, CrossmatchMissing, SampleExpired],
+                &CROSSMATCH_CODES,
             ),
             m.row(
                 text("Component", "血液种类"),
@@ -102,6 +102,7 @@ impl VerifyFlow {
                     SpecialRequirementUnmet,
                     UnitExpired,
                     IssueTimeExceeded,
+                    UnitExpiresSoon,
                 ],
             ),
             m.read_aloud(text("Dose", "剂量")),
@@ -112,11 +113,26 @@ impl VerifyFlow {
         self.snapshot
             .issued
             .iter()
-            .find(|r| wristband::identifies(id, &r.patient.mrn, r.patient.wristband_id.as_deref()))
+            .find(|r| {
+                let p = &r.patient;
+                wristband::identifies(id, &p.mrn, p.wristband_id.as_deref())
+                    || p.merged_ids
+                        .iter()
+                        .any(|old| wristband::identifies(id, old, None))
+            })
             .map(|r| r.patient.name.clone())
             .unwrap_or_else(|| id.to_string())
     }
 }
+
+/// The reasons that say how the crossmatch row stands (an emergency release among them).
+const CROSSMATCH_CODES: [ReasonCode; 5] = [
+    ReasonCode::CrossmatchIncompatible,
+    ReasonCode::CrossmatchMissing,
+    ReasonCode::SampleExpired,
+    ReasonCode::EmergencyNotAuthorised,
+    ReasonCode::EmergencyRelease,
+];
 
 /// What the rows of the eight matches are computed from.
 struct MatchSources<'a> {
@@ -134,10 +150,12 @@ impl MatchSources<'_> {
         if !self.scanned || self.record.is_none() && !has_any(self.outcome, codes) {
             return MatchState::Pending;
         }
+        // The reasons first; a notice (the unit expiring within the hour) shows on its row too.
         match self
             .outcome
             .reasons
             .iter()
+            .chain(&self.outcome.notices)
             .find(|r| codes.contains(&r.code))
         {
             Some(r) if r.severity == Severity::Stop => MatchState::Mismatch(r.message.clone()),

@@ -14,6 +14,7 @@ use crate::wristband;
 
 mod bag;
 mod device;
+mod emergency;
 mod reason;
 mod record;
 mod words;
@@ -27,7 +28,7 @@ pub(crate) use words::stop_reason;
 use bag::read_bag;
 use device::{check_cache, check_clock};
 use reason::Reasons;
-use record::{check_record, most_recent_issue};
+use record::{check_record, expiry_notice, most_recent_issue};
 /// Everything the check looks at. Times carry their offset; label times (local wall-clock) are
 /// read in the offset of `now`.
 #[derive(Debug, Clone)]
@@ -90,6 +91,54 @@ pub struct IssueRecord {
     /// marked it on the dispense: a unit already hanging (on another handheld) is not started
     /// again (`domain::transition`).
     pub started_by: Option<String>,
+    /// Set when the blood bank released the unit in an emergency, before the crossmatch was
+    /// complete (`clinical-rules.md` §6).
+    pub emergency: Option<EmergencyRelease>,
+}
+
+/// A unit released before the crossmatch was complete, on a doctor's authorisation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmergencyRelease {
+    /// The doctor who authorised the release, as the blood bank recorded them; none stops.
+    pub authorised_by: Option<String>,
+    /// When the emergency request reached the blood bank (the 15-minute indicator).
+    pub requested_at: Option<Instant>,
+}
+
+impl EmergencyRelease {
+    /// The authorising doctor, when the blood bank named one.
+    pub fn doctor(&self) -> Option<&str> {
+        self.authorised_by
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+    }
+}
+
+/// The patient's sex as the emergency RhD rule reads it; anything else is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sex {
+    Female,
+    Male,
+}
+
+impl Sex {
+    /// FHIR `Patient.gender` and the scenario files' `sex`: `female`, `male`; other codes
+    /// (`other`, `unknown`) say nothing the rule can use.
+    pub fn parse(code: &str) -> Option<Sex> {
+        match code.trim() {
+            "female" => Some(Sex::Female),
+            "male" => Some(Sex::Male),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +150,10 @@ pub struct PatientRecord {
     pub group: Group,
     /// Attributes every unit for this patient must have (`irradiated`, `cmv_negative`, …).
     pub requirements: Vec<String>,
+    pub sex: Option<Sex>,
+    /// Identifiers the blood bank merged into this patient (a temporary emergency ID replaced
+    /// once the patient was identified, `clinical-rules.md` §6.2).
+    pub merged_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -256,6 +309,10 @@ pub struct CheckOutcome {
     pub label: LabelFacts,
     /// Index into `CheckInput::issued` of the record the unit was checked against.
     pub record: Option<usize>,
+    /// What the nurses should know that neither stops nor needs an acknowledgement (a unit that
+    /// will expire within the hour, `clinical-rules.md` §7). Not among `reasons`: the verdict and
+    /// its reasons are the rule table's alone.
+    pub notices: Vec<Reason>,
 }
 
 impl CheckOutcome {
@@ -286,6 +343,10 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
     }
     check_cache(input, policy, &mut found);
     check_clock(input, record.map(|i| &input.issued[i]), policy, &mut found);
+    let notices = record
+        .and_then(|i| expiry_notice(&input.issued[i], &label, input.now, policy))
+        .into_iter()
+        .collect();
 
     let (verdict, reasons) = found.into_verdict();
     CheckOutcome {
@@ -294,6 +355,7 @@ pub fn check(input: &CheckInput, policy: &Policy) -> CheckOutcome {
         patient_id,
         label,
         record,
+        notices,
     }
 }
 

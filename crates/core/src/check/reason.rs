@@ -36,6 +36,14 @@ pub enum ReasonCode {
     IssueRecordUnreadable,
     /// The device clock disagrees with the blood bank's, went back, or precedes an issue time.
     ClockUntrusted,
+    /// Released before the crossmatch was complete, on a doctor's authorisation (§6).
+    EmergencyRelease,
+    /// Marked emergency, but no authorising doctor recorded.
+    EmergencyNotAuthorised,
+    /// The wristband's ID is a temporary one the blood bank merged into the unit's patient.
+    PatientIdMerged,
+    /// A notice, not a reason: the unit expires within `Policy::expiry_warn_minutes`.
+    UnitExpiresSoon,
 }
 
 impl ReasonCode {
@@ -67,6 +75,10 @@ impl ReasonCode {
             NotTheInterruptedUnit => "NOT_THE_INTERRUPTED_UNIT",
             IssueRecordUnreadable => "ISSUE_RECORD_UNREADABLE",
             ClockUntrusted => "CLOCK_UNTRUSTED",
+            EmergencyRelease => "EMERGENCY_RELEASE",
+            EmergencyNotAuthorised => "EMERGENCY_NOT_AUTHORISED",
+            PatientIdMerged => "PATIENT_ID_MERGED",
+            UnitExpiresSoon => "UNIT_EXPIRES_SOON",
         }
     }
 

@@ -10,7 +10,11 @@ use crate::severity::Severity;
 use crate::wristband;
 use crate::Instant;
 
-use super::reason::{ReasonCode, Reasons};
+use super::emergency::{
+    authorised_emergency, check_emergency, push_rhd_positive_warning, rhd_positive_allowed,
+};
+use super::reason::{Reason, ReasonCode, Reasons};
+use super::words::message;
 use super::words::{component_names, requirement_names, status_names};
 use super::{CheckInput, CrossmatchResult, DispenseStatus, IssueRecord, LabelFacts};
 
@@ -44,8 +48,10 @@ pub(super) fn check_record(
     if let Some(group) = label_group {
         check_label_group(record, group, found);
     }
-    check_compatibility(record, label_group.unwrap_or(record.unit.group), found);
+    let unit_group = label_group.unwrap_or(record.unit.group);
+    check_compatibility(record, unit_group, input.now, policy, found);
     check_expiry(record, label, input.now, found);
+    check_emergency(record, found);
     check_crossmatch(record, input.now, found);
     check_issue_time(record, input.now, policy, found);
     check_requirements(record, found);
@@ -53,7 +59,23 @@ pub(super) fn check_record(
 
 fn check_patient(record: &IssueRecord, wristband_id: &str, found: &mut Reasons) {
     let patient = &record.patient;
-    if !wristband::identifies(wristband_id, &patient.mrn, patient.wristband_id.as_deref()) {
+    if wristband::identifies(wristband_id, &patient.mrn, patient.wristband_id.as_deref()) {
+        return;
+    }
+    let merged = patient
+        .merged_ids
+        .iter()
+        .any(|old| wristband::identifies(wristband_id, old, None));
+    if merged {
+        found.warn(
+            ReasonCode::PatientIdMerged,
+            &[
+                ("id", wristband_id),
+                ("name", &patient.name),
+                ("mrn", &patient.mrn),
+            ],
+        );
+    } else {
         found.stop(
             ReasonCode::UnitForOtherPatient,
             &[
@@ -103,15 +125,50 @@ fn check_label_group(record: &IssueRecord, label_group: Group, found: &mut Reaso
     }
 }
 
-/// The earlier of the label's and the record's expiry counts.
-fn check_expiry(record: &IssueRecord, label: &LabelFacts, now: Instant, found: &mut Reasons) {
+/// The earlier of the label's and the record's expiry.
+fn expiry_of(record: &IssueRecord, label: &LabelFacts, now: Instant) -> Instant {
     let label_expiry = label
         .expires_at()
         .and_then(|naive| local_instant(now.offset(), naive));
-    let expiry = match label_expiry {
+    match label_expiry {
         Some(l) => l.min(record.unit.expires_at),
         None => record.unit.expires_at,
-    };
+    }
+}
+
+/// A unit not expired yet whose expiry is at most `expiry_warn_minutes` away: it may run out
+/// of date while it runs (`clinical-rules.md` §7).
+pub(super) fn expiry_notice(
+    record: &IssueRecord,
+    label: &LabelFacts,
+    now: Instant,
+    policy: &Policy,
+) -> Option<Reason> {
+    let expiry = expiry_of(record, label, now);
+    let left = expiry - now;
+    if policy.expiry_warn_minutes == 0
+        || is_past_minute(now, expiry)
+        || left > Duration::minutes(policy.expiry_warn_minutes)
+    {
+        return None;
+    }
+    Some(Reason {
+        code: ReasonCode::UnitExpiresSoon,
+        severity: Severity::Warn,
+        message: message(
+            ReasonCode::UnitExpiresSoon,
+            &[
+                ("din", &record.unit.din),
+                ("expiry", &expiry.format("%Y-%m-%d %H:%M").to_string()),
+                ("minutes", &left.num_minutes().max(0).to_string()),
+            ],
+        ),
+    })
+}
+
+/// The earlier of the label's and the record's expiry counts.
+fn check_expiry(record: &IssueRecord, label: &LabelFacts, now: Instant, found: &mut Reasons) {
+    let expiry = expiry_of(record, label, now);
     if is_past_minute(now, expiry) {
         found.stop(
             ReasonCode::UnitExpired,
@@ -169,7 +226,13 @@ fn check_requirements(record: &IssueRecord, found: &mut Reasons) {
     );
 }
 
-fn check_compatibility(record: &IssueRecord, unit_group: Group, found: &mut Reasons) {
+fn check_compatibility(
+    record: &IssueRecord,
+    unit_group: Group,
+    now: Instant,
+    policy: &Policy,
+    found: &mut Reasons,
+) {
     let component = record.unit.component;
     let patient_group = record.patient.group;
     let result = compatibility(component, patient_group, unit_group);
@@ -186,6 +249,9 @@ fn check_compatibility(record: &IssueRecord, unit_group: Group, found: &mut Reas
         Verdict::Ok => {}
     }
     match result.rhd {
+        Verdict::Stop if rhd_positive_allowed(record, now, policy) => {
+            push_rhd_positive_warning(found, &args)
+        }
         Verdict::Stop => found.stop(ReasonCode::RhdIncompatible, &args),
         Verdict::Warn => found.push(
             ReasonCode::RhdIncompatible,
@@ -206,6 +272,7 @@ fn check_crossmatch(record: &IssueRecord, now: Instant, found: &mut Reasons) {
     if result == Some(&CrossmatchResult::Incompatible) {
         found.stop(ReasonCode::CrossmatchIncompatible, &[("din", din)]);
     } else if record.unit.component.needs_crossmatch()
+        && authorised_emergency(record).is_none()
         && !matches!(
             result,
             Some(CrossmatchResult::Compatible | CrossmatchResult::NotRequired)

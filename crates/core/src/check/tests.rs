@@ -23,6 +23,8 @@ pub(crate) fn record() -> IssueRecord {
             birth_date: None,
             group: Group::new(Some(Abo::A), Some(Rhd::Pos)),
             requirements: vec!["irradiated".into()],
+            sex: None,
+            merged_ids: Vec::new(),
         },
         unit: UnitRecord {
             din: "W000026123456".into(),
@@ -37,6 +39,7 @@ pub(crate) fn record() -> IssueRecord {
             sample_expires_at: Some(at("2026-11-24T09:00:00+08:00")),
         }),
         started_by: None,
+        emergency: None,
     }
 }
 
@@ -296,4 +299,65 @@ fn messages_name_the_unit_and_patient_in_both_languages() {
         "unfilled placeholder: {}",
         reason.message.en
     );
+}
+
+#[test]
+fn a_unit_expiring_within_the_hour_is_noticed_without_touching_the_verdict_or_its_reasons() {
+    // The label and the record say 2026-12-01 23:59.
+    let at_22_59 = run(
+        "2026-12-01T22:59:00+08:00",
+        &bag(),
+        &[fresh_record("2026-12-01T22:45:00+08:00")],
+        &Policy::default(),
+    );
+    assert_eq!(at_22_59.verdict, CheckVerdict::Proceed);
+    assert!(at_22_59.reasons.is_empty(), "{:?}", codes(&at_22_59));
+    let notice = &at_22_59.notices[0];
+    assert_eq!(notice.code.as_str(), "UNIT_EXPIRES_SOON");
+    assert!(
+        notice.message.en.contains("in 60 minutes"),
+        "{}",
+        notice.message.en
+    );
+    assert!(
+        notice.message.zh.contains("还有 60 分钟"),
+        "{}",
+        notice.message.zh
+    );
+    let at_22_58 = run(
+        "2026-12-01T22:58:00+08:00",
+        &bag(),
+        &[fresh_record("2026-12-01T22:45:00+08:00")],
+        &Policy::default(),
+    );
+    assert!(at_22_58.notices.is_empty(), "61 minutes away");
+    let off = Policy {
+        expiry_warn_minutes: 0,
+        ..Policy::default()
+    };
+    let silent = run(
+        "2026-12-01T23:59:00+08:00",
+        &bag(),
+        &[fresh_record("2026-12-01T23:45:00+08:00")],
+        &off,
+    );
+    assert!(silent.notices.is_empty(), "switched off");
+    let expired = run(
+        "2026-12-02T00:00:00+08:00",
+        &bag(),
+        &[fresh_record("2026-12-01T23:45:00+08:00")],
+        &Policy::default(),
+    );
+    assert!(
+        expired.notices.is_empty(),
+        "an expired unit stops; no notice beside it"
+    );
+}
+
+/// `record()` issued at `issued_at`, with a crossmatch sample valid past it.
+fn fresh_record(issued_at: &str) -> IssueRecord {
+    let mut r = record();
+    r.issued_at = at(issued_at);
+    r.crossmatch.as_mut().unwrap().sample_expires_at = Some(at("2026-12-03T00:00:00+08:00"));
+    r
 }

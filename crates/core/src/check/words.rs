@@ -86,6 +86,10 @@ fn words(code: ReasonCode) -> Words {
         ClockUntrusted => CLOCK_UNTRUSTED,
         IssueRecordUnreadable => ISSUE_RECORD_UNREADABLE,
         NotTheInterruptedUnit => NOT_THE_INTERRUPTED_UNIT,
+        EmergencyRelease => EMERGENCY_RELEASE,
+        EmergencyNotAuthorised => EMERGENCY_NOT_AUTHORISED,
+        PatientIdMerged => PATIENT_ID_MERGED,
+        UnitExpiresSoon => UNIT_EXPIRES_SOON,
     }
 }
 
@@ -212,6 +216,26 @@ const ISSUE_RECORD_UNREADABLE: Words = (
 const NOT_THE_INTERRUPTED_UNIT: Words = (
     "This bag ({din}) is not the one whose transfusion was interrupted: scan the interrupted bag.",
     "此血袋（{din}）不是暂停输注的那一袋：请扫描暂停的血袋。",
+);
+
+const EMERGENCY_RELEASE: Words = (
+    "EMERGENCY RELEASE authorised by {doctor}: NOT CHECKED — {unchecked_en}. Everything else was checked. Acknowledge to go on; watch the patient closely, the crossmatch result will follow.",
+    "紧急发血（{doctor} 授权）：未核对——{unchecked_zh}。其余项目均已核对。确认后方可继续；请密切观察患者，交叉配血结果随后送达。",
+);
+
+const EMERGENCY_NOT_AUTHORISED: Words = (
+    "Unit {din} is marked as emergency release, but no authorising doctor is recorded. Do not transfuse; the doctor must authorise it with the blood bank.",
+    "血袋 {din} 标记为紧急发血，但没有授权医生记录。禁止输注，须由医生向输血科完成紧急用血授权。",
+);
+
+const PATIENT_ID_MERGED: Words = (
+    "The wristband shows the temporary ID {id}; the blood bank has merged it with {name} ({mrn}). Check the name aloud; put a new wristband on the patient when you can.",
+    "腕带为临时编号 {id}，输血科已将其与 {name}（{mrn}）合并。请大声核对姓名，并尽快为患者更换新腕带。",
+);
+
+const UNIT_EXPIRES_SOON: Words = (
+    "Unit {din} expires at {expiry}, in {minutes} minutes: it may run out of date while it runs. Start it now or ask the blood bank.",
+    "血袋 {din} 将于 {expiry} 过期（还有 {minutes} 分钟），输注过程中可能过期。请立即开始输注或咨询输血科。",
 );
 
 /// A stop reason with its words, for the rules of `domain::transition`.

@@ -103,6 +103,10 @@ fn bedside_check(l: &mut Layout, review: &TransfusionReview) {
         BLACK,
         0.0,
     );
+    if let Some(e) = &c.emergency {
+        let said = bedside_core::review::emergency_words(e);
+        l.para(said.get(l.lang), 8.5, ACCENT, 0.0);
+    }
     if c.acknowledgements.is_empty() {
         let none = format!(
             "{}：{}",

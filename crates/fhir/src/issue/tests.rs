@@ -222,3 +222,49 @@ fn the_start_mark_names_the_starting_procedures_client_identifier() {
     let (records, _) = read([order("active")]);
     assert_eq!(records[0].started_by, None);
 }
+
+#[test]
+fn an_emergency_release_brings_its_doctor_and_request_time_and_a_bare_mark_has_no_doctor() {
+    let mut d = dispense();
+    d["extension"] = json!([{
+        "url": EMERGENCY_RELEASE,
+        "extension": [
+            {"url": "authorisedBy", "valueReference": {"reference": "Practitioner/dr-2001", "display": "王医生"}},
+            {"url": "requestedAt", "valueDateTime": "2098-12-31T07:50:00+08:00"}
+        ]
+    }]);
+    let (records, problems) =
+        set([product(), patient(), d.clone(), order("active")]).issue_records();
+    assert!(problems.is_empty(), "{problems:?}");
+    let release = records[0].emergency.as_ref().expect("marked emergency");
+    assert_eq!(release.doctor(), Some("王医生"));
+    assert_eq!(
+        release.requested_at,
+        Some(chrono::DateTime::parse_from_rfc3339("2098-12-31T07:50:00+08:00").unwrap())
+    );
+
+    d["extension"] = json!([{"url": EMERGENCY_RELEASE}]);
+    let (records, _) = set([product(), patient(), d, order("active")]).issue_records();
+    let bare = records[0]
+        .emergency
+        .as_ref()
+        .expect("still marked emergency");
+    assert_eq!(bare.doctor(), None);
+    let (plain, _) = read([order("active")]);
+    assert_eq!(plain[0].emergency, None);
+}
+
+#[test]
+fn a_merged_patient_keeps_the_temporary_number_as_merged_and_reads_its_sex() {
+    let mut p = patient();
+    p["identifier"] = json!([
+        {"system": MRN_SYSTEM, "value": "EM000123", "use": "old"},
+        {"system": MRN_SYSTEM, "value": "ZY26001001", "use": "official"}
+    ]);
+    p["gender"] = json!("male");
+    let (records, problems) = set([product(), p, dispense(), order("active")]).issue_records();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(records[0].patient.mrn, "ZY26001001");
+    assert_eq!(records[0].patient.merged_ids, ["EM000123"]);
+    assert_eq!(records[0].patient.sex, Some(Sex::Male));
+}

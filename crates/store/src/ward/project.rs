@@ -88,9 +88,9 @@ fn project_start(conn: &Connection, urn: &str, s: &Started) -> rusqlite::Result<
         "INSERT OR IGNORE INTO ward_transfusion (procedure_urn, dispense_id, patient_id,
                 patient_name, din, product_id, component, ward, issued_at, period_epoch,
                 started_at, started_epoch, outcome, checked_at, first_badge, first_name,
-                second_badge, second_name, scans, keyed_reasons, acknowledgements)
+                second_badge, second_name, scans, keyed_reasons, acknowledgements, emergency)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'running', ?13, ?14,
-                ?15, ?16, ?17, ?18, ?19, ?20)",
+                ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         params![
             urn,
             t.dispense_id,
@@ -112,6 +112,7 @@ fn project_start(conn: &Connection, urn: &str, s: &Started) -> rusqlite::Result<
             json(&s.scans),
             json(&s.keyed_reasons),
             json(&acks),
+            s.emergency.as_ref().map(json),
         ],
     )?;
     if let Some(baseline) = &s.baseline {

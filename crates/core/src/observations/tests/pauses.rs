@@ -166,6 +166,7 @@ fn observation_completeness_counts_the_shifted_slots() {
         pauses,
         reaction: None,
         unsent_records: 0,
+        emergency: None,
     };
     let completeness = |r: TransfusionRecord| {
         indicators(&[r], t("00:00"), t("23:59"), t("23:59"), &p)

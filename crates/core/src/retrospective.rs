@@ -1,0 +1,121 @@
+//! The retrospective crossmatch (`clinical-rules.md` §6.3): the crossmatch result of a unit
+//! released in an emergency arrives after the unit was started. Each new result is recorded on
+//! its transfusion; an incompatible one is an alert until a nurse has taken it in.
+
+use crate::check::{CrossmatchResult, IssueRecord};
+use crate::messages::Text;
+
+/// An emergency unit started on this device, as its record and trail say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmergencyUnit {
+    pub procedure_urn: String,
+    pub dispense_id: String,
+    pub din: String,
+    pub patient_name: String,
+    /// The crossmatch result code at the start.
+    pub crossmatch_at_start: String,
+    /// The result already recorded on the transfusion since, if any.
+    pub recorded: Option<String>,
+}
+
+/// A crossmatch result the transfusion has not recorded yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LateResult {
+    pub unit: EmergencyUnit,
+    pub result: CrossmatchResult,
+}
+
+impl LateResult {
+    pub fn incompatible(&self) -> bool {
+        self.result == CrossmatchResult::Incompatible
+    }
+}
+
+/// The results the blood bank now gives for `units` that differ from what the start saw and
+/// from what was recorded since. Only a final answer (compatible, incompatible) counts; the
+/// newest issue of the dispense is read.
+pub fn late_results(units: &[EmergencyUnit], issued: &[IssueRecord]) -> Vec<LateResult> {
+    units
+        .iter()
+        .filter_map(|unit| {
+            let record = issued
+                .iter()
+                .filter(|r| r.dispense_id == unit.dispense_id)
+                .max_by_key(|r| r.issued_at)?;
+            let result = record.crossmatch.as_ref()?.result.clone();
+            let is_final = matches!(
+                result,
+                CrossmatchResult::Compatible | CrossmatchResult::Incompatible
+            );
+            let known = result.code() == unit.crossmatch_at_start
+                || unit.recorded.as_deref() == Some(result.code());
+            (is_final && !known).then(|| LateResult {
+                unit: unit.clone(),
+                result,
+            })
+        })
+        .collect()
+}
+
+/// What the nurse and the charge nurse read of an incompatible late result.
+pub fn incompatible_alert(unit: &EmergencyUnit) -> Text {
+    Text::fill(
+        "STOP — LATE CROSSMATCH INCOMPATIBLE: unit {din} given to {name} in an emergency. Stop the unit if it still runs, keep the line open with saline, call the doctor and the blood bank, watch for a haemolytic reaction and report it.",
+        "停止输血——交叉配血结果不相容：紧急输给 {name} 的血袋 {din}。如仍在输注请立即停止，用生理盐水维持静脉通路，通知医生和输血科，观察溶血反应并上报。",
+        &[("din", &unit.din), ("name", &unit.patient_name)],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::tests::record;
+    use crate::check::Crossmatch;
+
+    fn unit(at_start: &str, recorded: Option<&str>) -> EmergencyUnit {
+        EmergencyUnit {
+            procedure_urn: "urn:uuid:p-1".into(),
+            dispense_id: "D-1001".into(),
+            din: "W000026123456".into(),
+            patient_name: "无名氏（男）".into(),
+            crossmatch_at_start: at_start.into(),
+            recorded: recorded.map(String::from),
+        }
+    }
+
+    fn issued(result: CrossmatchResult) -> Vec<IssueRecord> {
+        let mut r = record();
+        r.crossmatch = Some(Crossmatch {
+            result,
+            sample_expires_at: None,
+        });
+        vec![r]
+    }
+
+    #[test]
+    fn an_incompatible_result_after_the_start_is_new_once_and_alerts() {
+        let bank = issued(CrossmatchResult::Incompatible);
+        let found = late_results(&[unit("missing", None)], &bank);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].incompatible());
+        assert!(incompatible_alert(&found[0].unit).zh.contains("停止输血"));
+        // Recorded: not new again.
+        assert!(late_results(&[unit("missing", Some("incompatible"))], &bank).is_empty());
+    }
+
+    #[test]
+    fn a_compatible_result_is_recorded_and_a_pending_one_or_the_start_result_is_not_new() {
+        let found = late_results(
+            &[unit("missing", None)],
+            &issued(CrossmatchResult::Compatible),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].incompatible());
+        let pending = issued(CrossmatchResult::Missing("missing".into()));
+        assert!(late_results(&[unit("missing", None)], &pending).is_empty());
+        let same = issued(CrossmatchResult::Compatible);
+        assert!(late_results(&[unit("compatible", None)], &same).is_empty());
+        // A unit the cache no longer holds says nothing new.
+        assert!(late_results(&[unit("missing", None)], &[]).is_empty());
+    }
+}

@@ -1,0 +1,230 @@
+//! The green channel end to end (`docs/clinical-rules.md` §6): the demo ward's unidentified man
+//! under temporary ID EM260001 gets an O RhD-negative unit released before the crossmatch; the
+//! nurses check it with the handheld, the doctor's authorisation is recorded with the start, and
+//! the crossmatch that comes back afterwards is recorded on the transfusion — an incompatible
+//! one alerts within one sync.
+
+mod common;
+
+use bedside_app::late_crossmatch::{acknowledge, record_late_crossmatches, BLOOD_BANK_ACTOR};
+use bedside_app::patient_merge::follow_patient_merges;
+use bedside_bloodbank::actions::record_crossmatch;
+use bedside_bloodbank::actions::{issue, merge_patients, EmergencyIssue, Issue};
+use bedside_bloodbank::demo::EMERGENCY_DIN;
+use bedside_bloodbank::demo::IDENTIFIED_PATIENT_ID;
+use bedside_clock::Clock;
+use bedside_core::blood::{Abo, Group, Rhd};
+use bedside_core::event::BedsideEvent;
+use common::*;
+
+#[test]
+fn the_green_channel_unit_is_checked_and_started_with_the_doctors_authorisation_recorded() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let procedure = start_green_channel(&mut h);
+    let outbox = h.store.all_outbox().unwrap();
+    let started = outbox
+        .iter()
+        .find_map(|r| match &r.event {
+            BedsideEvent::Started(s) if s.transfusion.procedure_uuid == procedure => Some(s),
+            _ => None,
+        })
+        .expect("the start is queued for the blood bank");
+    assert_eq!(started.transfusion.din, EMERGENCY_DIN);
+    let emergency = started.emergency.as_ref().expect("recorded as emergency");
+    assert_eq!(emergency.authorised_by, "李医生 (D2001)");
+    assert_eq!(emergency.crossmatch_at_start, "missing");
+    assert!(started
+        .acknowledgements
+        .iter()
+        .any(|a| a.code == "EMERGENCY_RELEASE" && a.reason.contains("李医生在床旁")));
+    // Sent, the blood bank's Procedure says it too.
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    assert_eq!(h.store.outbox_counts().unwrap().queued, 0);
+}
+
+#[test]
+fn an_incompatible_crossmatch_after_the_start_alerts_within_one_sync_until_a_nurse_takes_it_in() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let procedure = start_green_channel(&mut h);
+    assert!(record_late_crossmatches(&mut h.store, ward.clock.now())
+        .unwrap()
+        .is_empty());
+
+    record_crossmatch(&mut ward.bank.db(), GREEN_CHANNEL, false).unwrap();
+    ward.minutes(5);
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    let alerts = record_late_crossmatches(&mut h.store, ward.clock.now()).unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].procedure_urn, procedure);
+    assert!(
+        alerts[0].message.zh.starts_with("停止输血"),
+        "{}",
+        alerts[0].message.zh
+    );
+    assert!(alerts[0].message.en.contains(EMERGENCY_DIN));
+    assert!(alerts[0].message.zh.contains("无名氏（男）"));
+    assert_eq!(audited(&h.store, "late-crossmatch", BLOOD_BANK_ACTOR), 1);
+
+    // The next cycle: still alerting, recorded once.
+    let again = record_late_crossmatches(&mut h.store, ward.clock.now()).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(audited(&h.store, "late-crossmatch", BLOOD_BANK_ACTOR), 1);
+
+    // A nurse takes it in: kept in the transfusion's trail, and the alert is gone.
+    acknowledge(&mut h.store, &procedure, "N0451", ward.clock.now()).unwrap();
+    assert!(record_late_crossmatches(&mut h.store, ward.clock.now())
+        .unwrap()
+        .is_empty());
+    let trail = h.store.review(&procedure).unwrap().unwrap().audit;
+    assert!(trail
+        .iter()
+        .any(|l| l.action == "late-crossmatch" && l.detail.starts_with("incompatible")));
+    assert!(trail
+        .iter()
+        .any(|l| l.action == "late-crossmatch-acknowledged" && l.actor == "N0451"));
+}
+
+#[test]
+fn a_compatible_crossmatch_after_the_start_is_recorded_without_an_alert() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let procedure = start_green_channel(&mut h);
+    record_crossmatch(&mut ward.bank.db(), GREEN_CHANNEL, true).unwrap();
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    assert!(record_late_crossmatches(&mut h.store, ward.clock.now())
+        .unwrap()
+        .is_empty());
+    let trail = h.store.review(&procedure).unwrap().unwrap().audit;
+    assert!(trail
+        .iter()
+        .any(|l| l.action == "late-crossmatch" && l.detail.starts_with("compatible")));
+}
+
+#[test]
+fn the_record_and_the_indicators_show_the_green_channel() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let procedure = start_green_channel(&mut h);
+    let review = h.store.review(&procedure).unwrap().unwrap();
+    let release = review.check.emergency.as_ref().expect("kept on the record");
+    let said = bedside_core::review::emergency_words(release);
+    assert!(said.zh.contains("李医生 (D2001) 授权"), "{}", said.zh);
+    assert!(
+        said.zh.contains("开始输血时交叉配血：未完成"),
+        "{}",
+        said.zh
+    );
+    assert!(
+        said.en.contains("authorised by 李医生 (D2001)"),
+        "{}",
+        said.en
+    );
+
+    // The charge nurse's month: requested 12 minutes before the seed, issued 9 minutes later,
+    // started minutes after issue — both green-channel indicators count it in time.
+    h.logout().unwrap();
+    h.login("C0101", "0101").unwrap();
+    let now = ward.clock.now();
+    let all = h
+        .indicators(
+            now - chrono::Duration::days(1),
+            now + chrono::Duration::days(1),
+        )
+        .unwrap();
+    for code in ["EMERGENCY_ISSUE_IN_TIME", "EMERGENCY_START_IN_TIME"] {
+        let i = all.iter().find(|i| i.code == code).unwrap();
+        assert_eq!((i.numerator, i.denominator), (1, 1), "{code}");
+        assert_eq!(i.numerator_ids, std::slice::from_ref(&procedure), "{code}");
+    }
+    let planned = all.iter().find(|i| i.code == "START_WITHIN_LIMIT").unwrap();
+    assert_eq!(
+        planned.denominator, 1,
+        "the planned indicators count every start"
+    );
+}
+
+#[test]
+fn once_identified_the_records_follow_the_patient_and_the_old_wristband_still_checks_with_a_warning(
+) {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let procedure = start_green_channel(&mut h);
+    merge_patients(&mut ward.bank.db(), "pat-em01", IDENTIFIED_PATIENT_ID).unwrap();
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    assert_eq!(
+        follow_patient_merges(&mut h.store, ward.clock.now()).unwrap(),
+        1
+    );
+    assert_eq!(
+        follow_patient_merges(&mut h.store, ward.clock.now()).unwrap(),
+        0,
+        "moved once"
+    );
+    let review = h.store.review(&procedure).unwrap().unwrap();
+    assert_eq!(
+        (review.patient_id.as_str(), review.patient_name.as_str()),
+        ("ZY26001009", "周建国")
+    );
+    let merged = review
+        .audit
+        .iter()
+        .find(|l| l.action == "patient-merged")
+        .expect("the trail shows the merge");
+    assert!(merged.detail.contains("EM260001") && merged.detail.contains("ZY26001009"));
+
+    // A second unit for him, while he still wears the temporary wristband.
+    let now = ward.clock.now();
+    let (_, second) = issue(
+        &mut ward.bank.db(),
+        &Issue {
+            patient_id: IDENTIFIED_PATIENT_ID.into(),
+            ward_id: bedside_bloodbank::demo::WARD_ID.into(),
+            din: "A999926400110".into(),
+            product_code: "E0001V00".into(),
+            component: bedside_core::blood::Component::RedCells,
+            group: Group::new(Some(Abo::O), Some(Rhd::Neg)),
+            expires_at: now + chrono::Duration::days(10),
+            attributes: vec![],
+            match_status: "unmatched".into(),
+            sample_expires_at: None,
+            issued_at: now,
+            service_request_id: Some("sr-em01".into()),
+            emergency: Some(EmergencyIssue {
+                doctor: "李医生 (D2001)".into(),
+                requested_at: now - chrono::Duration::minutes(5),
+            }),
+        },
+    )
+    .unwrap();
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    let mut flow = h.begin_check().unwrap();
+    let _ = checked(
+        &mut h,
+        &mut flow,
+        &second,
+        bedside_bloodbank::demo::EMERGENCY_MRN,
+    );
+    let outcome = flow.outcome(h.now());
+    let codes: Vec<&str> = outcome.reasons.iter().map(|r| r.code.as_str()).collect();
+    assert!(codes.contains(&"PATIENT_ID_MERGED"), "{codes:?}");
+    assert!(!codes.contains(&"UNIT_FOR_OTHER_PATIENT"), "{codes:?}");
+    let merged_words = outcome
+        .reasons
+        .iter()
+        .find(|r| r.code.as_str() == "PATIENT_ID_MERGED")
+        .unwrap();
+    assert!(merged_words.message.zh.contains("周建国（ZY26001009）"));
+    // His blood group is known from the earlier admission: only the crossmatch is unchecked.
+    let emergency = outcome
+        .reasons
+        .iter()
+        .find(|r| r.code.as_str() == "EMERGENCY_RELEASE")
+        .unwrap();
+    assert!(
+        !emergency.message.en.contains("blood group"),
+        "{}",
+        emergency.message.en
+    );
+}

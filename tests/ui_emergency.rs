@@ -1,0 +1,98 @@
+//! The late-crossmatch alert on the touch app, as a nurse meets it (Slint's testing backend): the
+//! green channel's unit runs, the blood bank's crossmatch comes back incompatible, and after the
+//! next sync every screen carries the red banner until a nurse presses "I have acted on it".
+//! Slint's platform is per process: one test.
+
+mod common;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bedside::ui::*;
+use bedside_app::handheld::Handheld;
+use bedside_app::late_crossmatch::record_late_crossmatches;
+use bedside_app::session::SessionSettings;
+use bedside_bloodbank::actions::record_crossmatch;
+use bedside_clock::{Clock, RandomIds};
+use bedside_core::messages::Lang;
+use bedside_core::policy::Policy;
+use bedside_store::Store;
+use common::ui::*;
+use common::*;
+use slint::ComponentHandle;
+
+fn app(ward: &Ward) -> (AppWindow, Rc<RefCell<UiState>>) {
+    let path = ward.dir.path().join("device.db");
+    let store = Store::open_encrypted(&path, &read_key(ward.dir.path())).unwrap();
+    let handheld = Handheld::new(
+        store,
+        Box::new(ward.clock.clone()),
+        Box::new(RandomIds),
+        Policy::default(),
+        common::ward(),
+        SessionSettings {
+            auto_lock_minutes: 24 * 60,
+            ..SessionSettings::default()
+        },
+    );
+    let state = Rc::new(RefCell::new(UiState::new(handheld)));
+    let window = AppWindow::new().unwrap();
+    window.window().set_size(slint::PhysicalSize::new(480, 800));
+    install(&window, state.clone());
+    window.show().unwrap();
+    switch_language(&window, &mut state.borrow_mut(), Lang::En);
+    (window, state)
+}
+
+#[test]
+fn an_incompatible_late_crossmatch_turns_every_screen_red_until_a_nurse_has_acted() {
+    testing_platform();
+    let ward = Ward::new();
+    let procedure = {
+        let mut h = ward.open();
+        let procedure = start_green_channel(&mut h);
+        record_crossmatch(&mut ward.bank.db(), GREEN_CHANNEL, false).unwrap();
+        // What the link does after its pull.
+        cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+        record_late_crossmatches(&mut h.store, ward.clock.now()).unwrap();
+        procedure
+    };
+
+    let (window, state) = app(&ward);
+    let status = window.global::<Status>();
+    tick_once(&window, &state);
+    assert!(
+        status
+            .get_late_alert()
+            .contains("LATE CROSSMATCH INCOMPATIBLE"),
+        "on the sign-in screen already: {}",
+        status.get_late_alert()
+    );
+    sign_in(&window, "N0502", "0502");
+    tick_once(&window, &state);
+    assert!(status.get_late_alert().contains("A999926400109"));
+    // The banner follows the language at once, not at the next tick.
+    switch_language(&window, &mut state.borrow_mut(), Lang::ZhCn);
+    assert!(
+        status.get_late_alert().starts_with("停止输血"),
+        "{}",
+        status.get_late_alert()
+    );
+    let mut shots = Shots::new();
+    shots.both(&window, &state, "late-crossmatch-alert");
+
+    click(&window, "I have acted on it");
+    tick_once(&window, &state);
+    assert_eq!(status.get_late_alert(), "", "taken in: the banner is gone");
+    let trail = state
+        .borrow()
+        .handheld
+        .store
+        .review(&procedure)
+        .unwrap()
+        .unwrap()
+        .audit;
+    assert!(trail
+        .iter()
+        .any(|l| l.action == "late-crossmatch-acknowledged" && l.actor == "N0502"));
+}

@@ -5,9 +5,12 @@
 //! could not do is said in it once found out.
 
 use bedside_app::alarm::alarm_words;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use slint::ComponentHandle;
 
-use super::{AppWindow, Nav, Screen, Status, UiState, VerifyPage, VerifyStage};
+use super::{on, AppWindow, Nav, Screen, Status, UiState, VerifyPage, VerifyStage};
 
 pub(super) fn tick(window: &AppWindow, state: &mut UiState) {
     let now = state.handheld.now();
@@ -41,8 +44,15 @@ pub(super) fn show(window: &AppWindow, state: &UiState) {
         .set_alarm(words.unwrap_or_default().into());
 }
 
+pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
+    let weak = window.as_weak();
+    window
+        .global::<Status>()
+        .on_alarm_seen(on(&weak, &state, seen));
+}
+
 /// A nurse tapped the banner: seen.
-pub(super) fn seen(window: &AppWindow, state: &mut UiState) {
+fn seen(window: &AppWindow, state: &mut UiState) {
     state.alarms.acknowledge();
     show(window, state);
 }

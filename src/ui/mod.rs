@@ -424,9 +424,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     window
         .global::<Nav>()
         .on_toggle_language(on(&weak, &state, toggle_language));
-    window
-        .global::<Status>()
-        .on_alarm_seen(on(&weak, &state, alarm::seen));
+    alarm::install(window, state.clone());
 
     let home = window.global::<HomePage>();
     home.on_begin_check(on(&weak, &state, |w, s| {

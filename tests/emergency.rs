@@ -167,6 +167,19 @@ fn once_identified_the_records_follow_the_patient_and_the_old_wristband_still_ch
         (review.patient_id.as_str(), review.patient_name.as_str()),
         ("ZY26001009", "周建国")
     );
+    let running = h.running().unwrap();
+    let now_named = running
+        .iter()
+        .find(|r| r.transfusion.procedure_uuid == procedure)
+        .unwrap();
+    assert_eq!(
+        (
+            now_named.patient_mrn.as_str(),
+            now_named.transfusion.patient_name.as_str()
+        ),
+        ("ZY26001009", "周建国"),
+        "the nurse's list follows the merge too"
+    );
     let merged = review
         .audit
         .iter()
@@ -227,4 +240,26 @@ fn once_identified_the_records_follow_the_patient_and_the_old_wristband_still_ch
         "{}",
         emergency.message.en
     );
+}
+
+#[test]
+fn the_bed_from_the_blood_banks_encounter_is_read_aloud_among_the_eight_matches() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let mut flow = h.begin_check().unwrap();
+    flow.scan_wristband(bedside_bloodbank::demo::EMERGENCY_MRN)
+        .unwrap();
+    for s in bag_scans(&h.store, GREEN_CHANNEL) {
+        flow.scan_bag(&s, bedside_app::verify::ScanSource::Scanner)
+            .unwrap();
+    }
+    let outcome = flow.outcome(h.now());
+    let rows = flow.eight_matches(&outcome);
+    let bed = rows.iter().find(|r| r.label.en == "Bed").unwrap();
+    assert_eq!(bed.expected, "抢救1床");
+    assert_eq!(bed.state, bedside_app::verify::MatchState::ReadAloud);
+    let waiting =
+        bedside_app::verify::patients_waiting(&h.store.cached().unwrap().issue_records().0);
+    let zhang = waiting.iter().find(|p| p.mrn == "ZY26001001").unwrap();
+    assert_eq!(zhang.bed.as_deref(), Some("3床"));
 }

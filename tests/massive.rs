@@ -148,3 +148,55 @@ fn the_protocol_ends_after_its_session_and_at_sign_out() {
     h.login("N0451", "0451").unwrap();
     assert!(h.massive_summary().unwrap().is_none());
 }
+
+#[test]
+fn under_the_protocol_one_round_covers_every_unit_running_for_the_patient() {
+    let ward = Ward::new();
+    let second = issue_to_zhang_wei(&ward, "A999926400131", Component::Plasma, "E2101V00");
+    let mut h = ward.open();
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    let mut flow = h.begin_check().unwrap();
+    let ready = checked(&mut h, &mut flow, ZHANG_WEI, "ZY26001001").unwrap();
+    h.open_massive_transfusion(&flow).unwrap();
+    let mut first = h.start(&ready, Some((vitals(366), vec![]))).unwrap();
+    assert!(next_unit(&mut h, &second, "ZY26001001"));
+    // 李秀英's unit runs too, outside the protocol.
+    let mut flow = h.begin_check().unwrap();
+    let li = checked(&mut h, &mut flow, LI_XIUYING, "ZY26001002").unwrap();
+    h.start(&li, Some((vitals(366), vec![]))).unwrap();
+
+    ward.minutes(15);
+    let (_, also) = h.observe_round(&mut first, vitals(368), vec![]).unwrap();
+    assert_eq!(also, 1, "张伟's plasma took the same round");
+    let rounds_of = |h: &Handheld, mrn: &str| -> Vec<usize> {
+        h.running()
+            .unwrap()
+            .iter()
+            .filter(|r| r.patient_mrn == mrn)
+            .map(|r| r.rounds.len())
+            .collect()
+    };
+    assert_eq!(
+        rounds_of(&h, "ZY26001001"),
+        [2, 1],
+        "baseline + round; the round alone"
+    );
+    assert_eq!(
+        rounds_of(&h, "ZY26001002"),
+        [1],
+        "another patient: untouched"
+    );
+
+    // A fever with rigors stops every unit running for him.
+    ward.minutes(15);
+    h.observe_round(&mut first, vitals(392), vec!["rigors".into()])
+        .unwrap();
+    let stopped: Vec<bool> = h
+        .running()
+        .unwrap()
+        .iter()
+        .filter(|r| r.patient_mrn == "ZY26001001")
+        .map(|r| r.stop.is_some())
+        .collect();
+    assert_eq!(stopped, [true, true]);
+}

@@ -120,6 +120,7 @@ pub struct PatientJson {
     /// Temporary IDs the blood bank merged into this patient.
     #[serde(default)]
     pub merged_ids: Vec<String>,
+    pub bed: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +211,7 @@ impl IssueJson {
                 requirements: patient.requirements.clone(),
                 sex: patient.sex.as_deref().and_then(Sex::parse),
                 merged_ids: patient.merged_ids.clone(),
+                bed: patient.bed.clone(),
             },
             unit: UnitRecord {
                 din: unit.din.clone(),

@@ -217,6 +217,7 @@ mod tests {
                 requirements: vec![],
                 sex: None,
                 merged_ids: vec![],
+                bed: None,
             },
             unit: UnitRecord {
                 din: din.into(),

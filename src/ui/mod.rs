@@ -24,6 +24,7 @@ slint::include_modules!();
 mod alarm;
 mod alerts;
 pub mod app;
+mod massive;
 mod transfuse;
 mod verify;
 mod ward;
@@ -170,6 +171,7 @@ fn go(window: &AppWindow, screen: Screen) {
 }
 
 fn refresh_home(window: &AppWindow, state: &mut UiState) {
+    massive::show(window, state);
     let now = state.handheld.now();
     let home = window.global::<HomePage>();
     // A list that cannot be read is said, not shown empty: an empty list would read as "no
@@ -187,6 +189,7 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
         .map(|p| PatientView {
             mrn: p.mrn.clone().into(),
             name: p.name.clone().into(),
+            bed: p.bed.clone().unwrap_or_default().into(),
             units: p.units as i32,
         })
         .collect();
@@ -466,6 +469,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
 
     verify::install(window, state.clone());
     alerts::install(window, state.clone());
+    massive::install(window, state.clone());
     transfuse::install(window, state.clone());
     ward::install(window, state);
 }

@@ -304,10 +304,11 @@ fn record_round(window: &AppWindow, state: &mut UiState, vitals: Vitals, symptom
     let Some(mut running) = state.running.take() else {
         return;
     };
-    let result = state.handheld.observe(&mut running, vitals, symptoms);
+    // Under a massive-transfusion protocol the round covers every unit running for the patient.
+    let result = state.handheld.observe_round(&mut running, vitals, symptoms);
     state.running = Some(running);
     match result {
-        Ok(observed) => {
+        Ok((observed, _)) => {
             show_not_saved(window, state, observed.not_saved);
             match observed.judgement {
                 Judgement::Watch(warnings) => {

@@ -177,6 +177,7 @@ pub(super) fn refresh(window: &AppWindow, state: &UiState) {
             .unwrap_or_default()
             .into(),
     );
+    super::massive::show(window, state);
 }
 
 /// A scanned text, from the wedge or an image: the wristband first, then the bag.
@@ -196,6 +197,7 @@ fn take_scan(window: &AppWindow, state: &mut UiState, text: &str) {
     };
     let message = result.err().map(|e| state.t(&e.message()));
     page.set_message(message.unwrap_or_default());
+    super::massive::cosign_if_open(window, state);
     refresh(window, state);
 }
 

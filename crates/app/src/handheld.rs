@@ -441,6 +441,7 @@ impl<S: DeviceStore> Handheld<S> {
                     reason: i.reason,
                 });
         }
+        crate::patient_merge::follow_on_running(&mut running, issued);
         Ok(running)
     }
 

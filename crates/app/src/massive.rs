@@ -9,8 +9,11 @@ use bedside_core::massive::{Protocol, Totals};
 use bedside_core::messages::Text;
 use bedside_store::StoreError;
 
-use crate::handheld::{ActionError, Handheld};
+use bedside_core::observations::Vitals;
+
+use crate::handheld::{ActionError, Handheld, Observed};
 use crate::port::DeviceStore;
+use crate::transfuse::RunningTransfusion;
 use crate::verify::VerifyFlow;
 
 /// What the protocol's panel shows.
@@ -105,6 +108,36 @@ impl<S: DeviceStore> Handheld<S> {
         )?;
         flow.second_checker_signed(second.clone());
         Ok(true)
+    }
+
+    /// One round of vital signs. Under an open protocol for this patient it covers every unit
+    /// running for the patient (§6.4): recorded and judged on each, so a stop trigger stops
+    /// every one of them; otherwise on `running` alone. The judgement returned is `running`'s;
+    /// the others' show on the ward list. Returns how many other units took the round.
+    pub fn observe_round(
+        &mut self,
+        running: &mut RunningTransfusion,
+        vitals: Vitals,
+        symptoms: Vec<String>,
+    ) -> Result<(Observed, usize), ActionError> {
+        let observed = self.observe(running, vitals.clone(), symptoms.clone())?;
+        let under_protocol = self
+            .massive
+            .as_ref()
+            .is_some_and(|p| p.patient_mrn == running.patient_mrn);
+        if !under_protocol {
+            return Ok((observed, 0));
+        }
+        let mut also = 0;
+        for mut other in self.running()? {
+            let same_patient = other.patient_mrn == running.patient_mrn;
+            let this_one = other.transfusion.procedure_uuid == running.transfusion.procedure_uuid;
+            if same_patient && !this_one && other.stop.is_none() && other.interrupted.is_none() {
+                self.observe(&mut other, vitals.clone(), symptoms.clone())?;
+                also += 1;
+            }
+        }
+        Ok((observed, also))
     }
 
     /// The open protocol with the units started under it, or none.

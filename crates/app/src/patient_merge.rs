@@ -4,8 +4,11 @@
 use bedside_clock::Instant;
 use bedside_store::StoreError;
 
+use bedside_core::check::IssueRecord;
+
 use crate::late_crossmatch::BLOOD_BANK_ACTOR;
 use crate::port::DeviceStore;
+use crate::transfuse::RunningTransfusion;
 
 /// Moves the records of every merged ID the cache names; returns how many moved.
 pub fn follow_patient_merges(
@@ -32,4 +35,20 @@ pub fn follow_patient_merges(
             .len();
     }
     Ok(moved)
+}
+
+/// A patient identified since the start: the running transfusions show who they are now (the
+/// blood bank's patient record of their units names the temporary number as merged).
+pub(crate) fn follow_on_running(running: &mut [RunningTransfusion], issued: &[IssueRecord]) {
+    for r in running {
+        let identified = issued.iter().map(|x| &x.patient).find(|p| {
+            p.merged_ids
+                .iter()
+                .any(|old| old.trim() == r.patient_mrn.trim())
+        });
+        if let Some(p) = identified {
+            r.patient_mrn = p.mrn.clone();
+            r.transfusion.patient_name = p.name.clone();
+        }
+    }
 }

@@ -61,6 +61,8 @@ pub struct WaitingPatient {
     /// The identifier the wristband carries when it is not the MRN.
     pub wristband_id: Option<String>,
     pub name: String,
+    /// The bed, when the blood bank says it.
+    pub bed: Option<String>,
     pub units: usize,
 }
 
@@ -75,6 +77,7 @@ pub fn patients_waiting(issued: &[IssueRecord]) -> Vec<WaitingPatient> {
                 mrn: r.patient.mrn.clone(),
                 wristband_id: r.patient.wristband_id.clone(),
                 name: r.patient.name.clone(),
+                bed: r.patient.bed.clone(),
                 units: 1,
             }),
         }

@@ -334,7 +334,12 @@ fn seed_staff(w: &mut Writer) -> Result<(), Refusal> {
 fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
     seed_bundled_resources(w)?;
     seed_staff(w)?;
-    for p in &PATIENTS {
+    for (i, p) in PATIENTS.iter().enumerate() {
+        w.put(
+            "Encounter",
+            &format!("enc-{}", &p.id[4..]),
+            inpatient_stay(p.id, p.name, &format!("{}床", i + 3), now),
+        )?;
         w.put("Patient", p.id, patient_resource(p))?;
         w.put(
             "Observation",
@@ -348,6 +353,22 @@ fn seed_reference_data(w: &mut Writer, now: &Instant) -> Result<(), Refusal> {
         )?;
     }
     Ok(())
+}
+
+/// The patient's stay on the demo ward, in progress, with the ward and the bed as locations.
+fn inpatient_stay(patient_id: &str, name: &str, bed: &str, now: &Instant) -> Value {
+    let form = |code: &str, display: &str| json!({"coding": [{"system": LOCATION_PHYSICAL_TYPE, "code": code, "display": display}]});
+    json!({
+        "resourceType": "Encounter",
+        "status": "in-progress",
+        "class": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"}]}],
+        "subject": {"reference": format!("Patient/{patient_id}"), "display": name},
+        "actualPeriod": {"start": date_time(&(*now - Duration::days(2)))},
+        "location": [
+            {"location": {"reference": format!("Location/{WARD_ID}"), "display": WARD_NAME}, "status": "active", "form": form("wa", "Ward")},
+            {"location": {"display": bed}, "status": "active", "form": form("bd", "Bed")}
+        ]
+    })
 }
 
 fn patient_resource(p: &DemoPatient) -> Value {
@@ -457,6 +478,11 @@ fn seed_green_channel(w: &mut Writer, now: &Instant) -> Result<Issue, Refusal> {
             "name": [{"use": "temp", "text": "无名氏（男）"}],
             "gender": "male"
         }),
+    )?;
+    w.put(
+        "Encounter",
+        "enc-em01",
+        inpatient_stay(EMERGENCY_PATIENT_ID, "无名氏（男）", "抢救1床", now),
     )?;
     w.put(
         "ServiceRequest",

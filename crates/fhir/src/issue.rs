@@ -152,7 +152,8 @@ impl ResourceSet {
     ) -> Result<IssueRecord, Text> {
         let dispense_id = str_at(dispense, &["id"])
             .ok_or_else(|| problem("dispense without id", "发血记录没有编号"))?;
-        let (product, patient) = self.product_and_patient(dispense)?;
+        let (product, patient_json) = self.product_and_patient(dispense)?;
+        let patient = patient_json;
         let issued_at = instant(str_at(dispense, &["whenHandedOver"])).ok_or_else(|| {
             problem(
                 "no valid handover time (whenHandedOver)",
@@ -162,7 +163,8 @@ impl ResourceSet {
         let unit = unit_record(product)?;
         let status = issue_status(dispense, product);
         let requirements = self.order_requirements(dispense)?;
-        let patient = patient_record(patient, groups, requirements)?;
+        let mut patient = patient_record(patient, groups, requirements)?;
+        patient.bed = str_at(patient_json, &["id"]).and_then(|id| self.bed_of(id));
         Ok(IssueRecord {
             dispense_id: dispense_id.to_string(),
             status,
@@ -242,6 +244,7 @@ fn patient_record(
         requirements: dedup(requirements),
         sex: str_at(patient, &["gender"]).and_then(Sex::parse),
         merged_ids,
+        bed: None,
     })
 }
 
@@ -543,6 +546,32 @@ fn crossmatch(dispense: &Value, component: Component) -> Option<Crossmatch> {
 }
 
 impl ResourceSet {
+    /// The bed of the patient's in-progress Encounter: its active location whose form is a bed
+    /// (`bd`), as the location's display says it (`5床`). None when the blood bank says none.
+    fn bed_of(&self, patient_id: &str) -> Option<String> {
+        let subject = format!("Patient/{patient_id}");
+        self.of_type("Encounter")
+            .filter(|e| str_at(e, &["status"]) == Some("in-progress"))
+            .filter(|e| {
+                str_at(e, &["subject", "reference"])
+                    .and_then(split_reference)
+                    .map(|(t, i)| format!("{t}/{i}"))
+                    == Some(subject.clone())
+            })
+            .flat_map(|e| {
+                e.get("location")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+            })
+            .filter(|l| !matches!(str_at(l, &["status"]), Some("completed" | "planned")))
+            .filter(|l| {
+                l.get("form")
+                    .is_some_and(|f| has_coding(f, LOCATION_PHYSICAL_TYPE, "bd"))
+            })
+            .find_map(|l| str_at(l, &["location", "display"]).map(str::to_string))
+    }
+
     /// What a transfusion of this dispense's unit refers to at the blood bank.
     pub fn transfusion_ref(
         &self,

@@ -34,6 +34,9 @@ pub const TRANSFUSION_STARTED: &str =
 /// `display`) and `requestedAt` (`valueDateTime`, when the request reached the blood bank).
 pub const EMERGENCY_RELEASE: &str =
     "http://bedside.example/fhir/StructureDefinition/emergency-release";
+/// `Encounter.location.form` of a bed (R5 `location-physical-type`).
+pub const LOCATION_PHYSICAL_TYPE: &str =
+    "http://terminology.hl7.org/CodeSystem/location-physical-type";
 pub const MATCH_STATUS: &str =
     "http://hl7.org/fhir/CodeSystem/biologicallyderivedproductdispense-match-status";
 pub const PRODUCT_STATUS: &str = "http://hl7.org/fhir/biologicallyderived-product-status";
@@ -50,8 +53,9 @@ pub const UNIT_ATTRIBUTES: [&str; 5] = [
 ];
 
 /// Resource types the contract knows; any other path is answered 404.
-pub const RESOURCE_TYPES: [&str; 12] = [
+pub const RESOURCE_TYPES: [&str; 13] = [
     "Patient",
+    "Encounter",
     "Practitioner",
     "Location",
     "BiologicallyDerivedProduct",

@@ -163,6 +163,11 @@ impl Sync<'_> {
                     return Ok(false);
                 }
             }
+            // The beds: read aloud among the eight matches, never a check input. A blood bank
+            // that cannot say them (its error is in the summary) leaves the pull complete: the
+            // checkers read the bed from the chart, as they always do.
+            let encounters = format!("Encounter?patient={list}&status=in-progress");
+            self.pull_all_pages(encounters, summary)?;
         }
         Ok(true)
     }

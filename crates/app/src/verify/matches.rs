@@ -52,7 +52,7 @@ impl VerifyFlow {
                 wristband_id.as_ref().map(|id| self.name_of(id)),
                 &[UnitForOtherPatient, WristbandUnreadable, PatientIdMerged],
             ),
-            m.read_aloud(text("Bed", "床号")),
+            m.read_aloud(text("Bed", "床号"), patient.and_then(|p| p.bed.clone())),
             m.row(
                 text("Inpatient number", "住院号"),
                 patient.map(|p| p.mrn.clone()),
@@ -105,7 +105,7 @@ impl VerifyFlow {
                     UnitExpiresSoon,
                 ],
             ),
-            m.read_aloud(text("Dose", "剂量")),
+            m.read_aloud(text("Dose", "剂量"), None),
         ]
     }
 
@@ -180,11 +180,12 @@ impl MatchSources<'_> {
         }
     }
 
-    /// Not in the blood bank's data: the two checkers read it aloud from the chart.
-    fn read_aloud(&self, label: Text) -> MatchRow {
+    /// Read aloud by the two checkers from the chart and the patient (the bed the blood bank
+    /// knows, when it says one, is shown to read against).
+    fn read_aloud(&self, label: Text, known: Option<String>) -> MatchRow {
         MatchRow {
             label,
-            expected: "—".into(),
+            expected: known.unwrap_or_else(|| "—".into()),
             found: "—".into(),
             state: if self.scanned {
                 MatchState::ReadAloud

@@ -154,6 +154,9 @@ pub struct PatientRecord {
     /// Identifiers the blood bank merged into this patient (a temporary emergency ID replaced
     /// once the patient was identified, `clinical-rules.md` §6.2).
     pub merged_ids: Vec<String>,
+    /// The bed the patient lies in (the blood bank's in-progress Encounter): read aloud among
+    /// the eight matches, never a check input.
+    pub bed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -25,6 +25,7 @@ pub(crate) fn record() -> IssueRecord {
             requirements: vec!["irradiated".into()],
             sex: None,
             merged_ids: Vec::new(),
+            bed: None,
         },
         unit: UnitRecord {
             din: "W000026123456".into(),

@@ -268,3 +268,40 @@ fn a_merged_patient_keeps_the_temporary_number_as_merged_and_reads_its_sex() {
     assert_eq!(records[0].patient.merged_ids, ["EM000123"]);
     assert_eq!(records[0].patient.sex, Some(Sex::Male));
 }
+
+#[test]
+fn the_bed_is_the_active_bed_of_the_patients_in_progress_encounter() {
+    let encounter = |id: &str, status: &str, locations: Value| {
+        json!({
+            "resourceType": "Encounter", "id": id, "status": status,
+            "subject": {"reference": "Patient/pat-1"},
+            "location": locations
+        })
+    };
+    let bed = |display: &str, status: &str| {
+        json!({
+            "location": {"reference": "Location/x", "display": display},
+            "status": status,
+            "form": {"coding": [{"system": LOCATION_PHYSICAL_TYPE, "code": "bd"}]}
+        })
+    };
+    let ward_only = json!({
+        "location": {"reference": "Location/ward-h5", "display": "血液科五病区"},
+        "form": {"coding": [{"system": LOCATION_PHYSICAL_TYPE, "code": "wa"}]}
+    });
+    let (records, _) = read([
+        order("active"),
+        encounter("enc-old", "completed", json!([bed("3床", "active")])),
+        encounter(
+            "enc-1",
+            "in-progress",
+            json!([ward_only, bed("12床", "completed"), bed("5床", "active")]),
+        ),
+    ]);
+    assert_eq!(records[0].patient.bed.as_deref(), Some("5床"));
+    let (none, _) = read([order("active")]);
+    assert_eq!(
+        none[0].patient.bed, None,
+        "no encounter: no bed, not a guess"
+    );
+}

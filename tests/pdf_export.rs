@@ -133,6 +133,7 @@ fn review() -> TransfusionReview {
             restarted_by: Some("N0451 陈静".into()),
             second_checker: Some("N0318 李娜".into()),
         }],
+        handovers: vec![],
         reaction: Some(ReactionDetail {
             stopped_at: start + Duration::minutes(110),
             suspected: "发热性非溶血性输血反应 (FNHTR)".into(),

@@ -75,6 +75,7 @@ fn record(id: &str, issued: &str, start_after: i64, duration: Option<i64>) -> Tr
         }),
         baseline: Some(obs_at(plus(started, -5))),
         observations,
+        pauses: Vec::new(),
         reaction: None,
         unsent_records: 0,
         emergency: None,

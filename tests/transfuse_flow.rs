@@ -160,6 +160,14 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
     let mut running = h.running().unwrap().remove(0);
     let shown = running.timeline(h.now(), &Policy::default());
     assert!(shown.interrupted.unwrap().zh.contains("外出检查"));
+    // The bag is stopped: the 15-minute observation, whose window was still open when it
+    // stopped, is not missed, and no countdown runs meanwhile.
+    assert!(!shown.overdue && !shown.remind, "{:?}", shown.alerts);
+    assert!(shown
+        .due
+        .unwrap()
+        .en
+        .contains("wait while the transfusion is interrupted"));
 
     // Another patient's bag in the repeat check: refused.
     let mut wrong = h.begin_repeat_check(&running).unwrap();
@@ -198,6 +206,20 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
     h.restart(&mut running, &ready).unwrap();
     assert!(running.interrupted.is_none());
     assert!(h.running().unwrap()[0].interrupted.is_none());
+    // Forty minutes stopped: the schedule runs on infusion time. The 15-minute window has the
+    // five minutes it had left, and the 60-minute observation is due 100 minutes after the
+    // start on the ward's clock, in this app and in one opened again.
+    let policy = Policy::default();
+    let start = running.monitor.started_at.unwrap();
+    for shown in [running.clone(), h.running().unwrap().remove(0)] {
+        assert_eq!(shown.slot_at(h.now(), &policy), "15min");
+        assert!(!shown.timeline(h.now(), &policy).overdue);
+        let hourly = bedside_core::observations::schedule(&shown.monitor, h.now(), &policy)
+            .into_iter()
+            .find(|s| s.label == "60min")
+            .expect("the hourly slot ahead");
+        assert_eq!(hourly.due, start + Duration::minutes(100));
+    }
     let actions: Vec<String> = h
         .store
         .audit_trail()

@@ -253,6 +253,7 @@ impl ObservationScenario {
                 .enumerate()
                 .map(|(i, o)| o.to_domain().map_err(|e| format!("observations[{i}].{e}")))
                 .collect::<Result<_, _>>()?,
+            pauses: Vec::new(),
         })
     }
 }

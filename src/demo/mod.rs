@@ -67,6 +67,7 @@ impl DemoBank {
             },
             lang: Lang::ZhCn,
             label_dir: Some(labels),
+            alerts: Default::default(),
             hint: "演示模式：血液科五病区。工牌 N0451 陈静 / N0388 刘洋 / C0101 孙红（护士长），密码为工牌数字（如 0451）。Demo mode: PIN = the badge's digits.".into(),
         })
     }

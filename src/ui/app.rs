@@ -11,6 +11,7 @@ use slint::ComponentHandle;
 use super::{install, set_language, show_status, tick, AppWindow, LoginPage, UiState};
 #[cfg(feature = "demo")]
 use crate::demo::DemoBank;
+use bedside_app::alarm::{AlarmWatch, DeviceAlarm};
 use bedside_app::device::Device;
 
 /// The software renderer unless the environment asks for another: Slint's default (OpenGL)
@@ -70,6 +71,7 @@ fn open(device: Device) -> anyhow::Result<()> {
         }),
     )?;
     let (lang, hint, label_dir) = (device.lang, device.hint.clone(), device.label_dir.clone());
+    let alerts = device.alerts;
     let export_dir = device.export_dir();
     let mut handheld = device.into_handheld();
     let poke = link.poke();
@@ -79,6 +81,7 @@ fn open(device: Device) -> anyhow::Result<()> {
         let _ = poke.send(());
     });
     let mut ui = UiState::new(handheld);
+    ui.alarms = AlarmWatch::new(Box::new(DeviceAlarm::new(alerts)));
     ui.label_dir = label_dir;
     ui.export_dir = export_dir;
     ui.link_status = Some(link.status.clone());

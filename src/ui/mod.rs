@@ -10,7 +10,9 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
+use bedside_app::alarm::{AlarmWatch, Silent};
 use bedside_app::handheld::Handheld;
+use bedside_app::handover::reminders_of;
 use bedside_app::link::LinkStatus;
 use bedside_app::transfuse::{ReactionDraft, RunningTransfusion};
 use bedside_app::verify::{ReadyToStart, VerifyFlow, WaitingPatient};
@@ -19,6 +21,7 @@ use bedside_scan::wedge::{Wedge, WedgeSettings};
 
 slint::include_modules!();
 
+mod alarm;
 mod alerts;
 pub mod app;
 mod massive;
@@ -77,6 +80,10 @@ pub struct UiState {
     /// What the blood-bank link last said (its thread writes it): a late result it could not
     /// record is shown with the alerts.
     pub link_status: Option<std::sync::Arc<std::sync::Mutex<LinkStatus>>>,
+    /// When to ring the alarm, and the alarm itself: silent unless the app sets the device's.
+    pub alarms: AlarmWatch,
+    /// What the alarm could not do (no sound device), said with the banner once found out.
+    alarm_notice: Option<Text>,
 }
 
 impl UiState {
@@ -109,6 +116,8 @@ impl UiState {
             back_to: Screen::Home,
             late_alert: None,
             link_status: None,
+            alarms: AlarmWatch::new(Box::new(Silent)),
+            alarm_notice: None,
         }
     }
 
@@ -201,6 +210,7 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
                 due,
                 overdue: timeline.overdue || timeline.stopped.is_some(),
                 interrupted: r.interrupted.is_some(),
+                nurse: state.t(&timeline.responsible),
             }
         })
         .collect();
@@ -213,6 +223,27 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
     );
     home.set_patients(ModelRc::new(VecModel::from(patients)));
     home.set_running(ModelRc::new(VecModel::from(running)));
+    // The reminders of the transfusions handed over to the nurse signed in are hers.
+    if let Some(me) = state.handheld.session.owner() {
+        let mine = reminders_of(
+            &state.running_list,
+            &me.staff.staff_id,
+            now,
+            &state.handheld.policy,
+        );
+        if !mine.is_empty() && home.get_message().is_empty() {
+            let names: Vec<&str> = mine
+                .iter()
+                .map(|r| r.transfusion.patient_name.as_str())
+                .collect();
+            let words = Text::fill(
+                "Your patients need you now: {names}",
+                "您负责的患者现在需要处理：{names}",
+                &[("names", &names.join(", "))],
+            );
+            home.set_message(state.t(&words));
+        }
+    }
 }
 
 /// Back from a transfusion's screens to where it was opened: the ward list or the board.
@@ -228,6 +259,7 @@ fn back_from_transfusion(window: &AppWindow, state: &mut UiState) {
 /// Redraws the screen on show from the core's current state (after a language switch, a tick).
 pub fn refresh(window: &AppWindow, state: &mut UiState) {
     transfuse::draw_not_saved(window, state);
+    alarm::show(window, state);
     match window.global::<Nav>().get_screen() {
         Screen::Home => refresh_home(window, state),
         Screen::Verify => verify::refresh(window, state),
@@ -404,6 +436,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     window
         .global::<Nav>()
         .on_toggle_language(on(&weak, &state, toggle_language));
+    alarm::install(window, state.clone());
 
     let home = window.global::<HomePage>();
     home.on_begin_check(on(&weak, &state, |w, s| {
@@ -444,6 +477,8 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
 /// Once a second: lock the screen when the session says so, let the scanner detector time out
 /// unterminated keys, and keep countdowns current.
 pub fn tick(window: &AppWindow, state: &mut UiState) {
+    // First, locked or not: an alarm carries no patient data and must not wait for a PIN.
+    alarm::tick(window, state);
     let screen = window.global::<Nav>().get_screen();
     if state.handheld.is_locked() && screen != Screen::Lock && screen != Screen::Login {
         if let Some(owner) = state.handheld.session.owner() {

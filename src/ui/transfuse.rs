@@ -41,6 +41,7 @@ pub(super) fn show(window: &AppWindow, state: &mut UiState, mode: ObserveMode) {
     clear_form(&page, state);
     page.set_watch(ModelRc::default());
     page.set_mode(mode);
+    close_handover(&page);
     refresh(window, state);
     go(window, Screen::Observe);
 }
@@ -83,6 +84,7 @@ pub(super) fn refresh(window: &AppWindow, state: &mut UiState) {
     let t = |text: &Option<Text>| text.as_ref().map(|t| state.t(t)).unwrap_or_default();
     page.set_patient(format!("{}  {}", r.transfusion.patient_name, r.transfusion.din).into());
     page.set_timeline(state.t(&timeline.headline));
+    page.set_responsible(state.t(&timeline.responsible));
     page.set_slow_rate(t(&timeline.slow_rate));
     page.set_due(t(&timeline.due));
     page.set_overdue(timeline.overdue);
@@ -357,6 +359,42 @@ pub(super) fn open(window: &AppWindow, state: &mut UiState, running: RunningTran
     }
 }
 
+fn close_handover(page: &ObservePage) {
+    page.set_handing_over(false);
+    page.set_handover_badge("".into());
+    page.set_handover_pin("".into());
+}
+
+/// The receiving nurse signed with her badge and PIN: the transfusion is hers from now.
+fn hand_over(window: &AppWindow, state: &mut UiState) {
+    let page = window.global::<ObservePage>();
+    let Some(mut running) = state.running.take() else {
+        return;
+    };
+    let result = state.handheld.hand_over(
+        &mut running,
+        &page.get_handover_badge(),
+        &page.get_handover_pin(),
+    );
+    state.running = Some(running);
+    match result {
+        Ok(to) => {
+            close_handover(&page);
+            let done = Text::fill(
+                "Handed over to {who}.",
+                "已交班给 {who}。",
+                &[("who", &to.label())],
+            );
+            page.set_message(state.t(&done));
+            refresh(window, state);
+        }
+        Err(e) => {
+            page.set_handover_pin("".into());
+            page.set_message(state.t(&e.message()));
+        }
+    }
+}
+
 pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
     let weak = window.as_weak();
     let observe = window.global::<ObservePage>();
@@ -403,6 +441,7 @@ pub(super) fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
             Err(e) => page.set_message(s.t(&e.message())),
         }
     }));
+    observe.on_hand_over(on(hand_over));
     observe.on_restart(on(|w, s| {
         s.chosen = None;
         verify::begin(w, s, true);

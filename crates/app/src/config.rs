@@ -12,6 +12,8 @@ use bedside_core::policy::Policy;
 use bedside_store::{KeyError, StoreKey};
 use bedside_sync::SyncSettings;
 
+use crate::alarm::AlertSettings;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub language: Lang,
@@ -22,6 +24,8 @@ pub struct Config {
     pub bloodbank: Option<BloodBankSection>,
     /// `[device]`: this device's own files.
     pub device: DeviceSection,
+    /// `[alerts]`: a tone and a vibration with the screen's alarm, where the device has them.
+    pub alerts: AlertSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -98,6 +102,7 @@ impl Default for Config {
             policy_overrides: Default::default(),
             bloodbank: None,
             device: DeviceSection::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -120,6 +125,7 @@ struct ConfigFile {
     policy: Option<toml::Table>,
     bloodbank: Option<BloodBankSection>,
     device: Option<DeviceSection>,
+    alerts: Option<AlertSettings>,
 }
 
 impl Config {
@@ -179,6 +185,7 @@ impl Config {
             policy_overrides,
             bloodbank: file.bloodbank,
             device: file.device.unwrap_or_default(),
+            alerts: file.alerts.unwrap_or_default(),
         })
     }
 
@@ -275,6 +282,17 @@ mod tests {
             config.device.store.as_deref(),
             Some(Path::new("bedside.db"))
         );
+        assert_eq!(config.alerts, AlertSettings::default());
+    }
+
+    #[test]
+    fn alerts_sound_and_vibrate_unless_turned_off_and_a_typo_is_refused() {
+        assert_eq!(Config::parse("").unwrap().alerts, AlertSettings::default());
+        let quiet = Config::parse("[alerts]\nsound = false\n").unwrap().alerts;
+        assert_eq!((quiet.sound, quiet.vibrate), (false, true));
+        let err = Config::parse("[alerts]\nsounds = false\n").unwrap_err();
+        assert!(err.contains("sounds"), "{err}");
+        assert!(Config::parse("[alerts]\nvibrate = \"yes\"\n").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use bedside_core::policy::Policy;
 use bedside_store::{KeyError, Store, StoreError, StoreKey};
 use bedside_sync::SyncSettings;
 
+use crate::alarm::AlertSettings;
 use crate::config::{Config, ConfigError};
 use crate::config_audit::{audit_configuration, ConfigAuditError};
 use crate::handheld::Handheld;
@@ -30,6 +31,8 @@ pub struct Device {
     pub label_dir: Option<PathBuf>,
     /// Words for the sign-in screen (the demo's badges and PINs).
     pub hint: String,
+    /// `[alerts]` of the configuration.
+    pub alerts: AlertSettings,
 }
 
 /// Why a configured device cannot open, in words for the hospital's IT.
@@ -84,6 +87,7 @@ impl Device {
             lang: config.language,
             label_dir: None,
             hint: String::new(),
+            alerts: config.alerts,
         })
     }
 

@@ -215,7 +215,7 @@ impl<S: DeviceStore> Handheld<S> {
     /// A check by the signed-in nurse against the cache: a new one (for the patient chosen
     /// from the list, if any), or the repeat check of `repeat_of` (a dispense whose transfusion
     /// was interrupted).
-    fn new_check(
+    pub(crate) fn new_check(
         &mut self,
         repeat_of: Option<RepeatOf>,
         chosen: Option<WaitingPatient>,
@@ -346,7 +346,7 @@ impl<S: DeviceStore> Handheld<S> {
 
     /// `ready`'s check again at this instant; a refusal is kept in the audit trail (`action`, by
     /// the signed-in `nurse`) and returned, the refusal first whatever the store says.
-    fn judge_again(
+    pub(crate) fn judge_again(
         &mut self,
         ready: &ReadyToStart,
         action: AuditAction,
@@ -429,6 +429,10 @@ impl<S: DeviceStore> Handheld<S> {
                     r.record_round(round, &self.policy);
                 }
             }
+            r.monitor.pauses = self.store.pauses(&r.transfusion.procedure_uuid)?;
+            if let Some(last) = self.store.handovers(&r.transfusion.procedure_uuid)?.pop() {
+                r.responsible = last.to;
+            }
             r.interrupted = self
                 .store
                 .open_interruption(&r.transfusion.procedure_uuid)?
@@ -458,7 +462,7 @@ impl<S: DeviceStore> Handheld<S> {
     }
 
     /// Refuses what a transfusion stopped for a suspected reaction may no longer do.
-    fn not_stopped(running: &RunningTransfusion) -> Result<(), ActionError> {
+    pub(crate) fn not_stopped(running: &RunningTransfusion) -> Result<(), ActionError> {
         match running.stop {
             Some(_) => Err(ActionError::Refused(Text::fill(
                 "This transfusion was stopped for a suspected reaction: do not restart it; send the reaction report.",
@@ -586,84 +590,6 @@ impl<S: DeviceStore> Handheld<S> {
         )?;
         (self.on_recorded)();
         Ok(Ended::Normally { keep_until })
-    }
-
-    /// Pauses a running transfusion; it may not go on before a repeat check.
-    pub fn interrupt(
-        &mut self,
-        running: &mut RunningTransfusion,
-        reason: &str,
-    ) -> Result<(), ActionError> {
-        let nurse = self.nurse()?;
-        Self::not_stopped(running)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(ActionError::Refused(Text::fill(
-                "Say why the transfusion is interrupted.",
-                "请填写暂停输注的原因。",
-                &[],
-            )));
-        }
-        let now = self.clock.now();
-        self.store.interrupt(
-            &running.transfusion.procedure_uuid,
-            &now,
-            &nurse.staff_id,
-            reason,
-        )?;
-        running.interrupted = Some(Interruption {
-            at: now,
-            reason: reason.to_string(),
-        });
-        Ok(())
-    }
-
-    /// The repeat check before an interrupted transfusion goes on.
-    pub fn begin_repeat_check(
-        &mut self,
-        running: &RunningTransfusion,
-    ) -> Result<VerifyFlow, ActionError> {
-        Self::not_stopped(running)?;
-        let interrupted = RepeatOf {
-            dispense_id: running.transfusion.dispense_id.clone(),
-            procedure_urn: running.transfusion.procedure_uuid.clone(),
-        };
-        self.new_check(Some(interrupted), None)
-    }
-
-    /// The repeat check passed: judged again at this instant, then the transfusion goes on.
-    pub fn restart(
-        &mut self,
-        running: &mut RunningTransfusion,
-        ready: &ReadyToStart,
-    ) -> Result<(), ActionError> {
-        let nurse = self.nurse()?;
-        Self::not_stopped(running)?;
-        if ready.repeat_of.as_ref().map(|r| r.dispense_id.as_str())
-            != Some(running.transfusion.dispense_id.as_str())
-        {
-            return Err(ActionError::Refused(Text::fill(
-                "The repeat check was of another bag: check the interrupted bag.",
-                "重新核对的不是暂停的血袋：请核对暂停的血袋。",
-                &[],
-            )));
-        }
-        self.judge_again(ready, AuditAction::RestartRefused, &nurse)?;
-        let restarted = self.store.restart(
-            &running.transfusion.procedure_uuid,
-            &self.clock.now(),
-            &nurse.staff_id,
-            &ready.second_checker.staff_id,
-        )?;
-        if !restarted {
-            return Err(ActionError::Refused(Text::fill(
-                "This transfusion has no open interruption on this device: nothing was restarted.",
-                "本设备上此输血没有未结束的暂停：未执行继续输注。",
-                &[],
-            )));
-        }
-        running.interrupted = None;
-        Ok(())
     }
 
     /// The time now, from the injected clock.

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use bedside_clock::Instant;
 use bedside_core::audit::AuditAction;
 use bedside_core::event::BedsideEvent;
-use bedside_core::review::{ReviewQuery, ReviewRow, TransfusionReview};
+use bedside_core::observations::Pause;
+use bedside_core::review::{Handover, Person, ReviewQuery, ReviewRow, TransfusionReview};
 use bedside_fhir::issue::ResourceSet;
 use bedside_store::{
     AuditEntry, OpenInterruption, OutboxCounts, OutboxRecord, StaffMember, Store, StoreError,
@@ -55,6 +56,17 @@ pub trait DeviceStore {
         procedure_urn: &str,
     ) -> Result<Option<OpenInterruption>, StoreError>;
     fn requeue(&mut self, seq: i64, actor: &str, at: &Instant) -> Result<bool, StoreError>;
+    /// Every interruption of a transfusion, as pauses of its observation schedule.
+    fn pauses(&self, procedure_urn: &str) -> Result<Vec<Pause>, StoreError>;
+    /// A running transfusion handed over to the next shift's nurse, with its audit row.
+    fn hand_over(
+        &mut self,
+        procedure_urn: &str,
+        at: &Instant,
+        from: &Person,
+        to: &Person,
+    ) -> Result<(), StoreError>;
+    fn handovers(&self, procedure_urn: &str) -> Result<Vec<Handover>, StoreError>;
 
     // --- the audit trail
     fn audit(
@@ -146,6 +158,9 @@ impl DeviceStore for Store {
     delegate!(fn follow_patient_merge(&mut self, old_id: &str, mrn: &str, name: &str, at: &Instant, actor: &str) -> Result<Vec<String>, StoreError>);
     delegate!(fn audit_about(&mut self, at: &Instant, actor: &str, action: AuditAction, detail: &str, procedure_urn: &str) -> Result<(), StoreError>);
     delegate!(fn requeue(&mut self, seq: i64, actor: &str, at: &Instant) -> Result<bool, StoreError>);
+    delegate!(fn pauses(&self, procedure_urn: &str) -> Result<Vec<Pause>, StoreError>);
+    delegate!(fn hand_over(&mut self, procedure_urn: &str, at: &Instant, from: &Person, to: &Person) -> Result<(), StoreError>);
+    delegate!(fn handovers(&self, procedure_urn: &str) -> Result<Vec<Handover>, StoreError>);
     delegate!(fn audit(&mut self, at: &Instant, actor: &str, action: AuditAction, detail: &str) -> Result<(), StoreError>);
     delegate!(fn last_audit_of(&self, actions: &[AuditAction]) -> Result<Option<AuditEntry>, StoreError>);
     delegate!(fn staff_member(&self, badge: &str) -> Result<Option<StaffMember>, StoreError>);

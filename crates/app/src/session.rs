@@ -38,7 +38,7 @@ impl Role {
     }
 
     /// A charge nurse can do everything a nurse can, and review the ward.
-    fn includes(self, needed: Role) -> bool {
+    pub(crate) fn includes(self, needed: Role) -> bool {
         self == needed || self == Role::ChargeNurse
     }
 }
@@ -79,6 +79,8 @@ pub enum LoginError {
     Locked { until: String },
     #[error("the second checker must be another member of staff")]
     SameBadge,
+    #[error("a transfusion is handed over to another nurse")]
+    SameNurse,
     #[error("not signed in")]
     NotSignedIn,
     #[error("this needs the {needed} role")]
@@ -113,7 +115,15 @@ impl LoginError {
                 "第二核对人必须是另一位护士：请扫描另一人的工牌。",
                 &[],
             ),
+            LoginError::SameNurse => Text::fill(
+                "Hand over to another nurse: the receiving nurse signs in with her own badge and PIN.",
+                "请交班给另一位护士：由接班护士用自己的工牌和密码签名。",
+                &[],
+            ),
             LoginError::NotSignedIn => Text::fill("Sign in first.", "请先登录。", &[]),
+            LoginError::NotPermitted { needed: "nurse" } => {
+                Text::fill("Only a nurse can do this.", "只有护士可以进行此操作。", &[])
+            }
             LoginError::NotPermitted { .. } => Text::fill(
                 "Only a charge nurse can do this.",
                 "只有护士长可以进行此操作。",
@@ -164,7 +174,7 @@ pub fn pin_matches(pin: &str, hash: &str) -> bool {
 
 /// Checks a badge and PIN against the directory, counting wrong PINs and locking the badge
 /// after too many. `action` names the audit entry (`login`, `co-sign`, `unlock`).
-fn authenticate(
+pub(crate) fn authenticate(
     store: &mut dyn DeviceStore,
     now: &Instant,
     settings: &SessionSettings,
@@ -214,7 +224,7 @@ fn authenticate(
     })
 }
 
-fn signed_in(member: &StaffMember) -> SignedIn {
+pub(crate) fn signed_in(member: &StaffMember) -> SignedIn {
     SignedIn {
         staff: StaffRef {
             staff_id: member.badge.clone(),
@@ -291,6 +301,10 @@ impl Session {
         )?;
         self.touch(clock.now());
         Ok(signed_in(&member).staff)
+    }
+
+    pub(crate) fn settings(&self) -> &SessionSettings {
+        &self.settings
     }
 
     /// Someone touched the screen.

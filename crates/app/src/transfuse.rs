@@ -16,6 +16,7 @@ use bedside_core::observations::{
     AlertCode, Observation, Slot, SlotStatus, Transfusion, Vitals,
 };
 use bedside_core::policy::Policy;
+use bedside_core::review::Person;
 use bedside_core::transition::judge_round;
 
 /// The symptoms the observation screen offers as chips (clinical rules §4), with their codes.
@@ -56,6 +57,8 @@ pub struct RunningTransfusion {
     pub patient_mrn: String,
     pub monitor: Transfusion,
     pub started_by: StaffRef,
+    /// The nurse responsible for it now: who started it, or the last one it was handed over to.
+    pub responsible: Person,
     pub interrupted: Option<Interruption>,
     /// The rounds recorded so far (baseline included), for the reaction report.
     pub rounds: Vec<ObservationRound>,
@@ -88,8 +91,13 @@ impl RunningTransfusion {
                 ended_at: None,
                 baseline: event.baseline.as_ref().map(observation),
                 observations: Vec::new(),
+                pauses: Vec::new(),
             },
             started_by: event.first_checker.clone(),
+            responsible: Person {
+                badge: event.first_checker.staff_id.clone(),
+                name: event.first_checker.name.clone(),
+            },
             interrupted: None,
             rounds: event.baseline.iter().cloned().collect(),
             stop: None,
@@ -164,7 +172,16 @@ impl RunningTransfusion {
             "{start} 开始 · 已输 {min} 分钟",
             &[("start", &hhmm(started)), ("min", &elapsed.to_string())],
         );
+        // While the bag is stopped the schedule's clock stands still: no countdown, no reminder.
         let (due, due_now) = match next_due(&self.monitor, now, policy) {
+            _ if self.interrupted.is_some() => (
+                Some(Text::fill(
+                    "Observations wait while the transfusion is interrupted: the schedule goes on from the restart",
+                    "暂停期间观察计时暂停：继续输注后顺延",
+                    &[],
+                )),
+                false,
+            ),
             Some(slot) => (Some(due_words(&slot, now)), slot.window_start <= now),
             None => (None, false),
         };
@@ -175,6 +192,11 @@ impl RunningTransfusion {
         let overdue = alerts.iter().any(|a| a.code == AlertCode::ObsOverdue);
         Timeline {
             headline,
+            responsible: Text::fill(
+                "Responsible nurse: {who}",
+                "责任护士：{who}",
+                &[("who", &self.responsible.label())],
+            ),
             slow_rate: self.slow_rate_words(now, policy),
             due,
             // Remind (flash) while an observation can be taken and is not yet, or one was missed.
@@ -424,6 +446,8 @@ pub fn vitals_line(v: &Vitals, symptoms: &[String], lang: Lang) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     pub headline: Text,
+    /// Whose transfusion it is now (its reminders are hers).
+    pub responsible: Text,
     /// While the first minutes run slowly.
     pub slow_rate: Option<Text>,
     pub due: Option<Text>,

@@ -46,10 +46,14 @@ pub enum AuditAction {
     /// A massive-transfusion protocol opened with its kept second checker, and closed (§6.4).
     MassiveTransfusionOpened,
     MassiveTransfusionClosed,
+    /// A running transfusion handed over to the next shift's nurse, and that nurse's badge and
+    /// PIN accepted for it.
+    TransfusionHandedOver,
+    HandoverSignIn,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::TransfusionStarted,
         AuditAction::ObservationsTaken,
         AuditAction::TransfusionEnded,
@@ -79,6 +83,8 @@ impl AuditAction {
         AuditAction::PatientMerged,
         AuditAction::MassiveTransfusionOpened,
         AuditAction::MassiveTransfusionClosed,
+        AuditAction::TransfusionHandedOver,
+        AuditAction::HandoverSignIn,
     ];
 
     /// The code the trail stores.
@@ -113,6 +119,8 @@ impl AuditAction {
             AuditAction::PatientMerged => "patient-merged",
             AuditAction::MassiveTransfusionOpened => "massive-transfusion-opened",
             AuditAction::MassiveTransfusionClosed => "massive-transfusion-closed",
+            AuditAction::TransfusionHandedOver => "transfusion-handed-over",
+            AuditAction::HandoverSignIn => "handover-sign-in",
         }
     }
 

@@ -12,7 +12,7 @@ use chrono::Duration;
 
 use crate::blood::Component;
 use crate::messages::Text;
-use crate::observations::{self, Observation, SlotStatus, Transfusion, FIRST_LABEL};
+use crate::observations::{self, Observation, Pause, SlotStatus, Transfusion, FIRST_LABEL};
 use crate::policy::Policy;
 use crate::severity::Severity;
 
@@ -29,6 +29,8 @@ pub struct TransfusionRecord {
     pub check: Option<CheckRecord>,
     pub baseline: Option<Observation>,
     pub observations: Vec<Observation>,
+    /// The interruptions: the observation schedule does not count them (infusion time).
+    pub pauses: Vec<Pause>,
     pub reaction: Option<ReactionRecord>,
     /// Records of this transfusion not yet accepted by the blood bank.
     pub unsent_records: u32,
@@ -293,6 +295,7 @@ fn transfusion(r: &TransfusionRecord) -> Transfusion {
         ended_at: r.ended_at,
         baseline: r.baseline.clone(),
         observations: r.observations.clone(),
+        pauses: r.pauses.clone(),
     }
 }
 
@@ -561,6 +564,7 @@ mod tests {
             check,
             baseline: None,
             observations: Vec::new(),
+            pauses: Vec::new(),
             reaction: None,
             unsent_records: 0,
             emergency: None,

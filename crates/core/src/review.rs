@@ -105,6 +105,15 @@ pub struct Interruption {
     pub second_checker: Option<String>,
 }
 
+/// A running transfusion handed over by the nurse signed in (`from`) to the next shift's nurse
+/// (`to`), who is responsible for it from `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    pub at: Instant,
+    pub from: Person,
+    pub to: Person,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReactionDetail {
     pub stopped_at: Instant,
@@ -159,6 +168,8 @@ pub struct TransfusionReview {
     /// Baseline first, in time order.
     pub rounds: Vec<Round>,
     pub interruptions: Vec<Interruption>,
+    /// In the order they happened.
+    pub handovers: Vec<Handover>,
     pub reaction: Option<ReactionDetail>,
     pub sync: SyncState,
     pub audit: Vec<AuditLine>,
@@ -255,6 +266,14 @@ impl TransfusionReview {
                 push(at, "restarted after a repeat check", "复核后继续输血", &[]);
             }
         }
+        for h in &self.handovers {
+            push(
+                h.at,
+                "handed over by {from} to {to}",
+                "{from} 交班给 {to}",
+                &[("from", &h.from.label()), ("to", &h.to.label())],
+            );
+        }
         if let Some(r) = &self.reaction {
             push(
                 r.stopped_at,
@@ -275,6 +294,12 @@ impl TransfusionReview {
         }
         lines.sort_by_key(|l| l.at);
         lines
+    }
+
+    /// The nurse responsible for the transfusion: the one it was last handed over to, else the
+    /// nurse who started it (the first checker).
+    pub fn responsible(&self) -> &Person {
+        self.handovers.last().map_or(&self.check.first, |h| &h.to)
     }
 
     /// Minutes from start to end (or to `now` while it runs).
@@ -373,6 +398,7 @@ mod tests {
                 taken_by: person("N1"),
             }],
             interruptions: vec![],
+            handovers: vec![],
             reaction: Some(ReactionDetail {
                 stopped_at: at("2026-11-23T08:40:00+08:00"),
                 suspected: "FNHTR".into(),

@@ -572,6 +572,7 @@ mod tests {
             },
             rounds,
             interruptions: vec![],
+            handovers: vec![],
             reaction: None,
             sync: SyncState::default(),
             audit: vec![],

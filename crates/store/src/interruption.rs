@@ -1,6 +1,7 @@
 //! Interruptions of a running transfusion and their restart after a repeat two-person check.
 
 use bedside_core::audit::AuditAction;
+use bedside_core::observations::Pause;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use bedside_clock::Instant;
@@ -74,6 +75,36 @@ impl Store {
         }
         tx.commit()?;
         Ok(changed > 0)
+    }
+
+    /// Every interruption of a transfusion as a pause of its observation schedule, in the order
+    /// they happened; the open one (if any) has no end yet.
+    pub fn pauses(&self, procedure_urn: &str) -> Result<Vec<Pause>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, interrupted_at, restarted_at FROM interruption
+             WHERE procedure_urn = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([procedure_urn], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(seq, from, until)| {
+                let parse = |t: &str| {
+                    chrono::DateTime::parse_from_rfc3339(t)
+                        .map_err(|e| StoreError::Corrupt(format!("interruption {seq}: {e}")))
+                };
+                Ok(Pause {
+                    from: parse(&from)?,
+                    until: until.as_deref().map(parse).transpose()?,
+                })
+            })
+            .collect()
     }
 
     pub fn open_interruption(

@@ -15,6 +15,7 @@ mod audit_chain;
 mod cache;
 mod delivery;
 mod error;
+mod handover;
 mod interruption;
 mod merge;
 mod open;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::{Store, StoreError};
 use bedside_core::blood::Component;
 use bedside_core::event::BedsideEvent;
-use bedside_core::observations::{Observation, Vitals};
+use bedside_core::observations::{Observation, Pause, Vitals};
 use bedside_core::quality::{
     CheckRecord, EmergencyRecord, Override, ReactionRecord, TransfusionRecord,
 };
@@ -129,6 +129,7 @@ impl TransfusionRow {
             },
             rounds: Vec::new(),
             interruptions: Vec::new(),
+            handovers: Vec::new(),
             reaction,
             sync: SyncState::default(),
             audit: Vec::new(),
@@ -302,6 +303,7 @@ impl Store {
             .remove(procedure_urn)
             .unwrap_or_default();
         review.interruptions = self.interruptions(procedure_urn)?;
+        review.handovers = self.handovers(procedure_urn)?;
         if review.outcome == Outcome::Running
             && review
                 .interruptions
@@ -316,36 +318,51 @@ impl Store {
     }
 
     fn interruptions(&self, procedure_urn: &str) -> Result<Vec<Interruption>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT interrupted_at, reason, interrupted_by, restarted_at, restarted_by,
-                    second_checker
-             FROM interruption WHERE procedure_urn = ?1 ORDER BY seq",
-        )?;
+        Ok(self
+            .interruptions_of("procedure_urn = ?1", [procedure_urn])?
+            .remove(procedure_urn)
+            .unwrap_or_default())
+    }
+
+    /// The interruptions of the transfusions an `interruption` WHERE clause selects, by
+    /// transfusion, each in the order they happened.
+    fn interruptions_of(
+        &self,
+        which: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<HashMap<String, Vec<Interruption>>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT procedure_urn, interrupted_at, reason, interrupted_by, restarted_at,
+                    restarted_by, second_checker
+             FROM interruption WHERE {which} ORDER BY procedure_urn, seq"
+        ))?;
         let rows = stmt
-            .query_map([procedure_urn], |r| {
+            .query_map(params, |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(at, reason, by, restarted_at, restarted_by, second)| {
-                let what = format!("interruption of {procedure_urn}");
-                Ok(Interruption {
-                    at: parse_time(&at, &what)?,
-                    reason,
-                    by,
-                    restarted_at: parse_opt_time(restarted_at, &what)?,
-                    restarted_by,
-                    second_checker: second,
-                })
-            })
-            .collect()
+        let mut by_urn: HashMap<String, Vec<Interruption>> = HashMap::new();
+        for (urn, at, reason, by, restarted_at, restarted_by, second) in rows {
+            let what = format!("interruption of {urn}");
+            let interruption = Interruption {
+                at: parse_time(&at, &what)?,
+                reason,
+                by,
+                restarted_at: parse_opt_time(restarted_at, &what)?,
+                restarted_by,
+                second_checker: second,
+            };
+            by_urn.entry(urn).or_default().push(interruption);
+        }
+        Ok(by_urn)
     }
 
     fn sync_state(&self, procedure_urn: &str) -> Result<SyncState, StoreError> {
@@ -404,7 +421,7 @@ impl Store {
     }
 
     /// Every transfusion issued (started, when the issue time is unknown) in `[from, to)`, with
-    /// its rounds and sync counts: what the indicators and the period's exports read.
+    /// its rounds, interruptions and sync counts: what the indicators and the period's exports read.
     pub fn reviews_in(
         &self,
         from: Instant,
@@ -423,11 +440,18 @@ impl Store {
             &format!("procedure_urn IN (SELECT procedure_urn FROM ward_transfusion WHERE {which})"),
             params![a, b],
         )?;
+        let mut interruptions = self.interruptions_of(
+            &format!("procedure_urn IN (SELECT procedure_urn FROM ward_transfusion WHERE {which})"),
+            params![a, b],
+        )?;
         let sync = self.sync_counts(which, a, b)?;
         rows.iter()
             .map(|row| {
                 let mut review = row.review()?;
                 review.rounds = rounds.remove(&review.procedure_urn).unwrap_or_default();
+                review.interruptions = interruptions
+                    .remove(&review.procedure_urn)
+                    .unwrap_or_default();
                 let (sent, unsent, quarantined) =
                     sync.get(&review.procedure_urn).copied().unwrap_or_default();
                 review.sync = SyncState {
@@ -510,6 +534,14 @@ pub fn quality_record(
             .iter()
             .filter(|r| r.slot != "baseline")
             .map(observation)
+            .collect(),
+        pauses: review
+            .interruptions
+            .iter()
+            .map(|i| Pause {
+                from: i.at,
+                until: i.restarted_at,
+            })
             .collect(),
         reaction: review.reaction.as_ref().map(|r| ReactionRecord {
             suspected_at: r.stopped_at,

@@ -67,6 +67,19 @@ fn running_view(state: &UiState, b: &BoardTransfusion) -> BoardRunningView {
         ],
     )
     .to_string();
+    if !b
+        .running
+        .responsible
+        .badge
+        .eq_ignore_ascii_case(&b.running.started_by.staff_id)
+    {
+        detail += &words(
+            state,
+            " · handed over to {who}",
+            " · 已交班给 {who}",
+            &[("who", &b.running.responsible.name)],
+        );
+    }
     if let Some(last) = last {
         detail += &format!(" · {last}");
     }

@@ -108,6 +108,11 @@ fn summary_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
                 ("start", &hhmm(&r.started_at)),
             ],
         ),
+        w(
+            "responsible nurse: {who}",
+            "责任护士：{who}",
+            &[("who", &r.responsible().label())],
+        ),
     ];
     if let Some(end) = &r.ended_at {
         let volume = r.volume_ml.map_or("—".to_string(), |v| format!("{v} ml"));

@@ -53,6 +53,17 @@ pub struct Transfusion {
     pub baseline: Option<Observation>,
     /// In any order: records are merged from several devices.
     pub observations: Vec<Observation>,
+    /// The times the bag was stopped (interruptions), in any order. The schedule runs on
+    /// infusion time: a pause does not count, and the slots after it come later by its length.
+    pub pauses: Vec<Pause>,
+}
+
+/// A time the transfusion stood still: the bag stopped at `from` (an interruption) until it went
+/// on again after the repeat check at `until`, or `None` while it is still stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    pub from: Instant,
+    pub until: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

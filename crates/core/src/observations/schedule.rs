@@ -7,22 +7,76 @@ use crate::messages::Text;
 use crate::policy::Policy;
 use crate::severity::Severity;
 use crate::Instant;
+use chrono::Duration;
 
 /// A running transfusion that has been going for longer than this many hourly intervals is a
 /// corrupt record (a wrong year, a start never ended); stopping here keeps `schedule` bounded
 /// instead of building millions of slots. At the default interval this is six weeks.
 pub(super) const MAX_HOURLY_SLOTS: i64 = 1000;
 
-/// Builds a slot from its due time and window, or nothing when the times overflow.
-fn slot(label: String, due: Option<Instant>, early: i64, late: i64) -> Option<Slot> {
-    let due = due?;
-    Some(Slot {
-        label,
-        due,
-        window_start: minus_minutes(due, early)?,
-        window_end: plus_minutes(due, late)?,
-        status: SlotStatus::Open,
-    })
+/// The schedule's clock: infusion time since the start, the pauses not counted (clinical rules
+/// §2 and docs/ward-shift.md). The pauses are clipped to the start, merged where they overlap
+/// and sorted; an open pause lasts, for the schedule, until the end or else until `now`, so a
+/// slot it holds back is due after `now` and cannot fall overdue while the bag is stopped.
+struct InfusionClock {
+    start: Instant,
+    pauses: Vec<(Instant, Duration)>,
+}
+
+impl InfusionClock {
+    fn new(t: &Transfusion, start: Instant, now: Instant) -> InfusionClock {
+        let stopped_until = t.ended_at.unwrap_or(now);
+        let mut spans: Vec<(Instant, Instant)> = t
+            .pauses
+            .iter()
+            .map(|p| {
+                let from = p.from.max(start);
+                (from, p.until.unwrap_or(stopped_until).max(from))
+            })
+            .collect();
+        spans.sort();
+        let mut merged: Vec<(Instant, Instant)> = Vec::new();
+        for (from, until) in spans {
+            match merged.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(until),
+                _ => merged.push((from, until)),
+            }
+        }
+        InfusionClock {
+            start,
+            pauses: merged
+                .into_iter()
+                .map(|(from, until)| (from, until - from))
+                .filter(|(_, length)| *length > Duration::zero())
+                .collect(),
+        }
+    }
+
+    /// The ward-clock instant at `minutes` of infusion (negative: before the start). Every pause
+    /// that began at or before that moment pushes it back by the pause's length: a slot due at
+    /// the moment the bag was stopped comes due when it goes on again.
+    fn at(&self, minutes: i64) -> Option<Instant> {
+        let mut t = plus_minutes(self.start, minutes)?;
+        for (from, length) in &self.pauses {
+            if *from > t {
+                break;
+            }
+            t = t.checked_add_signed(*length)?;
+        }
+        Some(t)
+    }
+
+    /// The slot due at `minutes` of infusion, its window `early` before and `late` after it in
+    /// infusion time; nothing when the times overflow.
+    fn slot(&self, label: String, minutes: i64, early: i64, late: i64) -> Option<Slot> {
+        Some(Slot {
+            label,
+            due: self.at(minutes)?,
+            window_start: self.at(minutes.checked_sub(early)?)?,
+            window_end: self.at(minutes.checked_add(late)?)?,
+            status: SlotStatus::Open,
+        })
+    }
 }
 
 /// The observation slots of a transfusion, in due order, each with its status at `now`.
@@ -30,16 +84,18 @@ fn slot(label: String, due: Option<Instant>, early: i64, late: i64) -> Option<Sl
 /// Not started: none. Running: the 15-minute slot, every hourly slot whose due time has come,
 /// and the next hourly slot ahead (so a countdown always has a target). Ended: the 15-minute and
 /// hourly slots due at or before the end (those after it were never due), then the `end` slot.
+/// The 15-minute and hourly slots are counted in infusion time (`Transfusion::pauses`).
 pub fn schedule(t: &Transfusion, now: Instant, policy: &Policy) -> Vec<Slot> {
     let Some(start) = t.started_at else {
         return Vec::new();
     };
+    let clock = InfusionClock::new(t, start, now);
     let due_by_end = |due: &Instant| t.ended_at.is_none_or(|end| *due <= end);
     let mut slots = Vec::new();
 
-    if let Some(first) = slot(
+    if let Some(first) = clock.slot(
         FIRST_LABEL.to_string(),
-        plus_minutes(start, policy.first_obs_minutes),
+        policy.first_obs_minutes,
         policy.first_obs_early_minutes,
         policy.first_obs_late_minutes,
     ) {
@@ -56,9 +112,9 @@ pub fn schedule(t: &Transfusion, now: Instant, policy: &Policy) -> Vec<Slot> {
             let Some(offset) = interval.checked_mul(k) else {
                 break;
             };
-            let Some(hourly) = slot(
+            let Some(hourly) = clock.slot(
                 format!("{offset}min"),
-                plus_minutes(start, offset),
+                offset,
                 policy.hourly_obs_early_minutes,
                 policy.hourly_obs_late_minutes,
             ) else {
@@ -77,12 +133,7 @@ pub fn schedule(t: &Transfusion, now: Instant, policy: &Policy) -> Vec<Slot> {
     }
 
     if let Some(end) = t.ended_at {
-        if let Some(last) = slot(
-            END_LABEL.to_string(),
-            Some(end),
-            policy.end_obs_early_minutes,
-            policy.end_obs_late_minutes,
-        ) {
+        if let Some(last) = end_slot(end, policy) {
             slots.push(last);
         }
     }
@@ -102,6 +153,17 @@ pub fn schedule(t: &Transfusion, now: Instant, policy: &Policy) -> Vec<Slot> {
         };
     }
     slots
+}
+
+/// The slot at the end, on the ward's clock (the end is an instant, not an infusion time).
+fn end_slot(end: Instant, policy: &Policy) -> Option<Slot> {
+    Some(Slot {
+        label: END_LABEL.to_string(),
+        due: end,
+        window_start: minus_minutes(end, policy.end_obs_early_minutes)?,
+        window_end: plus_minutes(end, policy.end_obs_late_minutes)?,
+        status: SlotStatus::Open,
+    })
 }
 
 /// The next slot the nurse can still do: the open slot due first. Overdue slots are left out

@@ -86,6 +86,7 @@ fn all_observation_scenarios_match_the_expected_alerts() {
             ended_at: s.ended_at.as_deref().map(dt),
             baseline: s.baseline.as_ref().map(observation),
             observations: s.observations.iter().map(observation).collect(),
+            pauses: Vec::new(),
         };
         let got: BTreeSet<Key> = evaluate(&tr, dt(&s.now), &p)
             .into_iter()

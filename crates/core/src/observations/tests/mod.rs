@@ -52,6 +52,7 @@ fn running(observations: Vec<Observation>) -> Transfusion {
         ended_at: None,
         baseline: Some(obs("09:55", normal())),
         observations,
+        pauses: Vec::new(),
     }
 }
 
@@ -70,5 +71,6 @@ fn overdue_labels(slots: &[Slot]) -> Vec<String> {
 // --- temperatures ---
 
 mod golden;
+mod pauses;
 mod schedule;
 mod triggers;

@@ -38,6 +38,11 @@ fn an_incompatible_late_crossmatch_turns_every_screen_red_until_a_nurse_has_acte
         "on the sign-in screen already: {}",
         status.get_late_alert()
     );
+    assert!(
+        status.get_alarm().contains("INCOMPATIBLE"),
+        "the alarm rings and flashes too: {}",
+        status.get_alarm()
+    );
     sign_in(&window, "N0502", "0502");
     tick_once(&window, &state);
     assert!(status.get_late_alert().contains("A999926400109"));

@@ -486,7 +486,9 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
                 .global::<LoginPage>()
                 .set_owner(format!("{} {}", owner.staff.name, owner.staff.staff_id).into());
         }
-        // Patient data leaves the screen: the lock screen shows only who may unlock it.
+        // Patient data leaves the screen: the lock screen shows only who may unlock it (the
+        // late-crossmatch banner names a patient; the alarm's banner does not, and stays).
+        window.global::<Status>().set_late_alert("".into());
         state.locked_from = Some(screen);
         go(window, Screen::Lock);
         return;

@@ -34,6 +34,11 @@ pub fn alarm_words(cause: AlarmCause) -> Text {
             "报警：有观察逾期未做，请立即测量生命体征。（看到后请点击）",
             &[],
         ),
+        AlarmCause::LateCrossmatchIncompatible => Text::fill(
+            "ALARM: an emergency unit's crossmatch came back INCOMPATIBLE: see the red banner. (Tap when seen.)",
+            "报警：紧急发血血袋交叉配血结果不相容，请看红色提示。（看到后请点击）",
+            &[],
+        ),
     }
 }
 
@@ -44,6 +49,8 @@ pub enum AlarmCause {
     CheckStopped,
     /// An observation's window closed with nothing taken.
     ObservationMissed,
+    /// An emergency unit's crossmatch came back incompatible after its start (§6.3).
+    LateCrossmatchIncompatible,
 }
 
 /// `[alerts]` of the device's configuration.
@@ -188,6 +195,7 @@ pub struct AlarmWatch {
     pub alarm: Box<dyn Alarm>,
     stop: Vec<String>,
     missed: HashSet<(String, String)>,
+    late: HashSet<String>,
     /// The last ring not yet acknowledged on screen: the flashing banner shows it.
     pending: Option<AlarmCause>,
 }
@@ -198,6 +206,7 @@ impl AlarmWatch {
             alarm,
             stop: Vec::new(),
             missed: HashSet::new(),
+            late: HashSet::new(),
             pending: None,
         }
     }
@@ -242,6 +251,19 @@ impl AlarmWatch {
             .map(|r| r.code.as_str())
             .collect();
         self.check(&stops)
+    }
+
+    /// The transfusions with an incompatible late crossmatch still to be taken in: rings once
+    /// for each newly alerting one; returns whether it rang.
+    pub fn late_crossmatches(&mut self, procedures: &[&str]) -> bool {
+        let mut new = false;
+        for p in procedures {
+            new |= self.late.insert(p.to_string());
+        }
+        if new {
+            self.ring(AlarmCause::LateCrossmatchIncompatible);
+        }
+        new
     }
 
     /// The running transfusions at `now`: rings once if any observation slot is newly overdue
@@ -307,5 +329,23 @@ mod tests {
         });
         off.ring(AlarmCause::CheckStopped);
         assert_eq!(off.take_notice(), None, "turned off is not missing");
+    }
+
+    #[test]
+    fn an_incompatible_late_crossmatch_rings_once_per_transfusion() {
+        let fake = RecordingAlarm::default();
+        let mut watch = AlarmWatch::new(Box::new(fake.clone()));
+        assert!(!watch.late_crossmatches(&[]));
+        assert!(watch.late_crossmatches(&["urn:uuid:p-1"]));
+        assert!(!watch.late_crossmatches(&["urn:uuid:p-1"]), "a redraw");
+        assert!(watch.late_crossmatches(&["urn:uuid:p-1", "urn:uuid:p-2"]));
+        assert_eq!(
+            fake.rings(),
+            vec![AlarmCause::LateCrossmatchIncompatible; 2]
+        );
+        assert_eq!(
+            watch.pending(),
+            Some(AlarmCause::LateCrossmatchIncompatible)
+        );
     }
 }

@@ -89,8 +89,10 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     assert_eq!(board.get_running().row_count(), 1);
     let running = board.get_running().row_data(0).unwrap();
     assert!(
-        running.title.contains("张伟") && running.title.contains("ZY26001001"),
-        "the patient by name and hospital number: {}",
+        running.title.starts_with("3床")
+            && running.title.contains("张伟")
+            && running.title.contains("ZY26001001"),
+        "the patient by bed, name and hospital number: {}",
         running.title
     );
     assert!(!running.overdue);

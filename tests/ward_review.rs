@@ -63,6 +63,11 @@ fn the_board_shows_what_runs_what_waits_and_what_has_not_reached_the_blood_bank(
 
     assert_eq!(board.running.len(), 1, "李秀英's transfusion was stopped");
     let running = &board.running[0];
+    assert_eq!(
+        running.bed.as_deref(),
+        Some("3床"),
+        "the bed the blood bank says"
+    );
     assert_eq!(running.running.transfusion.procedure_uuid, zhang);
     assert_eq!(running.minutes, 95);
     assert!(

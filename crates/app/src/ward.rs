@@ -32,6 +32,8 @@ pub struct BoardTransfusion {
     /// A round that raised a stop trigger while no reaction report was sent (the app closed
     /// before the report, or the report failed): the charge nurse must follow it up.
     pub unreported_stop: Option<Text>,
+    /// The patient's bed, when the blood bank says it.
+    pub bed: Option<String>,
 }
 
 /// A unit issued to the ward and not yet started, against its start window.
@@ -198,6 +200,10 @@ impl<S: DeviceStore> Handheld<S> {
             .running_of(issued)?
             .into_iter()
             .map(|r| BoardTransfusion {
+                bed: issued
+                    .iter()
+                    .find(|i| i.dispense_id == r.transfusion.dispense_id)
+                    .and_then(|i| i.patient.bed.clone()),
                 unreported_stop: r.stop.as_deref().map(unreported_stop),
                 timeline: r.timeline(now, &self.policy),
                 minutes: r

@@ -91,7 +91,17 @@ fn running_view(state: &UiState, b: &BoardTransfusion) -> BoardRunningView {
         .map(|x| state.t(x))
         .unwrap_or_default();
     BoardRunningView {
-        title: format!("{}  {}  {}", t.patient_name, b.running.patient_mrn, t.din).into(),
+        title: format!(
+            "{}{}  {}  {}",
+            b.bed
+                .as_deref()
+                .map(|bed| format!("{bed}  "))
+                .unwrap_or_default(),
+            t.patient_name,
+            b.running.patient_mrn,
+            t.din
+        )
+        .into(),
         detail: detail.into(),
         due,
         overdue: b.timeline.overdue || b.unreported_stop.is_some(),

@@ -27,14 +27,13 @@ pub(super) fn tick(window: &AppWindow, state: &mut UiState) {
     }
     // An incompatible late crossmatch rings even on the lock screen (the alarm's words name no
     // patient); a store that cannot be read is said by the late-crossmatch banner.
-    if let Ok(alerts) = state.handheld.late_crossmatch_alerts() {
-        let procedures: Vec<&str> = alerts
-            .iter()
-            .map(|a| a.procedure_urn.as_str())
-            .filter(|p| !p.is_empty())
-            .collect();
-        state.alarms.late_crossmatches(&procedures);
-    }
+    let procedures: Vec<&str> = state
+        .late_alerts
+        .iter()
+        .map(|a| a.procedure_urn.as_str())
+        .filter(|p| !p.is_empty())
+        .collect();
+    state.alarms.late_crossmatches(&procedures);
     if let Some(notice) = state.alarms.alarm.take_notice() {
         state.alarm_notice = Some(notice);
     }

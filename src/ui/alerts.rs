@@ -4,14 +4,15 @@
 
 use slint::ComponentHandle;
 
-use bedside_core::messages::Text;
+use bedside_app::late_crossmatch::LateAlert;
 
 use super::{on, AppWindow, Status, UiState};
 
-pub(super) fn show(window: &AppWindow, state: &mut UiState) {
-    let status = window.global::<Status>();
-    // The link could not record a late result: said first (it has no transfusion to take in).
-    let link_problem: Option<Text> = state
+/// Reads the open alerts once (a tick, an acknowledgement): what the link could not record
+/// first (it has no transfusion to take in), then this device's store's. The alarm and the
+/// banner both use what was read.
+pub(super) fn read(state: &mut UiState) {
+    let link_problems: Vec<LateAlert> = state
         .link_status
         .as_ref()
         // A link thread that panicked holding the lock left its last status: still worth reading.
@@ -21,37 +22,31 @@ pub(super) fn show(window: &AppWindow, state: &mut UiState) {
                 .late_alerts
                 .clone()
         })
-        .and_then(|alerts| alerts.into_iter().find(|a| a.procedure_urn.is_empty()))
-        .map(|a| a.message);
-    if let Some(problem) = link_problem {
-        status.set_late_alert(state.t(&problem));
-        status.set_late_alert_can_acknowledge(false);
-        state.late_alert = None;
-        return;
-    }
-    match state.handheld.late_crossmatch_alerts() {
-        Ok(alerts) => {
-            let first = alerts.first();
-            status.set_late_alert(first.map(|a| state.t(&a.message)).unwrap_or_default());
-            status
-                .set_late_alert_can_acknowledge(first.is_some_and(|a| !a.procedure_urn.is_empty()));
-            state.late_alert = first.map(|a| a.procedure_urn.clone());
-        }
-        Err(e) => {
-            let said = Text::fill(
-                "Late crossmatch results of emergency units cannot be read ({e_en}). Phone the blood bank for them.",
-                "无法读取紧急发血血袋的交叉配血结果（{e_zh}）。请电话向输血科确认。",
-                &[("e_en", &e.message().en), ("e_zh", &e.message().zh)],
-            );
-            status.set_late_alert(state.t(&said));
-            status.set_late_alert_can_acknowledge(false);
-            state.late_alert = None;
-        }
-    }
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.procedure_urn.is_empty())
+        .collect();
+    state.late_alerts = link_problems;
+    state
+        .late_alerts
+        .extend(state.handheld.late_crossmatch_alerts());
+}
+
+/// The first alert in the reader's language; the button only for one a nurse can take in.
+pub(super) fn show(window: &AppWindow, state: &UiState) {
+    let status = window.global::<Status>();
+    let first = state.late_alerts.first();
+    status.set_late_alert(first.map(|a| state.t(&a.message)).unwrap_or_default());
+    status.set_late_alert_can_acknowledge(first.is_some_and(|a| !a.procedure_urn.is_empty()));
 }
 
 fn acknowledge(window: &AppWindow, state: &mut UiState) {
-    let Some(procedure) = state.late_alert.clone() else {
+    let Some(procedure) = state
+        .late_alerts
+        .first()
+        .map(|a| a.procedure_urn.clone())
+        .filter(|p| !p.is_empty())
+    else {
         return;
     };
     // Refused (no nurse signed in, the store failed): the banner stays and says why.
@@ -61,6 +56,7 @@ fn acknowledge(window: &AppWindow, state: &mut UiState) {
         status.set_late_alert(format!("{alert}\n{}", state.t(&e.message())).into());
         return;
     }
+    read(state);
     show(window, state);
 }
 

@@ -75,8 +75,9 @@ pub struct UiState {
     drill_index: Option<usize>,
     /// Where the observation screens return: the ward list, or the board they were opened from.
     back_to: Screen,
-    /// The transfusion whose late-crossmatch alert is on the screen.
-    late_alert: Option<String>,
+    /// The open late-crossmatch alerts, read once a second (`alerts::read`); the first is on
+    /// the screen.
+    late_alerts: Vec<bedside_app::late_crossmatch::LateAlert>,
     /// What the blood-bank link last said (its thread writes it): a late result it could not
     /// record is shown with the alerts.
     pub link_status: Option<std::sync::Arc<std::sync::Mutex<LinkStatus>>>,
@@ -114,7 +115,7 @@ impl UiState {
             drill: Vec::new(),
             drill_index: None,
             back_to: Screen::Home,
-            late_alert: None,
+            late_alerts: Vec::new(),
             link_status: None,
             alarms: AlarmWatch::new(Box::new(Silent)),
             alarm_notice: None,
@@ -478,6 +479,7 @@ pub fn install(window: &AppWindow, state: Rc<RefCell<UiState>>) {
 /// unterminated keys, and keep countdowns current.
 pub fn tick(window: &AppWindow, state: &mut UiState) {
     // First, locked or not: an alarm carries no patient data and must not wait for a PIN.
+    alerts::read(state);
     alarm::tick(window, state);
     let screen = window.global::<Nav>().get_screen();
     if state.handheld.is_locked() && screen != Screen::Lock && screen != Screen::Login {

@@ -47,7 +47,7 @@ pub fn record_late_crossmatches(
     store: &mut dyn DeviceStore,
     now: Instant,
 ) -> Result<Vec<LateAlert>, StoreError> {
-    let (units, _) = emergency_units(store, now)?;
+    let (mut units, acknowledged) = emergency_units(store, now)?;
     let (issued, _) = store.cached()?.issue_records();
     for late in late_results(&units, &issued) {
         let detail = format!("{} {}", late.result.code(), late.unit.din);
@@ -58,14 +58,25 @@ pub fn record_late_crossmatches(
             &detail,
             &late.unit.procedure_urn,
         )?;
+        // Written: the unit now stands on it, as a fresh read of its trail would say.
+        if let Some(u) = units
+            .iter_mut()
+            .find(|u| u.procedure_urn == late.unit.procedure_urn)
+        {
+            u.recorded = Some(late.result.code().to_string());
+        }
     }
-    open_alerts(store, now)
+    Ok(alerts_of(&units, &acknowledged))
 }
 
 /// The incompatible late results no nurse has taken in yet, oldest first (reads only).
 pub fn open_alerts(store: &dyn DeviceStore, now: Instant) -> Result<Vec<LateAlert>, StoreError> {
     let (units, acknowledged) = emergency_units(store, now)?;
-    Ok(units
+    Ok(alerts_of(&units, &acknowledged))
+}
+
+fn alerts_of(units: &[EmergencyUnit], acknowledged: &[String]) -> Vec<LateAlert> {
+    units
         .iter()
         .filter(|u| u.recorded.as_deref() == Some("incompatible"))
         .filter(|u| !acknowledged.contains(&u.procedure_urn))
@@ -73,13 +84,15 @@ pub fn open_alerts(store: &dyn DeviceStore, now: Instant) -> Result<Vec<LateAler
             procedure_urn: u.procedure_urn.clone(),
             message: incompatible_alert(u),
         })
-        .collect())
+        .collect()
 }
 
 impl<S: DeviceStore> Handheld<S> {
-    /// The late-crossmatch alerts every screen shows (the link records the results).
-    pub fn late_crossmatch_alerts(&self) -> Result<Vec<LateAlert>, ActionError> {
-        Ok(open_alerts(&self.store, self.clock.now())?)
+    /// The late-crossmatch alerts every screen shows (the link records the results); a store
+    /// that cannot be read is itself an alert, never "no alert".
+    pub fn late_crossmatch_alerts(&self) -> Vec<LateAlert> {
+        open_alerts(&self.store, self.clock.now())
+            .unwrap_or_else(|e| vec![LateAlert::unreadable(&e)])
     }
 
     /// The signed-in nurse has read the alert and acted on it.

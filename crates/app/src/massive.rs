@@ -90,7 +90,7 @@ impl<S: DeviceStore> Handheld<S> {
         let Some(protocol) = self.massive.clone() else {
             return Ok(false);
         };
-        if now >= protocol.ends_at(&self.policy) || now < protocol.opened_at {
+        if !protocol.open_at(now, &self.policy) {
             self.end_massive_transfusion("session over")?;
             return Ok(false);
         }

@@ -30,6 +30,12 @@ impl Protocol {
         self.opened_at + Duration::minutes(policy.massive_transfusion_session_minutes)
     }
 
+    /// Whether the kept second checker may still sign at `now`: from the opening (a clock gone
+    /// back is not in it) to the end of the session.
+    pub fn open_at(&self, now: Instant, policy: &Policy) -> bool {
+        now >= self.opened_at && now < self.ends_at(policy)
+    }
+
     /// The kept second checker, for a check of this patient (`wristband_id` as read) at `now`:
     /// none for another patient, before the opening (a clock gone back) or after the session.
     pub fn second_checker_for(
@@ -39,8 +45,7 @@ impl Protocol {
         policy: &Policy,
     ) -> Option<&StaffRef> {
         let same_patient = wristband::identifies(wristband_id, &self.patient_mrn, None);
-        (same_patient && now >= self.opened_at && now < self.ends_at(policy))
-            .then_some(&self.second_checker)
+        (same_patient && self.open_at(now, policy)).then_some(&self.second_checker)
     }
 }
 

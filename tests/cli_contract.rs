@@ -1,4 +1,4 @@
-//! The command-line contract of spec/cli.md: JSON Lines on stdout, exit 0 when every input was
+//! The command-line contract of docs/cli.md: JSON Lines on stdout, exit 0 when every input was
 //! processed, 1 when an input could not be read (with the file and problem on stderr), 2 on
 //! bad usage, and `--help` for each subcommand.
 

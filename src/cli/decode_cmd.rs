@@ -63,7 +63,9 @@ fn decode_file(
             json!({
                 "format": symbol.symbology.name(),
                 "text": symbol.text,
-                "label": super::label_cmd::label_json(&symbol.text, profile, lang),
+                // A GS1 symbol is read as GS1 whatever its first element (a lot before the
+                // wristband's GSRN): its symbology identifier says so.
+                "label": super::label_cmd::label_json(&symbol.framed_text(), profile, lang),
             })
         })
         .collect();
@@ -80,7 +82,7 @@ fn failure(name: &str, problem: ScanProblem, lang: Lang, start: Instant) -> Valu
     })
 }
 
-/// Milliseconds to one decimal, as in spec/cli.md.
+/// Milliseconds to one decimal, as in docs/cli.md.
 fn elapsed_ms(start: Instant) -> f64 {
     (start.elapsed().as_secs_f64() * 10_000.0).round() / 10.0
 }

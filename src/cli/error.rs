@@ -1,6 +1,6 @@
 //! Why a subcommand could not do its work. Subcommands return it; `cli::run` says it once, on
 //! stderr after the subcommand's name, and turns it into the exit code of the contract
-//! (`spec/cli.md`): 2 for a command line or configuration that cannot be used, 1 for a failure.
+//! (`docs/cli.md`): 2 for a command line or configuration that cannot be used, 1 for a failure.
 
 use std::fmt::Display;
 use std::process::ExitCode;

@@ -1,4 +1,4 @@
-//! The command line of `spec/cli.md`: the engine without the UI, for hospital validation teams,
+//! The command line of `docs/cli.md`: the engine without the UI, for hospital validation teams,
 //! scripts and tests. Each subcommand prints one JSON object per input (JSON Lines) and returns
 //! the process exit code: 0 all inputs processed, 1 an input could not be read, 2 bad usage.
 
@@ -29,7 +29,7 @@ use bedside_core::messages::Lang;
     about = "Bedside blood-transfusion verification: the right blood to the right patient.",
     long_about = "Bedside blood-transfusion verification: the right blood to the right patient.\n\n\
         With no subcommand, bedside opens the touch app. The subcommands run the same engine \
-        without the UI and print JSON Lines on stdout (see spec/cli.md).\n\n\
+        without the UI and print JSON Lines on stdout (see docs/cli.md).\n\n\
         Exit codes: 0 every input processed, 1 an input could not be read, 2 bad usage."
 )]
 pub struct Cli {

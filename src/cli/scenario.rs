@@ -1,4 +1,4 @@
-//! The scenario files of `spec/cli.md` (`bedside check`), read into domain inputs. Field names
+//! The scenario files of `docs/cli.md` (`bedside check`), read into domain inputs. Field names
 //! are the contract; unknown fields are allowed (more may be added), wrong values are refused
 //! with the field that holds them.
 

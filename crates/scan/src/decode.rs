@@ -6,14 +6,17 @@ use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use bedside_core::label::{parse_scan, LabelProfile};
 use rxing::common::GlobalHistogramBinarizer;
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
 use rxing::{
-    BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, FilteredImageReader, Luma8LuminanceSource,
-    Luma8Source, LuminanceSource, MultiFormatReader, RXingResult, Reader,
+    BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, FilteredImageReader, Luma8Source,
+    LuminanceSource, MultiFormatReader, RXingResult, RXingResultMetadataType,
+    RXingResultMetadataValue, Reader,
 };
 
 use super::binarizer::FastHybridBinarizer;
+use super::deskew;
 use super::frame::LumaFrame;
 
 /// The symbologies a bedside scan may meet.
@@ -40,7 +43,7 @@ impl Symbology {
         Symbology::Pdf417,
     ];
 
-    /// The snake-case name of spec/cli.md.
+    /// The snake-case name of docs/cli.md.
     pub fn name(self) -> &'static str {
         match self {
             Symbology::Code128 => "code_128",
@@ -83,6 +86,17 @@ pub struct Symbol {
     pub text: String,
     /// Where it was found, in frame pixels (corners for 2-D symbols, the scan line for 1-D).
     pub points: Vec<(f32, f32)>,
+    /// The AIM symbology identifier of a GS1 symbol (`]C1`, `]d2`, `]Q3`): the text is GS1
+    /// element strings even when it does not start with a wristband's AI.
+    pub gs1: Option<String>,
+}
+
+impl Symbol {
+    /// The text as a scanner that sends AIM identifiers would: what `bedside_core::label` reads
+    /// as GS1 whatever its first element.
+    pub fn framed_text(&self) -> String {
+        format!("{}{}", self.gs1.as_deref().unwrap_or(""), self.text)
+    }
 }
 
 /// How long one frame may take. Checked between passes: a pass that has started runs to its
@@ -144,6 +158,11 @@ pub struct FrameResult {
     pub passes: usize,
     /// The budget ran out before every pass was tried.
     pub out_of_time: bool,
+    /// Symbols decoded but set aside by their label's own check (see `passes_label_check`), in
+    /// all passes.
+    pub refused: usize,
+    /// The symbols returned fail their label's own check: no pass read one that keeps it.
+    pub fails_label_check: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +180,8 @@ enum Preprocess {
     StretchContrast,
     /// Light-on-dark prints and screens.
     Invert,
+    /// Bars leaning from upright turned back (`deskew`); skipped when they do not lean.
+    Deskew,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -197,6 +218,13 @@ const PASSES: &[Pass] = &[
         harder: true,
     },
     Pass {
+        name: "deskewed",
+        preprocess: Preprocess::Deskew,
+        binarization: Binarization::Hybrid,
+        filtered: false,
+        harder: true,
+    },
+    Pass {
         name: "filtered",
         preprocess: Preprocess::None,
         binarization: Binarization::Hybrid,
@@ -227,7 +255,13 @@ pub fn decode_frame(frame: &LumaFrame, options: &DecodeOptions, budget: Budget) 
         found_by: None,
         passes: 0,
         out_of_time: false,
+        refused: 0,
+        fails_label_check: false,
     };
+    let mut failing = None;
+    // One buffer for every pass that makes its own picture of the frame (stretched, inverted,
+    // upright): allocated once per frame, not once per pass.
+    let mut scratch = Vec::new();
     let first_passes = if options.try_harder { 2 } else { 1 };
     let passes = if options.retries {
         PASSES
@@ -245,15 +279,28 @@ pub fn decode_frame(frame: &LumaFrame, options: &DecodeOptions, budget: Budget) 
         result.passes += 1;
         let searches = searches(options, pass.harder);
         let found = catch_unwind(AssertUnwindSafe(|| {
-            run_pass(frame, pass, &searches, options.multiple)
+            run_pass(frame, pass, &searches, options.multiple, &mut scratch)
         }))
         .unwrap_or_default();
-        let symbols = symbols(found, &options.formats);
+        let (symbols, refused) = symbols(found, &options.formats);
+        result.refused += refused.len();
         if !symbols.is_empty() {
             result.symbols = symbols;
             result.found_by = Some(pass.name);
-            break;
+            return result;
         }
+        if failing.is_none() && !refused.is_empty() {
+            failing = Some((refused, pass.name));
+        }
+    }
+    // No pass read a symbol that keeps its label's rules. One that breaks them is returned
+    // after all: read the same way by every pass that found it, it is more likely a label
+    // printed that way than a misread, and the label reader then says what is wrong with it
+    // ("no barcode" would send the nurse to scan the same label again and again).
+    if let Some((symbols, pass)) = failing {
+        result.symbols = symbols;
+        result.found_by = Some(pass);
+        result.fails_label_check = true;
     }
     result
 }
@@ -302,24 +349,45 @@ fn run_pass(
     pass: &Pass,
     searches: &[DecodeHints],
     multiple: bool,
+    scratch: &mut Vec<u8>,
 ) -> Vec<RXingResult> {
-    let (width, height) = (frame.width(), frame.height());
-    match pass.preprocess {
-        Preprocess::None => match Luma8Source::new_with_slice(frame.pixels(), width, height) {
-            Ok(source) => read(source, pass, searches, multiple),
-            Err(_) => Vec::new(),
-        },
-        preprocess => {
-            let pixels = match preprocess {
-                Preprocess::StretchContrast => stretch_contrast(frame.pixels()),
-                _ => frame.pixels().iter().map(|p| 255 - p).collect(),
+    let (mut width, mut height) = (frame.width(), frame.height());
+    let mut turn = None;
+    let pixels = match pass.preprocess {
+        Preprocess::None => frame.pixels(),
+        Preprocess::StretchContrast => {
+            stretch_contrast(frame.pixels(), scratch);
+            scratch
+        }
+        Preprocess::Invert => {
+            scratch.clear();
+            scratch.extend(frame.pixels().iter().map(|p| 255 - p));
+            scratch
+        }
+        Preprocess::Deskew => {
+            let (w, h) = (width as usize, height as usize);
+            let Some(tilt) = deskew::tilt(frame.pixels(), w, h) else {
+                return Vec::new();
             };
-            match Luma8LuminanceSource::new(pixels, width, height) {
-                Ok(source) => read(source, pass, searches, multiple),
-                Err(_) => Vec::new(),
-            }
+            let (w, h, back) = deskew::upright(frame.pixels(), w, h, tilt, scratch);
+            let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else {
+                return Vec::new();
+            };
+            (width, height, turn) = (w, h, Some(back));
+            scratch
+        }
+    };
+    let Ok(source) = Luma8Source::new_with_slice(pixels, width, height) else {
+        return Vec::new();
+    };
+    let mut found = read(source, pass, searches, multiple);
+    // Found on the upright picture: its points go back into the frame's pixels.
+    if let Some(turn) = turn {
+        for point in found.iter_mut().flat_map(|r| r.getPointsMut().iter_mut()) {
+            (point.x, point.y) = turn.back(point.x, point.y);
         }
     }
+    found
 }
 
 fn read<S: LuminanceSource>(
@@ -426,9 +494,10 @@ impl<R: Reader> Reader for QuickAfterFirst<R> {
     }
 }
 
-/// Our symbols, deduplicated, in the order of `formats` and then top to bottom, left to right.
-fn symbols(found: Vec<RXingResult>, formats: &[Symbology]) -> Vec<Symbol> {
+/// Our symbols, deduplicated, in reading order; and those that fail their label's own check.
+fn symbols(found: Vec<RXingResult>, formats: &[Symbology]) -> (Vec<Symbol>, Vec<Symbol>) {
     let mut symbols: Vec<Symbol> = Vec::new();
+    let mut refused: Vec<Symbol> = Vec::new();
     for result in found {
         let Some(symbology) = Symbology::from_rxing(*result.getBarcodeFormat()) else {
             continue;
@@ -437,50 +506,114 @@ fn symbols(found: Vec<RXingResult>, formats: &[Symbology]) -> Vec<Symbol> {
             continue;
         }
         let mut text = result.getText().to_string();
+        let mut aim = symbology_identifier(&result);
         if symbology == Symbology::Code128 {
             // The leading FNC1 of GS1-128 is its symbology identifier (]C1), not data: the text
             // is the element string with GS between elements, as zxing-cpp gives it.
             if let Some(data) = text.strip_prefix("]C1") {
                 text = data.to_string();
+                aim = Some("]C1".into());
             }
             // A separator ends no element string. rxing reads a check character of value 102
             // (FNC1's) as a trailing GS when FNC1 is converted: one Code 128 symbol in 103, an
             // ISBT 128 label refused as "unreadable" for nothing.
             text.truncate(text.trim_end_matches('\u{1d}').len());
         }
-        if symbols
+        let gs1 = aim.filter(|a| is_gs1(a));
+        let keeps = if passes_label_check(gs1.as_deref(), &text) {
+            &mut symbols
+        } else {
+            &mut refused
+        };
+        if keeps
             .iter()
             .any(|s| s.symbology == symbology && s.text == text)
         {
             continue;
         }
         let points = result.getPoints().iter().map(|p| (p.x, p.y)).collect();
-        symbols.push(Symbol {
+        keeps.push(Symbol {
             symbology,
             text,
             points,
+            gs1,
         });
     }
-    let rank = |s: &Symbology| formats.iter().position(|f| f == s).unwrap_or(usize::MAX);
-    symbols.sort_by(|a, b| {
-        rank(&a.symbology)
-            .cmp(&rank(&b.symbology))
-            .then(top_left(a).total_cmp(&top_left(b)))
-    });
-    symbols
+    (in_reading_order(symbols), in_reading_order(refused))
 }
 
-fn top_left(symbol: &Symbol) -> f32 {
-    symbol
-        .points
-        .iter()
-        .map(|&(x, y)| y * 1e5 + x)
-        .fold(f32::INFINITY, f32::min)
+/// As a person reads a label: row by row from the top, left to right in a row. Two symbols
+/// share a row when each one's middle lies within the other's height (an ISBT 128 bag label's
+/// DIN and blood group, its product code and expiry).
+fn in_reading_order(mut symbols: Vec<Symbol>) -> Vec<Symbol> {
+    let extent = |s: &Symbol| {
+        s.points.iter().fold(
+            (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY),
+            |(top, bottom, left), &(x, y)| (top.min(y), bottom.max(y), left.min(x)),
+        )
+    };
+    symbols.sort_by(|a, b| extent(a).0.total_cmp(&extent(b).0));
+    let mut rows: Vec<Vec<Symbol>> = Vec::new();
+    for symbol in symbols {
+        let (top, bottom, _) = extent(&symbol);
+        let middle = (top + bottom) / 2.0;
+        let same_row = rows.last().is_some_and(|row| {
+            row.iter().any(|other| {
+                let (o_top, o_bottom, _) = extent(other);
+                let o_middle = (o_top + o_bottom) / 2.0;
+                (o_top..=o_bottom).contains(&middle) || (top..=bottom).contains(&o_middle)
+            })
+        });
+        match rows.last_mut() {
+            Some(row) if same_row => row.push(symbol),
+            _ => rows.push(vec![symbol]),
+        }
+    }
+    rows.into_iter()
+        .flat_map(|mut row| {
+            row.sort_by(|a, b| extent(a).2.total_cmp(&extent(b).2));
+            row
+        })
+        .collect()
+}
+
+fn is_gs1(aim: &str) -> bool {
+    matches!(aim, "]C1" | "]d2" | "]Q3")
+}
+
+fn symbology_identifier(result: &RXingResult) -> Option<String> {
+    match result
+        .getRXingResultMetadata()
+        .get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER)
+    {
+        Some(RXingResultMetadataValue::SymbologyIdentifier(aim)) => Some(aim.clone()),
+        _ => None,
+    }
+}
+
+/// The symbology's own check (Code 128's mod 103, Reed–Solomon in 2-D) lets through about one
+/// damaged read in a hundred with a wrong text. A bag label or a wristband has a second check of
+/// its own: an ISBT 128 text must be well-formed data structures (data identifiers, lengths,
+/// table codes, dates), a GS1 text known Application Identifiers with their lengths and check
+/// digits. A symbol that fails it is likely a misread: the search goes on to the next pass as if
+/// nothing had been found, and the symbol is returned only when no pass reads better. Other
+/// texts (a hospital's own wristband number, a QR code) have no such check.
+fn passes_label_check(aim: Option<&str>, text: &str) -> bool {
+    let isbt = text.starts_with(['=', '&']);
+    let gs1 = aim.is_some_and(is_gs1);
+    if !isbt && !gs1 {
+        return true;
+    }
+    let framed = match aim {
+        Some(aim) if gs1 && !isbt => format!("{aim}{text}"),
+        _ => text.to_string(),
+    };
+    parse_scan(&framed, &LabelProfile::default()).is_ok()
 }
 
 /// Spreads the grey levels between the darkest and lightest percent of the frame over 0–255, so
-/// that a dim or washed-out label has the contrast the binarizers expect.
-fn stretch_contrast(pixels: &[u8]) -> Vec<u8> {
+/// that a dim or washed-out label has the contrast the binarizers expect; into `out`.
+fn stretch_contrast(pixels: &[u8], out: &mut Vec<u8>) {
     let mut histogram = [0usize; 256];
     for &p in pixels {
         histogram[usize::from(p)] += 1;
@@ -497,17 +630,16 @@ fn stretch_contrast(pixels: &[u8]) -> Vec<u8> {
     };
     let low = level(Box::new(0..256));
     let high = level(Box::new((0..256).rev()));
+    out.clear();
     if high <= low {
-        return pixels.to_vec();
+        out.extend_from_slice(pixels);
+        return;
     }
     let span = (high - low) as u32;
-    pixels
-        .iter()
-        .map(|&p| {
-            let p = usize::from(p).clamp(low, high) - low;
-            ((p as u32 * 255 + span / 2) / span) as u8
-        })
-        .collect()
+    out.extend(pixels.iter().map(|&p| {
+        let p = usize::from(p).clamp(low, high) - low;
+        ((p as u32 * 255 + span / 2) / span) as u8
+    }));
 }
 
 #[cfg(test)]
@@ -517,7 +649,8 @@ mod tests {
     #[test]
     fn stretch_spreads_a_dim_frame_over_the_full_range() {
         let dim: Vec<u8> = (0..1000).map(|i| 100 + (i % 50) as u8).collect();
-        let stretched = stretch_contrast(&dim);
+        let mut stretched = Vec::new();
+        stretch_contrast(&dim, &mut stretched);
         assert_eq!(stretched.iter().min(), Some(&0));
         assert_eq!(stretched.iter().max(), Some(&255));
     }
@@ -525,11 +658,29 @@ mod tests {
     #[test]
     fn a_flat_frame_is_left_alone_and_has_no_symbol() {
         let grey = vec![128u8; 64 * 48];
-        assert_eq!(stretch_contrast(&grey), grey);
+        let mut same = vec![7; 3];
+        stretch_contrast(&grey, &mut same);
+        assert_eq!(same, grey);
         let frame = LumaFrame::borrowed(&grey, 64, 48).unwrap();
         let result = decode_frame(&frame, &DecodeOptions::default(), Budget::unlimited());
         assert!(result.symbols.is_empty());
         assert_eq!(result.found_by, None);
+    }
+
+    /// The one misread of the first degraded-set run: a glared, grainy GS1-128 wristband whose
+    /// Code 128 check passed on a wrong text. "03" is no Application Identifier.
+    #[test]
+    fn a_misread_that_passes_the_symbologys_check_fails_the_labels() {
+        let printed = "8019852929\u{1d}8018635591022697339349";
+        let misread = "8019852929\u{1d}038731635591022697339349";
+        assert!(passes_label_check(Some("]C1"), printed));
+        assert!(!passes_label_check(Some("]C1"), misread));
+        assert!(!passes_label_check(Some("]d2"), "8018635591022697339348"));
+        assert!(passes_label_check(None, "=W00002612345600"));
+        assert!(!passes_label_check(None, "=W00002612345661"));
+        // No check of its own: a hospital's wristband number, a QR code's text.
+        assert!(passes_label_check(None, "MRN0001"));
+        assert!(passes_label_check(Some("]Q1"), "https://example.org/x"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rxing::{BarcodeFormat, MultiFormatWriter, Writer};
+use rxing::{BarcodeFormat, EncodeHints, MultiFormatWriter, Writer};
 
 /// Why a symbol could not be drawn or a canvas saved.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +52,40 @@ impl Canvas {
         (x, y): (u32, u32),
         (width, height): (u32, u32),
     ) -> Result<&mut Self, DrawError> {
-        let matrix = encode(format, text, width, height)?;
+        self.try_draw_with(
+            format,
+            text,
+            (x, y),
+            (width, height),
+            &EncodeHints::default(),
+        )
+    }
+
+    /// A GS1 DataMatrix (a 2-D wristband): FNC1 first, and every ASCII 29 in `text` an FNC1
+    /// between element strings, as a GS1 printer encodes them.
+    pub fn try_draw_gs1_data_matrix(
+        &mut self,
+        text: &str,
+        at: (u32, u32),
+        size: (u32, u32),
+    ) -> Result<&mut Self, DrawError> {
+        let hints = EncodeHints {
+            DataMatrixCompact: Some(true),
+            Gs1Format: Some(true),
+            ..EncodeHints::default()
+        };
+        self.try_draw_with(BarcodeFormat::DATA_MATRIX, text, at, size, &hints)
+    }
+
+    fn try_draw_with(
+        &mut self,
+        format: BarcodeFormat,
+        text: &str,
+        (x, y): (u32, u32),
+        (width, height): (u32, u32),
+        hints: &EncodeHints,
+    ) -> Result<&mut Self, DrawError> {
+        let matrix = encode(format, text, width, height, hints)?;
         for my in 0..matrix.height() {
             for mx in 0..matrix.width() {
                 let (px, py) = (x + mx, y + my);
@@ -82,7 +115,7 @@ impl Canvas {
 /// `modules × n` pixels wide gives bars exactly `n` pixels per module (crisp, no rounding).
 pub fn one_d_modules(format: BarcodeFormat, text: &str) -> Result<u32, DrawError> {
     // Asked for a 1-pixel box, rxing's 1-D writers answer with their natural size.
-    Ok(encode(format, text, 1, 1)?.width())
+    Ok(encode(format, text, 1, 1, &EncodeHints::default())?.width())
 }
 
 fn encode(
@@ -90,6 +123,7 @@ fn encode(
     text: &str,
     width: u32,
     height: u32,
+    hints: &EncodeHints,
 ) -> Result<rxing::common::BitMatrix, DrawError> {
     let fail = |reason: String| DrawError::Encode {
         text: text.to_string(),
@@ -101,7 +135,7 @@ fn encode(
         i32::try_from(height).map_err(|e| fail(e.to_string()))?,
     );
     MultiFormatWriter
-        .encode(text, &format, w, h)
+        .encode_with_hints(text, &format, w, h, hints)
         .map_err(|e| fail(format!("{e:?}")))
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use image::DynamicImage;
 
-use super::decode::{decode_frame, Budget, DecodeOptions, Symbol};
+use super::decode::{decode_frame, Budget, DecodeOptions};
 use super::frame::LumaFrame;
 use super::ScanProblem;
 
@@ -41,9 +41,10 @@ pub fn load_grey(path: &Path) -> Result<LumaFrame<'static>, LoadError> {
 }
 
 /// "Scans" a picture file, as if the handheld's scanner had read what it shows (demo mode's
-/// labels, a photo of a real label): every barcode text on it, top to bottom (left to right on
-/// one level), each to be read like a keyboard-wedge scan. A file that cannot be read, is not
-/// an image, or shows no barcode of the bag and wristband formats gives the matching
+/// labels, a photo of a real label): every barcode text on it in reading order (top to bottom,
+/// left to right on one level), a GS1 symbol's with its AIM identifier as a scanner set to send
+/// them would, each to be read like a keyboard-wedge scan. A file that cannot be read, is not an
+/// image, or shows no barcode of the bag and wristband formats gives the matching
 /// `ScanProblem`; no file makes it panic (decoder panics count as "nothing found").
 pub fn scan_image(path: &Path) -> Result<Vec<String>, ScanProblem> {
     let frame = load_grey(path).map_err(|e| e.problem())?;
@@ -55,23 +56,7 @@ pub fn scan_image(path: &Path) -> Result<Vec<String>, ScanProblem> {
     if result.symbols.is_empty() {
         return Err(ScanProblem::NoBarcode);
     }
-    Ok(top_to_bottom(result.symbols))
-}
-
-/// The decoder groups symbols by format first; a person reading a label goes down the page.
-fn top_to_bottom(mut symbols: Vec<Symbol>) -> Vec<String> {
-    let top_left = |s: &Symbol| {
-        s.points
-            .iter()
-            .fold((f32::INFINITY, f32::INFINITY), |(y, x), p| {
-                (y.min(p.1), x.min(p.0))
-            })
-    };
-    symbols.sort_by(|a, b| {
-        let ((ay, ax), (by, bx)) = (top_left(a), top_left(b));
-        ay.total_cmp(&by).then(ax.total_cmp(&bx))
-    });
-    symbols.into_iter().map(|s| s.text).collect()
+    Ok(result.symbols.iter().map(|s| s.framed_text()).collect())
 }
 
 fn grey(image: DynamicImage) -> LumaFrame<'static> {

@@ -4,7 +4,9 @@
 //! up so that the UI stays smooth. The texts it returns go to `domain::label` like keyed scans.
 
 mod binarizer;
+pub mod damage;
 mod decode;
+mod deskew;
 pub mod draw;
 mod frame;
 mod image_file;

@@ -1,4 +1,4 @@
-//! The JSON shape of a parsed structure, as `spec/cli.md` fixes it for `bedside label`.
+//! The JSON shape of a parsed structure, as `docs/cli.md` fixes it for `bedside label`.
 
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};

@@ -3,7 +3,7 @@
 //! ISO 7064 MOD 37-2 check character (`checkchar`). The rules are those of `spec/isbt128.md`;
 //! the facts come from the tables in `data/isbt128/`, compiled in.
 //!
-//! Every failure is a [`LabelError`] whose code is one of the codes of `spec/cli.md` and whose
+//! Every failure is a [`LabelError`] whose code is one of the codes of `docs/cli.md` and whose
 //! message tells the nurse what to do. No input makes these functions panic.
 
 pub mod checkchar;
@@ -23,7 +23,7 @@ use crate::messages::Text;
 pub use codabar::CodabarProfile;
 pub use format::format_structure;
 
-/// The error codes of `spec/cli.md`.
+/// The error codes of `docs/cli.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LabelErrorCode {
@@ -190,7 +190,7 @@ pub struct OtherStructure {
 }
 
 impl Structure {
-    /// The `kind` of `spec/cli.md`.
+    /// The `kind` of `docs/cli.md`.
     pub fn kind(&self) -> &str {
         match self {
             Structure::Din(_) => "din",

@@ -43,6 +43,11 @@ impl Symbology {
         Symbology::Pdf417,
     ];
 
+    /// The formats bedside's labels are printed in (ISBT 128 and GS1 in Code 128, DataMatrix and
+    /// QR): the cheap path every pass tries first.
+    pub const LABELS: [Symbology; 3] =
+        [Symbology::Code128, Symbology::DataMatrix, Symbology::QrCode];
+
     /// The snake-case name of docs/cli.md.
     pub fn name(self) -> &'static str {
         match self {
@@ -129,6 +134,11 @@ impl Budget {
 pub struct DecodeOptions {
     /// The formats to look for, most likely first.
     pub formats: Vec<Symbology>,
+    /// The formats the scan context expects (the cheap path): each pass searches these first,
+    /// and the other `formats` only when these gave no symbol that passes its label's check.
+    /// A frame with a Code 128 bag label then never pays for the PDF417 search (half of a
+    /// first pass with all formats on, for its four rotations).
+    pub expected: Vec<Symbology>,
     /// Look at the whole frame in more rows and rotations (slower, finds more).
     pub try_harder: bool,
     /// After the first pass, retry hard frames (other binarizer, inversion, contrast, scale).
@@ -141,6 +151,7 @@ impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             formats: Symbology::BEDSIDE.to_vec(),
+            expected: Symbology::LABELS.to_vec(),
             try_harder: true,
             retries: true,
             multiple: true,
@@ -277,9 +288,17 @@ pub fn decode_frame(frame: &LumaFrame, options: &DecodeOptions, budget: Budget) 
             break;
         }
         result.passes += 1;
-        let searches = searches(options, pass.harder);
+        let stages = stages(options, pass.harder);
         let found = catch_unwind(AssertUnwindSafe(|| {
-            run_pass(frame, pass, &searches, options.multiple, &mut scratch)
+            let good_enough = |found: &[RXingResult]| found.iter().any(|r| keeps_check(r, options));
+            run_pass(
+                frame,
+                pass,
+                &stages,
+                options.multiple,
+                &good_enough,
+                &mut scratch,
+            )
         }))
         .unwrap_or_default();
         let (symbols, refused) = symbols(found, &options.formats);
@@ -305,14 +324,24 @@ pub fn decode_frame(frame: &LumaFrame, options: &DecodeOptions, budget: Budget) 
     result
 }
 
+/// The searches of a pass in two stages: the expected formats (the cheap path), then the others
+/// (run only when the first stage read nothing that passes its label's check).
+fn stages(options: &DecodeOptions, harder: bool) -> [Vec<DecodeHints>; 2] {
+    let (expected, others): (Vec<Symbology>, Vec<Symbology>) = options
+        .formats
+        .iter()
+        .partition(|s| options.expected.contains(s));
+    [searches(&expected, harder), searches(&others, harder)]
+}
+
 /// One search per 2-D format and one for all 1-D formats together (their reader scans each row
-/// once for all of them), in the order of `options.formats`. Searching format by format keeps the
+/// once for all of them), in the order of `formats`. Searching format by format keeps the
 /// order deterministic and lets the multi-symbol search look only for that format in the rest
 /// of the frame.
-fn searches(options: &DecodeOptions, harder: bool) -> Vec<DecodeHints> {
+fn searches(formats: &[Symbology], harder: bool) -> Vec<DecodeHints> {
     let mut groups: Vec<HashSet<BarcodeFormat>> = Vec::new();
     let mut one_d_group = None;
-    for symbology in &options.formats {
+    for symbology in formats {
         let format = symbology.to_rxing();
         if symbology.is_one_d() {
             match one_d_group {
@@ -347,8 +376,9 @@ fn searches(options: &DecodeOptions, harder: bool) -> Vec<DecodeHints> {
 fn run_pass(
     frame: &LumaFrame,
     pass: &Pass,
-    searches: &[DecodeHints],
+    stages: &[Vec<DecodeHints>],
     multiple: bool,
+    good_enough: &dyn Fn(&[RXingResult]) -> bool,
     scratch: &mut Vec<u8>,
 ) -> Vec<RXingResult> {
     let (mut width, mut height) = (frame.width(), frame.height());
@@ -380,7 +410,7 @@ fn run_pass(
     let Ok(source) = Luma8Source::new_with_slice(pixels, width, height) else {
         return Vec::new();
     };
-    let mut found = read(source, pass, searches, multiple);
+    let mut found = read(source, pass, stages, multiple, good_enough);
     // Found on the upright picture: its points go back into the frame's pixels.
     if let Some(turn) = turn {
         for point in found.iter_mut().flat_map(|r| r.getPointsMut().iter_mut()) {
@@ -393,21 +423,24 @@ fn run_pass(
 fn read<S: LuminanceSource>(
     source: S,
     pass: &Pass,
-    searches: &[DecodeHints],
+    stages: &[Vec<DecodeHints>],
     multiple: bool,
+    good_enough: &dyn Fn(&[RXingResult]) -> bool,
 ) -> Vec<RXingResult> {
     match pass.binarization {
         Binarization::Hybrid => read_bitmap(
             &mut BinaryBitmap::new(FastHybridBinarizer::new(source)),
             pass,
-            searches,
+            stages,
             multiple,
+            good_enough,
         ),
         Binarization::GlobalHistogram => read_bitmap(
             &mut BinaryBitmap::new(GlobalHistogramBinarizer::new(source)),
             pass,
-            searches,
+            stages,
             multiple,
+            good_enough,
         ),
     }
 }
@@ -415,18 +448,24 @@ fn read<S: LuminanceSource>(
 fn read_bitmap<B: Binarizer>(
     bitmap: &mut BinaryBitmap<B>,
     pass: &Pass,
-    searches: &[DecodeHints],
+    stages: &[Vec<DecodeHints>],
     multiple: bool,
+    good_enough: &dyn Fn(&[RXingResult]) -> bool,
 ) -> Vec<RXingResult> {
     let mut found = Vec::new();
-    for hints in searches {
-        found.extend(if pass.filtered {
-            let reader = FilteredImageReader::new(MultiFormatReader::default());
-            read_with(reader, bitmap, hints, multiple)
-        } else {
-            read_with(MultiFormatReader::default(), bitmap, hints, multiple)
-        });
-        if !multiple && !found.is_empty() {
+    for stage in stages {
+        for hints in stage {
+            found.extend(if pass.filtered {
+                let reader = FilteredImageReader::new(MultiFormatReader::default());
+                read_with(reader, bitmap, hints, multiple)
+            } else {
+                read_with(MultiFormatReader::default(), bitmap, hints, multiple)
+            });
+            if !multiple && !found.is_empty() {
+                return found;
+            }
+        }
+        if good_enough(&found) {
             break;
         }
     }
@@ -499,27 +538,9 @@ fn symbols(found: Vec<RXingResult>, formats: &[Symbology]) -> (Vec<Symbol>, Vec<
     let mut symbols: Vec<Symbol> = Vec::new();
     let mut refused: Vec<Symbol> = Vec::new();
     for result in found {
-        let Some(symbology) = Symbology::from_rxing(*result.getBarcodeFormat()) else {
+        let Some((symbology, text, gs1)) = label_text(&result, formats) else {
             continue;
         };
-        if !formats.contains(&symbology) {
-            continue;
-        }
-        let mut text = result.getText().to_string();
-        let mut aim = symbology_identifier(&result);
-        if symbology == Symbology::Code128 {
-            // The leading FNC1 of GS1-128 is its symbology identifier (]C1), not data: the text
-            // is the element string with GS between elements, as zxing-cpp gives it.
-            if let Some(data) = text.strip_prefix("]C1") {
-                text = data.to_string();
-                aim = Some("]C1".into());
-            }
-            // A separator ends no element string. rxing reads a check character of value 102
-            // (FNC1's) as a trailing GS when FNC1 is converted: one Code 128 symbol in 103, an
-            // ISBT 128 label refused as "unreadable" for nothing.
-            text.truncate(text.trim_end_matches('\u{1d}').len());
-        }
-        let gs1 = aim.filter(|a| is_gs1(a));
         let keeps = if passes_label_check(gs1.as_deref(), &text) {
             &mut symbols
         } else {
@@ -540,6 +561,40 @@ fn symbols(found: Vec<RXingResult>, formats: &[Symbology]) -> (Vec<Symbol>, Vec<
         });
     }
     (in_reading_order(symbols), in_reading_order(refused))
+}
+
+/// A decoded symbol of one of `formats` as the label's text: its symbology, its text, and its
+/// GS1 symbology identifier when it carries GS1 element strings.
+fn label_text(
+    result: &RXingResult,
+    formats: &[Symbology],
+) -> Option<(Symbology, String, Option<String>)> {
+    let symbology = Symbology::from_rxing(*result.getBarcodeFormat())?;
+    if !formats.contains(&symbology) {
+        return None;
+    }
+    let mut text = result.getText().to_string();
+    let mut aim = symbology_identifier(result);
+    if symbology == Symbology::Code128 {
+        // The leading FNC1 of GS1-128 is its symbology identifier (]C1), not data: the text
+        // is the element string with GS between elements, as zxing-cpp gives it.
+        if let Some(data) = text.strip_prefix("]C1") {
+            text = data.to_string();
+            aim = Some("]C1".into());
+        }
+        // A separator ends no element string. rxing reads a check character of value 102
+        // (FNC1's) as a trailing GS when FNC1 is converted: one Code 128 symbol in 103, an
+        // ISBT 128 label refused as "unreadable" for nothing.
+        text.truncate(text.trim_end_matches('\u{1d}').len());
+    }
+    let gs1 = aim.filter(|a| is_gs1(a));
+    Some((symbology, text, gs1))
+}
+
+/// The symbol is one the search may stop at: of a format looked for, passing its label's check.
+fn keeps_check(result: &RXingResult, options: &DecodeOptions) -> bool {
+    label_text(result, &options.formats)
+        .is_some_and(|(_, text, gs1)| passes_label_check(gs1.as_deref(), &text))
 }
 
 /// As a person reads a label: row by row from the top, left to right in a row. Two symbols

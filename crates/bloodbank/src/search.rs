@@ -90,13 +90,9 @@ fn since_ms(query: &Query) -> Result<i64, Refusal> {
     }
 }
 
-pub fn search(
-    db: &BloodBankDb,
-    resource_type: &str,
-    query: &Query,
-    base_url: &str,
-) -> Result<Value, Refusal> {
-    let now = date_time(&db.now());
+/// Every parameter of `query` is one this service understands: anything else is refused, never
+/// silently ignored (a filter ignored would answer more than was asked).
+fn known_parameters(query: &Query) -> Result<(), Refusal> {
     for (name, _) in query {
         let known = matches!(
             name.as_str(),
@@ -112,11 +108,23 @@ pub fn search(
                 | "_include"
                 | "_cursor"
                 | "biological-source-event"
+                | "actuality"
         );
         if !known {
             return Err(unsupported(&format!("parameter '{name}'")));
         }
     }
+    Ok(())
+}
+
+pub fn search(
+    db: &BloodBankDb,
+    resource_type: &str,
+    query: &Query,
+    base_url: &str,
+) -> Result<Value, Refusal> {
+    let now = date_time(&db.now());
+    known_parameters(query)?;
     if resource_type == "BiologicallyDerivedProductDispense" {
         if let Some(destination) = one(query, "destination") {
             return ward_pull(db, destination, query, base_url, &now);
@@ -140,6 +148,10 @@ pub fn search(
     if let Some(status) = one(query, "status") {
         let wanted: HashSet<&str> = status.split(',').collect();
         found.retain(|r| str_at(&r.json, &["status"]).is_some_and(|s| wanted.contains(s)));
+    }
+    if let Some(actuality) = one(query, "actuality") {
+        let wanted: HashSet<&str> = actuality.split(',').collect();
+        found.retain(|r| str_at(&r.json, &["actuality"]).is_some_and(|a| wanted.contains(a)));
     }
     if let Some(identifier) = one(query, "identifier").or(one(query, "biological-source-event")) {
         let (system, value) = identifier.split_once('|').unwrap_or(("", identifier));

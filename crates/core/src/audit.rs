@@ -135,6 +135,7 @@ impl AuditAction {
             BedsideEvent::ObservationsTaken(_) => AuditAction::ObservationsTaken,
             BedsideEvent::Ended(_) => AuditAction::TransfusionEnded,
             BedsideEvent::ReactionReported(_) => AuditAction::ReactionReported,
+            BedsideEvent::NearMiss(_) => AuditAction::CheckStopped,
         }
     }
 }

@@ -110,13 +110,7 @@ impl Store {
         tx.execute(
             "INSERT INTO outbox (bundle_urn, kind, procedure_urn, event, recorded_at, state)
              VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
-            params![
-                bundle_urn,
-                event.kind(),
-                event.transfusion().procedure_uuid,
-                json,
-                stamp(at)
-            ],
+            params![bundle_urn, event.kind(), event.subject(), json, stamp(at)],
         )?;
         let seq = tx.last_insert_rowid();
         ward::project(&tx, event)?;
@@ -126,17 +120,10 @@ impl Store {
             actor,
             AuditAction::of_event(event),
             &format!("{bundle_urn} {json}"),
-            Some(&event.transfusion().procedure_uuid),
+            Some(event.subject()),
         )?;
         for (action, detail) in also {
-            append_audit(
-                &tx,
-                at,
-                actor,
-                *action,
-                detail,
-                Some(&event.transfusion().procedure_uuid),
-            )?;
+            append_audit(&tx, at, actor, *action, detail, Some(event.subject()))?;
         }
         tx.commit()?;
         Ok(seq)

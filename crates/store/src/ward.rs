@@ -19,7 +19,7 @@ use bedside_core::blood::Component;
 use bedside_core::event::BedsideEvent;
 use bedside_core::observations::{Observation, Pause, Vitals};
 use bedside_core::quality::{
-    CheckRecord, EmergencyRecord, Override, ReactionRecord, TransfusionRecord,
+    CheckRecord, EmergencyRecord, NearMissRecord, Override, ReactionRecord, TransfusionRecord,
 };
 use bedside_core::review::*;
 
@@ -489,6 +489,38 @@ impl Store {
             .map(|(urn, at)| Ok((urn.clone(), parse_time(&at, &format!("sent_at of {urn}"))?)))
             .collect()
     }
+
+    /// The checks stopped for a wrong-blood reason in `[from, to)`, oldest first.
+    pub fn near_misses_in(
+        &self,
+        from: Instant,
+        to: Instant,
+    ) -> Result<Vec<NearMissRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT near_miss_urn, detected_at, reasons FROM ward_near_miss
+             WHERE detected_epoch >= ?1 AND detected_epoch < ?2
+             ORDER BY detected_epoch, near_miss_urn",
+        )?;
+        let rows = stmt
+            .query_map(params![from.timestamp(), to.timestamp()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, at, reasons)| {
+                let what = format!("near miss {id}");
+                Ok(NearMissRecord {
+                    at: parse_time(&at, &what)?,
+                    reasons: parse_json(&reasons, &what)?,
+                    id,
+                })
+            })
+            .collect()
+    }
 }
 
 type RoundsResult = Result<HashMap<String, Vec<Round>>, StoreError>;
@@ -564,7 +596,10 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT seq, event FROM outbox WHERE procedure_urn IN
                  (SELECT procedure_urn FROM ward_transfusion
-                  WHERE period_epoch >= ?1 AND period_epoch < ?2)
+                  WHERE period_epoch >= ?1 AND period_epoch < ?2
+                  UNION ALL
+                  SELECT near_miss_urn FROM ward_near_miss
+                  WHERE detected_epoch >= ?1 AND detected_epoch < ?2)
              ORDER BY seq",
         )?;
         let rows = stmt

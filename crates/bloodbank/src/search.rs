@@ -130,6 +130,15 @@ pub fn search(
             return ward_pull(db, destination, query, base_url, &now);
         }
     }
+    // Only the ward pull pages and sorts: refused elsewhere rather than claimed and ignored.
+    if let Some((name, _)) = query
+        .iter()
+        .find(|(n, _)| matches!(n.as_str(), "_sort" | "_count" | "_cursor"))
+    {
+        return Err(unsupported(&format!(
+            "{name} is offered only on the ward pull (BiologicallyDerivedProductDispense?destination=…)"
+        )));
+    }
     let patients: Option<Vec<String>> = values(query, "patient")
         .chain(values(query, "subject"))
         .next()
@@ -170,15 +179,81 @@ pub fn search(
             })
         });
     }
-    let entries: Vec<Value> = found.iter().map(|r| entry(base_url, r, "match")).collect();
+    let since = since_ms(query)?;
+    found.retain(|r| last_updated_ms(r) >= since);
+    let mut entries: Vec<Value> = found.iter().map(|r| entry(base_url, r, "match")).collect();
+    let total = entries.len();
+    entries.extend(included(db, resource_type, &found, query, base_url)?);
     Ok(searchset(
         base_url,
         &encode_query(resource_type, query),
-        entries.len(),
+        total,
         entries,
         None,
         &now,
     ))
+}
+
+fn last_updated_ms(stored: &Stored) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(&stored.last_updated)
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(i64::MIN)
+}
+
+/// The `_include`s a search may name: the dispense's product and patient (contract §2.2).
+const INCLUDES: [(&str, &str, &str); 2] = [
+    (
+        "BiologicallyDerivedProductDispense",
+        "BiologicallyDerivedProductDispense:product",
+        "product",
+    ),
+    (
+        "BiologicallyDerivedProductDispense",
+        "BiologicallyDerivedProductDispense:patient",
+        "patient",
+    ),
+];
+
+/// The resources the matches' `_include`s name, each once, as `include` entries. An `_include`
+/// this service does not offer for the type is refused: the self link must not claim what the
+/// answer does not hold.
+fn included(
+    db: &BloodBankDb,
+    resource_type: &str,
+    matches: &[Stored],
+    query: &Query,
+    base_url: &str,
+) -> Result<Vec<Value>, Refusal> {
+    let mut keys = Vec::new();
+    for include in values(query, "_include") {
+        match INCLUDES
+            .iter()
+            .find(|(ty, name, _)| *ty == resource_type && *name == include)
+        {
+            Some((_, _, key)) => keys.push(*key),
+            None => {
+                return Err(unsupported(&format!(
+                    "_include={include} on {resource_type} (offered: BiologicallyDerivedProductDispense:product, BiologicallyDerivedProductDispense:patient)"
+                )))
+            }
+        }
+    }
+    let mut found: BTreeMap<(String, String), Stored> = BTreeMap::new();
+    for resource in matches {
+        for key in &keys {
+            if let Some((ty, id)) =
+                str_at(&resource.json, &[key, "reference"]).and_then(split_reference)
+            {
+                if let Some(stored) = db.read(ty, id)? {
+                    found.insert((ty.to_string(), id.to_string()), stored);
+                }
+            }
+        }
+    }
+    Ok(found
+        .values()
+        .map(|r| entry(base_url, r, "include"))
+        .collect())
 }
 
 /// The ward pull: dispenses to a ward changed since the watermark, with their products and
@@ -217,25 +292,6 @@ fn ward_pull(
         cursor.as_ref().map(|(ms, id)| (*ms, id.as_str())),
         count,
     )?;
-    let includes: Vec<&str> = values(query, "_include").collect();
-    let mut included: BTreeMap<(String, String), Stored> = BTreeMap::new();
-    for dispense in &page {
-        for (include, key) in [
-            ("BiologicallyDerivedProductDispense:product", "product"),
-            ("BiologicallyDerivedProductDispense:patient", "patient"),
-        ] {
-            if !includes.contains(&include) {
-                continue;
-            }
-            if let Some((ty, id)) =
-                str_at(&dispense.json, &[key, "reference"]).and_then(split_reference)
-            {
-                if let Some(stored) = db.read(ty, id)? {
-                    included.insert((ty.to_string(), id.to_string()), stored);
-                }
-            }
-        }
-    }
     let next = (remaining > page.len()).then(|| {
         let last = page.last().expect("a full page has a last entry");
         let ms = chrono::DateTime::parse_from_rfc3339(&last.last_updated)
@@ -250,7 +306,13 @@ fn ward_pull(
         encode_query("BiologicallyDerivedProductDispense", &next)
     });
     let mut entries: Vec<Value> = page.iter().map(|d| entry(base_url, d, "match")).collect();
-    entries.extend(included.values().map(|r| entry(base_url, r, "include")));
+    entries.extend(included(
+        db,
+        "BiologicallyDerivedProductDispense",
+        &page,
+        query,
+        base_url,
+    )?);
     Ok(searchset(
         base_url,
         &encode_query("BiologicallyDerivedProductDispense", query),

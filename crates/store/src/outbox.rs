@@ -2,7 +2,7 @@
 //! transaction), and what the app reads back of it.
 
 use bedside_core::audit::AuditAction;
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use bedside_clock::Instant;
 use bedside_core::event::BedsideEvent;
@@ -65,8 +65,11 @@ impl OutboxState {
 pub struct OutboxCounts {
     pub queued: usize,
     pub sending: usize,
+    /// Confirmed and still in the outbox.
     pub sent: usize,
     pub quarantined: usize,
+    /// Confirmed and moved to the outbox's archive (`store::archive`).
+    pub archived: usize,
 }
 
 impl Store {
@@ -239,6 +242,19 @@ impl Store {
                 Some(OutboxState::Quarantined) => counts.quarantined = n,
                 None => return Err(StoreError::Corrupt(format!("outbox state `{state}`"))),
             }
+        }
+        let archived: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = ?1",
+                [crate::archive::ARCHIVED_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(n) = archived {
+            counts.archived = n
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("archived record count `{n}`")))?;
         }
         Ok(counts)
     }

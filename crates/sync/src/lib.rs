@@ -35,6 +35,9 @@ pub struct SyncSettings {
     /// `[bloodbank] ca_file`: the hospital's own certificate authority (PEM), trusted besides
     /// the system's.
     pub ca_file: Option<std::path::PathBuf>,
+    /// The policy's `outbox_retention_days`: confirmed records older than this move to the
+    /// outbox's archive after each cycle (`Store::archive_confirmed`).
+    pub outbox_retention_days: i64,
 }
 
 impl SyncSettings {
@@ -48,6 +51,7 @@ impl SyncSettings {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
             ca_file: None,
+            outbox_retention_days: bedside_core::policy::Policy::default().outbox_retention_days,
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct Summary {
     pub held: usize,
     /// Records still not confirmed after this cycle (including held ones).
     pub unsent: usize,
+    /// Confirmed records moved to the outbox's archive after this cycle (retention passed).
+    pub archived: usize,
     /// Warnings the blood bank attached to stored records (e.g. a recalled unit transfused).
     pub warnings: Vec<String>,
     /// Why the cycle could not finish, in words.
@@ -117,6 +123,10 @@ impl Sync<'_> {
         }
         self.pull(&mut summary)?;
         self.push(&mut summary)?;
+        summary.archived = self
+            .store
+            .archive_confirmed(&self.clock.now(), self.settings.outbox_retention_days)?
+            .records;
         summary.unsent = self.store.unsent()?.len();
         Ok(summary)
     }

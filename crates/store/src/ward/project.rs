@@ -207,7 +207,8 @@ pub(crate) fn project_earlier_events(conn: &mut Connection) -> Result<(), StoreE
     }
     let tx = conn.transaction()?;
     {
-        let mut stmt = tx.prepare("SELECT seq, event FROM outbox ORDER BY seq")?;
+        let history = crate::archive::over_history("SELECT seq, event FROM {outbox}");
+        let mut stmt = tx.prepare(&format!("SELECT seq, event FROM ({history}) ORDER BY seq"))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;

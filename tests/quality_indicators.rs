@@ -5,7 +5,7 @@ use bedside_core::blood::Component;
 use bedside_core::observations::{Observation, Vitals};
 use bedside_core::policy::Policy;
 use bedside_core::quality::{
-    indicators, CheckRecord, EmergencyRecord, Indicator, Override, ReactionRecord,
+    indicators, CheckRecord, EmergencyRecord, Indicator, NearMissRecord, Override, ReactionRecord,
     TransfusionRecord,
 };
 use chrono::{DateTime, Duration, FixedOffset};
@@ -206,7 +206,7 @@ const STARTED: [&str; 8] = ["t1", "t2", "t3", "t4", "t5", "t6", "t8", "t10"];
 
 #[test]
 fn every_indicator_is_returned_in_a_fixed_order() {
-    let all = indicators(&ward(), from(), to(), now(), &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     let codes: Vec<&str> = all.iter().map(|i| i.code).collect();
     assert_eq!(
         codes,
@@ -222,6 +222,7 @@ fn every_indicator_is_returned_in_a_fixed_order() {
             "REACTION_REPORT_TIMELY",
             "EMERGENCY_ISSUE_IN_TIME",
             "EMERGENCY_START_IN_TIME",
+            "NEAR_MISSES",
             "UNSENT_RECORDS",
         ]
     );
@@ -236,7 +237,7 @@ fn every_indicator_is_returned_in_a_fixed_order() {
 
 #[test]
 fn check_compliance_counts_complete_two_person_scan_checks_before_the_start() {
-    let all = indicators(&ward(), from(), to(), now(), &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     let i = find(&all, "CHECK_COMPLIANCE");
     assert_eq!((i.numerator, i.denominator), (3, 8));
     assert_eq!(i.numerator_ids, ids(&["t1", "t8", "t10"]));
@@ -257,7 +258,7 @@ fn check_compliance_counts_complete_two_person_scan_checks_before_the_start() {
 
 #[test]
 fn check_overrides_count_checks_and_break_down_by_code() {
-    let all = indicators(&ward(), from(), to(), now(), &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     let i = find(&all, "CHECK_OVERRIDES");
     // Every check in the period, started or not: all but t3.
     assert_eq!((i.numerator, i.denominator), (2, 8));
@@ -274,7 +275,7 @@ fn check_overrides_count_checks_and_break_down_by_code() {
 
 #[test]
 fn start_and_completion_limits_are_inclusive() {
-    let all = indicators(&ward(), from(), to(), now(), &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     let start = find(&all, "START_WITHIN_LIMIT");
     // t10 started exactly 30 minutes after issue and counts; t2 at 35 does not.
     assert_eq!((start.numerator, start.denominator), (7, 8));
@@ -295,7 +296,7 @@ fn start_and_completion_limits_are_inclusive() {
 
 #[test]
 fn observation_completeness_counts_due_slots_and_leaves_open_ones_out() {
-    let all = indicators(&ward(), from(), to(), now(), &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     let i = find(&all, "OBS_COMPLETENESS");
     // Slots due: t1, t2, t4, t5, t10 have 15/60/120/end (4 each); t3 15/60/120/180/240/end (6);
     // t6 15/60/120/180/end (5, the 240-minute slot falls after its end); t8 only 15 (its
@@ -319,7 +320,7 @@ fn observation_completeness_counts_due_slots_and_leaves_open_ones_out() {
 fn open_slots_become_due_once_their_window_closes() {
     // One minute after t8's 60-minute window closed without an observation.
     let later = dt("2026-11-30T11:16:00+08:00");
-    let all = indicators(&ward(), from(), to(), later, &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), later, &Policy::default());
     let i = find(&all, "OBS_COMPLETENESS");
     assert_eq!((i.numerator, i.denominator), (31, 33));
     assert_eq!(i.breakdown, pairs(&[("15min", 1), ("hourly", 1)]));
@@ -328,7 +329,7 @@ fn open_slots_become_due_once_their_window_closes() {
 
 #[test]
 fn reactions_suspected_from_records_or_stop_triggers_and_their_reporting() {
-    let all = indicators(&ward(), from(), to(), now(), &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     let s = find(&all, "REACTIONS_SUSPECTED");
     // t1's tachycardia is only a warning; t4's fever was never reported but is suspected.
     assert_eq!((s.numerator, s.denominator), (4, 8));
@@ -353,7 +354,7 @@ fn reactions_suspected_from_records_or_stop_triggers_and_their_reporting() {
 
 #[test]
 fn unsent_records_cover_every_record_of_the_period() {
-    let all = indicators(&ward(), from(), to(), now(), &Policy::default());
+    let all = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     let i = find(&all, "UNSENT_RECORDS");
     assert_eq!((i.numerator, i.denominator), (3, 9));
     assert_eq!(i.numerator_ids, ids(&["t3", "t6", "t7"]));
@@ -370,6 +371,7 @@ fn the_period_includes_its_start_and_excludes_its_end() {
     // Only t9, issued exactly at 2026-12-01T00:00+08:00 (= 2026-11-30T16:00Z, another offset).
     let all = indicators(
         &ward,
+        &[],
         dt("2026-11-30T16:00:00+00:00"),
         dt("2026-11-30T16:00:01+00:00"),
         dt("2026-12-02T00:00:00+08:00"),
@@ -383,6 +385,7 @@ fn the_period_includes_its_start_and_excludes_its_end() {
     // Only t0, one minute before the ward's period, up to (not including) the period.
     let all = indicators(
         &ward,
+        &[],
         dt("2026-10-01T00:00:00+08:00"),
         from(),
         now(),
@@ -399,8 +402,8 @@ fn no_records_give_zero_denominators_and_no_percentages() {
             if !records.is_empty() && a == from() && b == to() {
                 continue;
             }
-            let all = indicators(&records, a, b, now(), &Policy::default());
-            assert_eq!(all.len(), 12);
+            let all = indicators(&records, &[], a, b, now(), &Policy::default());
+            assert_eq!(all.len(), 13);
             for i in &all {
                 assert_eq!((i.numerator, i.denominator), (0, 0), "{}", i.code);
                 assert_eq!(i.percent(), None, "{}", i.code);
@@ -422,7 +425,7 @@ fn limits_come_from_the_policy() {
         reaction_report_target_percent: 90.0,
         ..Policy::default()
     };
-    let all = indicators(&ward(), from(), to(), now(), &policy);
+    let all = indicators(&ward(), &[], from(), to(), now(), &policy);
     assert_eq!(find(&all, "START_WITHIN_LIMIT").numerator, 8);
     let timely = find(&all, "REACTION_REPORT_TIMELY");
     assert_eq!(timely.numerator, 2);
@@ -446,7 +449,7 @@ fn absurd_times_and_counts_are_counted_without_overflow() {
         reaction_report_within_hours: i64::MAX,
         ..Policy::default()
     };
-    let all = indicators(&[r, r2], from(), to(), now(), &policy);
+    let all = indicators(&[r, r2], &[], from(), to(), now(), &policy);
     let unsent = find(&all, "UNSENT_RECORDS");
     assert_eq!(unsent.breakdown, pairs(&[("total_unsent", u32::MAX)]));
 }
@@ -468,7 +471,7 @@ fn emergency_units_count_request_to_issue_and_issue_to_start() {
         emergency("e3", None, 10),    // no request time: issue not judged, start in time
         record("p1", "2026-11-10T08:00:00+08:00", 10, Some(90)), // planned: not counted
     ];
-    let all = indicators(&records, from(), to(), now(), &Policy::default());
+    let all = indicators(&records, &[], from(), to(), now(), &Policy::default());
     let issue = find(&all, "EMERGENCY_ISSUE_IN_TIME");
     assert_eq!((issue.numerator, issue.denominator), (1, 2));
     assert_eq!(issue.numerator_ids, ["e1"]);
@@ -477,4 +480,57 @@ fn emergency_units_count_request_to_issue_and_issue_to_start() {
     assert_eq!((start.numerator, start.denominator), (2, 3));
     assert_eq!(start.numerator_ids, ["e1", "e3"]);
     assert!(start.title.zh.contains("紧急发血"));
+}
+
+/// Near misses (§5): checks stopped for a wrong-blood reason, over every check that reached a
+/// verdict in the period (the near misses and the started transfusions); the breakdown counts
+/// each reason code once per near miss.
+#[test]
+fn near_misses_count_stopped_checks_over_every_check_with_their_codes() {
+    let near = |id: &str, at: &str, codes: &[&str]| NearMissRecord {
+        id: id.into(),
+        at: dt(at),
+        reasons: codes.iter().map(|c| c.to_string()).collect(),
+    };
+    let near_misses = vec![
+        near(
+            "n1",
+            "2026-11-10T09:00:00+08:00",
+            &["UNIT_FOR_OTHER_PATIENT"],
+        ),
+        near(
+            "n2",
+            "2026-11-12T21:30:00+08:00",
+            &[
+                "UNIT_FOR_OTHER_PATIENT",
+                "ABO_INCOMPATIBLE",
+                "ABO_INCOMPATIBLE",
+            ],
+        ),
+        // Before the period: not counted.
+        near("n0", "2026-10-31T23:59:59+08:00", &["UNIT_EXPIRED"]),
+    ];
+    let all = indicators(
+        &ward(),
+        &near_misses,
+        from(),
+        to(),
+        now(),
+        &Policy::default(),
+    );
+    let i = find(&all, "NEAR_MISSES");
+    assert_eq!(i.numerator_ids, ids(&["n1", "n2"]));
+    assert_eq!(
+        (i.numerator, i.denominator),
+        (2, 2 + STARTED.len() as u32),
+        "{i:?}"
+    );
+    assert_eq!(
+        i.breakdown,
+        pairs(&[("UNIT_FOR_OTHER_PATIENT", 2), ("ABO_INCOMPATIBLE", 1)])
+    );
+    assert!(!i.higher_is_better());
+    assert!(i.title.zh.contains("未遂") && i.title.en.contains("near miss"));
+    let none = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
+    assert_eq!(find(&none, "NEAR_MISSES").numerator, 0);
 }

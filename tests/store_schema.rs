@@ -107,7 +107,7 @@ fn a_database_of_every_earlier_schema_opens_with_its_data() {
                 1,
                 "schema {version}: queued record survives the upgrade"
             );
-            assert_eq!(unsent[0].event.transfusion().patient_name, "张伟");
+            assert_eq!(unsent[0].event.patient_name(), "张伟");
             // The ward's records are made from the events recorded before they existed.
             let review = store
                 .review("urn:uuid:p")

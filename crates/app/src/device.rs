@@ -81,7 +81,10 @@ impl Device {
             store,
             store_path: store_path.clone(),
             store_key,
-            settings: bb.sync_settings(),
+            settings: SyncSettings {
+                outbox_retention_days: config.policy.outbox_retention_days,
+                ..bb.sync_settings()
+            },
             policy: config.policy.clone(),
             ward: bb.ward_ref(),
             lang: config.language,

@@ -264,14 +264,27 @@ impl<S: DeviceStore> Handheld<S> {
         self.keep_near_miss(flow)
     }
 
-    /// A stopped check stays on the device, in the audit trail, once per stop reason.
+    /// A check stopped for a wrong-blood reason is a near miss: queued for the blood bank (an
+    /// AdverseEvent, `actuality` potential) with its audit row, in one transaction, once per
+    /// stop reason. Once this returns it survives a killed app and will be sent.
     fn keep_near_miss(&mut self, flow: &mut VerifyFlow) -> Result<(), ActionError> {
         let now = self.clock.now();
-        if let Some(record) = flow.new_near_miss(now) {
-            let nurse = self.nurse()?;
-            self.store
-                .audit(&now, &nurse.staff_id, AuditAction::CheckStopped, &record)?;
+        let Some(mut near_miss) = flow.new_near_miss(now, &self.ward) else {
+            return Ok(());
+        };
+        let nurse = self.nurse()?;
+        // Its identifier is made once, here: a resend of its bundle can never store it twice.
+        near_miss.adverse_event_uuid = bedside_clock::urn(&self.ids.new_uuid());
+        if let Some(dispense) = &near_miss.dispense_id {
+            near_miss.product_id = self
+                .store
+                .cached()?
+                .transfusion_ref(dispense, &near_miss.adverse_event_uuid, self.ward.clone())
+                .map(|t| t.product_id);
         }
+        self.recorder().near_miss(&near_miss, &nurse)?;
+        flow.near_miss_kept(&near_miss);
+        (self.on_recorded)();
         Ok(())
     }
 

@@ -8,6 +8,7 @@ use bedside_clock::Instant;
 use bedside_core::audit::AuditAction;
 use bedside_core::event::BedsideEvent;
 use bedside_core::observations::Pause;
+use bedside_core::quality::NearMissRecord;
 use bedside_core::review::{Handover, Person, ReviewQuery, ReviewRow, TransfusionReview};
 use bedside_fhir::issue::ResourceSet;
 use bedside_store::{
@@ -119,6 +120,9 @@ pub trait DeviceStore {
     fn review_rows(&self, query: &ReviewQuery, limit: usize) -> Result<Vec<ReviewRow>, StoreError>;
     fn review_count(&self, from: Instant, to: Instant) -> Result<usize, StoreError>;
     fn reviews_in(&self, from: Instant, to: Instant) -> Result<Vec<TransfusionReview>, StoreError>;
+    /// The checks stopped for a wrong-blood reason in `[from, to)`.
+    fn near_misses_in(&self, from: Instant, to: Instant)
+        -> Result<Vec<NearMissRecord>, StoreError>;
     fn reactions_reported(
         &self,
         from: Instant,
@@ -172,6 +176,7 @@ impl DeviceStore for Store {
     delegate!(fn review_rows(&self, query: &ReviewQuery, limit: usize) -> Result<Vec<ReviewRow>, StoreError>);
     delegate!(fn review_count(&self, from: Instant, to: Instant) -> Result<usize, StoreError>);
     delegate!(fn reviews_in(&self, from: Instant, to: Instant) -> Result<Vec<TransfusionReview>, StoreError>);
+    delegate!(fn near_misses_in(&self, from: Instant, to: Instant) -> Result<Vec<NearMissRecord>, StoreError>);
     delegate!(fn reactions_reported(&self, from: Instant, to: Instant) -> Result<HashMap<String, Instant>, StoreError>);
     delegate!(fn events_of_period(&self, from: Instant, to: Instant) -> Result<Vec<BedsideEvent>, StoreError>);
 }

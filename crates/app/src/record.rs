@@ -107,6 +107,12 @@ impl Recorder<'_> {
         Ok(())
     }
 
+    /// A check stopped for a wrong-blood reason, queued for the blood bank with its audit row
+    /// (`check-stopped`) in one transaction.
+    pub fn near_miss(&mut self, near_miss: &NearMiss, by: &StaffRef) -> Result<(), RecordError> {
+        self.enqueue(BedsideEvent::NearMiss(near_miss.clone()), &by.staff_id)
+    }
+
     /// The check passed and the transfusion starts: returns the transfusion it belongs to.
     pub fn start(
         &mut self,

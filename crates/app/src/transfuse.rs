@@ -114,7 +114,7 @@ impl RunningTransfusion {
     ) -> Vec<RunningTransfusion> {
         let mut running: Vec<RunningTransfusion> = Vec::new();
         for event in events {
-            let urn = &event.transfusion().procedure_uuid;
+            let urn = event.subject();
             match event {
                 BedsideEvent::Started(s) => {
                     // Unknown handover time (the unit left the cache): the start is the latest
@@ -128,14 +128,15 @@ impl RunningTransfusion {
                 BedsideEvent::ObservationsTaken(o) => {
                     if let Some(r) = running
                         .iter_mut()
-                        .find(|r| &r.transfusion.procedure_uuid == urn)
+                        .find(|r| r.transfusion.procedure_uuid == urn)
                     {
                         r.record_round(&o.round, policy);
                     }
                 }
                 BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_) => {
-                    running.retain(|r| &r.transfusion.procedure_uuid != urn)
+                    running.retain(|r| r.transfusion.procedure_uuid != urn)
                 }
+                BedsideEvent::NearMiss(_) => {}
             }
         }
         running

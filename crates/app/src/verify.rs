@@ -8,7 +8,7 @@ use bedside_clock::Instant;
 use bedside_core::check::{
     CacheSnapshot, CheckInput, CheckOutcome, DispenseStatus, IssueRecord, ReasonCode,
 };
-use bedside_core::event::{Acknowledgement, StaffRef};
+use bedside_core::event::{Acknowledgement, NearMiss, StaffRef, WardRef};
 use bedside_core::label::{check_character, parse_scan, Structure};
 use bedside_core::messages::Text;
 use bedside_core::policy::Policy;
@@ -110,7 +110,7 @@ pub struct VerifyFlow {
     /// A repeat check before restarting an interrupted transfusion: what it must find.
     repeat_of: Option<RepeatOf>,
     /// The stop reasons already kept in the audit trail as a near miss, so each is kept once.
-    near_miss_recorded: Vec<&'static str>,
+    near_miss_recorded: Vec<String>,
 }
 
 impl VerifyFlow {
@@ -340,22 +340,65 @@ impl VerifyFlow {
         )
     }
 
-    /// The stop reasons at `now` that are a near miss (a wrong, expired, unissued … unit), not
-    /// yet kept in the audit trail; marks them kept. Steps still to do (the second checker, the
-    /// rest of the label) are not near misses.
-    pub fn new_near_miss(&mut self, now: Instant) -> Option<String> {
+    /// The check stopped at `now` for a wrong-blood reason (a near miss) not yet kept: the stop
+    /// reasons that make it one, and what was scanned, as the blood bank will hear of it
+    /// (its `adverse_event_uuid` is left for the caller to make). Steps still to do (the second checker,
+    /// the rest of the label, a wristband not scanned yet) are not near misses. Nothing is
+    /// marked: `near_miss_kept` does that once the store has it.
+    pub fn new_near_miss(&self, now: Instant, ward: &WardRef) -> Option<NearMiss> {
         let outcome = self.outcome(now);
         let codes: Vec<&'static str> = outcome
             .reasons
             .iter()
             .filter(|r| r.severity == Severity::Stop && is_near_miss(r.code))
+            .filter(|r| self.wristband_scan.is_some() || r.code != ReasonCode::WristbandUnreadable)
             .map(|r| r.code.as_str())
             .collect();
-        if codes.iter().all(|c| self.near_miss_recorded.contains(c)) {
+        if codes
+            .iter()
+            .all(|c| self.near_miss_recorded.iter().any(|k| k == c))
+        {
             return None;
         }
-        self.near_miss_recorded.extend(codes);
-        Some(self.stop_record(now))
+        let patient = outcome.patient_id.as_deref().and_then(|id| {
+            self.snapshot
+                .issued
+                .iter()
+                .map(|r| &r.patient)
+                .find(|p| wristband::identifies(id, &p.mrn, p.wristband_id.as_deref()))
+        });
+        let record = self.record(&outcome);
+        Some(NearMiss {
+            adverse_event_uuid: String::new(),
+            detected_at: now,
+            reasons: codes.iter().map(|c| c.to_string()).collect(),
+            patient_scanned: outcome.patient_id.clone(),
+            patient_mrn: patient.map(|p| p.mrn.clone()),
+            patient_name: patient.map(|p| p.name.clone()),
+            din: outcome.label.din().map(str::to_string),
+            product_code: outcome.label.product_code().map(str::to_string),
+            product_id: None,
+            dispense_id: record.map(|r| r.dispense_id.clone()),
+            first_checker: self.first_checker.clone(),
+            second_checker: self.second_checker.clone(),
+            ward: ward.clone(),
+            scans: self
+                .wristband_scan
+                .iter()
+                .chain(&self.bag_scans)
+                .cloned()
+                .collect(),
+            keyed_reasons: self.keyed_reasons.clone(),
+        })
+    }
+
+    /// The near miss's stop reasons are kept (in the store): each is reported once.
+    pub fn near_miss_kept(&mut self, near_miss: &NearMiss) {
+        for code in &near_miss.reasons {
+            if !self.near_miss_recorded.contains(code) {
+                self.near_miss_recorded.push(code.clone());
+            }
+        }
     }
 
     /// The issue record the bag was checked against.

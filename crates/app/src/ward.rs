@@ -127,7 +127,7 @@ fn pending_record(r: OutboxRecord) -> PendingRecord {
     PendingRecord {
         seq: r.seq,
         what: event_words(&r),
-        patient_name: r.event.transfusion().patient_name.clone(),
+        patient_name: r.event.patient_name().to_string(),
         quarantined: r.state == OutboxState::Quarantined,
         reason: match (&r.reason_code, &r.reason_text) {
             (Some(c), Some(t)) => Some(format!("{c}: {t}")),
@@ -284,11 +284,19 @@ impl<S: DeviceStore> Handheld<S> {
     ) -> Result<(Vec<TransfusionReview>, Vec<Indicator>), ActionError> {
         let reviews = self.store.reviews_in(from, to)?;
         let reported = self.store.reactions_reported(from, to)?;
+        let near_misses = self.store.near_misses_in(from, to)?;
         let records: Vec<_> = reviews
             .iter()
             .map(|r| quality_record(r, reported.get(&r.procedure_urn).copied()))
             .collect();
-        let indicators = quality::indicators(&records, from, to, self.clock.now(), &self.policy);
+        let indicators = quality::indicators(
+            &records,
+            &near_misses,
+            from,
+            to,
+            self.clock.now(),
+            &self.policy,
+        );
         Ok((reviews, indicators))
     }
 

@@ -44,6 +44,15 @@ pub enum Action {
     Crossmatch(CrossmatchArgs),
     /// Merge a temporary emergency patient into the identified one (FHIR R5 $merge).
     Merge(MergeArgs),
+    /// List the near misses the wards reported (AdverseEvents with actuality potential), one
+    /// JSON line each, oldest first.
+    NearMisses(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +167,7 @@ pub fn run(args: BloodbankArgs) -> ExitCode {
         Some(Action::Void(a)) => withdraw(a, Withdrawal::Void),
         Some(Action::Crossmatch(a)) => crossmatch(a),
         Some(Action::Merge(a)) => merge(a),
+        Some(Action::NearMisses(a)) => near_misses(a),
         None => serve(args.db, &args.listen, args.demo),
     }
 }
@@ -333,6 +343,55 @@ fn merge(a: MergeArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn near_misses(a: ListArgs) -> ExitCode {
+    let db = match open(&a.db) {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    let found = match db.of_type("AdverseEvent", None) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("bedside bloodbank: {}: {e}", a.db.display());
+            return ExitCode::from(1);
+        }
+    };
+    let mut lines: Vec<serde_json::Value> = found
+        .iter()
+        .filter(|r| r.json["actuality"] == "potential")
+        .map(|r| near_miss_line(&r.id, &r.json))
+        .collect();
+    lines.sort_by(|x, y| x["recorded"].as_str().cmp(&y["recorded"].as_str()));
+    for line in lines {
+        println!("{line}");
+    }
+    ExitCode::SUCCESS
+}
+
+/// One near miss as the command lists it: codes and identifiers, as the ward sent them.
+fn near_miss_line(id: &str, ae: &serde_json::Value) -> serde_json::Value {
+    let codes: Vec<&str> = ae["contributingFactor"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["itemCodeableConcept"]["coding"][0]["code"].as_str())
+        .collect();
+    let subject = &ae["subject"];
+    let unit = &ae["suspectEntity"][0]["instanceReference"];
+    json!({
+        "id": id,
+        "recorded": ae["recordedDate"],
+        "reasons": codes,
+        "patient": subject["identifier"]["value"],
+        "patient_display": subject["display"],
+        "din": unit["identifier"]["value"],
+        "unit": unit["display"],
+        "ward": ae["location"]["reference"],
+        "recorder": ae["recorder"]["identifier"]["value"]
+            .as_str()
+            .or(ae["recorder"]["reference"].as_str()),
+    })
 }
 
 fn refusal_text(outcome: &serde_json::Value) -> String {

@@ -90,13 +90,9 @@ fn since_ms(query: &Query) -> Result<i64, Refusal> {
     }
 }
 
-pub fn search(
-    db: &BloodBankDb,
-    resource_type: &str,
-    query: &Query,
-    base_url: &str,
-) -> Result<Value, Refusal> {
-    let now = date_time(&db.now());
+/// Every parameter of `query` is one this service understands: anything else is refused, never
+/// silently ignored (a filter ignored would answer more than was asked).
+fn known_parameters(query: &Query) -> Result<(), Refusal> {
     for (name, _) in query {
         let known = matches!(
             name.as_str(),
@@ -112,15 +108,36 @@ pub fn search(
                 | "_include"
                 | "_cursor"
                 | "biological-source-event"
+                | "actuality"
         );
         if !known {
             return Err(unsupported(&format!("parameter '{name}'")));
         }
     }
+    Ok(())
+}
+
+pub fn search(
+    db: &BloodBankDb,
+    resource_type: &str,
+    query: &Query,
+    base_url: &str,
+) -> Result<Value, Refusal> {
+    let now = date_time(&db.now());
+    known_parameters(query)?;
     if resource_type == "BiologicallyDerivedProductDispense" {
         if let Some(destination) = one(query, "destination") {
             return ward_pull(db, destination, query, base_url, &now);
         }
+    }
+    // Only the ward pull pages and sorts: refused elsewhere rather than claimed and ignored.
+    if let Some((name, _)) = query
+        .iter()
+        .find(|(n, _)| matches!(n.as_str(), "_sort" | "_count" | "_cursor"))
+    {
+        return Err(unsupported(&format!(
+            "{name} is offered only on the ward pull (BiologicallyDerivedProductDispense?destination=…)"
+        )));
     }
     let patients: Option<Vec<String>> = values(query, "patient")
         .chain(values(query, "subject"))
@@ -141,6 +158,10 @@ pub fn search(
         let wanted: HashSet<&str> = status.split(',').collect();
         found.retain(|r| str_at(&r.json, &["status"]).is_some_and(|s| wanted.contains(s)));
     }
+    if let Some(actuality) = one(query, "actuality") {
+        let wanted: HashSet<&str> = actuality.split(',').collect();
+        found.retain(|r| str_at(&r.json, &["actuality"]).is_some_and(|a| wanted.contains(a)));
+    }
     if let Some(identifier) = one(query, "identifier").or(one(query, "biological-source-event")) {
         let (system, value) = identifier.split_once('|').unwrap_or(("", identifier));
         found.retain(|r| {
@@ -158,15 +179,81 @@ pub fn search(
             })
         });
     }
-    let entries: Vec<Value> = found.iter().map(|r| entry(base_url, r, "match")).collect();
+    let since = since_ms(query)?;
+    found.retain(|r| last_updated_ms(r) >= since);
+    let mut entries: Vec<Value> = found.iter().map(|r| entry(base_url, r, "match")).collect();
+    let total = entries.len();
+    entries.extend(included(db, resource_type, &found, query, base_url)?);
     Ok(searchset(
         base_url,
         &encode_query(resource_type, query),
-        entries.len(),
+        total,
         entries,
         None,
         &now,
     ))
+}
+
+fn last_updated_ms(stored: &Stored) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(&stored.last_updated)
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(i64::MIN)
+}
+
+/// The `_include`s a search may name: the dispense's product and patient (contract §2.2).
+const INCLUDES: [(&str, &str, &str); 2] = [
+    (
+        "BiologicallyDerivedProductDispense",
+        "BiologicallyDerivedProductDispense:product",
+        "product",
+    ),
+    (
+        "BiologicallyDerivedProductDispense",
+        "BiologicallyDerivedProductDispense:patient",
+        "patient",
+    ),
+];
+
+/// The resources the matches' `_include`s name, each once, as `include` entries. An `_include`
+/// this service does not offer for the type is refused: the self link must not claim what the
+/// answer does not hold.
+fn included(
+    db: &BloodBankDb,
+    resource_type: &str,
+    matches: &[Stored],
+    query: &Query,
+    base_url: &str,
+) -> Result<Vec<Value>, Refusal> {
+    let mut keys = Vec::new();
+    for include in values(query, "_include") {
+        match INCLUDES
+            .iter()
+            .find(|(ty, name, _)| *ty == resource_type && *name == include)
+        {
+            Some((_, _, key)) => keys.push(*key),
+            None => {
+                return Err(unsupported(&format!(
+                    "_include={include} on {resource_type} (offered: BiologicallyDerivedProductDispense:product, BiologicallyDerivedProductDispense:patient)"
+                )))
+            }
+        }
+    }
+    let mut found: BTreeMap<(String, String), Stored> = BTreeMap::new();
+    for resource in matches {
+        for key in &keys {
+            if let Some((ty, id)) =
+                str_at(&resource.json, &[key, "reference"]).and_then(split_reference)
+            {
+                if let Some(stored) = db.read(ty, id)? {
+                    found.insert((ty.to_string(), id.to_string()), stored);
+                }
+            }
+        }
+    }
+    Ok(found
+        .values()
+        .map(|r| entry(base_url, r, "include"))
+        .collect())
 }
 
 /// The ward pull: dispenses to a ward changed since the watermark, with their products and
@@ -205,25 +292,6 @@ fn ward_pull(
         cursor.as_ref().map(|(ms, id)| (*ms, id.as_str())),
         count,
     )?;
-    let includes: Vec<&str> = values(query, "_include").collect();
-    let mut included: BTreeMap<(String, String), Stored> = BTreeMap::new();
-    for dispense in &page {
-        for (include, key) in [
-            ("BiologicallyDerivedProductDispense:product", "product"),
-            ("BiologicallyDerivedProductDispense:patient", "patient"),
-        ] {
-            if !includes.contains(&include) {
-                continue;
-            }
-            if let Some((ty, id)) =
-                str_at(&dispense.json, &[key, "reference"]).and_then(split_reference)
-            {
-                if let Some(stored) = db.read(ty, id)? {
-                    included.insert((ty.to_string(), id.to_string()), stored);
-                }
-            }
-        }
-    }
     let next = (remaining > page.len()).then(|| {
         let last = page.last().expect("a full page has a last entry");
         let ms = chrono::DateTime::parse_from_rfc3339(&last.last_updated)
@@ -238,7 +306,13 @@ fn ward_pull(
         encode_query("BiologicallyDerivedProductDispense", &next)
     });
     let mut entries: Vec<Value> = page.iter().map(|d| entry(base_url, d, "match")).collect();
-    entries.extend(included.values().map(|r| entry(base_url, r, "include")));
+    entries.extend(included(
+        db,
+        "BiologicallyDerivedProductDispense",
+        &page,
+        query,
+        base_url,
+    )?);
     Ok(searchset(
         base_url,
         &encode_query("BiologicallyDerivedProductDispense", query),

@@ -356,6 +356,7 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
         // started (the blood bank's record says where it went), and each warning is said.
         let not_issued = unit_not_issued_warning(w, &stored)?;
         let second_start = mark_started(w, &stored)?;
+        alert_near_miss(w, &stored)?;
         if let Some(outcome) = one_outcome(not_issued.into_iter().chain(second_start)) {
             response["outcome"] = outcome;
         }
@@ -364,6 +365,18 @@ fn apply(w: &mut Writer, i: usize, entry: Entry, base_url: &str) -> Result<Value
         "fullUrl": format!("{}/{ty}/{}", base_url.trim_end_matches('/'), stored.id),
         "response": response
     }))
+}
+
+/// A near miss reported by a ward (an AdverseEvent with `actuality` potential) is an alert for
+/// the transfusion department, like a second start.
+fn alert_near_miss(w: &Writer, stored: &Stored) -> Result<(), Refusal> {
+    if stored.resource_type == "AdverseEvent"
+        && str_at(&stored.json, &["actuality"]) == Some("potential")
+    {
+        let what = str_at(&stored.json, &["code", "text"]).unwrap_or_default();
+        w.alert("near-miss", &format!("AdverseEvent/{}: {what}", stored.id))?;
+    }
+    Ok(())
 }
 
 /// Several OperationOutcomes as one (an entry's response has one `outcome`): the issues of all.

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
 use chrono::{FixedOffset, TimeZone, Utc};
-use uuid::Uuid;
 
 pub use bedside_core::Instant;
+pub use uuid::Uuid;
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> Instant;
@@ -66,6 +66,14 @@ impl Clock for ManualClock {
 
 pub trait IdSource: Send + Sync {
     fn new_uuid(&self) -> Uuid;
+
+    /// A number in [0, 1) for jitter (the sync's back-off), from the same source as the
+    /// identifiers: the low 52 bits of a fresh UUID, which are random bits of a version-4 UUID.
+    /// A test source makes it reproducible.
+    fn fraction(&self) -> f64 {
+        let bits = (self.new_uuid().as_u128() & ((1u128 << 52) - 1)) as u64;
+        bits as f64 / (1u64 << 52) as f64
+    }
 }
 
 /// Random version-4 UUIDs from the operating system's generator.

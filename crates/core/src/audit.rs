@@ -32,9 +32,11 @@ pub enum AuditAction {
     /// The device's configuration, by its fingerprint.
     ConfigLoaded,
     ConfigChanged,
-    /// The link: a record the blood bank refused, one sent again by hand.
+    /// The link: a record the blood bank refused, one sent again by hand, confirmed records
+    /// moved to the outbox's archive after the retention period.
     Quarantined,
     Requeued,
+    OutboxArchived,
     /// The charge nurse's exports.
     Export,
     /// A crossmatch result that arrived after an emergency unit was started, and a nurse
@@ -53,7 +55,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::TransfusionStarted,
         AuditAction::ObservationsTaken,
         AuditAction::TransfusionEnded,
@@ -77,6 +79,7 @@ impl AuditAction {
         AuditAction::ConfigChanged,
         AuditAction::Quarantined,
         AuditAction::Requeued,
+        AuditAction::OutboxArchived,
         AuditAction::Export,
         AuditAction::LateCrossmatch,
         AuditAction::LateCrossmatchAcknowledged,
@@ -113,6 +116,7 @@ impl AuditAction {
             AuditAction::ConfigChanged => "config-changed",
             AuditAction::Quarantined => "quarantined",
             AuditAction::Requeued => "requeued",
+            AuditAction::OutboxArchived => "outbox-archived",
             AuditAction::Export => "export",
             AuditAction::LateCrossmatch => "late-crossmatch",
             AuditAction::LateCrossmatchAcknowledged => "late-crossmatch-acknowledged",
@@ -135,6 +139,7 @@ impl AuditAction {
             BedsideEvent::ObservationsTaken(_) => AuditAction::ObservationsTaken,
             BedsideEvent::Ended(_) => AuditAction::TransfusionEnded,
             BedsideEvent::ReactionReported(_) => AuditAction::ReactionReported,
+            BedsideEvent::NearMiss(_) => AuditAction::CheckStopped,
         }
     }
 }

@@ -132,6 +132,38 @@ pub struct ReactionReported {
     pub recorded_by: StaffRef,
 }
 
+/// A bedside check stopped for a wrong-blood reason (`transition::is_near_miss`): no unit was
+/// hung, yet it is a potential adverse event the blood bank must hear of (`clinical-rules.md`
+/// §5, `fhir-contract.md` §2.5). What was scanned is kept as read: the wristband may name no
+/// patient the blood bank knows, the bag no unit it issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearMiss {
+    /// Client identifier of the AdverseEvent (`urn:uuid:…`), made when the stop was recorded.
+    pub adverse_event_uuid: String,
+    pub detected_at: Instant,
+    /// The stop reason codes that make it a near miss (`UNIT_FOR_OTHER_PATIENT`, …), in the
+    /// check's order.
+    pub reasons: Vec<String>,
+    /// The patient identifier the wristband carries, as read (MRN or wristband id).
+    pub patient_scanned: Option<String>,
+    /// The MRN of the patient on this device's list whom that identifier names, if any.
+    pub patient_mrn: Option<String>,
+    /// That patient's name, as the blood bank gave it.
+    pub patient_name: Option<String>,
+    /// The unit as its label was read: the DIN and the product code.
+    pub din: Option<String>,
+    pub product_code: Option<String>,
+    /// The issued unit the DIN was found as (the blood bank's product and dispense ids).
+    pub product_id: Option<String>,
+    pub dispense_id: Option<String>,
+    pub first_checker: StaffRef,
+    pub second_checker: Option<StaffRef>,
+    pub ward: WardRef,
+    /// The texts scanned (wristband first) and why a unit number was keyed in.
+    pub scans: Vec<String>,
+    pub keyed_reasons: Vec<String>,
+}
+
 /// One unit of work for the blood bank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -140,15 +172,38 @@ pub enum BedsideEvent {
     ObservationsTaken(ObservationsTaken),
     Ended(Ended),
     ReactionReported(ReactionReported),
+    /// A stopped check: its own record, of no transfusion.
+    NearMiss(NearMiss),
 }
 
 impl BedsideEvent {
-    pub fn transfusion(&self) -> &TransfusionRef {
+    /// The transfusion the event belongs to; a near miss belongs to none.
+    pub fn transfusion(&self) -> Option<&TransfusionRef> {
         match self {
-            BedsideEvent::Started(e) => &e.transfusion,
-            BedsideEvent::ObservationsTaken(e) => &e.transfusion,
-            BedsideEvent::Ended(e) => &e.transfusion,
-            BedsideEvent::ReactionReported(e) => &e.transfusion,
+            BedsideEvent::Started(e) => Some(&e.transfusion),
+            BedsideEvent::ObservationsTaken(e) => Some(&e.transfusion),
+            BedsideEvent::Ended(e) => Some(&e.transfusion),
+            BedsideEvent::ReactionReported(e) => Some(&e.transfusion),
+            BedsideEvent::NearMiss(_) => None,
+        }
+    }
+
+    /// What the event is about, as the outbox and the audit trail file it: the transfusion's
+    /// Procedure identifier, or a near miss's own AdverseEvent identifier.
+    pub fn subject(&self) -> &str {
+        match self {
+            BedsideEvent::NearMiss(n) => &n.adverse_event_uuid,
+            other => other
+                .transfusion()
+                .map_or("", |t| t.procedure_uuid.as_str()),
+        }
+    }
+
+    /// The patient's name as the record names it (a near miss may name none).
+    pub fn patient_name(&self) -> &str {
+        match self {
+            BedsideEvent::NearMiss(n) => n.patient_name.as_deref().unwrap_or_default(),
+            other => other.transfusion().map_or("", |t| t.patient_name.as_str()),
         }
     }
 
@@ -158,6 +213,7 @@ impl BedsideEvent {
             BedsideEvent::ObservationsTaken(_) => "observations_taken",
             BedsideEvent::Ended(_) => "ended",
             BedsideEvent::ReactionReported(_) => "reaction_reported",
+            BedsideEvent::NearMiss(_) => "near_miss",
         }
     }
 

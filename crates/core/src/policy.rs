@@ -93,6 +93,12 @@ pub struct Policy {
     /// Target share of reactions reported in time, in percent.
     pub reaction_report_target_percent: f64,
 
+    // --- the device's records ---
+    /// Days after the blood bank confirmed all of a transfusion's (or near miss's) records before
+    /// they move from the outbox to its archive on the device (never deleted; a running
+    /// transfusion's and unconfirmed records never move).
+    pub outbox_retention_days: i64,
+
     // --- label readers ---
     /// Legacy Codabar bag labels; absent (the default) means they are not accepted.
     pub codabar: Option<CodabarProfile>,
@@ -119,6 +125,7 @@ impl Default for Policy {
             slow_start_minutes: 15,
             slow_start_drops_per_minute: 20,
             bag_keep_hours: 24,
+            outbox_retention_days: 90,
             baseline_window_minutes: 60,
             first_obs_minutes: 15,
             first_obs_early_minutes: 5,
@@ -180,8 +187,9 @@ impl Policy {
     }
 
     /// The spans (minutes, hours) a rule needs to be more than 0.
-    fn positive_spans(&self) -> [(&'static str, i64); 13] {
+    fn positive_spans(&self) -> [(&'static str, i64); 14] {
         [
+            ("outbox_retention_days", self.outbox_retention_days),
             (
                 "massive_transfusion_session_minutes",
                 self.massive_transfusion_session_minutes,

@@ -72,6 +72,17 @@ pub struct ReactionRecord {
     pub reported_at: Option<Instant>,
 }
 
+/// A bedside check stopped for a wrong-blood reason (a near miss, `transition::is_near_miss`):
+/// no unit was hung, so it is no transfusion record of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearMissRecord {
+    /// The near miss's own identifier (its AdverseEvent's `urn:uuid`).
+    pub id: String,
+    pub at: Instant,
+    /// Its stop reason codes (`UNIT_FOR_OTHER_PATIENT`, …).
+    pub reasons: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indicator {
     pub code: &'static str,
@@ -93,7 +104,7 @@ impl Indicator {
     pub fn higher_is_better(&self) -> bool {
         !matches!(
             self.code,
-            "CHECK_OVERRIDES" | "REACTIONS_SUSPECTED" | "UNSENT_RECORDS"
+            "CHECK_OVERRIDES" | "REACTIONS_SUSPECTED" | "UNSENT_RECORDS" | "NEAR_MISSES"
         )
     }
 
@@ -186,6 +197,12 @@ mod titles {
         "EMERGENCY_START_IN_TIME",
         "Emergency units started within the time limit after issue",
         "紧急发血后按时开始输血率",
+    );
+
+    pub(super) const NEAR_MISSES: Title = (
+        "NEAR_MISSES",
+        "Bedside checks stopped for a wrong-blood reason (near misses)",
+        "床旁核对拦截的输血差错（未遂事件）",
     );
 
     pub(super) const UNSENT_RECORDS: Title = (
@@ -299,17 +316,28 @@ fn transfusion(r: &TransfusionRecord) -> Transfusion {
     }
 }
 
-/// The indicators for the records issued in `[from, to)`, judged at `now` (slots whose window
-/// has not closed by `now` are not counted yet). Always returns every indicator, in a fixed
-/// order, even when there are no records.
+/// The indicators for the records issued in `[from, to)` and the near misses recorded in it,
+/// judged at `now` (slots whose window has not closed by `now` are not counted yet). Always
+/// returns every indicator, in a fixed order, even when there are no records.
 pub fn indicators(
     records: &[TransfusionRecord],
+    near_misses: &[NearMissRecord],
     from: Instant,
     to: Instant,
     now: Instant,
     policy: &Policy,
 ) -> Vec<Indicator> {
     let mut counts = Counts::default();
+    // A near miss is a check that stopped; a started transfusion, a check that passed.
+    for n in near_misses.iter().filter(|n| n.at >= from && n.at < to) {
+        counts.near_misses.count(&n.id, true);
+        let mut codes: Vec<&str> = n.reasons.iter().map(|c| c.trim()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for code in codes {
+            bump(&mut counts.near_miss_codes, code, 1);
+        }
+    }
     for r in records
         .iter()
         .filter(|r| r.issued_at >= from && r.issued_at < to)
@@ -342,6 +370,8 @@ struct Counts {
     emergency_issue: Tally,
     emergency_issue_unknown: u32,
     emergency_start: Tally,
+    near_misses: Tally,
+    near_miss_codes: BTreeMap<String, u32>,
 }
 
 impl Counts {
@@ -358,6 +388,7 @@ impl Counts {
         let Some(started) = r.started_at else {
             return;
         };
+        self.near_misses.count(id, false);
         let gap = check_gap(r, started);
         self.compliance.count(id, gap.is_none());
         if let Some(gap) = gap {
@@ -538,6 +569,8 @@ impl Counts {
                 .titled(titles::EMERGENCY_ISSUE_IN_TIME, issue_breakdown),
             self.emergency_start
                 .titled(titles::EMERGENCY_START_IN_TIME, BTreeMap::new()),
+            self.near_misses
+                .titled(titles::NEAR_MISSES, self.near_miss_codes),
             self.unsent.titled(titles::UNSENT_RECORDS, unsent_breakdown),
         ]
     }

@@ -207,10 +207,11 @@ pub fn fhir_collection(events: &[BedsideEvent], now: &Instant) -> Vec<u8> {
     // Index into `entries` of each transfusion's Procedure, to apply its end or stop.
     let mut procedures: std::collections::HashMap<String, usize> = Default::default();
     for event in events {
-        let urn = event.transfusion().procedure_uuid.as_str();
+        let urn = event.subject();
         let mut made = match event {
             BedsideEvent::Started(s) => bundle::start_bundle(s, "urn:x", BASE, now),
             BedsideEvent::ObservationsTaken(o) => bundle::observations_bundle(o, "urn:x", now),
+            BedsideEvent::NearMiss(n) => bundle::near_miss_bundle(n, "urn:x", now),
             BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_) => {
                 let Some(&at) = procedures.get(urn) else {
                     continue;

@@ -398,7 +398,9 @@ pub fn apply_change(current: &Value, event: &BedsideEvent) -> Value {
             p["statusReason"] = json!({"text": "疑似输血反应，已停止输注 / stopped for a suspected transfusion reaction"});
             push_note(&mut p, &e.stopped_at, e.trigger.clone());
         }
-        BedsideEvent::Started(_) | BedsideEvent::ObservationsTaken(_) => {}
+        BedsideEvent::Started(_)
+        | BedsideEvent::ObservationsTaken(_)
+        | BedsideEvent::NearMiss(_) => {}
     }
     p
 }
@@ -416,7 +418,6 @@ pub fn update_bundle(
 ) -> Value {
     let mut procedure = apply_change(current, event);
     procedure["id"] = json!(procedure_id);
-    let t = event.transfusion();
     let procedure_ref = format!("Procedure/{procedure_id}");
     let mut entries = vec![json!({
         "fullUrl": format!("{}/{procedure_ref}", base_url.trim_end_matches('/')),
@@ -426,11 +427,11 @@ pub fn update_bundle(
     match event {
         BedsideEvent::Ended(e) => {
             if let Some(round) = &e.round {
-                entries.extend(vital_sign_entries(round, t, &procedure_ref));
+                entries.extend(vital_sign_entries(round, &e.transfusion, &procedure_ref));
             }
         }
         BedsideEvent::ReactionReported(e) => {
-            let signs = vital_sign_entries(&e.round, t, &procedure_ref);
+            let signs = vital_sign_entries(&e.round, &e.transfusion, &procedure_ref);
             let effect = signs
                 .first()
                 .and_then(|s| s.get("fullUrl").cloned())
@@ -492,4 +493,122 @@ fn adverse_event(e: &ReactionReported, procedure_ref: &str, effect: Option<Value
         ae["resultingEffect"] = effect;
     }
     conditional_post("AdverseEvent", &e.adverse_event_uuid, ae)
+}
+
+/// The patient a near miss names: the wristband's identifier as read, as a logical reference
+/// (the patient may be none the blood bank knows). The MRN when the device knew whose it is.
+fn scanned_patient(e: &NearMiss) -> Value {
+    let display = e
+        .patient_name
+        .clone()
+        .unwrap_or_else(|| "未识别的患者 / patient not identified".to_string());
+    match (&e.patient_mrn, &e.patient_scanned) {
+        (Some(mrn), _) => json!({
+            "identifier": {"system": MRN_SYSTEM, "value": mrn},
+            "display": display
+        }),
+        (None, Some(read)) => json!({
+            "identifier": {
+                "type": {"text": "腕带扫描所得 / as read from the wristband"},
+                "value": read
+            },
+            "display": display
+        }),
+        (None, None) => json!({"display": "腕带未读取 / no wristband read"}),
+    }
+}
+
+/// The unit a near miss names: the issued product when the DIN was found, else the DIN as read.
+fn scanned_unit(e: &NearMiss) -> Option<Value> {
+    let display = match (&e.din, &e.product_code) {
+        (Some(din), Some(code)) => format!("{din} {code}"),
+        (Some(din), None) => din.clone(),
+        (None, Some(code)) => code.clone(),
+        (None, None) => return None,
+    };
+    let mut unit = json!({"display": display});
+    if let Some(id) = &e.product_id {
+        unit["reference"] = json!(format!("BiologicallyDerivedProduct/{id}"));
+    }
+    if let Some(din) = &e.din {
+        unit["identifier"] = json!({"system": ISBT_DIN, "value": din});
+    }
+    Some(unit)
+}
+
+/// A stopped check (a near miss) as an R5 AdverseEvent with `actuality` potential: the reason
+/// codes as contributing factors, the patient and unit as scanned, both checkers.
+pub fn near_miss_resource(e: &NearMiss) -> Value {
+    let factors: Vec<Value> = e
+        .reasons
+        .iter()
+        .map(|code| json!({"itemCodeableConcept": {"coding": [{"system": CHECK_REASON, "code": code}]}}))
+        .collect();
+    let mut participants = vec![json!({
+        "function": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+            "code": "PRF", "display": "performer"
+        }]},
+        "actor": staff_reference(&e.first_checker)
+    })];
+    if let Some(second) = &e.second_checker {
+        participants.push(json!({
+            "function": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                "code": "VRF", "display": "verifier"
+            }]},
+            "actor": staff_reference(second)
+        }));
+    }
+    let mut ae = json!({
+        "resourceType": "AdverseEvent",
+        "identifier": client_identifier(&e.adverse_event_uuid),
+        "status": "completed",
+        "actuality": "potential",
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/adverse-event-category",
+            "code": "product-use-error", "display": "Product Use Error"
+        }]}],
+        "code": {"text": format!(
+            "床旁核对拦截的输血差错（未遂）/ near miss: the bedside check stopped the unit ({})",
+            e.reasons.join(", ")
+        )},
+        "subject": scanned_patient(e),
+        "occurrenceDateTime": date_time(&e.detected_at),
+        "detected": date_time(&e.detected_at),
+        "recordedDate": date_time(&e.detected_at),
+        "location": {"reference": format!("Location/{}", e.ward.location_id), "display": e.ward.name},
+        "recorder": staff_reference(&e.first_checker),
+        "participant": participants,
+        "contributingFactor": factors,
+        "preventiveAction": [{"itemCodeableConcept": {
+            "text": "床旁双人扫码核对拦截，未输注 / stopped by the two-person bedside scan check; not transfused"
+        }}]
+    });
+    if let Some(unit) = scanned_unit(e) {
+        ae["suspectEntity"] = json!([{"instanceReference": unit}]);
+    }
+    let mut notes = vec![json!({"text": format!("扫描内容 / scanned: {}", e.scans.join(" | "))})];
+    if !e.keyed_reasons.is_empty() {
+        notes.push(json!({"text": format!(
+            "手工输入献血码原因 / unit number keyed because: {}",
+            e.keyed_reasons.join("; ")
+        )}));
+    }
+    ae["note"] = Value::Array(notes);
+    ae
+}
+
+/// A near miss's transaction: its AdverseEvent, created conditionally on its own identifier, so
+/// a resend is answered `200` with the record already stored.
+pub fn near_miss_bundle(e: &NearMiss, bundle_urn: &str, now: &Instant) -> Value {
+    transaction(
+        bundle_urn,
+        now,
+        vec![conditional_post(
+            "AdverseEvent",
+            &e.adverse_event_uuid,
+            near_miss_resource(e),
+        )],
+    )
 }

@@ -44,6 +44,8 @@ pub const DISPENSE_STATUS: &str = "http://hl7.org/fhir/biologicallyderivedproduc
 pub const MRN_SYSTEM: &str = "http://hospital.example/mrn";
 pub const WRISTBAND_SYSTEM: &str = "http://hospital.example/wristband-id";
 pub const STAFF_SYSTEM: &str = "http://hospital.example/staff-id";
+/// The bedside check's reason codes (`clinical-rules.md` §1), as a near miss carries them.
+pub const CHECK_REASON: &str = "http://bedside.example/fhir/CodeSystem/check-reason";
 pub const UNIT_ATTRIBUTES: [&str; 5] = [
     "irradiated",
     "cmv_negative",

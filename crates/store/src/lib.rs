@@ -10,6 +10,7 @@ use bedside_clock::Instant;
 
 pub mod key;
 pub use key::{KeyError, StoreKey};
+mod archive;
 mod audit;
 mod audit_chain;
 mod cache;
@@ -22,6 +23,7 @@ mod open;
 mod outbox;
 mod staff;
 mod ward;
+pub use archive::Archived;
 pub use audit::{append_chained_audit_row, AuditEntry};
 pub use audit_chain::{AuditBreak, AuditHead, AuditVerdict, HASHED_COLUMNS};
 pub use delivery::ServerRef;

@@ -12,7 +12,7 @@ use crate::{audit_chain, ward, Store, StoreError, StoreKey};
 const AUDIT_CHAIN_SQL: &str = include_str!("migrations/007_audit_chain.sql");
 
 /// The schema, one file per version. Append only.
-pub const MIGRATIONS: [&str; 10] = [
+pub const MIGRATIONS: [&str; 12] = [
     include_str!("migrations/001_cache.sql"),
     include_str!("migrations/002_outbox.sql"),
     include_str!("migrations/003_audit.sql"),
@@ -23,6 +23,8 @@ pub const MIGRATIONS: [&str; 10] = [
     include_str!("migrations/008_one_start_per_unit.sql"),
     include_str!("migrations/009_emergency.sql"),
     include_str!("migrations/010_handover.sql"),
+    include_str!("migrations/011_near_miss.sql"),
+    include_str!("migrations/012_outbox_archive.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

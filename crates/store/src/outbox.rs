@@ -2,7 +2,7 @@
 //! transaction), and what the app reads back of it.
 
 use bedside_core::audit::AuditAction;
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use bedside_clock::Instant;
 use bedside_core::event::BedsideEvent;
@@ -65,8 +65,11 @@ impl OutboxState {
 pub struct OutboxCounts {
     pub queued: usize,
     pub sending: usize,
+    /// Confirmed and still in the outbox.
     pub sent: usize,
     pub quarantined: usize,
+    /// Confirmed and moved to the outbox's archive (`store::archive`).
+    pub archived: usize,
 }
 
 impl Store {
@@ -110,13 +113,7 @@ impl Store {
         tx.execute(
             "INSERT INTO outbox (bundle_urn, kind, procedure_urn, event, recorded_at, state)
              VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
-            params![
-                bundle_urn,
-                event.kind(),
-                event.transfusion().procedure_uuid,
-                json,
-                stamp(at)
-            ],
+            params![bundle_urn, event.kind(), event.subject(), json, stamp(at)],
         )?;
         let seq = tx.last_insert_rowid();
         ward::project(&tx, event)?;
@@ -126,17 +123,10 @@ impl Store {
             actor,
             AuditAction::of_event(event),
             &format!("{bundle_urn} {json}"),
-            Some(&event.transfusion().procedure_uuid),
+            Some(event.subject()),
         )?;
         for (action, detail) in also {
-            append_audit(
-                &tx,
-                at,
-                actor,
-                *action,
-                detail,
-                Some(&event.transfusion().procedure_uuid),
-            )?;
+            append_audit(&tx, at, actor, *action, detail, Some(event.subject()))?;
         }
         tx.commit()?;
         Ok(seq)
@@ -252,6 +242,19 @@ impl Store {
                 Some(OutboxState::Quarantined) => counts.quarantined = n,
                 None => return Err(StoreError::Corrupt(format!("outbox state `{state}`"))),
             }
+        }
+        let archived: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = ?1",
+                [crate::archive::ARCHIVED_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(n) = archived {
+            counts.archived = n
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("archived record count `{n}`")))?;
         }
         Ok(counts)
     }

@@ -15,11 +15,12 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Deserialize;
 
 use super::{Store, StoreError};
+use crate::archive::over_history;
 use bedside_core::blood::Component;
 use bedside_core::event::BedsideEvent;
 use bedside_core::observations::{Observation, Pause, Vitals};
 use bedside_core::quality::{
-    CheckRecord, EmergencyRecord, Override, ReactionRecord, TransfusionRecord,
+    CheckRecord, EmergencyRecord, NearMissRecord, Override, ReactionRecord, TransfusionRecord,
 };
 use bedside_core::review::*;
 
@@ -175,12 +176,14 @@ impl Store {
     /// Where the transfusions selected by `which` (a `ward_transfusion` WHERE clause with `?1`,
     /// `?2`) stand with the blood bank.
     fn sync_counts(&self, which: &str, a: i64, b: i64) -> Result<SyncCounts, StoreError> {
+        let history = over_history(&format!(
+            "SELECT procedure_urn, state FROM {{outbox}}
+             WHERE procedure_urn IN (SELECT procedure_urn FROM ward_transfusion WHERE {which})"
+        ));
         let mut stmt = self.conn.prepare(&format!(
             "SELECT procedure_urn, SUM(state = 'sent'), SUM(state IN ('queued', 'sending')),
                     SUM(state = 'quarantined')
-             FROM outbox WHERE procedure_urn IN (SELECT procedure_urn FROM ward_transfusion
-                                                 WHERE {which})
-             GROUP BY procedure_urn"
+             FROM ({history}) GROUP BY procedure_urn"
         ))?;
         let rows = stmt.query_map(params![a, b], |r| {
             Ok((
@@ -367,10 +370,13 @@ impl Store {
 
     fn sync_state(&self, procedure_urn: &str) -> Result<SyncState, StoreError> {
         let mut state = SyncState::default();
-        let mut stmt = self.conn.prepare(
-            "SELECT state, kind, reason_code, reason_text FROM outbox
-             WHERE procedure_urn = ?1 ORDER BY seq",
-        )?;
+        let history = over_history(
+            "SELECT seq, state, kind, reason_code, reason_text FROM {outbox}
+             WHERE procedure_urn = ?1",
+        );
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT state, kind, reason_code, reason_text FROM ({history}) ORDER BY seq"
+        ))?;
         let rows = stmt.query_map([procedure_urn], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -471,15 +477,15 @@ impl Store {
         from: Instant,
         to: Instant,
     ) -> Result<HashMap<String, Instant>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            // From the period's transfusions stopped for a reaction to their outbox rows (CROSS
-            // JOIN keeps that order: the other way round reads the whole outbox).
+        // From the period's transfusions stopped for a reaction to their outbox rows (CROSS JOIN
+        // keeps that order: the other way round reads the whole outbox), archived or not.
+        let mut stmt = self.conn.prepare(&over_history(
             "SELECT o.procedure_urn, o.sent_at
-             FROM ward_transfusion t CROSS JOIN outbox o
+             FROM ward_transfusion t CROSS JOIN {outbox} o
              WHERE t.period_epoch >= ?1 AND t.period_epoch < ?2 AND t.outcome = 'reaction'
                AND o.procedure_urn = t.procedure_urn AND o.kind = 'reaction_reported'
                AND o.state = 'sent' AND o.sent_at IS NOT NULL",
-        )?;
+        ))?;
         let rows = stmt
             .query_map(params![from.timestamp(), to.timestamp()], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
@@ -487,6 +493,38 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(urn, at)| Ok((urn.clone(), parse_time(&at, &format!("sent_at of {urn}"))?)))
+            .collect()
+    }
+
+    /// The checks stopped for a wrong-blood reason in `[from, to)`, oldest first.
+    pub fn near_misses_in(
+        &self,
+        from: Instant,
+        to: Instant,
+    ) -> Result<Vec<NearMissRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT near_miss_urn, detected_at, reasons FROM ward_near_miss
+             WHERE detected_epoch >= ?1 AND detected_epoch < ?2
+             ORDER BY detected_epoch, near_miss_urn",
+        )?;
+        let rows = stmt
+            .query_map(params![from.timestamp(), to.timestamp()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, at, reasons)| {
+                let what = format!("near miss {id}");
+                Ok(NearMissRecord {
+                    at: parse_time(&at, &what)?,
+                    reasons: parse_json(&reasons, &what)?,
+                    id,
+                })
+            })
             .collect()
     }
 }
@@ -561,12 +599,17 @@ impl Store {
         from: Instant,
         to: Instant,
     ) -> Result<Vec<BedsideEvent>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, event FROM outbox WHERE procedure_urn IN
+        let history = over_history(
+            "SELECT seq, event FROM {outbox} WHERE procedure_urn IN
                  (SELECT procedure_urn FROM ward_transfusion
-                  WHERE period_epoch >= ?1 AND period_epoch < ?2)
-             ORDER BY seq",
-        )?;
+                  WHERE period_epoch >= ?1 AND period_epoch < ?2
+                  UNION ALL
+                  SELECT near_miss_urn FROM ward_near_miss
+                  WHERE detected_epoch >= ?1 AND detected_epoch < ?2)",
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT seq, event FROM ({history}) ORDER BY seq"))?;
         let rows = stmt
             .query_map(params![from.timestamp(), to.timestamp()], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))

@@ -77,6 +77,21 @@ pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
         .min(max)
 }
 
+/// The back-off with "equal jitter": half of it always, the other half scaled by `fraction`
+/// (drawn in [0, 1) by the caller's injected source), so the wait lies in [½, 1] × the back-off.
+/// A ward's handhelds that lost the Wi-Fi together do not come back in the same instant, and no
+/// wait is ever shorter than half the back-off. A `fraction` outside [0, 1] (or NaN) is clamped.
+pub fn jittered(attempt: u32, base: Duration, max: Duration, fraction: f64) -> Duration {
+    let full = backoff(attempt, base, max);
+    let fraction = if fraction.is_nan() {
+        0.0
+    } else {
+        fraction.clamp(0.0, 1.0)
+    };
+    let half = full / 2;
+    half + half.mul_f64(fraction)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +180,20 @@ mod tests {
         assert_eq!(backoff(2, b, m), Duration::from_secs(2));
         assert_eq!(backoff(10, b, m), m);
         assert_eq!(backoff(u32::MAX, b, m), m);
+    }
+
+    #[test]
+    fn jitter_keeps_each_wait_between_half_and_all_of_the_back_off() {
+        let (b, m) = (Duration::from_millis(500), Duration::from_secs(8));
+        for attempt in [0, 1, 2, 5, 30] {
+            let full = backoff(attempt, b, m);
+            assert_eq!(jittered(attempt, b, m, 0.0), full / 2);
+            assert_eq!(jittered(attempt, b, m, 1.0), full);
+            for f in [0.25, 0.5, 0.999, -3.0, 7.0, f64::NAN, f64::INFINITY] {
+                let w = jittered(attempt, b, m, f);
+                assert!(w >= full / 2 && w <= full, "{attempt} {f}: {w:?}");
+            }
+        }
+        assert_eq!(jittered(1, b, m, 0.5), Duration::from_millis(750));
     }
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 use bedside_clock::{Clock, IdSource, Instant};
 use bedside_fhir::str_at;
 use bedside_store::{Store, StoreError};
-use decide::{backoff, decide, Decision};
+use decide::{decide, jittered, Decision};
 use http::{Answer, NetError, Transport};
 
 pub use push::BATCH_ROUNDS;
@@ -35,6 +35,9 @@ pub struct SyncSettings {
     /// `[bloodbank] ca_file`: the hospital's own certificate authority (PEM), trusted besides
     /// the system's.
     pub ca_file: Option<std::path::PathBuf>,
+    /// The policy's `outbox_retention_days`: confirmed records older than this move to the
+    /// outbox's archive after each cycle (`Store::archive_confirmed`).
+    pub outbox_retention_days: i64,
 }
 
 impl SyncSettings {
@@ -48,6 +51,7 @@ impl SyncSettings {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
             ca_file: None,
+            outbox_retention_days: bedside_core::policy::Policy::default().outbox_retention_days,
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct Summary {
     pub held: usize,
     /// Records still not confirmed after this cycle (including held ones).
     pub unsent: usize,
+    /// Confirmed records moved to the outbox's archive after this cycle (retention passed).
+    pub archived: usize,
     /// Warnings the blood bank attached to stored records (e.g. a recalled unit transfused).
     pub warnings: Vec<String>,
     /// Why the cycle could not finish, in words.
@@ -88,7 +94,7 @@ pub struct Sync<'a> {
     pub http: &'a dyn Transport,
     pub settings: &'a SyncSettings,
     pub clock: &'a dyn Clock,
-    /// Identifiers for batch bundles.
+    /// Identifiers for batch bundles, and the back-off's jitter.
     pub ids: &'a dyn IdSource,
     /// How to wait between retries (a real sleep; tests may pass a no-op).
     pub sleep: &'a dyn Fn(Duration),
@@ -117,6 +123,10 @@ impl Sync<'_> {
         }
         self.pull(&mut summary)?;
         self.push(&mut summary)?;
+        summary.archived = self
+            .store
+            .archive_confirmed(&self.clock.now(), self.settings.outbox_retention_days)?
+            .records;
         summary.unsent = self.store.unsent()?.len();
         Ok(summary)
     }
@@ -153,11 +163,14 @@ impl Sync<'_> {
         Fetched::GaveUp(last)
     }
 
+    /// The wait before the next try: the exponential back-off with jitter drawn from the
+    /// cycle's injected `ids` (never a random generator called here).
     fn backoff(&self, attempt: u32) -> Duration {
-        backoff(
+        jittered(
             attempt,
             self.settings.backoff_base,
             self.settings.backoff_max,
+            self.ids.fraction(),
         )
     }
 
@@ -246,6 +259,27 @@ mod tests {
 
     /// One cycle against `transport`; the waits it asked for instead of sleeping.
     fn cycle(transport: &Scripted) -> (Summary, Vec<Duration>, Store) {
+        cycle_with(transport, &bedside_clock::RandomIds)
+    }
+
+    /// The jitter's draws, in order (then 0.0): a test's reproducible randomness.
+    struct Draws(Mutex<Vec<f64>>);
+
+    impl IdSource for Draws {
+        fn new_uuid(&self) -> bedside_clock::Uuid {
+            bedside_clock::Uuid::nil()
+        }
+        fn fraction(&self) -> f64 {
+            let mut draws = self.0.lock().unwrap();
+            if draws.is_empty() {
+                0.0
+            } else {
+                draws.remove(0)
+            }
+        }
+    }
+
+    fn cycle_with(transport: &Scripted, ids: &dyn IdSource) -> (Summary, Vec<Duration>, Store) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("device.db")).unwrap();
         let settings = SyncSettings::new(transport.base_url(), "ward-h5");
@@ -257,7 +291,7 @@ mod tests {
             http: transport,
             settings: &settings,
             clock: &clock,
-            ids: &bedside_clock::RandomIds,
+            ids,
             sleep: &|d| waits.borrow_mut().push(d),
         }
         .run_cycle()
@@ -277,6 +311,32 @@ mod tests {
         );
         assert!(!summary.pull_complete);
         assert_eq!(store.cache_synced_at().unwrap(), None);
+    }
+
+    #[test]
+    fn the_waits_are_jittered_by_the_injected_source_within_half_and_all_of_the_back_off() {
+        let refused = || Scripted::new(vec![Err(NetError("connection refused".into()))]);
+        let draws = Draws(Mutex::new(vec![0.0, 0.5, 0.999]));
+        let (_, waits, _) = cycle_with(&refused(), &draws);
+        // Back-off 500 ms, 1 s, 2 s (the settings' base and cap of 8 s).
+        assert_eq!(
+            waits,
+            [
+                Duration::from_millis(250),
+                Duration::from_millis(750),
+                Duration::from_millis(1000) + Duration::from_millis(1000).mul_f64(0.999),
+            ]
+        );
+        // The system's randomness: every wait within its bounds, and two cycles differ.
+        let (_, first, _) = cycle(&refused());
+        let (_, second, _) = cycle(&refused());
+        for waits in [&first, &second] {
+            for (attempt, wait) in waits.iter().enumerate() {
+                let full = Duration::from_millis(500) * 2u32.pow(attempt as u32);
+                assert!(*wait >= full / 2 && *wait < full, "{attempt}: {wait:?}");
+            }
+        }
+        assert_ne!(first, second, "jitter varies");
     }
 
     #[test]

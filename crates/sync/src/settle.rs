@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use bedside_clock::Instant;
 use bedside_core::event::BedsideEvent;
-use bedside_fhir::bundle::{observations_bundle, start_bundle, update_bundle};
+use bedside_fhir::bundle::{near_miss_bundle, observations_bundle, start_bundle, update_bundle};
 use bedside_fhir::{split_reference, str_at, version_from_etag, UUID_SYSTEM};
 use bedside_store::{OutboxRecord, ServerRef, StoreError};
 
@@ -184,6 +184,7 @@ impl Sync<'_> {
         let bundle = match &record.event {
             BedsideEvent::Started(e) => start_bundle(e, &record.bundle_urn, &base, &now),
             BedsideEvent::ObservationsTaken(e) => observations_bundle(e, &record.bundle_urn, &now),
+            BedsideEvent::NearMiss(e) => near_miss_bundle(e, &record.bundle_urn, &now),
             event @ (BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_)) => {
                 let Some((current, id, version)) = self.current_procedure(record, summary)? else {
                     return Ok(None);

@@ -168,7 +168,7 @@ fn outbox_summary(state: &UiState, o: &OutboxCounts) -> SharedString {
         &[
             ("q", &(o.queued + o.sending).to_string()),
             ("r", &o.quarantined.to_string()),
-            ("s", &o.sent.to_string()),
+            ("s", &(o.sent + o.archived).to_string()),
         ],
     )
 }

@@ -5,7 +5,9 @@ use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::{stamp, StoreError};
-use bedside_core::event::{BedsideEvent, Ended, ObservationRound, ReactionReported, Started};
+use bedside_core::event::{
+    BedsideEvent, Ended, NearMiss, ObservationRound, ReactionReported, Started,
+};
 use bedside_core::Instant;
 
 /// The `sync_state` key saying the ward tables hold every outbox event.
@@ -63,13 +65,37 @@ fn insert_round(
 
 /// Brings the ward tables up to date with one event; called inside the outbox's transaction.
 pub(crate) fn project(conn: &Connection, event: &BedsideEvent) -> rusqlite::Result<()> {
-    let urn = event.transfusion().procedure_uuid.as_str();
+    let urn = event.subject();
     match event {
         BedsideEvent::Started(s) => project_start(conn, urn, s),
         BedsideEvent::ObservationsTaken(o) => insert_round(conn, urn, &o.round),
         BedsideEvent::Ended(e) => project_end(conn, urn, e),
         BedsideEvent::ReactionReported(r) => project_reaction(conn, urn, r),
+        BedsideEvent::NearMiss(n) => project_near_miss(conn, n),
     }
+}
+
+/// A stopped check: one `ward_near_miss` row (the indicators count them).
+fn project_near_miss(conn: &Connection, n: &NearMiss) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO ward_near_miss (near_miss_urn, detected_at, detected_epoch,
+                reasons, patient_scanned, patient_mrn, din, product_code, first_badge,
+                second_badge)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            n.adverse_event_uuid,
+            stamp(&n.detected_at),
+            n.detected_at.timestamp(),
+            json(&n.reasons),
+            n.patient_scanned,
+            n.patient_mrn,
+            n.din,
+            n.product_code,
+            n.first_checker.staff_id,
+            n.second_checker.as_ref().map(|s| s.staff_id.as_str()),
+        ],
+    )?;
+    Ok(())
 }
 
 /// A new `ward_transfusion` row, running, with its baseline round.
@@ -181,7 +207,8 @@ pub(crate) fn project_earlier_events(conn: &mut Connection) -> Result<(), StoreE
     }
     let tx = conn.transaction()?;
     {
-        let mut stmt = tx.prepare("SELECT seq, event FROM outbox ORDER BY seq")?;
+        let history = crate::archive::over_history("SELECT seq, event FROM {outbox}");
+        let mut stmt = tx.prepare(&format!("SELECT seq, event FROM ({history}) ORDER BY seq"))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;

@@ -169,7 +169,7 @@ fn observation_completeness_counts_the_shifted_slots() {
         emergency: None,
     };
     let completeness = |r: TransfusionRecord| {
-        indicators(&[r], t("00:00"), t("23:59"), t("23:59"), &p)
+        indicators(&[r], &[], t("00:00"), t("23:59"), t("23:59"), &p)
             .into_iter()
             .find(|i| i.code == "OBS_COMPLETENESS")
             .map(|i| (i.numerator, i.denominator))

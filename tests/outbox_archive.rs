@@ -61,7 +61,10 @@ fn confirmed_records_past_retention_are_archived_and_every_screen_reads_the_same
     assert_eq!(later.archived + kept.len(), records);
     assert_eq!(h.store.archived_count().unwrap(), later.archived);
     let counts = h.store.outbox_counts().unwrap();
-    assert_eq!(counts.archived, later.archived, "the status bar still counts them");
+    assert_eq!(
+        counts.archived, later.archived,
+        "the status bar still counts them"
+    );
     assert_eq!(counts.sent + counts.archived, records);
     assert!(
         kept.iter().all(|r| r.procedure_urn == zhang),

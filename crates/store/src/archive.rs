@@ -69,35 +69,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let candidates: Vec<(String, String)> = {
-            let mut stmt = tx.prepare(
-                "SELECT procedure_urn, sent_at FROM outbox
-                 WHERE state = 'sent' AND sent_at IS NOT NULL
-                   AND procedure_urn NOT IN (SELECT procedure_urn FROM outbox
-                                             WHERE state != 'sent' OR sent_at IS NULL)
-                   AND procedure_urn NOT IN (SELECT procedure_urn FROM ward_transfusion
-                                             WHERE outcome = 'running')",
-            )?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            rows
-        };
-        // The newest confirmation of each subject decides (offsets may differ: compared as
-        // instants, never as text).
-        let mut newest: BTreeMap<String, Instant> = BTreeMap::new();
-        for (urn, sent_at) in candidates {
-            let at = DateTime::parse_from_rfc3339(&sent_at).map_err(|e| {
-                StoreError::Corrupt(format!("outbox sent_at of {urn} `{sent_at}`: {e}"))
-            })?;
-            let entry = newest.entry(urn).or_insert(at);
-            *entry = (*entry).max(at);
-        }
-        let due: Vec<String> = newest
-            .into_iter()
-            .filter(|(_, at)| *at < cutoff)
-            .map(|(urn, _)| urn)
-            .collect();
+        let due = due_subjects(&tx, &cutoff)?;
         let mut archived = Archived::default();
         for urn in &due {
             let moved = tx.execute(
@@ -148,4 +120,38 @@ impl Store {
             .query_row("SELECT count(*) FROM outbox_archive", [], |r| r.get(0))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
+}
+
+/// The transfusions (and near misses) whose records the blood bank confirmed, all of them, before
+/// `cutoff`, and that no longer run.
+fn due_subjects(tx: &rusqlite::Transaction, cutoff: &Instant) -> Result<Vec<String>, StoreError> {
+    let candidates: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT procedure_urn, sent_at FROM outbox
+             WHERE state = 'sent' AND sent_at IS NOT NULL
+               AND procedure_urn NOT IN (SELECT procedure_urn FROM outbox
+                                         WHERE state != 'sent' OR sent_at IS NULL)
+               AND procedure_urn NOT IN (SELECT procedure_urn FROM ward_transfusion
+                                         WHERE outcome = 'running')",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows
+    };
+    // The newest confirmation of each subject decides (offsets may differ: compared as
+    // instants, never as text).
+    let mut newest: BTreeMap<String, Instant> = BTreeMap::new();
+    for (urn, sent_at) in candidates {
+        let at = DateTime::parse_from_rfc3339(&sent_at).map_err(|e| {
+            StoreError::Corrupt(format!("outbox sent_at of {urn} `{sent_at}`: {e}"))
+        })?;
+        let entry = newest.entry(urn).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+    Ok(newest
+        .into_iter()
+        .filter(|(_, at)| at < cutoff)
+        .map(|(urn, _)| urn)
+        .collect())
 }

@@ -224,6 +224,7 @@ fn usage_errors_exit_2_and_every_subcommand_has_help() {
         &["label", "--help"],
         &["check", "--help"],
         &["decode", "--help"],
+        &["mapping", "check", "--help"],
     ] {
         let out = bedside(sub);
         assert_eq!(out.status.code(), Some(0));

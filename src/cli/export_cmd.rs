@@ -132,6 +132,7 @@ pub fn run(args: &ExportArgs) -> CliResult {
         let pin = read_pin()?;
         let key = req.config.device.store_key().map_err(|e| e.to_string())?;
         let mut store = Store::open_encrypted(&req.store_path, &key).map_err(|e| e.to_string())?;
+        store.set_mapping(req.config.mapping.clone());
         bedside_app::config_audit::audit_configuration(&mut store, &args.config, &clock.now())
             .map_err(|e| e.to_string())?;
         let mut handheld = Handheld::new(

@@ -8,6 +8,7 @@ mod decode_cmd;
 pub mod error;
 mod export_cmd;
 mod label_cmd;
+mod mapping_cmd;
 pub mod scenario;
 mod sync_cmd;
 
@@ -113,6 +114,36 @@ pub enum Command {
         store or file failed, 2 bad usage or configuration."
     )]
     Export(export_cmd::ExportArgs),
+    /// How the blood bank's resources map to what the check reads: `check` a Bundle or resource.
+    Mapping(MappingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MappingArgs {
+    #[command(subcommand)]
+    pub action: MappingAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingAction {
+    /// Read FHIR R5 files (a Bundle of any type, or one resource) through the configuration's
+    /// [mapping] as the device reads its cache, and say which dispenses, units (products) and
+    /// patients map and why not.
+    #[command(
+        long_about = "Read FHIR R5 files (a Bundle of any type, or one resource) through \
+        the configuration's [mapping] exactly as the device reads what it pulled, and say which \
+        dispenses, units (BiologicallyDerivedProduct) and patients map, and why not, in words a \
+        blood-bank IT person can act on.\n\n\
+        Prints one JSON line per file: {\"file\",\"ok\",\"resources\",\"all_map\",\"dispenses\":[…],\"units\":[…],\"patients\":[…]}, \
+        each entry {\"id\",\"maps\":true,…} or {\"id\",\"maps\":false,\"problem\"}.\n\
+        Exit codes: 0 everything maps, 1 something does not or a file cannot be read, 2 bad usage or configuration."
+    )]
+    Check {
+        #[arg(required = true, value_name = "FILE.json")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -326,6 +357,7 @@ impl Command {
             Command::Label(_) => "label",
             Command::Check(_) => "check",
             Command::Decode(_) => "decode",
+            Command::Mapping(_) => "mapping check",
         }
     }
 }
@@ -351,6 +383,11 @@ fn dispatch(command: Command) -> CliResult {
         }),
         Command::Decode(args) => run_engine(&args.common, |config, lang, out| {
             decode_cmd::run(&args.files, args.budget_ms, config, lang, out)
+        }),
+        Command::Mapping(MappingArgs {
+            action: MappingAction::Check { files, common },
+        }) => run_engine(&common, |config, lang, out| {
+            mapping_cmd::run(&files, config, lang, out)
         }),
     }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use bedside_core::event::WardRef;
 use bedside_core::messages::Lang;
 use bedside_core::policy::Policy;
+use bedside_fhir::mapping::Mapping;
 use bedside_store::{KeyError, StoreKey};
 use bedside_sync::SyncSettings;
 
@@ -26,6 +27,8 @@ pub struct Config {
     pub device: DeviceSection,
     /// `[alerts]`: a tone and a vibration with the screen's alarm, where the device has them.
     pub alerts: AlertSettings,
+    /// `[mapping]`: how the blood bank's codes are read (`bedside_fhir::mapping`).
+    pub mapping: Mapping,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -103,6 +106,7 @@ impl Default for Config {
             bloodbank: None,
             device: DeviceSection::default(),
             alerts: AlertSettings::default(),
+            mapping: Mapping::default(),
         }
     }
 }
@@ -126,6 +130,7 @@ struct ConfigFile {
     bloodbank: Option<BloodBankSection>,
     device: Option<DeviceSection>,
     alerts: Option<AlertSettings>,
+    mapping: Option<Mapping>,
 }
 
 impl Config {
@@ -165,6 +170,8 @@ impl Config {
             _ => return Err("[policy] must be a table of keys".into()),
         };
         let policy = policy_from(&Default::default(), &policy_overrides)?;
+        let mapping = file.mapping.unwrap_or_default();
+        mapping.validate()?;
         if let Some(bb) = &file.bloodbank {
             if !(bb.url.starts_with("http://") || bb.url.starts_with("https://")) {
                 return Err(format!("[bloodbank] url = \"{}\" must start with https:// (or http:// on a test network)", bb.url));
@@ -186,6 +193,7 @@ impl Config {
             bloodbank: file.bloodbank,
             device: file.device.unwrap_or_default(),
             alerts: file.alerts.unwrap_or_default(),
+            mapping,
         })
     }
 
@@ -283,6 +291,28 @@ mod tests {
             Some(Path::new("bedside.db"))
         );
         assert_eq!(config.alerts, AlertSettings::default());
+        assert_eq!(
+            config.mapping,
+            Mapping::default(),
+            "the example shows the defaults"
+        );
+    }
+
+    #[test]
+    fn the_mapping_names_the_sites_systems_and_refuses_an_unknown_component_class() {
+        let config = Config::parse(
+            "[mapping]\nmrn_system = \"urn:oid:1.2.3\"\n[mapping.components]\nE0398 = \"red_cells\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.mapping.mrn_system, "urn:oid:1.2.3");
+        assert_eq!(
+            config.mapping.component_of("E0398"),
+            Some(bedside_core::blood::Component::RedCells)
+        );
+        let refused = Config::parse("[mapping.components]\nE0398 = \"blood\"\n").unwrap_err();
+        assert!(refused.contains("E0398 = \"blood\""), "{refused}");
+        let typo = Config::parse("[mapping]\nmrn_sytem = \"x\"\n").unwrap_err();
+        assert!(typo.contains("mrn_sytem"), "{typo}");
     }
 
     #[test]

@@ -76,6 +76,7 @@ impl Device {
         };
         let store_key = config.device.store_key()?;
         let mut store = Store::open_encrypted(store_path, &store_key)?;
+        store.set_mapping(config.mapping.clone());
         audit_configuration(&mut store, path, &SystemClock::china().now())?;
         Ok(Device {
             store,
@@ -83,6 +84,7 @@ impl Device {
             store_key,
             settings: SyncSettings {
                 outbox_retention_days: config.policy.outbox_retention_days,
+                mapping: config.mapping.clone(),
                 ..bb.sync_settings()
             },
             policy: config.policy.clone(),

@@ -58,7 +58,10 @@ impl LinkWorker {
             .name("blood-bank-link".into())
             .spawn(move || {
                 let mut store = match Store::open_with(&path, key.as_ref()) {
-                    Ok(store) => store,
+                    Ok(mut store) => {
+                        store.set_mapping(settings.mapping.clone());
+                        store
+                    }
                     Err(e) => {
                         notify(LinkStatus {
                             last_error: Some(e.to_string()),

@@ -17,13 +17,15 @@ use bedside_core::check::{
     Crossmatch, CrossmatchResult, DispenseStatus, EmergencyRelease, Instant, IssueRecord,
     PatientRecord, Sex, UnitRecord, UnreadableIssue,
 };
-use bedside_core::label::group_of_code;
 use bedside_core::messages::Text;
 
-/// The cached resources, by type and id.
+use crate::mapping::Mapping;
+
+/// The cached resources, by type and id, read through the site's mapping.
 #[derive(Debug, Default)]
 pub struct ResourceSet {
     by_key: HashMap<(String, String), Value>,
+    mapping: Mapping,
 }
 
 /// A dispense the handheld could not turn into an issue record, and why.
@@ -55,6 +57,14 @@ fn problem(en: &str, zh: &str) -> Text {
 type GroupResult = Result<Group, Text>;
 
 impl ResourceSet {
+    /// An empty set whose resources are read through `mapping`.
+    pub fn with_mapping(mapping: Mapping) -> ResourceSet {
+        ResourceSet {
+            by_key: HashMap::new(),
+            mapping,
+        }
+    }
+
     pub fn insert(&mut self, resource: Value) {
         let ty = str_at(&resource, &["resourceType"]).map(str::to_string);
         let id = str_at(&resource, &["id"]).map(str::to_string);
@@ -98,6 +108,32 @@ impl ResourceSet {
         records.sort_by(|a, b| a.dispense_id.cmp(&b.dispense_id));
         problems.sort_by(|a, b| a.dispense_id.cmp(&b.dispense_id));
         (records, problems)
+    }
+
+    /// Every product as the check would read its unit, or why it cannot (by product id): what
+    /// `bedside mapping check` reports for products no dispense names yet.
+    pub fn units(&self) -> Vec<(String, Result<UnitRecord, Text>)> {
+        let mut units: Vec<_> = self
+            .of_type("BiologicallyDerivedProduct")
+            .map(|product| {
+                let id = str_at(product, &["id"]).unwrap_or_default().to_string();
+                (id, unit_record(product, &self.mapping))
+            })
+            .collect();
+        units.sort_by(|a, b| a.0.cmp(&b.0));
+        units
+    }
+
+    /// A patient as the check would read them (no blood group result or order considered), or
+    /// why not.
+    pub fn patient(&self, id: &str) -> Result<PatientRecord, Text> {
+        let patient = self.get("Patient", id).ok_or_else(|| {
+            problem(
+                "the patient is not in the cache",
+                "本机缓存中没有该患者记录",
+            )
+        })?;
+        patient_record(patient, &HashMap::new(), Vec::new(), &self.mapping)
     }
 
     /// The DIN of a dispense's product, when the product can be found and names one.
@@ -160,10 +196,10 @@ impl ResourceSet {
                 "没有有效的发血时间（whenHandedOver）",
             )
         })?;
-        let unit = unit_record(product)?;
+        let unit = unit_record(product, &self.mapping)?;
         let status = issue_status(dispense, product);
         let requirements = self.order_requirements(dispense)?;
-        let mut patient = patient_record(patient, groups, requirements)?;
+        let mut patient = patient_record(patient, groups, requirements, &self.mapping)?;
         patient.bed = str_at(patient_json, &["id"]).and_then(|id| self.bed_of(id));
         Ok(IssueRecord {
             dispense_id: dispense_id.to_string(),
@@ -222,6 +258,7 @@ fn patient_record(
     patient: &Value,
     groups: &HashMap<String, GroupResult>,
     requirements: Vec<String>,
+    mapping: &Mapping,
 ) -> Result<PatientRecord, Text> {
     let patient_id = str_at(patient, &["id"]).unwrap_or_default();
     // No result yet: an unknown group, which the compatibility rules treat as the most
@@ -231,13 +268,19 @@ fn patient_record(
         Some(Ok(group)) => *group,
         None => Group::default(),
     };
-    let (mrn, merged_ids) = medical_record_numbers(patient);
+    let (mrn, merged_ids) = medical_record_numbers(patient, &mapping.mrn_system);
     Ok(PatientRecord {
         mrn: mrn
-            .ok_or_else(|| problem("the patient has no medical record number", "患者没有住院号"))?
+            .ok_or_else(|| {
+                Text::fill(
+                    "the patient has no medical record number of system {system} ([mapping] mrn_system)",
+                    "患者没有系统 {system} 的住院号（[mapping] mrn_system）",
+                    &[("system", &mapping.mrn_system)],
+                )
+            })?
             .to_string(),
-        wristband_id: identifier_value(patient, WRISTBAND_SYSTEM).map(str::to_string),
-        name: patient_name(patient).to_string(),
+        wristband_id: identifier_value(patient, &mapping.wristband_system).map(str::to_string),
+        name: display_name(patient),
         birth_date: str_at(patient, &["birthDate"])
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
         group,
@@ -251,7 +294,7 @@ fn patient_record(
 /// The patient's medical record number, and the numbers merged into it. When the blood bank
 /// merges a temporary emergency record into the identified patient (FHIR R5 `$merge`), the
 /// temporary number stays on the patient as an `old` identifier.
-fn medical_record_numbers(patient: &Value) -> (Option<&str>, Vec<String>) {
+fn medical_record_numbers<'a>(patient: &'a Value, system: &str) -> (Option<&'a str>, Vec<String>) {
     let mut current = None;
     let mut merged = Vec::new();
     for identifier in patient
@@ -259,7 +302,7 @@ fn medical_record_numbers(patient: &Value) -> (Option<&str>, Vec<String>) {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter(|i| str_at(i, &["system"]) == Some(MRN_SYSTEM))
+        .filter(|i| str_at(i, &["system"]) == Some(system))
     {
         let Some(value) = str_at(identifier, &["value"]) else {
             continue;
@@ -376,89 +419,6 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v.dedup();
     v
-}
-
-fn properties(product: &Value) -> impl Iterator<Item = &Value> {
-    product
-        .get("property")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-}
-
-fn property_of<'a>(product: &'a Value, system: &str, code: &str) -> Option<&'a Value> {
-    properties(product).find(|p| p.get("type").is_some_and(|t| has_coding(t, system, code)))
-}
-
-fn unit_record(product: &Value) -> Result<UnitRecord, Text> {
-    let din = str_at(product, &["biologicalSourceEvent", "value"]).ok_or_else(|| {
-        problem(
-            "the product has no donation identification number",
-            "血液制品没有献血码",
-        )
-    })?;
-    let pdc = product
-        .get("productCode")
-        .and_then(|c| code_in(c, ISBT_PDC))
-        .ok_or_else(|| {
-            problem(
-                "the product has no ISBT 128 product code",
-                "血液制品没有ISBT 128产品码",
-            )
-        })?;
-    let collection = property_of(product, PROPERTY_TYPE, "collectiontype")
-        .and_then(|p| p.get("valueCodeableConcept"))
-        .and_then(|c| c.get("coding")?.as_array()?.first()?.get("code")?.as_str())
-        .unwrap_or("V");
-    let division = str_at(product, &["division"]).unwrap_or("00");
-    let component = property_of(product, UNIT_PROPERTY, "component_class")
-        .and_then(|p| p.get("valueCodeableConcept"))
-        .and_then(|c| code_in(c, COMPONENT_CLASS))
-        .and_then(Component::parse)
-        .ok_or_else(|| {
-            problem(
-                "the product has no known component class",
-                "血液制品的成分类别无法识别",
-            )
-        })?;
-    let group = property_of(product, PROPERTY_TYPE, "aborhd")
-        .or_else(|| property_of(product, PROPERTY_TYPE, "ABORhD"))
-        .and_then(|p| p.get("valueCodeableConcept"))
-        .and_then(|c| {
-            code_in(c, ISBT_ABORHD).or_else(|| code_in(c, "https://www.isbt128.org/uri/AboRhD"))
-        })
-        .map(isbt_group)
-        .unwrap_or_default();
-    let expires_at = instant(str_at(product, &["expirationDate"])).ok_or_else(|| {
-        problem(
-            "the product has no valid expiry (expirationDate)",
-            "血液制品没有有效的失效期（expirationDate）",
-        )
-    })?;
-    let attributes = UNIT_ATTRIBUTES
-        .iter()
-        .filter(|a| {
-            property_of(product, UNIT_PROPERTY, a)
-                .and_then(|p| p.get("valueBoolean"))
-                .and_then(Value::as_bool)
-                == Some(true)
-        })
-        .map(|a| a.to_string())
-        .collect();
-    Ok(UnitRecord {
-        din: din.to_string(),
-        product_code: format!("{pdc}{collection}{division}"),
-        component,
-        group,
-        expires_at,
-        attributes,
-    })
-}
-
-/// An ISBT 128 ABO/RhD code (`51`) as a group; an unknown code gives an unknown group, which
-/// never passes compatibility.
-fn isbt_group(code: &str) -> Group {
-    group_of_code(code).unwrap_or_default()
 }
 
 fn blood_group_of(observation: &Value) -> Group {
@@ -585,7 +545,7 @@ impl ResourceSet {
         let product = self.get("BiologicallyDerivedProduct", product_id)?;
         let (_, patient_id) = split_reference(str_at(dispense, &["patient", "reference"])?)?;
         let patient = self.get("Patient", patient_id);
-        let component = unit_record(product).ok()?.component;
+        let component = unit_record(product, &self.mapping).ok()?.component;
         Some(bedside_core::event::TransfusionRef {
             procedure_uuid: procedure_uuid.to_string(),
             dispense_id: dispense_id.to_string(),
@@ -604,6 +564,9 @@ impl ResourceSet {
         })
     }
 }
+
+mod unit;
+use unit::unit_record;
 
 #[cfg(test)]
 mod tests;

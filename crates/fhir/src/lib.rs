@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod issue;
+pub mod mapping;
 pub mod outcome;
 
 use serde_json::Value;
@@ -83,6 +84,33 @@ pub fn patient_name(patient: &Value) -> &str {
         .and_then(|n| n.get(0))
         .and_then(|n| str_at(n, &["text"]))
         .unwrap_or_default()
+}
+
+/// A patient's name as the ward reads it: the blood bank's own text, else family name first
+/// and the given names after it (no space between Chinese names: 张伟).
+pub fn display_name(patient: &Value) -> String {
+    let text = patient_name(patient);
+    if !text.trim().is_empty() {
+        return text.to_string();
+    }
+    let Some(name) = patient.get("name").and_then(|n| n.get(0)) else {
+        return String::new();
+    };
+    let family = str_at(name, &["family"]).unwrap_or_default();
+    let given: Vec<&str> = name
+        .get("given")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let parts: Vec<&str> = std::iter::once(family)
+        .chain(given)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let han = |p: &&str| p.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let joiner = if parts.iter().all(han) { "" } else { " " };
+    parts.join(joiner)
 }
 
 /// The `W/"3"` form of a version, as ETag and `If-Match` carry it.

@@ -173,11 +173,16 @@ impl Store {
         Ok(())
     }
 
+    /// Reads the cache through the site's mapping from now on.
+    pub fn set_mapping(&mut self, mapping: bedside_fhir::mapping::Mapping) {
+        self.mapping = mapping;
+    }
+
     pub fn cached(&self) -> Result<ResourceSet, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT type, id, json FROM cache_resource")?;
-        let mut set = ResourceSet::default();
+        let mut set = ResourceSet::with_mapping(self.mapping.clone());
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,

@@ -40,6 +40,9 @@ pub use ward::quality_record;
 pub struct Store {
     conn: Connection,
     encrypted: bool,
+    /// How the cached blood-bank resources are read (`[mapping]`): one reading for the check,
+    /// the link's after-pull work and the exports.
+    mapping: bedside_fhir::mapping::Mapping,
 }
 
 fn stamp(t: &Instant) -> String {

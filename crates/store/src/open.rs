@@ -106,6 +106,7 @@ impl Store {
         Ok(Store {
             conn,
             encrypted: key.is_some(),
+            mapping: Default::default(),
         })
     }
 

@@ -38,6 +38,8 @@ pub struct SyncSettings {
     /// The policy's `outbox_retention_days`: confirmed records older than this move to the
     /// outbox's archive after each cycle (`Store::archive_confirmed`).
     pub outbox_retention_days: i64,
+    /// `[mapping]`: how the cached resources are read on the link's own connection.
+    pub mapping: bedside_fhir::mapping::Mapping,
 }
 
 impl SyncSettings {
@@ -52,6 +54,7 @@ impl SyncSettings {
             backoff_max: Duration::from_secs(8),
             ca_file: None,
             outbox_retention_days: bedside_core::policy::Policy::default().outbox_retention_days,
+            mapping: Default::default(),
         }
     }
 }

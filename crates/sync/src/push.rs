@@ -40,23 +40,105 @@ pub(crate) enum Flow {
     Stop,
 }
 
+/// Starts per transaction: a shift's worth in one.
+const BATCH_STARTS: usize = 50;
+/// Ends and reactions per transaction (each reads its Procedure first).
+const BATCH_UPDATES: usize = 50;
+
+/// What a record is to the push: which records can share a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Start,
+    Round,
+    /// Ends and reactions: an `If-Match` update of the Procedure.
+    Update,
+    /// Anything else (a near miss) goes on its own.
+    Alone,
+}
+
+impl Kind {
+    fn of(record: &OutboxRecord) -> Kind {
+        match record.event {
+            BedsideEvent::Started(_) => Kind::Start,
+            BedsideEvent::ObservationsTaken(_) => Kind::Round,
+            ref e if e.updates_procedure() => Kind::Update,
+            _ => Kind::Alone,
+        }
+    }
+
+    fn limit(self) -> usize {
+        match self {
+            Kind::Start => BATCH_STARTS,
+            Kind::Round => BATCH_ROUNDS,
+            Kind::Update => BATCH_UPDATES,
+            Kind::Alone => 1,
+        }
+    }
+}
+
+/// Consecutive records of one kind, gathered to share a transaction.
+#[derive(Default)]
+struct Batch {
+    kind: Option<Kind>,
+    records: Vec<OutboxRecord>,
+}
+
+impl Batch {
+    /// The gathered records go first: `record` is of another kind, or a second update of a
+    /// Procedure already in the batch (its `If-Match` needs the first one's result).
+    fn must_send_before(&self, kind: Kind, record: &OutboxRecord) -> bool {
+        match self.kind {
+            None => false,
+            Some(Kind::Update) if kind == Kind::Update => self
+                .records
+                .iter()
+                .any(|r| r.procedure_urn == record.procedure_urn),
+            Some(gathered) => gathered != kind,
+        }
+    }
+
+    fn add(&mut self, kind: Kind, record: OutboxRecord) {
+        self.kind = Some(kind);
+        self.records.push(record);
+    }
+
+    fn is_full(&self) -> bool {
+        self.kind
+            .is_some_and(|kind| self.records.len() >= kind.limit())
+    }
+
+    fn take(&mut self) -> (Option<Kind>, Vec<OutboxRecord>) {
+        (self.kind.take(), std::mem::take(&mut self.records))
+    }
+}
+
 impl Sync<'_> {
     /// Sends the outbox in order. Consecutive observation rounds go together in one transaction
     /// (up to `BATCH_ROUNDS`), and while the blood bank stores one batch the device prepares
     /// the next: a ward back online after a night without Wi-Fi has thousands of rounds, and one
-    /// round trip each would take minutes. Every entry is still a conditional create on its own
-    /// identifier, so a batch is as safe to resend, or to split, as a single round.
+    /// round trip each would take minutes. Consecutive starts go together too (each creates its
+    /// own Procedure), and so do consecutive ends and reactions of different transfusions (each
+    /// updates its own Procedure under `If-Match`). Every entry is still a conditional create on
+    /// its own identifier or a versioned update, so a batch is as safe to resend, or to split
+    /// (`settle`), as a single record.
     pub(crate) fn push(&mut self, summary: &mut Summary) -> Result<(), StoreError> {
         let http = self.http;
         std::thread::scope(|scope| {
             let mut in_flight: Option<InFlight> = None;
-            let mut rounds: Vec<OutboxRecord> = Vec::new();
+            let mut batch = Batch::default();
             // A confirmed start stays confirmed: asked once per transfusion, not per round.
             let mut started = std::collections::HashSet::new();
             for record in self.store.unsent()? {
-                if !matches!(record.event, BedsideEvent::Started(_))
-                    && !started.contains(&record.procedure_urn)
-                {
+                let kind = Kind::of(&record);
+                if batch.must_send_before(kind, &record) {
+                    if let Flow::Stop =
+                        self.send_batch(scope, http, &mut batch, &mut in_flight, summary)?
+                    {
+                        self.land(in_flight.take(), summary)?;
+                        return Ok(());
+                    }
+                }
+                if kind != Kind::Start && !started.contains(&record.procedure_urn) {
                     match self.store.start_state(&record.procedure_urn)?.as_deref() {
                         Some("sent") => {
                             started.insert(record.procedure_urn.clone());
@@ -68,36 +150,52 @@ impl Sync<'_> {
                         None => {}
                     }
                 }
-                let flow = if let BedsideEvent::ObservationsTaken(_) = record.event {
-                    rounds.push(record);
-                    if rounds.len() < BATCH_ROUNDS {
-                        continue;
+                batch.add(kind, record);
+                if batch.is_full() {
+                    if let Flow::Stop =
+                        self.send_batch(scope, http, &mut batch, &mut in_flight, summary)?
+                    {
+                        self.land(in_flight.take(), summary)?;
+                        return Ok(());
                     }
-                    let batch = std::mem::take(&mut rounds);
-                    self.post_in_background(scope, http, batch, &mut in_flight, summary)?
-                } else {
-                    // Ends and reactions update the Procedure: everything before them lands first.
-                    let batch = std::mem::take(&mut rounds);
-                    match self.post_in_background(scope, http, batch, &mut in_flight, summary)? {
-                        Flow::Continue => match self.land(in_flight.take(), summary)? {
-                            Flow::Continue => self.send(&[record], summary)?,
-                            Flow::Stop => Flow::Stop,
-                        },
-                        Flow::Stop => Flow::Stop,
-                    }
-                };
-                if let Flow::Stop = flow {
-                    self.land(in_flight.take(), summary)?;
-                    return Ok(());
                 }
             }
             if let Flow::Continue =
-                self.post_in_background(scope, http, rounds, &mut in_flight, summary)?
+                self.send_batch(scope, http, &mut batch, &mut in_flight, summary)?
             {
                 self.land(in_flight.take(), summary)?;
             }
             Ok(())
         })
+    }
+
+    /// Sends the batch gathered so far. Rounds go in the background (the next batch is prepared
+    /// meanwhile); starts, ends and reactions are landed before anything after them is looked at:
+    /// the rounds after a start are held until it is confirmed, and an update reads the
+    /// Procedure as the blood bank has it, after everything before it.
+    fn send_batch<'scope>(
+        &mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        http: &'scope dyn Transport,
+        batch: &mut Batch,
+        in_flight: &mut Option<InFlight<'scope>>,
+        summary: &mut Summary,
+    ) -> Result<Flow, StoreError> {
+        let (kind, records) = batch.take();
+        match kind {
+            Some(Kind::Round) => self.post_in_background(scope, http, records, in_flight, summary),
+            Some(Kind::Start) => {
+                match self.post_in_background(scope, http, records, in_flight, summary)? {
+                    Flow::Continue => self.land(in_flight.take(), summary),
+                    Flow::Stop => Ok(Flow::Stop),
+                }
+            }
+            Some(Kind::Update | Kind::Alone) => match self.land(in_flight.take(), summary)? {
+                Flow::Continue => self.send(&records, summary),
+                Flow::Stop => Ok(Flow::Stop),
+            },
+            None => Ok(Flow::Continue),
+        }
     }
 
     /// Prepares `records` and posts them on a helper thread; then lands the batch that was in
@@ -146,10 +244,11 @@ impl Sync<'_> {
         let now = self.clock.now();
         let mut entries = Vec::new();
         let mut client_urns = Vec::new();
-        for record in &mut records {
+        let mut procedures = self.prefetch_procedures(&records)?;
+        for (record, procedure) in records.iter_mut().zip(procedures.iter_mut()) {
             let bundle = match &record.bundle {
                 Some(bytes) => serde_json::from_str(bytes).unwrap_or(Value::Null),
-                None => match self.build(record, summary)? {
+                None => match self.build_with(record, procedure.take(), summary)? {
                     Some(bundle) => bundle,
                     None => return Ok(None),
                 },

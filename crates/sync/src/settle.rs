@@ -179,6 +179,16 @@ impl Sync<'_> {
         record: &OutboxRecord,
         summary: &mut Summary,
     ) -> Result<Option<Value>, StoreError> {
+        self.build_with(record, None, summary)
+    }
+
+    /// `build`, with the Procedure already read (`prefetch`) when the record updates it.
+    pub(crate) fn build_with(
+        &mut self,
+        record: &OutboxRecord,
+        procedure: Option<Answer>,
+        summary: &mut Summary,
+    ) -> Result<Option<Value>, StoreError> {
         let now = self.clock.now();
         let base = self.http.base_url().to_string();
         let bundle = match &record.event {
@@ -186,7 +196,9 @@ impl Sync<'_> {
             BedsideEvent::ObservationsTaken(e) => observations_bundle(e, &record.bundle_urn, &now),
             BedsideEvent::NearMiss(e) => near_miss_bundle(e, &record.bundle_urn, &now),
             event @ (BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_)) => {
-                let Some((current, id, version)) = self.current_procedure(record, summary)? else {
+                let Some((current, id, version)) =
+                    self.current_procedure(record, procedure, summary)?
+                else {
                     return Ok(None);
                 };
                 update_bundle(
@@ -203,20 +215,68 @@ impl Sync<'_> {
         Ok(Some(bundle))
     }
 
-    /// The transfusion's Procedure as the blood bank has it: (content, id, version).
-    fn current_procedure(
-        &mut self,
-        record: &OutboxRecord,
-        summary: &mut Summary,
-    ) -> Result<Option<(Value, String, String)>, StoreError> {
-        let path = match self.store.server_ref(&record.procedure_urn)? {
+    /// Where the transfusion's Procedure is read: by the blood bank's id once known.
+    pub(crate) fn procedure_path(&self, record: &OutboxRecord) -> Result<String, StoreError> {
+        Ok(match self.store.server_ref(&record.procedure_urn)? {
             Some(r) => format!("Procedure/{}", r.id),
             None => format!(
                 "Procedure?identifier={}",
                 urlencoding::encode(&format!("{UUID_SYSTEM}|{}", record.procedure_urn))
             ),
+        })
+    }
+
+    /// The Procedures that `records` update, read all at once (one round trip instead of one
+    /// each); `None` where a record updates none, or where the read did not answer 200 (it is
+    /// then read again, with the cycle's retries, when its bundle is built).
+    pub(crate) fn prefetch_procedures(
+        &self,
+        records: &[OutboxRecord],
+    ) -> Result<Vec<Option<Answer>>, StoreError> {
+        let paths = records
+            .iter()
+            .map(|r| {
+                (r.bundle.is_none() && r.event.updates_procedure())
+                    .then(|| self.procedure_path(r))
+                    .transpose()
+            })
+            .collect::<Result<Vec<Option<String>>, StoreError>>()?;
+        if paths.iter().flatten().count() < 2 {
+            return Ok(vec![None; records.len()]);
+        }
+        let http = self.http;
+        Ok(std::thread::scope(|scope| {
+            let reads: Vec<_> = paths
+                .iter()
+                .map(|path| {
+                    path.as_ref()
+                        .map(|path| scope.spawn(move || http.get(path, None)))
+                })
+                .collect();
+            reads
+                .into_iter()
+                .map(|read| {
+                    read.and_then(|handle| handle.join().ok())
+                        .and_then(Result::ok)
+                        .filter(|answer| answer.status == 200)
+                })
+                .collect()
+        }))
+    }
+
+    /// The transfusion's Procedure as the blood bank has it: (content, id, version).
+    fn current_procedure(
+        &mut self,
+        record: &OutboxRecord,
+        prefetched: Option<Answer>,
+        summary: &mut Summary,
+    ) -> Result<Option<(Value, String, String)>, StoreError> {
+        let path = self.procedure_path(record)?;
+        let fetched = match prefetched {
+            Some(answer) => Fetched::Answer(answer),
+            None => self.get(&path, summary),
         };
-        let answer = match self.get(&path, summary) {
+        let answer = match fetched {
             Fetched::Answer(a) if a.status == 200 => a,
             Fetched::Answer(a) => {
                 summary.errors.push(format!(

@@ -46,6 +46,11 @@ pub struct BloodBankSection {
     /// from one the system trusts; relative to the configuration file's folder.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// The device's bearer token for the blood bank (one line, issued by the hospital's IT; a
+    /// file readable only by the app's user, outside the store); relative paths as `ca_file`.
+    /// Replaced in place to rotate it: the next request uses the new one.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
 }
 
 impl BloodBankSection {
@@ -64,6 +69,7 @@ impl BloodBankSection {
         settings.timeout = std::time::Duration::from_secs(self.timeout_seconds);
         settings.page_size = self.page_size;
         settings.ca_file = self.ca_file.clone();
+        settings.token_file = self.token_file.clone();
         settings
     }
 }
@@ -144,10 +150,15 @@ impl Config {
             problem,
         })?;
         let folder = path.parent().unwrap_or(Path::new("."));
-        let ca_file = config.bloodbank.as_mut().map(|bb| &mut bb.ca_file);
+        let bloodbank_files = config
+            .bloodbank
+            .as_mut()
+            .map(|bb| [&mut bb.ca_file, &mut bb.token_file])
+            .into_iter()
+            .flatten();
         for file in [&mut config.device.store, &mut config.device.store_key_file]
             .into_iter()
-            .chain(ca_file)
+            .chain(bloodbank_files)
         {
             if let Some(relative) = file.as_ref().filter(|p| p.is_relative()) {
                 *file = Some(folder.join(relative));

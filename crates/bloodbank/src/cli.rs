@@ -28,6 +28,11 @@ pub struct BloodbankArgs {
     /// Seed the demo ward (血液科五病区) into an empty database.
     #[arg(long)]
     pub demo: bool,
+    /// Admit only the devices of this JSON file ({"clients":[{"name","token_sha256","scopes"}]}):
+    /// a request without a known bearer token is answered 401, one without the scope 403.
+    /// Without it the service is open (a demo on loopback).
+    #[arg(long, value_name = "FILE")]
+    pub clients: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,11 +173,11 @@ pub fn run(args: BloodbankArgs) -> ExitCode {
         Some(Action::Crossmatch(a)) => crossmatch(a),
         Some(Action::Merge(a)) => merge(a),
         Some(Action::NearMisses(a)) => near_misses(a),
-        None => serve(args.db, &args.listen, args.demo),
+        None => serve(args.db, &args.listen, args.demo, args.clients),
     }
 }
 
-fn serve(db: Option<PathBuf>, listen: &str, demo_ward: bool) -> ExitCode {
+fn serve(db: Option<PathBuf>, listen: &str, demo_ward: bool, clients: Option<PathBuf>) -> ExitCode {
     let Some(path) = db else {
         eprintln!("bedside bloodbank: --db FILE is required (the service's database; created when missing)");
         return ExitCode::from(2);
@@ -196,7 +201,18 @@ fn serve(db: Option<PathBuf>, listen: &str, demo_ward: bool) -> ExitCode {
             }
         }
     }
-    let result = server::serve_forever(&path, listen, clock(), |url| {
+    let clients = match clients
+        .as_deref()
+        .map(crate::auth::Clients::load)
+        .transpose()
+    {
+        Ok(clients) => clients,
+        Err(problem) => {
+            eprintln!("bedside bloodbank: {problem}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = server::serve_forever(&path, listen, clock(), clients, |url| {
         eprintln!("bedside bloodbank: serving FHIR R5 at {url} (Ctrl-C stops)");
     });
     match result {

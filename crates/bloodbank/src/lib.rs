@@ -3,6 +3,7 @@
 //! actions (issue, return, recall) for demos and tests.
 
 pub mod actions;
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;

@@ -16,6 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 
+use super::auth::Clients;
 use super::db::{BloodBankDb, DbError};
 use super::search::{search, Query as SearchQuery};
 use super::transaction::{self, Refusal};
@@ -30,6 +31,8 @@ struct Service {
     clock: Arc<dyn Clock>,
     db: Mutex<BloodBankDb>,
     base_url: String,
+    /// The devices allowed in (`--clients`); `None`: open, as the demo on loopback is.
+    clients: Option<Clients>,
 }
 
 type Shared = Arc<Service>;
@@ -58,8 +61,17 @@ fn lock(service: &Service) -> std::sync::MutexGuard<'_, BloodBankDb> {
     service.db.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn metadata() -> Response {
-    let value: Value = serde_json::from_str(CAPABILITY_STATEMENT).unwrap_or(Value::Null);
+async fn metadata(State(service): State<Shared>) -> Response {
+    let mut value: Value = serde_json::from_str(CAPABILITY_STATEMENT).unwrap_or(Value::Null);
+    if service.clients.is_some() {
+        value["rest"][0]["security"] = json!({
+            "service": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                "code": "OAuth", "display": "OAuth"
+            }]}],
+            "description": "Every request but /metadata needs Authorization: Bearer with a device token the blood bank issued; scopes are SMART v2 system scopes (system/Procedure.cu, system/*.rs). Without one: 401; without the scope: 403."
+        });
+    }
     fhir_response(StatusCode::OK, &value)
 }
 
@@ -218,11 +230,28 @@ async fn date_header(State(service): State<Shared>, request: Request, next: Next
     response
 }
 
+/// Admits a request by its token when the service has a clients file.
+async fn require_token(State(service): State<Shared>, request: Request, next: Next) -> Response {
+    let Some(clients) = &service.clients else {
+        return next.run(request).await;
+    };
+    match crate::auth::admit(clients, request).await {
+        Ok(request) => next.run(request).await,
+        Err(refusal) => refusal,
+    }
+}
+
 pub fn router(db: BloodBankDb, base_url: String) -> Router {
+    guarded_router(db, base_url, None)
+}
+
+/// The service, admitting only the devices of `clients` when given.
+pub fn guarded_router(db: BloodBankDb, base_url: String, clients: Option<Clients>) -> Router {
     let service = Arc::new(Service {
         clock: db.clock(),
         db: Mutex::new(db),
         base_url,
+        clients,
     });
     Router::new()
         .route("/fhir/metadata", get(metadata))
@@ -231,6 +260,10 @@ pub fn router(db: BloodBankDb, base_url: String) -> Router {
         .route("/fhir/{resource_type}", get(search_type))
         .route("/fhir/{resource_type}/{id}", get(read).put(update))
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            service.clone(),
+            require_token,
+        ))
         .layer(middleware::from_fn_with_state(service.clone(), date_header))
         .with_state(service)
 }
@@ -292,6 +325,16 @@ pub fn spawn(
     addr: &str,
     clock: Arc<dyn Clock>,
 ) -> Result<RunningBloodBank, ServeError> {
+    spawn_guarded(db_path, addr, clock, None)
+}
+
+/// `spawn`, admitting only the devices of `clients` when given.
+pub fn spawn_guarded(
+    db_path: &Path,
+    addr: &str,
+    clock: Arc<dyn Clock>,
+    clients: Option<Clients>,
+) -> Result<RunningBloodBank, ServeError> {
     let db = BloodBankDb::open(db_path, clock)?;
     let listener = std::net::TcpListener::bind(addr).map_err(|source| ServeError::Listen {
         addr: addr.to_string(),
@@ -302,7 +345,7 @@ pub fn spawn(
         .map_err(ServeError::Runtime)?;
     let local = listener.local_addr().map_err(ServeError::Runtime)?;
     let base_url = format!("http://{local}/fhir");
-    let app = router(db, base_url.clone());
+    let app = guarded_router(db, base_url.clone(), clients);
     #[cfg(feature = "fault-injection")]
     let (app, faults) = crate::faults::layer(app);
     let rt = runtime()?;
@@ -335,6 +378,7 @@ pub fn serve_forever(
     db_path: &Path,
     addr: &str,
     clock: Arc<dyn Clock>,
+    clients: Option<Clients>,
     on_ready: impl FnOnce(&str),
 ) -> Result<(), ServeError> {
     let db = BloodBankDb::open(db_path, clock)?;
@@ -350,7 +394,7 @@ pub fn serve_forever(
         let base_url = format!("http://{local}/fhir");
         let listener = no_delay(listener);
         on_ready(&base_url);
-        let app = router(db, base_url);
+        let app = guarded_router(db, base_url, clients);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -45,8 +45,18 @@ pub fn decide(answer: &Result<Answer, NetError>) -> Decision {
             after: answer.retry_after,
         },
         401 => Decision::StopOutbox {
-            reason: "the blood bank no longer accepts this device's credentials: log in again"
+            reason: "the blood bank refused this device's credentials (401): ask the hospital's \
+                     IT to check [bloodbank] token_file; the records stay queued"
                 .into(),
+        },
+        // A scope the device lacks is the device's configuration, not the record's content:
+        // nothing is quarantined, everything waits for the grant.
+        403 => Decision::StopOutbox {
+            reason: format!(
+                "the blood bank does not allow this device to send this record (403: {}): ask \
+                 the hospital's IT to grant the device's scopes; the records stay queued",
+                reason("forbidden").1
+            ),
         },
         404 if outcome.as_ref().and_then(|o| o.reason.as_deref()).is_none() => {
             Decision::StopOutbox {
@@ -166,6 +176,10 @@ mod tests {
         assert!(matches!(
             decide(&answer(401, serde_json::json!({}))),
             Decision::StopOutbox { .. }
+        ));
+        assert!(matches!(
+            decide(&answer(403, oo("forbidden", None))),
+            Decision::StopOutbox { reason } if reason.contains("403: words")
         ));
         assert!(matches!(
             decide(&answer(404, oo("not-found", None))),

@@ -39,6 +39,10 @@ pub trait Transport: std::marker::Sync {
 pub struct BloodBankHttp {
     client: Client,
     base_url: String,
+    /// `[bloodbank] token_file`: the device's bearer token, read at each request so that a
+    /// token the hospital's IT replaced is used from the next request on (nothing else changes:
+    /// the outbox waits, whole, while a token is refused).
+    token_file: Option<std::path::PathBuf>,
 }
 
 const ACCEPT_FHIR: &str = "application/fhir+json; fhirVersion=5.0";
@@ -50,11 +54,48 @@ impl BloodBankHttp {
 
     /// The link as the settings describe it, trusting `ca_file` when one is named.
     pub fn for_settings(settings: &super::SyncSettings) -> Result<BloodBankHttp, NetError> {
-        BloodBankHttp::with_ca(
+        let mut http = BloodBankHttp::with_ca(
             &settings.base_url,
             settings.timeout,
             settings.ca_file.as_deref(),
-        )
+        )?;
+        http.token_file = settings.token_file.clone();
+        Ok(http)
+    }
+
+    /// The link presenting the bearer token held in `token_file` on every request.
+    pub fn with_token_file(mut self, token_file: &Path) -> BloodBankHttp {
+        self.token_file = Some(token_file.to_path_buf());
+        self
+    }
+
+    /// `Authorization: Bearer …` for a request to `url`: only to the blood bank's own base URL
+    /// (a `next` link elsewhere never gets the token).
+    fn authorise(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+        url: &str,
+    ) -> Result<reqwest::blocking::RequestBuilder, NetError> {
+        let Some(path) = &self.token_file else {
+            return Ok(request);
+        };
+        if !url.starts_with(&self.base_url) {
+            return Ok(request);
+        }
+        let token = std::fs::read_to_string(path).map_err(|e| {
+            NetError(format!(
+                "cannot read the device's blood-bank token {} ([bloodbank] token_file): {e}",
+                path.display()
+            ))
+        })?;
+        let token = token.trim();
+        if token.is_empty() || token.contains(char::is_whitespace) {
+            return Err(NetError(format!(
+                "the device's blood-bank token {} ([bloodbank] token_file) is empty or not one token",
+                path.display()
+            )));
+        }
+        Ok(request.bearer_auth(token))
     }
 
     /// `ca_file`: the hospital's own certificate authority (PEM, one or more certificates),
@@ -91,6 +132,7 @@ impl BloodBankHttp {
         Ok(BloodBankHttp {
             client,
             base_url: base_url.trim_end_matches('/').to_string(),
+            token_file: None,
         })
     }
 }
@@ -183,11 +225,11 @@ impl Transport for BloodBankHttp {
         } else {
             format!("{}/{}", self.base_url, path_or_url.trim_start_matches('/'))
         };
-        let mut request = self.client.get(url).header(ACCEPT, ACCEPT_FHIR);
+        let mut request = self.client.get(&url).header(ACCEPT, ACCEPT_FHIR);
         if let Some(tag) = if_none_match {
             request = request.header(IF_NONE_MATCH, tag);
         }
-        answer(request.send())
+        answer(self.authorise(request, &url)?.send())
     }
     /// `POST [base]` with a transaction Bundle.
     fn post_transaction(&self, bundle: &str) -> Result<Answer, NetError> {
@@ -197,6 +239,6 @@ impl Transport for BloodBankHttp {
             .header(ACCEPT, ACCEPT_FHIR)
             .header(CONTENT_TYPE, bedside_fhir::FHIR_JSON)
             .body(bundle.to_string());
-        answer(request.send())
+        answer(self.authorise(request, &self.base_url)?.send())
     }
 }

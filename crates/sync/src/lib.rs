@@ -35,6 +35,8 @@ pub struct SyncSettings {
     /// `[bloodbank] ca_file`: the hospital's own certificate authority (PEM), trusted besides
     /// the system's.
     pub ca_file: Option<std::path::PathBuf>,
+    /// `[bloodbank] token_file`: the device's bearer token, sent with every request.
+    pub token_file: Option<std::path::PathBuf>,
     /// The policy's `outbox_retention_days`: confirmed records older than this move to the
     /// outbox's archive after each cycle (`Store::archive_confirmed`).
     pub outbox_retention_days: i64,
@@ -53,6 +55,7 @@ impl SyncSettings {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
             ca_file: None,
+            token_file: None,
             outbox_retention_days: bedside_core::policy::Policy::default().outbox_retention_days,
             mapping: Default::default(),
         }

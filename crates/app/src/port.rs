@@ -18,6 +18,8 @@ use bedside_store::{
 pub trait DeviceStore {
     // --- the cache of what the blood bank issued, and what the device knows of time
     fn cached(&self) -> Result<ResourceSet, StoreError>;
+    /// How the cache is read (`[mapping]`): the site's identifier systems.
+    fn mapping(&self) -> &bedside_fhir::mapping::Mapping;
     fn cache_synced_at(&self) -> Result<Option<Instant>, StoreError>;
     /// The blood bank's clock at the last pull, beside the device's then.
     fn server_clock(&self) -> Result<Option<(Instant, Instant)>, StoreError>;
@@ -148,6 +150,7 @@ macro_rules! delegate {
 
 impl DeviceStore for Store {
     delegate!(fn cached(&self) -> Result<ResourceSet, StoreError>);
+    delegate!(fn mapping(&self) -> &bedside_fhir::mapping::Mapping);
     delegate!(fn cache_synced_at(&self) -> Result<Option<Instant>, StoreError>);
     delegate!(fn server_clock(&self) -> Result<Option<(Instant, Instant)>, StoreError>);
     delegate!(fn latest_audit_at(&self) -> Result<Option<Instant>, StoreError>);

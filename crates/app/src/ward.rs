@@ -350,7 +350,11 @@ impl<S: DeviceStore> Handheld<S> {
                 let count = self.store.review_count(from, to)?;
                 let events = self.store.events_of_period(from, to)?;
                 (
-                    bedside_export::fhir_collection(&events, &self.clock.now()),
+                    bedside_export::fhir_collection(
+                        &events,
+                        &self.clock.now(),
+                        &self.store.mapping().mrn_system,
+                    ),
                     count,
                 )
             }

@@ -199,7 +199,8 @@ pub fn csv_transfusions(reviews: &[TransfusionReview], lang: Lang) -> Vec<u8> {
 /// final state, the Provenance of its check, every vital sign, and the AdverseEvent of a
 /// reaction — the same resources the blood bank receives, referring to each other inside the
 /// Bundle by the Procedure's own `urn:uuid`.
-pub fn fhir_collection(events: &[BedsideEvent], now: &Instant) -> Vec<u8> {
+/// `mrn_system`: the site's record-number system (`[mapping] mrn_system`), for the near misses.
+pub fn fhir_collection(events: &[BedsideEvent], now: &Instant, mrn_system: &str) -> Vec<u8> {
     const BASE: &str = "urn:bedside:export";
     // The update bundles name the Procedure by the blood bank's id: a placeholder here.
     const PROCEDURE_ID: &str = "exported";
@@ -211,7 +212,7 @@ pub fn fhir_collection(events: &[BedsideEvent], now: &Instant) -> Vec<u8> {
         let mut made = match event {
             BedsideEvent::Started(s) => bundle::start_bundle(s, "urn:x", BASE, now),
             BedsideEvent::ObservationsTaken(o) => bundle::observations_bundle(o, "urn:x", now),
-            BedsideEvent::NearMiss(n) => bundle::near_miss_bundle(n, "urn:x", now),
+            BedsideEvent::NearMiss(n) => bundle::near_miss_bundle(n, "urn:x", now, mrn_system),
             BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_) => {
                 let Some(&at) = procedures.get(urn) else {
                     continue;

@@ -497,14 +497,14 @@ fn adverse_event(e: &ReactionReported, procedure_ref: &str, effect: Option<Value
 
 /// The patient a near miss names: the wristband's identifier as read, as a logical reference
 /// (the patient may be none the blood bank knows). The MRN when the device knew whose it is.
-fn scanned_patient(e: &NearMiss) -> Value {
+fn scanned_patient(e: &NearMiss, mrn_system: &str) -> Value {
     let display = e
         .patient_name
         .clone()
         .unwrap_or_else(|| "未识别的患者 / patient not identified".to_string());
     match (&e.patient_mrn, &e.patient_scanned) {
         (Some(mrn), _) => json!({
-            "identifier": {"system": MRN_SYSTEM, "value": mrn},
+            "identifier": {"system": mrn_system, "value": mrn},
             "display": display
         }),
         (None, Some(read)) => json!({
@@ -538,7 +538,7 @@ fn scanned_unit(e: &NearMiss) -> Option<Value> {
 
 /// A stopped check (a near miss) as an R5 AdverseEvent with `actuality` potential: the reason
 /// codes as contributing factors, the patient and unit as scanned, both checkers.
-pub fn near_miss_resource(e: &NearMiss) -> Value {
+pub fn near_miss_resource(e: &NearMiss, mrn_system: &str) -> Value {
     let factors: Vec<Value> = e
         .reasons
         .iter()
@@ -573,7 +573,7 @@ pub fn near_miss_resource(e: &NearMiss) -> Value {
             "床旁核对拦截的输血差错（未遂）/ near miss: the bedside check stopped the unit ({})",
             e.reasons.join(", ")
         )},
-        "subject": scanned_patient(e),
+        "subject": scanned_patient(e, mrn_system),
         "occurrenceDateTime": date_time(&e.detected_at),
         "detected": date_time(&e.detected_at),
         "recordedDate": date_time(&e.detected_at),
@@ -600,15 +600,16 @@ pub fn near_miss_resource(e: &NearMiss) -> Value {
 }
 
 /// A near miss's transaction: its AdverseEvent, created conditionally on its own identifier, so
-/// a resend is answered `200` with the record already stored.
-pub fn near_miss_bundle(e: &NearMiss, bundle_urn: &str, now: &Instant) -> Value {
+/// a resend is answered `200` with the record already stored. The patient's MRN goes in the
+/// site's record-number system (`[mapping] mrn_system`), the one it was read in.
+pub fn near_miss_bundle(e: &NearMiss, bundle_urn: &str, now: &Instant, mrn_system: &str) -> Value {
     transaction(
         bundle_urn,
         now,
         vec![conditional_post(
             "AdverseEvent",
             &e.adverse_event_uuid,
-            near_miss_resource(e),
+            near_miss_resource(e, mrn_system),
         )],
     )
 }

@@ -271,3 +271,43 @@ fn bedside_writes_vital_signs_coded_as_the_standard_examples_are() {
         assert_eq!(units(ours), units(&standard), "{name}: UCUM units");
     }
 }
+
+/// A near miss names the patient by the MRN in the site's record-number system, the one the
+/// device read it in, so the blood bank finds its own patient.
+#[test]
+fn a_near_miss_names_the_patient_in_the_sites_record_number_system() {
+    let near_miss = bedside_core::event::NearMiss {
+        adverse_event_uuid: "urn:uuid:0e1f".into(),
+        detected_at: chrono::DateTime::parse_from_rfc3339("2026-12-04T09:15:00+08:00").unwrap(),
+        reasons: vec!["UNIT_FOR_OTHER_PATIENT".into()],
+        patient_scanned: Some("12345".into()),
+        patient_mrn: Some("12345".into()),
+        patient_name: Some("Chalmers Peter James".into()),
+        din: Some("A999921123456".into()),
+        product_code: Some("E0398V00".into()),
+        product_id: None,
+        dispense_id: None,
+        first_checker: StaffRef {
+            staff_id: "N0451".into(),
+            name: "陈静".into(),
+            practitioner_id: None,
+        },
+        second_checker: None,
+        ward: WardRef {
+            location_id: "ward-h5".into(),
+            name: "血液科五病区".into(),
+        },
+        scans: vec![],
+        keyed_reasons: vec![],
+    };
+    let now = near_miss.detected_at;
+    let bundle = bedside_fhir::bundle::near_miss_bundle(
+        &near_miss,
+        "urn:uuid:b",
+        &now,
+        "urn:oid:1.2.36.146.595.217.0.1",
+    );
+    let subject = &bundle["entry"][0]["resource"]["subject"]["identifier"];
+    assert_eq!(subject["system"], "urn:oid:1.2.36.146.595.217.0.1");
+    assert_eq!(subject["value"], "12345");
+}

@@ -173,6 +173,10 @@ impl Store {
         Ok(())
     }
 
+    pub fn mapping(&self) -> &bedside_fhir::mapping::Mapping {
+        &self.mapping
+    }
+
     /// Reads the cache through the site's mapping from now on.
     pub fn set_mapping(&mut self, mapping: bedside_fhir::mapping::Mapping) {
         self.mapping = mapping;

@@ -194,7 +194,12 @@ impl Sync<'_> {
         let bundle = match &record.event {
             BedsideEvent::Started(e) => start_bundle(e, &record.bundle_urn, &base, &now),
             BedsideEvent::ObservationsTaken(e) => observations_bundle(e, &record.bundle_urn, &now),
-            BedsideEvent::NearMiss(e) => near_miss_bundle(e, &record.bundle_urn, &now),
+            BedsideEvent::NearMiss(e) => near_miss_bundle(
+                e,
+                &record.bundle_urn,
+                &now,
+                &self.settings.mapping.mrn_system,
+            ),
             event @ (BedsideEvent::Ended(_) | BedsideEvent::ReactionReported(_)) => {
                 let Some((current, id, version)) =
                     self.current_procedure(record, procedure, summary)?

@@ -312,10 +312,10 @@ pub fn decode_frame(frame: &LumaFrame, options: &DecodeOptions, budget: Budget) 
             failing = Some((refused, pass.name));
         }
     }
-    // No pass read a symbol that keeps its label's rules. One that breaks them is returned
-    // after all: read the same way by every pass that found it, it is more likely a label
-    // printed that way than a misread, and the label reader then says what is wrong with it
-    // ("no barcode" would send the nurse to scan the same label again and again).
+    // No pass read a symbol that keeps its label's rules. The first pass's symbols that break
+    // them are returned after all, flagged: the label may be printed that way, and the label
+    // reader then says what is wrong with it ("no barcode" would send the nurse to scan the same
+    // label again and again).
     if let Some((symbols, pass)) = failing {
         result.symbols = symbols;
         result.found_by = Some(pass);

@@ -276,10 +276,12 @@ impl Sync<'_> {
         prefetched: Option<Answer>,
         summary: &mut Summary,
     ) -> Result<Option<(Value, String, String)>, StoreError> {
-        let path = self.procedure_path(record)?;
         let fetched = match prefetched {
             Some(answer) => Fetched::Answer(answer),
-            None => self.get(&path, summary),
+            None => {
+                let path = self.procedure_path(record)?;
+                self.get(&path, summary)
+            }
         };
         let answer = match fetched {
             Fetched::Answer(a) if a.status == 200 => a,

@@ -4,6 +4,6 @@
 fn main() {
     let config = slint_build::CompilerConfiguration::new()
         .with_debug_info(true)
-        .with_bundled_translations("ui/translations");
+        .with_bundled_translations("i18n");
     slint_build::compile_with_config("ui/app.slint", config).expect("the Slint views compile");
 }

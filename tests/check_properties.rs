@@ -95,7 +95,7 @@ proptest! {
         }
         for reason in &outcome.reasons {
             prop_assert!(
-                !reason.message.en.trim().is_empty() && !reason.message.zh.trim().is_empty(),
+                !reason.message.en().trim().is_empty() && !reason.message.zh().trim().is_empty(),
                 "{:?} without words", reason.code
             );
         }
@@ -115,7 +115,7 @@ fn every_reason_message_is_complete_in_both_languages() {
         );
         for r in &outcome.reasons {
             seen.insert(r.code.as_str());
-            for text in [&r.message.en, &r.message.zh] {
+            for text in [&r.message.en(), &r.message.zh()] {
                 assert!(
                     !text.contains('{') && !text.contains('}'),
                     "{}: unfilled placeholder in {text}",
@@ -125,12 +125,12 @@ fn every_reason_message_is_complete_in_both_languages() {
             }
             assert!(
                 r.message
-                    .zh
+                    .zh()
                     .chars()
                     .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
                 "{}: {}",
                 s.id,
-                r.message.zh
+                r.message.zh()
             );
         }
     }

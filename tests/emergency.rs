@@ -59,12 +59,12 @@ fn an_incompatible_crossmatch_after_the_start_alerts_within_one_sync_until_a_nur
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].procedure_urn, procedure);
     assert!(
-        alerts[0].message.zh.starts_with("停止输血"),
+        alerts[0].message.zh().starts_with("停止输血"),
         "{}",
-        alerts[0].message.zh
+        alerts[0].message.zh()
     );
-    assert!(alerts[0].message.en.contains(EMERGENCY_DIN));
-    assert!(alerts[0].message.zh.contains("无名氏（男）"));
+    assert!(alerts[0].message.en().contains(EMERGENCY_DIN));
+    assert!(alerts[0].message.zh().contains("无名氏（男）"));
     assert_eq!(audited(&h.store, "late-crossmatch", BLOOD_BANK_ACTOR), 1);
 
     // The next cycle: still alerting, recorded once.
@@ -110,16 +110,16 @@ fn the_record_and_the_indicators_show_the_green_channel() {
     let review = h.store.review(&procedure).unwrap().unwrap();
     let release = review.check.emergency.as_ref().expect("kept on the record");
     let said = bedside_core::review::emergency_words(release);
-    assert!(said.zh.contains("李医生 (D2001) 授权"), "{}", said.zh);
+    assert!(said.zh().contains("李医生 (D2001) 授权"), "{}", said.zh());
     assert!(
-        said.zh.contains("开始输血时交叉配血：未完成"),
+        said.zh().contains("开始输血时交叉配血：未完成"),
         "{}",
-        said.zh
+        said.zh()
     );
     assert!(
-        said.en.contains("authorised by 李医生 (D2001)"),
+        said.en().contains("authorised by 李医生 (D2001)"),
         "{}",
-        said.en
+        said.en()
     );
 
     // The charge nurse's month: requested 12 minutes before the seed, issued 9 minutes later,
@@ -228,7 +228,7 @@ fn once_identified_the_records_follow_the_patient_and_the_old_wristband_still_ch
         .iter()
         .find(|r| r.code.as_str() == "PATIENT_ID_MERGED")
         .unwrap();
-    assert!(merged_words.message.zh.contains("周建国（ZY26001009）"));
+    assert!(merged_words.message.zh().contains("周建国（ZY26001009）"));
     // His blood group is known from the earlier admission: only the crossmatch is unchecked.
     let emergency = outcome
         .reasons
@@ -236,9 +236,9 @@ fn once_identified_the_records_follow_the_patient_and_the_old_wristband_still_ch
         .find(|r| r.code.as_str() == "EMERGENCY_RELEASE")
         .unwrap();
     assert!(
-        !emergency.message.en.contains("blood group"),
+        !emergency.message.en().contains("blood group"),
         "{}",
-        emergency.message.en
+        emergency.message.en()
     );
 }
 
@@ -255,11 +255,12 @@ fn the_bed_and_the_temporary_id_are_shown_on_the_eight_matches() {
     }
     let outcome = flow.outcome(h.now());
     let rows = flow.eight_matches(&outcome);
-    let bed = rows.iter().find(|r| r.label.en == "Bed").unwrap();
-    assert_eq!(bed.expected, "抢救1床");
+    let bed = rows.iter().find(|r| r.label.en() == "Bed").unwrap();
+    assert_eq!(bed.expected.zh(), "抢救1床");
     assert_eq!(bed.state, bedside_app::verify::MatchState::ReadAloud);
     assert!(
-        rows.iter().any(|r| r.label.zh == "住院号（临时急诊编号）"),
+        rows.iter()
+            .any(|r| r.label.zh() == "住院号（临时急诊编号）"),
         "the temporary ID is said to be one"
     );
     let waiting =

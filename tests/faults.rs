@@ -102,24 +102,24 @@ fn a_full_disk_refuses_the_action_with_words_keeps_every_record_and_recovers() {
     let shown = ActionError::Record(RecordError::Store(err)).message();
     assert!(
         shown
-            .en
+            .en()
             .to_lowercase()
             .contains("the device's storage is full"),
         "{}",
-        shown.en
+        shown.en()
     );
-    assert!(shown.zh.contains("存储空间已满"), "{}", shown.zh);
+    assert!(shown.zh().contains("存储空间已满"), "{}", shown.zh());
     assert!(
-        shown.en.contains("nothing of this action was saved"),
+        shown.en().contains("nothing of this action was saved"),
         "{}",
-        shown.en
+        shown.en()
     );
     assert_eq!(
         consistent(&store).len(),
         before.len() + saved,
         "nothing half-written"
     );
-    eprintln!("disk full after {saved} more rounds: {}", shown.en);
+    eprintln!("disk full after {saved} more rounds: {}", shown.en());
 
     // Space comes back: the same action works, and nothing before it was lost.
     store.fault_max_pages(None).unwrap();

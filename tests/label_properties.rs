@@ -133,7 +133,7 @@ proptest! {
     fn any_text_is_read_as_label_data_or_refused_in_words(text in "\\PC{0,60}") {
         match parse_scan(&text, &LabelProfile::default()) {
             Ok(structures) => prop_assert!(!structures.is_empty(), "{text:?}"),
-            Err(e) => prop_assert!(!e.message.en.is_empty() && !e.message.zh.is_empty(), "{text:?}"),
+            Err(e) => prop_assert!(!e.message.en().is_empty() && !e.message.zh().is_empty(), "{text:?}"),
         }
         if let Ok(read) = parse_gs1(&text) {
             prop_assert!(!read.elements.is_empty(), "{text:?} read as no element string");
@@ -144,7 +144,7 @@ proptest! {
     fn label_like_text_is_read_as_label_data_or_refused_in_words(text in "(\\]?[A-Za-z]?[0-9]?)?[=&%<>*}{\\\\\\[\"'),;\\-+#\\]$(/,0-9A-Za-z\\x00-\\x1f ]{0,60}") {
         match parse_scan(&text, &LabelProfile::default()) {
             Ok(structures) => prop_assert!(!structures.is_empty()),
-            Err(e) => prop_assert!(!e.message.en.is_empty() && !e.message.zh.is_empty()),
+            Err(e) => prop_assert!(!e.message.en().is_empty() && !e.message.zh().is_empty()),
         }
     }
 

@@ -171,7 +171,7 @@ fn the_device_reads_its_cache_through_the_sites_mapping() {
         let words: Vec<String> = outcome
             .reasons
             .iter()
-            .map(|r| r.message.en.clone())
+            .map(|r| r.message.en().to_string())
             .collect();
         (codes.join(" "), words.join(" | "))
     };

@@ -99,14 +99,17 @@ fn the_kept_second_checker_co_signs_each_fully_checked_unit_and_the_units_are_co
     let summary = h.massive_summary().unwrap().expect("open");
     assert_eq!((summary.totals.red_cells, summary.totals.plasma), (3, 1));
     assert!(
-        summary.words.zh.contains("已输 3 : 1 : 0，目标 4 : 4 : 1"),
+        summary
+            .words
+            .zh()
+            .contains("已输 3 : 1 : 0，目标 4 : 4 : 1"),
         "{}",
-        summary.words.zh
+        summary.words.zh()
     );
     assert!(
-        summary.words.en.contains("plasma behind the target"),
+        summary.words.en().contains("plasma behind the target"),
         "{}",
-        summary.words.en
+        summary.words.en()
     );
     assert_eq!(summary.minutes_left, 120);
 

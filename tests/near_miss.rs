@@ -205,7 +205,7 @@ fn the_charge_nurse_counts_the_near_miss_among_the_checks_of_the_period() {
         .expect("the indicator is listed");
     assert_eq!((near.numerator, near.denominator), (1, 2), "{near:?}");
     assert_eq!(near.breakdown, [("UNIT_FOR_OTHER_PATIENT".to_string(), 1)]);
-    assert!(!near.title.zh.is_empty() && !near.title.en.is_empty());
+    assert!(!near.title.zh().is_empty() && !near.title.en().is_empty());
 }
 
 #[test]

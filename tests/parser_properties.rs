@@ -268,7 +268,7 @@ fn read_resources(resources: impl IntoIterator<Item = Value>) -> usize {
     let (records, problems) = set.issue_records();
     for p in &problems {
         assert!(
-            words(&p.problem.en) && words(&p.problem.zh),
+            words(p.problem.en()) && words(p.problem.zh()),
             "{p:?}: a problem without words"
         );
     }
@@ -598,7 +598,7 @@ proptest! {
         }
         let (_, problems) = store.cached().unwrap().issue_records();
         for p in &problems {
-            prop_assert!(words(&p.problem.en) && words(&p.problem.zh), "{p:?}");
+            prop_assert!(words(p.problem.en()) && words(p.problem.zh()), "{p:?}");
         }
     }
 }

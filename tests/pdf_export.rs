@@ -11,8 +11,8 @@ use bedside_core::messages::{Lang, Text};
 use bedside_core::observations::Vitals;
 use bedside_core::quality::Indicator;
 use bedside_core::review::{
-    AuditLine, CheckDetail, Interruption, Outcome, PeriodReport, Person, ReactionDetail, ReviewRow,
-    Round, SyncState, TransfusionReview,
+    AuditLine, CheckDetail, Interruption, Outcome, PeriodReport, Person, ReactionDetail,
+    RefusedRecord, ReviewRow, Round, SyncState, TransfusionReview,
 };
 use bedside_export::{period_pdf, transfusion_pdf};
 use chrono::{DateTime, Duration, FixedOffset};
@@ -146,7 +146,11 @@ fn review() -> TransfusionReview {
             sent: 9,
             unsent: 2,
             refused: 1,
-            quarantined: vec![("observation 95min".into(), "422: value out of range".into())],
+            quarantined: vec![RefusedRecord {
+                kind: "observations_taken".into(),
+                reason_code: Some("invalid-content".into()),
+                reason_text: Some("value out of range".into()),
+            }],
         },
         audit,
     }
@@ -162,7 +166,10 @@ fn indicator(
 ) -> Indicator {
     Indicator {
         code,
-        title: Text::fill(en, zh, &[]),
+        title: Text::from_each(|lang| match lang {
+            Lang::En => en.to_string(),
+            Lang::ZhCn => zh.to_string(),
+        }),
         numerator: n,
         denominator: d,
         numerator_ids: vec![],

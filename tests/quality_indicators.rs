@@ -228,7 +228,7 @@ fn every_indicator_is_returned_in_a_fixed_order() {
     );
     for i in &all {
         assert!(
-            !i.title.en.is_empty() && !i.title.zh.is_empty(),
+            !i.title.en().is_empty() && !i.title.zh().is_empty(),
             "{}",
             i.code
         );
@@ -479,7 +479,7 @@ fn emergency_units_count_request_to_issue_and_issue_to_start() {
     let start = find(&all, "EMERGENCY_START_IN_TIME");
     assert_eq!((start.numerator, start.denominator), (2, 3));
     assert_eq!(start.numerator_ids, ["e1", "e3"]);
-    assert!(start.title.zh.contains("紧急发血"));
+    assert!(start.title.zh().contains("紧急发血"));
 }
 
 /// Near misses (§5): checks stopped for a wrong-blood reason, over every check that reached a
@@ -530,7 +530,7 @@ fn near_misses_count_stopped_checks_over_every_check_with_their_codes() {
         pairs(&[("UNIT_FOR_OTHER_PATIENT", 2), ("ABO_INCOMPATIBLE", 1)])
     );
     assert!(!i.higher_is_better());
-    assert!(i.title.zh.contains("未遂") && i.title.en.contains("near miss"));
+    assert!(i.title.zh().contains("未遂") && i.title.en().contains("near miss"));
     let none = indicators(&ward(), &[], from(), to(), now(), &Policy::default());
     assert_eq!(find(&none, "NEAR_MISSES").numerator, 0);
 }

@@ -393,7 +393,11 @@ fn item_6_the_blood_banks_date_is_its_own_clock_and_a_device_behind_it_stops() {
         outcome.reasons
     );
     let words = &outcome.reasons[0].message;
-    assert!(words.en.contains("behind the blood bank's"), "{}", words.en);
-    assert!(words.en.contains("check again"), "{}", words.en);
-    assert!(words.zh.contains("请校准设备时间"), "{}", words.zh);
+    assert!(
+        words.en().contains("behind the blood bank's"),
+        "{}",
+        words.en()
+    );
+    assert!(words.en().contains("check again"), "{}", words.en());
+    assert!(words.zh().contains("请校准设备时间"), "{}", words.zh());
 }

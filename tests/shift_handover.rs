@@ -15,7 +15,7 @@ use common::*;
 fn refused_words(result: Result<bedside_core::review::Person, ActionError>) -> String {
     match result {
         Ok(to) => panic!("handed over to {to:?}, expected a refusal"),
-        Err(e) => e.message().en,
+        Err(e) => e.message().en().to_string(),
     }
 }
 
@@ -48,7 +48,7 @@ fn a_running_transfusion_is_handed_over_recorded_and_shown_as_the_next_nurses() 
     assert!(listed
         .timeline(h.now(), &policy)
         .responsible
-        .zh
+        .zh()
         .contains("刘洋"));
     let row = h
         .store
@@ -90,7 +90,7 @@ fn a_running_transfusion_is_handed_over_recorded_and_shown_as_the_next_nurses() 
     assert!(record
         .timeline()
         .iter()
-        .any(|l| l.what.en == "handed over by 陈静 (N0451) to 刘洋 (N0388)"));
+        .any(|l| l.what.en() == "handed over by 陈静 (N0451) to 刘洋 (N0388)"));
     assert!(record
         .audit
         .iter()

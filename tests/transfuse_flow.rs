@@ -24,18 +24,18 @@ fn the_first_minutes_run_slowly_then_the_15_minute_observation_comes_due_and_goe
 
     let t = running.timeline(h.now(), &policy);
     let slow = t.slow_rate.expect("slow-rate reminder while starting");
-    assert!(slow.get(Lang::En).contains("15 min left"), "{}", slow.en);
+    assert!(slow.get(Lang::En).contains("15 min left"), "{}", slow.en());
     assert!(t
         .due
         .unwrap()
-        .en
+        .en()
         .contains("15-minute observation in 15 min"));
     assert!(!t.remind);
 
     ward.minutes(12);
     let t = running.timeline(h.now(), &policy);
-    assert!(t.slow_rate.unwrap().en.contains("3 min left"));
-    assert!(t.due.unwrap().en.contains("you can take it now"));
+    assert!(t.slow_rate.unwrap().en().contains("3 min left"));
+    assert!(t.due.unwrap().en().contains("you can take it now"));
     assert!(t.remind, "the window is open: remind");
     assert_eq!(running.slot_at(h.now(), &policy), "15min");
 
@@ -46,12 +46,12 @@ fn the_first_minutes_run_slowly_then_the_15_minute_observation_comes_due_and_goe
     assert!(
         t.alerts
             .iter()
-            .any(|a| a.en.contains("15-minute observation") && a.en.contains("missed")),
+            .any(|a| a.en().contains("15-minute observation") && a.en().contains("missed")),
         "{:?}",
         t.alerts
     );
     // Now the next slot is the hourly one, and a round taken now is unscheduled.
-    assert!(t.due.unwrap().en.contains("60-minute"));
+    assert!(t.due.unwrap().en().contains("60-minute"));
     assert_eq!(running.slot_at(h.now(), &policy), "unscheduled");
     // The ward list rebuilt from the store shows the same.
     let listed = &h.running().unwrap()[0];
@@ -77,11 +77,11 @@ fn a_fever_at_the_15_minute_round_stops_with_a_report_prefilled_with_unit_times_
     assert_eq!(draft.stopped_at, stopped);
     assert!(draft.trigger.starts_with("FEBRILE"), "{}", draft.trigger);
     assert!(
-        draft.suspected.en.contains("febrile"),
+        draft.suspected.words().en().contains("febrile"),
         "{}",
-        draft.suspected.en
+        draft.suspected.words().en()
     );
-    let zh = &draft.report.zh;
+    let zh = draft.report.zh();
     for expected in [
         "张伟",
         &running.transfusion.din,
@@ -92,11 +92,15 @@ fn a_fever_at_the_15_minute_round_stops_with_a_report_prefilled_with_unit_times_
     ] {
         assert!(zh.contains(expected), "report lacks {expected}: {zh}");
     }
-    assert!(draft.report.en.contains("Rigors"), "{}", draft.report.en);
+    assert!(
+        draft.report.en().contains("rigors"),
+        "{}",
+        draft.report.en()
+    );
 
     // The nurse finishes the report five minutes later: the stop time stays the round's.
     ward.minutes(5);
-    h.report_reaction(&running, &draft, &draft.report.zh, draft.serious)
+    h.report_reaction(&running, &draft, draft.report.zh(), draft.serious)
         .unwrap();
     let reaction = h
         .store
@@ -135,7 +139,7 @@ fn a_fast_heart_rate_is_a_warning_to_watch_not_a_stop() {
         .timeline(h.now(), &Policy::default())
         .due
         .unwrap()
-        .en
+        .en()
         .contains("60-minute"));
 }
 
@@ -159,14 +163,14 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
     let mut h = ward.open();
     let mut running = h.running().unwrap().remove(0);
     let shown = running.timeline(h.now(), &Policy::default());
-    assert!(shown.interrupted.unwrap().zh.contains("外出检查"));
+    assert!(shown.interrupted.unwrap().zh().contains("外出检查"));
     // The bag is stopped: the 15-minute observation, whose window was still open when it
     // stopped, is not missed, and no countdown runs meanwhile.
     assert!(!shown.overdue && !shown.remind, "{:?}", shown.alerts);
     assert!(shown
         .due
         .unwrap()
-        .en
+        .en()
         .contains("wait while the transfusion is interrupted"));
 
     // Another patient's bag in the repeat check: refused.
@@ -175,7 +179,7 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
         Err(NotReady::Stopped(reasons)) => {
             assert!(
                 reasons.iter().any(|r| r
-                    .en
+                    .en()
                     .contains("not the one whose transfusion was interrupted")),
                 "{reasons:?}"
             )
@@ -189,7 +193,7 @@ fn an_interruption_survives_a_restart_of_the_app_and_only_a_repeat_check_of_the_
         Err(NotReady::Missing(missing)) => {
             assert_eq!(missing.len(), 1);
             assert!(
-                missing[0].zh.contains("确认警示") && missing[0].zh.contains("召回"),
+                missing[0].zh().contains("确认警示") && missing[0].zh().contains("召回"),
                 "{:?}",
                 missing[0]
             );
@@ -245,7 +249,7 @@ fn the_end_records_volume_end_vitals_and_when_the_bag_may_be_discarded() {
     );
     ward.minutes(95);
     assert!(parse_volume("").is_err());
-    assert!(parse_volume("2800").unwrap_err().en.contains("2800"));
+    assert!(parse_volume("2800").unwrap_err().en().contains("2800"));
     let volume = parse_volume(" 250 ").unwrap();
     let end = h.now();
     let ended = h

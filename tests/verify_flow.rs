@@ -56,7 +56,10 @@ fn a_right_bag_for_the_right_patient_proceeds_and_the_start_is_recorded_with_bot
     // Without the second checker the check stops, in words.
     match f.ready(now) {
         Err(NotReady::Stopped(reasons)) => {
-            assert!(reasons.iter().any(|r| r.zh.contains("第二")), "{reasons:?}")
+            assert!(
+                reasons.iter().any(|r| r.zh().contains("第二")),
+                "{reasons:?}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -72,7 +75,7 @@ fn a_right_bag_for_the_right_patient_proceeds_and_the_start_is_recorded_with_bot
         computed.iter().all(|r| r.state == MatchState::Matches),
         "{rows:#?}"
     );
-    assert_eq!(rows[0].expected, "张伟");
+    assert_eq!(rows[0].expected.zh(), "张伟");
 
     // The visual checks and the read-aloud are still to confirm.
     match f.ready(now) {
@@ -127,7 +130,10 @@ fn the_bag_of_another_patient_stops_with_both_names() {
     f.second_checker_signed(nurse("N0388", "刘洋"));
     match f.ready(now) {
         Err(NotReady::Stopped(reasons)) => {
-            assert!(reasons.iter().any(|r| r.zh.contains("张伟")), "{reasons:?}");
+            assert!(
+                reasons.iter().any(|r| r.zh().contains("张伟")),
+                "{reasons:?}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -152,7 +158,7 @@ fn a_keyed_unit_number_needs_a_reason_and_its_check_character() {
             ScanSource::Keyed { reason: " ".into() },
         )
         .unwrap_err();
-    assert!(no_reason.zh.contains("原因"), "{no_reason:?}");
+    assert!(no_reason.zh().contains("原因"), "{no_reason:?}");
     let without_check = f
         .scan_bag(
             &din,
@@ -162,7 +168,7 @@ fn a_keyed_unit_number_needs_a_reason_and_its_check_character() {
         )
         .unwrap_err();
     assert!(
-        without_check.en.contains("check character"),
+        without_check.en().contains("check character"),
         "{without_check:?}"
     );
     let wrong = if check == 'A' { 'B' } else { 'A' };
@@ -181,7 +187,10 @@ fn a_keyed_unit_number_needs_a_reason_and_its_check_character() {
         },
     )
     .unwrap();
-    assert_eq!(f.checklist()[0].value.as_deref(), Some(din.as_str()));
+    assert_eq!(
+        f.checklist()[0].value.as_ref().map(|v| v.en()),
+        Some(din.as_str())
+    );
     assert!(f
         .stop_record(SystemClock::china().now())
         .contains("条码污损"));
@@ -194,7 +203,7 @@ fn a_warning_cannot_be_passed_without_a_reason() {
     let e = f
         .acknowledge(ReasonCode::AboNonidentical, "  ")
         .unwrap_err();
-    assert!(e.en.contains("reason"));
+    assert!(e.en().contains("reason"));
     f.acknowledge(ReasonCode::AboNonidentical, "医嘱同意")
         .unwrap();
 }

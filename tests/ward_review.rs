@@ -98,7 +98,7 @@ fn the_board_shows_what_runs_what_waits_and_what_has_not_reached_the_blood_bank(
     assert!(board
         .pending
         .iter()
-        .any(|p| p.what == "reaction reported" && p.patient_name == "李秀英"));
+        .any(|p| p.what.en() == "reaction report" && p.patient_name == "李秀英"));
 }
 
 #[test]
@@ -128,8 +128,12 @@ fn a_stop_trigger_left_without_a_report_heads_the_board() {
         .unreported_stop
         .as_ref()
         .expect("the unreported stop trigger is on the board");
-    assert!(warning.en.contains("no reaction report"), "{}", warning.en);
-    assert!(warning.zh.contains("尚未提交"), "{}", warning.zh);
+    assert!(
+        warning.en().contains("no reaction report"),
+        "{}",
+        warning.en()
+    );
+    assert!(warning.zh().contains("尚未提交"), "{}", warning.zh());
 }
 
 #[test]
@@ -203,7 +207,7 @@ fn a_record_shows_the_check_the_rounds_the_reaction_and_its_audit_trail() {
     let timeline: Vec<String> = record
         .timeline()
         .iter()
-        .map(|l| l.what.en.clone())
+        .map(|l| l.what.en().to_string())
         .collect();
     assert_eq!(timeline.first().unwrap(), "issued by the blood bank");
     assert!(timeline.last().unwrap().starts_with("stopped: "));
@@ -303,7 +307,11 @@ fn config(ward: &Ward) -> std::path::PathBuf {
 }
 
 fn export(ward: &Ward, badge: &str, pin: &str, extra: &[&str]) -> std::process::Output {
-    let day = ward.clock.now().format("%Y-%m-%d").to_string();
+    // From the day before: the morning may have run past midnight (the ward's clock starts at
+    // the real time of day).
+    let day = (ward.clock.now() - Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
     let tomorrow = (ward.clock.now() + Duration::days(1))
         .format("%Y-%m-%d")
         .to_string();
@@ -354,5 +362,5 @@ fn bedside_export_writes_the_csv_for_a_charge_nurse_and_refuses_a_nurse() {
     assert_eq!(summary["transfusions"], 2);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with('\u{feff}'));
-    assert!(text.contains("Patient,") && text.contains("李秀英"));
+    assert!(text.contains("Patient name,") && text.contains("李秀英"));
 }

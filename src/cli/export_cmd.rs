@@ -49,7 +49,7 @@ pub struct ExportArgs {
 }
 
 fn parse_instant(text: &str, offset: FixedOffset) -> Result<Instant, String> {
-    bedside_app::ward::parse_day(text, offset).map_err(|t| t.en)
+    bedside_app::ward::parse_day(text, offset).map_err(|t| t.en().to_string())
 }
 
 struct Request {

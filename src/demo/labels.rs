@@ -14,10 +14,11 @@ use anyhow::{anyhow, Context};
 use chrono::{NaiveDateTime, Timelike};
 use rxing::BarcodeFormat;
 
-use bedside_core::check::{component_names, IssueRecord, PatientRecord};
+use bedside_core::check::{component_text, IssueRecord, PatientRecord};
 use bedside_core::label::{
     check_character, code_of_group, format_structure, BloodGroupLabel, Din, ProductCode, Structure,
 };
+use bedside_core::messages::Text;
 use bedside_scan::draw::{one_d_modules, Canvas};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,8 +32,8 @@ pub enum LabelKind {
 pub struct DemoLabel {
     pub path: PathBuf,
     pub kind: LabelKind,
-    /// "张伟 wristband", "张伟 · A9999 26 400101 · 红细胞".
-    pub caption: String,
+    /// "张伟的腕带", "张伟 · A9999 26 400101 · 红细胞" (in both languages).
+    pub caption: Text,
     /// The patient the wristband names or the unit was issued for.
     pub mrn: String,
 }
@@ -74,7 +75,7 @@ pub fn draw_demo_labels(records: &[IssueRecord], dir: &Path) -> anyhow::Result<V
         labels.push(DemoLabel {
             path,
             kind: LabelKind::Wristband,
-            caption: format!("{} wristband", patient.name),
+            caption: Text::tr("{name}'s wristband", &[("name", &patient.name)]),
             mrn: patient.mrn.clone(),
         });
     }
@@ -85,11 +86,13 @@ pub fn draw_demo_labels(records: &[IssueRecord], dir: &Path) -> anyhow::Result<V
         labels.push(DemoLabel {
             path,
             kind: LabelKind::Bag,
-            caption: format!(
-                "{} · {} · {}",
-                record.patient.name,
-                spaced_din(&record.unit.din),
-                component_names(record.unit.component).1
+            caption: Text::tr_with(
+                "{name} · {din} · {component}",
+                &[
+                    ("name", (&record.patient.name).into()),
+                    ("din", (&spaced_din(&record.unit.din)).into()),
+                    ("component", (&component_text(record.unit.component)).into()),
+                ],
             ),
             mrn: record.patient.mrn.clone(),
         });
@@ -288,7 +291,8 @@ mod tests {
             ]
         );
         assert!(labels.iter().all(|l| l.path.exists()));
-        assert_eq!(labels[2].caption, "张伟 · A9999 26 400101 · 红细胞");
+        assert_eq!(labels[2].caption.zh(), "张伟 · A9999 26 400101 · 红细胞");
+        assert_eq!(labels[2].caption.en(), "张伟 · A9999 26 400101 · red cells");
         // The re-issued DIN is drawn from its newest record.
         let texts = bedside_scan::scan_image(&labels[2].path).unwrap();
         assert!(texts.contains(&"=<E3002A00".to_string()), "{texts:?}");

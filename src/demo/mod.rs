@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bedside_app::device::Device;
 use bedside_core::event::WardRef;
-use bedside_core::messages::Lang;
+use bedside_core::messages::{Lang, Text};
 use bedside_core::policy::Policy;
 use bedside_sync::SyncSettings;
 
@@ -68,7 +68,10 @@ impl DemoBank {
             lang: Lang::ZhCn,
             label_dir: Some(labels),
             alerts: Default::default(),
-            hint: "演示模式：血液科五病区。工牌 N0451 陈静 / N0388 刘洋 / C0101 孙红（护士长），密码为工牌数字（如 0451）。Demo mode: PIN = the badge's digits.".into(),
+            hint: Text::tr(
+                "Demo mode: {ward}. Badges N0451 {n1} / N0388 {n2} / C0101 {c1} (charge nurse); the PIN is the badge's digits (e.g. 0451).",
+                &[("ward", demo::WARD_NAME), ("n1", "陈静"), ("n2", "刘洋"), ("c1", "孙红")],
+            ),
         })
     }
 

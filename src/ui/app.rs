@@ -70,8 +70,9 @@ fn open(device: Device) -> anyhow::Result<()> {
             });
         }),
     )?;
-    let (lang, hint, label_dir) = (device.lang, device.hint.clone(), device.label_dir.clone());
+    let (lang, label_dir) = (device.lang, device.label_dir.clone());
     let alerts = device.alerts;
+    let device_hint = device.hint.clone();
     let export_dir = device.export_dir();
     let mut handheld = device.into_handheld();
     let poke = link.poke();
@@ -85,9 +86,12 @@ fn open(device: Device) -> anyhow::Result<()> {
     ui.label_dir = label_dir;
     ui.export_dir = export_dir;
     ui.link_status = Some(link.status.clone());
+    ui.login_hint = device_hint;
     let state = Rc::new(RefCell::new(ui));
     set_language(&mut state.borrow_mut(), lang);
-    window.global::<LoginPage>().set_hint(hint.into());
+    window
+        .global::<LoginPage>()
+        .set_hint(state.borrow().t(&state.borrow().login_hint));
     install(&window, state.clone());
     let timer = slint::Timer::default();
     let weak = window.as_weak();

@@ -12,9 +12,8 @@ use super::{on, AppWindow, HomePage, UiState, VerifyPage};
 fn panel(state: &UiState) -> (String, bool) {
     match state.handheld.massive_summary() {
         Ok(Some(s)) => {
-            let head = Text::fill(
+            let head = Text::tr(
                 "{name} ({mrn}) · second checker {second} · {left} min left",
-                "{name}（{mrn}）· 第二核对人 {second} · 剩余 {left} 分钟",
                 &[
                     ("name", &s.protocol.patient_name),
                     ("mrn", &s.protocol.patient_mrn),
@@ -76,9 +75,8 @@ fn end(window: &AppWindow, state: &mut UiState) {
         .handheld
         .end_massive_transfusion("closed by the nurse")
     {
-        let said = Text::fill(
+        let said = Text::tr(
             "The protocol could not be closed ({e}): it stays open. Try again.",
-            "大量输血方案未能关闭（{e}），仍在进行。请重试。",
             &[("e", &e.to_string())],
         );
         window.global::<HomePage>().set_message(state.t(&said));

@@ -32,7 +32,7 @@ mod ward;
 /// A label image the nurse can "scan" by choosing it (demo mode, or a device without scanner).
 #[derive(Debug, Clone)]
 pub struct LabelImage {
-    pub caption: String,
+    pub caption: Text,
     pub path: PathBuf,
 }
 
@@ -65,6 +65,8 @@ pub struct UiState {
     running_list: Vec<RunningTransfusion>,
     /// Where the charge nurse's exports are saved.
     pub export_dir: PathBuf,
+    /// Words for the sign-in screen (the demo's badges and PINs), redrawn in each language.
+    pub login_hint: Text,
     board: Option<bedside_app::ward::WardBoard>,
     review_rows: Vec<bedside_core::review::ReviewRow>,
     record: Option<bedside_core::review::TransfusionReview>,
@@ -107,6 +109,7 @@ impl UiState {
             waiting: Vec::new(),
             running_list: Vec::new(),
             export_dir: PathBuf::from("exports"),
+            login_hint: Text::same(""),
             board: None,
             review_rows: Vec::new(),
             record: None,
@@ -149,6 +152,9 @@ pub fn set_language(state: &mut UiState, lang: Lang) {
 /// Switches the language and redraws what the core wrote on the screen in the old one.
 pub fn switch_language(window: &AppWindow, state: &mut UiState, lang: Lang) {
     set_language(state, lang);
+    window
+        .global::<LoginPage>()
+        .set_hint(state.t(&state.login_hint));
     refresh(window, state);
     alerts::show(window, state);
 }
@@ -237,9 +243,8 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
                 .iter()
                 .map(|r| r.transfusion.patient_name.as_str())
                 .collect();
-            let words = Text::fill(
+            let words = Text::tr(
                 "Your patients need you now: {names}",
-                "您负责的患者现在需要处理：{names}",
                 &[("names", &names.join(", "))],
             );
             home.set_message(state.t(&words));
@@ -343,10 +348,10 @@ fn sign_out(window: &AppWindow, state: &mut UiState) {
     window.global::<Status>().set_user("".into());
     // Signed out whatever the store says; a sign-out it could not audit is said.
     let words = logout.err().map(|e| {
-        state.t(&Text {
-            en: format!("Signed out, but the sign-out could not be kept in the audit trail: {e}"),
-            zh: format!("已退出登录，但退出记录未能写入审计记录：{e}"),
-        })
+        state.t(&Text::tr_with(
+            "Signed out, but the sign-out could not be kept in the audit trail: {why}",
+            &[("why", (&e.message()).into())],
+        ))
     });
     window
         .global::<LoginPage>()

@@ -14,7 +14,7 @@ use bedside_app::handheld::{ActionError, Ended};
 use bedside_app::observe::{parse_vitals, VitalsForm, VitalsProblem};
 use bedside_app::transfuse::{parse_volume, Judgement, RunningTransfusion, SYMPTOM_CHIPS};
 use bedside_app::verify::ReadyToStart;
-use bedside_core::messages::{Lang, Text};
+use bedside_core::messages::{date_time, tr, Text};
 use bedside_core::observations::Vitals;
 
 fn clear_form(page: &ObservePage, state: &mut UiState) {
@@ -70,8 +70,8 @@ pub(super) fn refresh(window: &AppWindow, state: &mut UiState) {
     let chips: Vec<ChipView> = SYMPTOM_CHIPS
         .iter()
         .enumerate()
-        .map(|(i, (_, en, zh))| ChipView {
-            label: if state.lang == Lang::En { *en } else { *zh }.into(),
+        .map(|(i, (_, msgid))| ChipView {
+            label: tr(state.lang, msgid).into(),
             on: state.chips.get(i).copied().unwrap_or(false),
         })
         .collect();
@@ -107,10 +107,10 @@ pub(super) fn refresh_reaction(window: &AppWindow, state: &UiState) {
             .join("\n")
             .into(),
     );
-    page.set_suspected(state.t(&draft.suspected));
+    page.set_suspected(state.t(&draft.suspected.words()));
     // The report follows the language until the nurse edits it; then it is theirs.
     let report = page.get_report();
-    if report.is_empty() || report == draft.report.en || report == draft.report.zh {
+    if report.is_empty() || report == draft.report.en() || report == draft.report.zh() {
         page.set_report(state.t(&draft.report));
     }
 }
@@ -181,7 +181,7 @@ fn form_symptoms(page: &ObservePage, state: &UiState) -> Vec<String> {
         .iter()
         .zip(&state.chips)
         .filter(|(_, on)| **on)
-        .map(|((code, _, _), _)| code.to_string())
+        .map(|((code, _), _)| code.to_string())
         .collect();
     let other = page.get_other_symptom().trim().to_string();
     if !other.is_empty() {
@@ -279,9 +279,8 @@ fn show_ended(
 ) {
     let ended = window.global::<EndedPage>();
     let now = state.handheld.now();
-    ended.set_summary(state.t(&Text::fill(
+    ended.set_summary(state.t(&Text::tr(
         "{patient} · {din}: ended at {at}, {ml} ml transfused.",
-        "{patient} · {din}：{at} 结束，输入 {ml} 毫升。",
         &[
             ("patient", &running.transfusion.patient_name),
             ("din", &running.transfusion.din),
@@ -291,7 +290,7 @@ fn show_ended(
     )));
     ended.set_keep_until(
         keep_until
-            .map(|k| k.format("%Y-%m-%d %H:%M").to_string())
+            .map(|k| date_time(state.lang, k))
             .unwrap_or_default()
             .into(),
     );
@@ -380,11 +379,7 @@ fn hand_over(window: &AppWindow, state: &mut UiState) {
     match result {
         Ok(to) => {
             close_handover(&page);
-            let done = Text::fill(
-                "Handed over to {who}.",
-                "已交班给 {who}。",
-                &[("who", &to.label())],
-            );
+            let done = Text::tr("Handed over to {who}.", &[("who", &to.label())]);
             page.set_message(state.t(&done));
             refresh(window, state);
         }

@@ -42,9 +42,8 @@ fn draw_labels(state: &mut UiState) -> Option<Text> {
                 .collect();
             None
         }
-        Err(why) => Some(Text::fill(
+        Err(why) => Some(Text::tr(
             "The label images could not be drawn ({why}): scan the labels with the scanner.",
-            "无法生成标签图片（{why}）：请用扫描枪扫描标签。",
             &[("why", &why)],
         )),
     }
@@ -94,7 +93,7 @@ pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
                 .images
                 .iter()
                 .map(|i| ImageChoice {
-                    caption: i.caption.clone().into(),
+                    caption: state.t(&i.caption),
                     path: i.path.to_string_lossy().to_string().into(),
                 })
                 .collect();
@@ -117,7 +116,7 @@ pub(super) fn refresh(window: &AppWindow, state: &UiState) {
         .map(|i| CheckItemView {
             label: state.t(&i.label),
             done: i.value.is_some(),
-            value: i.value.unwrap_or_default().into(),
+            value: i.value.map(|v| state.t(&v)).unwrap_or_default(),
         })
         .collect();
     page.set_checklist(ModelRc::new(VecModel::from(items)));
@@ -135,8 +134,8 @@ pub(super) fn refresh(window: &AppWindow, state: &UiState) {
             };
             MatchRowView {
                 label: state.t(&m.label),
-                expected: m.expected.into(),
-                found: m.found.into(),
+                expected: state.t(&m.expected),
+                found: state.t(&m.found),
                 state: kind,
                 note: note.into(),
             }
@@ -207,8 +206,7 @@ pub(super) fn refused(window: &AppWindow, state: &mut UiState, error: &ActionErr
     let mut message = error.message();
     if let Some(flow) = state.flow.as_mut() {
         if let Err(e) = state.handheld.renew_check(flow) {
-            message.en.push_str(&format!("\n{e}"));
-            message.zh.push_str(&format!("\n{e}"));
+            message = Text::join(&[message, e.message()], "\n");
         }
     }
     let message = state.t(&message);
@@ -242,9 +240,7 @@ fn show_refusal(window: &AppWindow, message: SharedString) {
 }
 
 fn typed_refusal() -> Text {
-    Text::fill(
-        "That was typed, not scanned: a scan must come from the scanner or a label image. If the barcode cannot be read, use \"Key the DIN\" below with a reason.",
-        "这是手工输入，不是扫描：请用扫描枪或标签图片扫描。如条码无法识别，请在下方“手工输入献血码”并说明原因。",
+    Text::tr("That was typed, not scanned: a scan must come from the scanner or a label image. If the barcode cannot be read, use \"Key the DIN\" below with a reason.",
         &[],
     )
 }

@@ -309,7 +309,7 @@ pub fn a_morning(ward: &Ward) -> (Handheld, String, String) {
     else {
         panic!("a fever of 39.0 with rigors stops the transfusion");
     };
-    h.report_reaction(&li, &draft, &draft.report.zh, draft.serious)
+    h.report_reaction(&li, &draft, draft.report.zh(), draft.serious)
         .unwrap();
     h.logout().unwrap();
     (
@@ -351,19 +351,19 @@ pub fn start_green_channel(h: &mut bedside_app::handheld::Handheld) -> String {
         .find(|r| r.code == bedside_core::check::ReasonCode::EmergencyRelease)
         .unwrap_or_else(|| panic!("{missing:?}"));
     assert!(
-        warning.message.zh.contains("李医生 (D2001) 授权"),
+        warning.message.zh().contains("李医生 (D2001) 授权"),
         "{}",
-        warning.message.zh
+        warning.message.zh()
     );
     assert!(
-        warning.message.zh.contains("交叉配血"),
+        warning.message.zh().contains("交叉配血"),
         "{}",
-        warning.message.zh
+        warning.message.zh()
     );
     assert!(
-        warning.message.zh.contains("患者血型"),
+        warning.message.zh().contains("患者血型"),
         "{}",
-        warning.message.zh
+        warning.message.zh()
     );
     h.acknowledge(
         &mut flow,

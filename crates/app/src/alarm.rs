@@ -24,19 +24,13 @@ use crate::verify::VerifyFlow;
 /// The words of the flashing banner for `cause`.
 pub fn alarm_words(cause: AlarmCause) -> Text {
     match cause {
-        AlarmCause::CheckStopped => Text::fill(
-            "ALARM: the check stopped. Do not hang this bag. (Tap when seen.)",
-            "报警：核对未通过，不得输注此血袋。（看到后请点击）",
+        AlarmCause::CheckStopped => Text::tr("ALARM: the check stopped. Do not hang this bag. (Tap when seen.)",
             &[],
         ),
-        AlarmCause::ObservationMissed => Text::fill(
-            "ALARM: an observation was missed. Take the vital signs now. (Tap when seen.)",
-            "报警：有观察逾期未做，请立即测量生命体征。（看到后请点击）",
+        AlarmCause::ObservationMissed => Text::tr("ALARM: an observation was missed. Take the vital signs now. (Tap when seen.)",
             &[],
         ),
-        AlarmCause::LateCrossmatchIncompatible => Text::fill(
-            "ALARM: an emergency unit's crossmatch came back INCOMPATIBLE: see the red banner. (Tap when seen.)",
-            "报警：紧急发血血袋交叉配血结果不相容，请看红色提示。（看到后请点击）",
+        AlarmCause::LateCrossmatchIncompatible => Text::tr("ALARM: an emergency unit's crossmatch came back INCOMPATIBLE: see the red banner. (Tap when seen.)",
             &[],
         ),
     }
@@ -171,19 +165,16 @@ impl Alarm for DeviceAlarm {
 
 fn notice_words(missing: &[&str]) -> Text {
     match (missing.contains(&"sound"), missing.contains(&"vibrate")) {
-        (true, true) => Text::fill(
+        (true, true) => Text::tr(
             "No sound device and no vibration on this handheld: alarms show on the screen only.",
-            "本设备无声音、无振动：报警仅在屏幕上显示。",
             &[],
         ),
-        (true, false) => Text::fill(
+        (true, false) => Text::tr(
             "No sound device on this handheld: alarms show on the screen only.",
-            "本设备无声音设备：报警仅在屏幕上显示。",
             &[],
         ),
-        _ => Text::fill(
+        _ => Text::tr(
             "No vibration on this handheld: alarms sound and show on the screen.",
-            "本设备无振动：报警以声音和屏幕显示。",
             &[],
         ),
     }
@@ -320,7 +311,7 @@ mod tests {
         alarm.bell = false;
         alarm.ring(AlarmCause::CheckStopped);
         let notice = alarm.take_notice().expect("said once");
-        assert!(notice.en.contains("No sound device"), "{}", notice.en);
+        assert!(notice.en().contains("No sound device"), "{}", notice.en());
         alarm.ring(AlarmCause::ObservationMissed);
         assert_eq!(alarm.take_notice(), None);
         let mut off = DeviceAlarm::new(AlertSettings {

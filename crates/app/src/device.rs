@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bedside_clock::{Clock, RandomIds, SystemClock};
 use bedside_core::event::WardRef;
-use bedside_core::messages::Lang;
+use bedside_core::messages::{Lang, Text};
 use bedside_core::policy::Policy;
 use bedside_store::{KeyError, Store, StoreError, StoreKey};
 use bedside_sync::SyncSettings;
@@ -30,7 +30,7 @@ pub struct Device {
     /// Demo mode: where label images are drawn for "scan from an image".
     pub label_dir: Option<PathBuf>,
     /// Words for the sign-in screen (the demo's badges and PINs).
-    pub hint: String,
+    pub hint: Text,
     /// `[alerts]` of the configuration.
     pub alerts: AlertSettings,
 }
@@ -91,7 +91,7 @@ impl Device {
             ward: bb.ward_ref(),
             lang: config.language,
             label_dir: None,
-            hint: String::new(),
+            hint: Text::same(""),
             alerts: config.alerts,
         })
     }

@@ -44,10 +44,9 @@ pub struct Observed {
 
 fn not_saved_words(error: &RecordError) -> Text {
     let detail = error.message();
-    Text::fill(
+    Text::tr_with(
         "NOT SAVED YET ({detail}) The round is kept on screen and saved again every second. Do not close the app.",
-        "尚未保存（{detail_zh}）本次记录保留在屏幕上，每秒重试保存。请勿关闭应用。",
-        &[("detail", &detail.en), ("detail_zh", &detail.zh)],
+        &[("detail", (&detail).into())],
     )
 }
 
@@ -59,17 +58,17 @@ pub enum ActionError {
     Record(#[from] RecordError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{}", .0.en)]
+    #[error("{}", .0.en())]
     Refused(Text),
     /// The check, run again at the start or the restart, stops.
     #[error("the check stops: {}", .refusal.codes().join(", "))]
     CheckStopped {
         refusal: Refusal,
         /// Why the refusal could not be kept in the audit trail.
-        not_kept: Option<String>,
+        not_kept: Option<Box<StoreError>>,
     },
-    #[error("the export could not be made: {0}")]
-    Export(String),
+    #[error(transparent)]
+    Export(#[from] bedside_export::pdf::PdfError),
 }
 
 impl ActionError {
@@ -82,29 +81,14 @@ impl ActionError {
             ActionError::CheckStopped { refusal, not_kept } => {
                 let mut lines = refusal.messages();
                 if let Some(why) = not_kept {
-                    lines.push(Text::fill(
+                    lines.push(Text::tr_with(
                         "(This stop could not be kept in the audit trail: {why})",
-                        "（此次拦截未能写入审计记录：{why}）",
-                        &[("why", why)],
+                        &[("why", (&why.message()).into())],
                     ));
                 }
-                Text {
-                    en: lines
-                        .iter()
-                        .map(|l| l.en.as_str())
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                    zh: lines
-                        .iter()
-                        .map(|l| l.zh.as_str())
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                }
+                Text::join(&lines, "\n")
             }
-            other => Text {
-                en: other.to_string(),
-                zh: format!("操作未完成：{other}"),
-            },
+            ActionError::Export(e) => e.message(),
         }
     }
 }
@@ -384,7 +368,7 @@ impl<S: DeviceStore> Handheld<S> {
         let audit = self.store.audit(&now, &nurse.staff_id, action, &detail);
         Err(ActionError::CheckStopped {
             refusal,
-            not_kept: audit.err().map(|e| e.to_string()),
+            not_kept: audit.err().map(Box::new),
         })
     }
 
@@ -393,9 +377,8 @@ impl<S: DeviceStore> Handheld<S> {
             .into_iter()
             .find(|r| r.transfusion.procedure_uuid == t.procedure_uuid)
             .ok_or_else(|| {
-                ActionError::Refused(Text::fill(
+                ActionError::Refused(Text::tr(
                     "The transfusion was recorded but cannot be read back; check the device.",
-                    "输血已记录但无法读取，请检查设备。",
                     &[],
                 ))
             })
@@ -477,9 +460,7 @@ impl<S: DeviceStore> Handheld<S> {
     /// Refuses what a transfusion stopped for a suspected reaction may no longer do.
     pub(crate) fn not_stopped(running: &RunningTransfusion) -> Result<(), ActionError> {
         match running.stop {
-            Some(_) => Err(ActionError::Refused(Text::fill(
-                "This transfusion was stopped for a suspected reaction: do not restart it; send the reaction report.",
-                "此输血已因疑似输血反应停止：不得继续输注，请提交输血反应报告。",
+            Some(_) => Err(ActionError::Refused(Text::tr("This transfusion was stopped for a suspected reaction: do not restart it; send the reaction report.",
                 &[],
             ))),
             None => Ok(()),
@@ -557,7 +538,7 @@ impl<S: DeviceStore> Handheld<S> {
         recorder.reaction(
             &running.transfusion,
             draft.stopped_at,
-            &format!("{} / {}", draft.suspected.en, draft.suspected.zh),
+            draft.suspected.code(),
             &draft.trigger,
             report,
             serious,

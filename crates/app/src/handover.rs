@@ -41,9 +41,8 @@ impl<S: DeviceStore> Handheld<S> {
             .iter()
             .any(|r| r.transfusion.procedure_uuid == urn)
         {
-            return Err(ActionError::Refused(Text::fill(
+            return Err(ActionError::Refused(Text::tr(
                 "This transfusion is no longer running: there is nothing to hand over.",
-                "此输血已结束：无需交班。",
                 &[],
             )));
         }
@@ -52,9 +51,8 @@ impl<S: DeviceStore> Handheld<S> {
             .eq_ignore_ascii_case(&running.responsible.badge)
             && !badge.trim().eq_ignore_ascii_case(&from.badge)
         {
-            return Err(ActionError::Refused(Text::fill(
+            return Err(ActionError::Refused(Text::tr(
                 "{who} is already the responsible nurse of this transfusion.",
-                "{who} 已是此输血的责任护士。",
                 &[("who", &running.responsible.label())],
             )));
         }

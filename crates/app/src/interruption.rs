@@ -21,9 +21,8 @@ impl<S: DeviceStore> Handheld<S> {
         Self::not_stopped(running)?;
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(ActionError::Refused(Text::fill(
+            return Err(ActionError::Refused(Text::tr(
                 "Say why the transfusion is interrupted.",
-                "请填写暂停输注的原因。",
                 &[],
             )));
         }
@@ -69,9 +68,8 @@ impl<S: DeviceStore> Handheld<S> {
         if ready.repeat_of.as_ref().map(|r| r.dispense_id.as_str())
             != Some(running.transfusion.dispense_id.as_str())
         {
-            return Err(ActionError::Refused(Text::fill(
+            return Err(ActionError::Refused(Text::tr(
                 "The repeat check was of another bag: check the interrupted bag.",
-                "重新核对的不是暂停的血袋：请核对暂停的血袋。",
                 &[],
             )));
         }
@@ -84,9 +82,8 @@ impl<S: DeviceStore> Handheld<S> {
             &ready.second_checker.staff_id,
         )?;
         if !restarted {
-            return Err(ActionError::Refused(Text::fill(
+            return Err(ActionError::Refused(Text::tr(
                 "This transfusion has no open interruption on this device: nothing was restarted.",
-                "本设备上此输血没有未结束的暂停：未执行继续输注。",
                 &[],
             )));
         }

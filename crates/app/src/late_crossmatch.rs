@@ -32,9 +32,7 @@ impl LateAlert {
     pub fn unreadable(e: &StoreError) -> LateAlert {
         LateAlert {
             procedure_urn: String::new(),
-            message: Text::fill(
-                "Late crossmatch results of emergency units cannot be read on this device ({e}). Phone the blood bank for them and tell IT.",
-                "本设备无法读取紧急发血血袋的交叉配血结果（{e}）。请电话向输血科确认结果，并通知信息科。",
+            message: Text::tr("Late crossmatch results of emergency units cannot be read on this device ({e}). Phone the blood bank for them and tell IT.",
                 &[("e", &e.to_string())],
             ),
         }

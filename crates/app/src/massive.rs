@@ -26,8 +26,8 @@ pub struct MassiveSummary {
     pub minutes_left: i64,
 }
 
-fn refused(en: &str, zh: &str) -> ActionError {
-    ActionError::Refused(Text::fill(en, zh, &[]))
+fn refused(message: Text) -> ActionError {
+    ActionError::Refused(message)
 }
 
 impl<S: DeviceStore> Handheld<S> {
@@ -37,10 +37,7 @@ impl<S: DeviceStore> Handheld<S> {
         let now = self.clock.now();
         let outcome = flow.outcome(now);
         let (Some(record), Some(second)) = (flow.record(&outcome), flow.second_checker()) else {
-            return Err(refused(
-                "Scan the patient's wristband and a unit, and have the second checker sign, before opening the massive transfusion protocol.",
-                "请先扫描患者腕带和血袋，并由第二核对人签名，再开启大量输血方案。",
-            ));
+            return Err(refused(Text::tr("Scan the patient's wristband and a unit, and have the second checker sign, before opening the massive transfusion protocol.", &[])));
         };
         let protocol = Protocol {
             patient_mrn: record.patient.mrn.clone(),

@@ -3,7 +3,7 @@
 //! very sick patient can have it (a systolic of 35, an SpO2 of 45), taken only once the nurse
 //! confirms it: the sickest values must be enterable, because they are the ones that stop.
 
-use bedside_core::messages::Text;
+use bedside_core::messages::{tr_noop, Lang, Text};
 use bedside_core::observations::Vitals;
 
 /// What the nurse typed, field by field.
@@ -40,46 +40,39 @@ impl VitalsProblem {
 
 /// One sign's ranges: what a ward usually sees, and what a living patient can have.
 struct Range {
-    en: &'static str,
-    zh: &'static str,
+    msgid: &'static str,
     usual: (i32, i32),
     possible: (i32, i32),
 }
 
 const HR: Range = Range {
-    en: "Heart rate",
-    zh: "心率",
+    msgid: tr_noop("Heart rate"),
     usual: (20, 250),
     possible: (0, 300),
 };
 const SBP: Range = Range {
-    en: "Systolic pressure",
-    zh: "收缩压",
+    msgid: tr_noop("Systolic pressure"),
     usual: (40, 300),
     possible: (0, 350),
 };
 const DBP: Range = Range {
-    en: "Diastolic pressure",
-    zh: "舒张压",
+    msgid: tr_noop("Diastolic pressure"),
     usual: (20, 200),
     possible: (0, 250),
 };
 const RR: Range = Range {
-    en: "Respiratory rate",
-    zh: "呼吸",
+    msgid: tr_noop("Respiratory rate"),
     usual: (4, 60),
     possible: (0, 90),
 };
 const SPO2: Range = Range {
-    en: "SpO2",
-    zh: "血氧饱和度",
+    msgid: tr_noop("SpO2"),
     usual: (50, 100),
     possible: (0, 100),
 };
 /// Temperature in tenths of a degree.
 const TEMP: Range = Range {
-    en: "Temperature",
-    zh: "体温",
+    msgid: tr_noop("Temperature"),
     usual: (300, 430),
     possible: (250, 450),
 };
@@ -96,33 +89,30 @@ fn judge(
     show: fn(i32) -> String,
     unusual: &mut Vec<Text>,
 ) -> Result<i32, VitalsProblem> {
-    let args = |lo: i32, hi: i32| {
-        [
-            ("what", range.en.to_string()),
-            ("what_zh", range.zh.to_string()),
-            ("value", shown.to_string()),
-            ("lo", show(lo)),
-            ("hi", show(hi)),
-        ]
-    };
-    let fill = |en: &str, zh: &str, (lo, hi): (i32, i32)| {
-        let a = args(lo, hi);
-        let pairs: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Text::fill(en, zh, &pairs)
+    let what = Text::tr(range.msgid, &[]);
+    let fill = |msgid: &str, (lo, hi): (i32, i32)| {
+        let (lo, hi) = (show(lo), show(hi));
+        Text::tr_with(
+            msgid,
+            &[
+                ("what", (&what).into()),
+                ("value", shown.into()),
+                ("lo", (&lo).into()),
+                ("hi", (&hi).into()),
+            ],
+        )
     };
     let (lo, hi) = range.possible;
     if value < lo || value > hi {
         return Err(VitalsProblem::Refused(fill(
-            "{what} {value} is not possible (expected {lo}–{hi}). Check and key it again.",
-            "{what_zh} {value} 不合理（应在 {lo}–{hi} 之间），请核对后重新输入。",
+            tr_noop("{what} {value} is not possible (expected {lo}–{hi}). Check and key it again."),
             range.possible,
         )));
     }
     let (lo, hi) = range.usual;
     if value < lo || value > hi {
         unusual.push(fill(
-            "{what} {value} is outside the usual {lo}–{hi}",
-            "{what_zh} {value} 超出常见范围 {lo}–{hi}",
+            tr_noop("{what} {value} is outside the usual {lo}–{hi}"),
             range.usual,
         ));
     }
@@ -136,10 +126,12 @@ fn whole(text: &str, range: &Range, unusual: &mut Vec<Text>) -> Result<Option<i3
     }
     match text.parse::<i32>() {
         Ok(v) => judge(v, text, range, |v| v.to_string(), unusual).map(Some),
-        Err(_) => Err(VitalsProblem::Refused(Text::fill(
+        Err(_) => Err(VitalsProblem::Refused(Text::tr_with(
             "{what} {value} is not a number. Check and key it again.",
-            "{what_zh} {value} 不是数字，请核对后重新输入。",
-            &[("what", range.en), ("what_zh", range.zh), ("value", text)],
+            &[
+                ("what", (&Text::tr(range.msgid, &[])).into()),
+                ("value", text.into()),
+            ],
         ))),
     }
 }
@@ -153,9 +145,8 @@ fn temperature(text: &str, unusual: &mut Vec<Text>) -> Result<Option<i32>, Vital
         Ok(c) if c.is_finite() && c.abs() < 1000.0 => {
             judge(Vitals::temp_c_to_tenths(c), t, &TEMP, tenths, unusual).map(Some)
         }
-        _ => Err(VitalsProblem::Refused(Text::fill(
+        _ => Err(VitalsProblem::Refused(Text::tr(
             "Temperature {value} °C is not a number. Check and key it again.",
-            "体温 {value} °C 不是数字，请核对后重新输入。",
             &[("value", t)],
         ))),
     }
@@ -175,27 +166,26 @@ pub fn parse_vitals(form: &VitalsForm) -> Result<Vitals, VitalsProblem> {
     };
     if let (Some(s), Some(d)) = (vitals.sbp, vitals.dbp) {
         if d >= s {
-            return Err(VitalsProblem::Refused(Text::fill(
+            return Err(VitalsProblem::Refused(Text::tr(
                 "Diastolic {d} is not below systolic {s}: were they swapped?",
-                "舒张压 {d} 不低于收缩压 {s}：是否输反了？",
                 &[("d", &d.to_string()), ("s", &s.to_string())],
             )));
         }
     }
     if vitals == Vitals::default() && !form.with_symptoms {
-        return Err(VitalsProblem::Refused(Text::fill(
+        return Err(VitalsProblem::Refused(Text::tr(
             "Key at least one vital sign, or tick the symptoms seen.",
-            "请至少输入一项生命体征，或勾选所见症状。",
             &[],
         )));
     }
     if !unusual.is_empty() && !form.confirmed {
-        let en: Vec<&str> = unusual.iter().map(|t| t.en.as_str()).collect();
-        let zh: Vec<&str> = unusual.iter().map(|t| t.zh.as_str()).collect();
-        return Err(VitalsProblem::Confirm(Text::fill(
+        let list = Text::from_each(|lang| {
+            let items: Vec<&str> = unusual.iter().map(|t| t.get(lang)).collect();
+            items.join(if lang == Lang::ZhCn { "；" } else { "; " })
+        });
+        return Err(VitalsProblem::Confirm(Text::tr_with(
             "{list}. If that is what you measured, press Record again to confirm; otherwise correct it.",
-            "{list_zh}。如确为实测值，请再次点击“记录”确认；否则请更正。",
-            &[("list", &en.join("; ")), ("list_zh", &zh.join("；"))],
+            &[("list", (&list).into())],
         )));
     }
     Ok(vitals)
@@ -222,7 +212,7 @@ mod tests {
     fn a_typo_of_3_7_degrees_is_refused_with_the_value_and_the_range() {
         let e = parse_vitals(&form("3.7", "80")).unwrap_err();
         assert!(
-            matches!(&e, VitalsProblem::Refused(t) if t.zh.contains("体温 3.7 不合理")),
+            matches!(&e, VitalsProblem::Refused(t) if t.zh().contains("体温 3.7 不合理")),
             "{e:?}"
         );
         assert_eq!(
@@ -236,7 +226,7 @@ mod tests {
         assert!(parse_vitals(&form("36.8", "800"))
             .unwrap_err()
             .message()
-            .en
+            .en()
             .contains("Heart rate 800"));
         let swapped = VitalsForm {
             sbp: "70",
@@ -246,7 +236,7 @@ mod tests {
         assert!(parse_vitals(&swapped)
             .unwrap_err()
             .message()
-            .en
+            .en()
             .contains("swapped"));
     }
 
@@ -280,7 +270,7 @@ mod tests {
         };
         let asked = parse_vitals(&shock).unwrap_err();
         assert!(
-            matches!(&asked, VitalsProblem::Confirm(t) if t.en.contains("Systolic pressure 35") && t.en.contains("SpO2 45")),
+            matches!(&asked, VitalsProblem::Confirm(t) if t.en().contains("Systolic pressure 35") && t.en().contains("SpO2 45")),
             "{asked:?}"
         );
         let v = parse_vitals(&VitalsForm {

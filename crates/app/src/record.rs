@@ -21,9 +21,8 @@ impl RecordError {
     pub fn message(&self) -> bedside_core::messages::Text {
         match self {
             RecordError::Store(e) => e.message(),
-            RecordError::NotCached(d) => bedside_core::messages::Text::fill(
+            RecordError::NotCached(d) => bedside_core::messages::Text::tr(
                 "The unit of dispense {d} is not on this device: sync with the blood bank first.",
-                "本设备上没有发血记录 {d}：请先与输血科同步。",
                 &[("d", d)],
             ),
         }

@@ -95,46 +95,32 @@ impl LoginError {
     /// What the nurse reads.
     pub fn message(&self) -> Text {
         match self {
-            LoginError::UnknownBadge(badge) => Text::fill(
-                "Badge {badge} is not in this ward's staff list.",
-                "工牌 {badge} 不在本病区人员名单中。",
+            LoginError::UnknownBadge(badge) => Text::tr("Badge {badge} is not in this ward's staff list.",
                 &[("badge", badge)],
             ),
-            LoginError::WrongPin { remaining } => Text::fill(
-                "Wrong PIN. {n} tries left before the badge is locked.",
-                "密码错误。再错 {n} 次工牌将被锁定。",
+            LoginError::WrongPin { remaining } => Text::tr("Wrong PIN. {n} tries left before the badge is locked.",
                 &[("n", &remaining.to_string())],
             ),
-            LoginError::Locked { until } => Text::fill(
-                "Too many wrong PINs: this badge is locked until {until}.",
-                "密码错误次数过多：工牌已锁定至 {until}。",
+            LoginError::Locked { until } => Text::tr("Too many wrong PINs: this badge is locked until {until}.",
                 &[("until", until)],
             ),
-            LoginError::SameBadge => Text::fill(
-                "The second checker must be someone else: scan another nurse's badge.",
-                "第二核对人必须是另一位护士：请扫描另一人的工牌。",
+            LoginError::SameBadge => Text::tr("The second checker must be someone else: scan another nurse's badge.",
                 &[],
             ),
-            LoginError::SameNurse => Text::fill(
-                "Hand over to another nurse: the receiving nurse signs in with her own badge and PIN.",
-                "请交班给另一位护士：由接班护士用自己的工牌和密码签名。",
+            LoginError::SameNurse => Text::tr("Hand over to another nurse: the receiving nurse signs in with her own badge and PIN.",
                 &[],
             ),
-            LoginError::NotSignedIn => Text::fill("Sign in first.", "请先登录。", &[]),
+            LoginError::NotSignedIn => Text::tr("Sign in first.", &[]),
             LoginError::NotPermitted { needed: "nurse" } => {
-                Text::fill("Only a nurse can do this.", "只有护士可以进行此操作。", &[])
+                Text::tr("Only a nurse can do this.", &[])
             }
-            LoginError::NotPermitted { .. } => Text::fill(
-                "Only a charge nurse can do this.",
-                "只有护士长可以进行此操作。",
+            LoginError::NotPermitted { .. } => Text::tr("Only a charge nurse can do this.",
                 &[],
             ),
             LoginError::BadPin => {
-                Text::fill("A PIN is 4 to 8 digits.", "密码为 4 到 8 位数字。", &[])
+                Text::tr("A PIN is 4 to 8 digits.", &[])
             }
-            LoginError::Store(e) => Text::fill(
-                "The device's database failed: {e}",
-                "设备数据库出错：{e}",
+            LoginError::Store(e) => Text::tr("The device's database failed: {e}",
                 &[("e", &e.to_string())],
             ),
         }

@@ -8,39 +8,39 @@
 //! handheld (`app::handheld`) records, this module decides nothing that needs the store.
 
 use bedside_clock::Instant;
-use bedside_core::check::component_names;
+use bedside_core::check::component_name;
 use bedside_core::event::{BedsideEvent, ObservationRound, StaffRef, TransfusionRef};
-use bedside_core::messages::{Lang, Text};
+use bedside_core::messages::{date_time, tr, tr_noop, Lang, Text};
 use bedside_core::observations::{
-    bag_discard_after, evaluate, next_due, schedule, slow_rate_until, suspected_reaction, Alert,
-    AlertCode, Observation, Slot, SlotStatus, Transfusion, Vitals,
+    bag_discard_after, evaluate, next_due, schedule, slow_rate_until, suspected_reaction,
+    symptom_name, trigger_codes, Alert, AlertCode, Observation, Slot, SlotStatus, Suspected,
+    Transfusion, Vitals,
 };
 use bedside_core::policy::Policy;
 use bedside_core::review::Person;
 use bedside_core::transition::judge_round;
 
 /// The symptoms the observation screen offers as chips (clinical rules §4), with their codes.
-pub const SYMPTOM_CHIPS: [(&str, &str, &str); 11] = [
-    ("rigors", "Rigors", "寒战"),
-    ("urticaria", "Urticaria", "荨麻疹"),
-    ("rash", "Rash", "皮疹"),
-    ("dyspnoea", "Breathless", "呼吸困难"),
-    ("wheeze", "Wheeze", "喘鸣"),
-    ("chest_pain", "Chest pain", "胸痛"),
-    ("back_pain", "Back pain", "腰背痛"),
-    ("haematuria", "Dark urine", "血红蛋白尿"),
-    ("flushing", "Flushing", "面部潮红"),
-    ("nausea", "Nausea", "恶心"),
-    ("anxiety", "Anxiety", "焦虑不安"),
+pub const SYMPTOM_CHIPS: [(&str, &str); 11] = [
+    ("rigors", tr_noop("Rigors")),
+    ("urticaria", tr_noop("Urticaria")),
+    ("rash", tr_noop("Rash")),
+    ("dyspnoea", tr_noop("Breathless")),
+    ("wheeze", tr_noop("Wheeze")),
+    ("chest_pain", tr_noop("Chest pain")),
+    ("back_pain", tr_noop("Back pain")),
+    ("haematuria", tr_noop("Dark urine")),
+    ("flushing", tr_noop("Flushing")),
+    ("nausea", tr_noop("Nausea")),
+    ("anxiety", tr_noop("Anxiety")),
 ];
 
-/// Words of a symptom code (a chip's, or free text as written).
+/// A symptom chip's label in `lang`; a symptom the chips do not know is shown as written.
 pub fn symptom_words(code: &str, lang: Lang) -> String {
-    SYMPTOM_CHIPS
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, en, zh)| if lang == Lang::En { *en } else { *zh }.to_string())
-        .unwrap_or_else(|| code.to_string())
+    SYMPTOM_CHIPS.iter().find(|(c, _)| *c == code).map_or_else(
+        || code.to_string(),
+        |(_, msgid)| tr(lang, msgid).to_string(),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,17 +168,14 @@ impl RunningTransfusion {
     pub fn timeline(&self, now: Instant, policy: &Policy) -> Timeline {
         let started = self.monitor.started_at.unwrap_or(now);
         let elapsed = (now - started).num_minutes().max(0);
-        let headline = Text::fill(
+        let headline = Text::tr(
             "Started {start} · running {min} min",
-            "{start} 开始 · 已输 {min} 分钟",
             &[("start", &hhmm(started)), ("min", &elapsed.to_string())],
         );
         // While the bag is stopped the schedule's clock stands still: no countdown, no reminder.
         let (due, due_now) = match next_due(&self.monitor, now, policy) {
             _ if self.interrupted.is_some() => (
-                Some(Text::fill(
-                    "Observations wait while the transfusion is interrupted: the schedule goes on from the restart",
-                    "暂停期间观察计时暂停：继续输注后顺延",
+                Some(Text::tr("Observations wait while the transfusion is interrupted: the schedule goes on from the restart",
                     &[],
                 )),
                 false,
@@ -193,9 +190,8 @@ impl RunningTransfusion {
         let overdue = alerts.iter().any(|a| a.code == AlertCode::ObsOverdue);
         Timeline {
             headline,
-            responsible: Text::fill(
+            responsible: Text::tr(
                 "Responsible nurse: {who}",
-                "责任护士：{who}",
                 &[("who", &self.responsible.label())],
             ),
             slow_rate: self.slow_rate_words(now, policy),
@@ -205,16 +201,14 @@ impl RunningTransfusion {
             overdue,
             alerts: alerts.into_iter().map(|a| a.message).collect(),
             stopped: self.stop.as_ref().map(|d| {
-                Text::fill(
+                Text::tr(
                     "STOPPED at {at} for a suspected reaction: send the reaction report",
-                    "{at} 因疑似输血反应已停止：请提交输血反应报告",
                     &[("at", &hhmm(d.stopped_at))],
                 )
             }),
             interrupted: self.interrupted.as_ref().map(|i| {
-                Text::fill(
+                Text::tr(
                     "Interrupted at {at} ({reason}): repeat the two-person check before restarting",
-                    "{at} 已暂停（{reason}）：重新双人核对后方可继续输注",
                     &[("at", &hhmm(i.at)), ("reason", &i.reason)],
                 )
             }),
@@ -227,9 +221,7 @@ impl RunningTransfusion {
             .filter(|until| now < *until)
             .map(|until| {
                 let left = ((until - now).num_seconds() + 59) / 60;
-                Text::fill(
-                    "First minutes: run slowly (about 20 drops/min) and stay at the bedside · {left} min left",
-                    "开始阶段慢速输注（约 20 滴/分），护士守在床旁 · 还剩 {left} 分钟",
+                Text::tr("First minutes: run slowly (about 20 drops/min) and stay at the bedside · {left} min left",
                     &[("left", &left.to_string())],
                 )
             })
@@ -254,16 +246,9 @@ impl RunningTransfusion {
     ) -> ReactionDraft {
         let (suspected, serious) = suspected_reaction(&stop, &round.symptoms);
         let alerts: Vec<&Alert> = stop.iter().chain(watch.iter()).collect();
-        let report = Text {
-            en: self.reaction_report(round, &suspected, &alerts, Lang::En),
-            zh: self.reaction_report(round, &suspected, &alerts, Lang::ZhCn),
-        };
+        let report = Text::from_each(|lang| self.reaction_report(round, suspected, &alerts, lang));
         ReactionDraft {
-            trigger: stop
-                .iter()
-                .map(|a| format!("{}: {}", a.code.as_str(), a.message.en))
-                .collect::<Vec<_>>()
-                .join("; "),
+            trigger: trigger_codes(&stop),
             alerts: alerts.iter().map(|a| a.message.clone()).collect(),
             suspected,
             serious,
@@ -278,49 +263,37 @@ impl RunningTransfusion {
     fn reaction_report(
         &self,
         round: &ObservationRound,
-        suspected: &Text,
+        suspected: Suspected,
         alerts: &[&Alert],
         lang: Lang,
     ) -> String {
         let t = &self.transfusion;
-        let at = |i: Instant| i.format("%Y-%m-%d %H:%M").to_string();
+        let at = |i: Instant| date_time(lang, i);
         let started = self.monitor.started_at.unwrap_or(round.at);
-        let l = |en: &str, zh: &str| {
-            if lang == Lang::En {
-                en.to_string()
-            } else {
-                zh.to_string()
-            }
-        };
-        let (component_en, component_zh) = component_names(t.component);
-        let component = if lang == Lang::En {
-            component_en
-        } else {
-            component_zh
-        };
+        let component = component_name(t.component, lang);
         let mut lines = vec![
             format!(
                 "{}: {} ({})",
-                l("Patient", "患者"),
+                tr(lang, "Patient"),
                 t.patient_name,
                 t.patient_id
             ),
             format!(
                 "{}: {} · {} · {}",
-                l("Unit", "血袋"),
+                tr(lang, "Unit"),
                 t.din,
                 component,
                 t.product_id
             ),
             format!(
                 "{}: {} · {}: {}",
-                l("Issued", "出库"),
+                tr(lang, "Issued"),
                 at(self.monitor.issued_at),
-                l("started", "开始"),
+                tr(lang, "started"),
                 at(started),
             ),
-            format!("{}: {}", l("Stopped", "停止"), at(round.at)),
-            format!("{}: {}", l("Suspected", "初步判断"), suspected.get(lang)),
+            format!("{}: {}", tr(lang, "Stopped"), at(round.at)),
+            format!("{}: {}", tr(lang, "Suspected"), suspected.words().get(lang)),
         ];
         for a in alerts {
             lines.push(format!("• {}", a.message.get(lang)));
@@ -328,21 +301,24 @@ impl RunningTransfusion {
         if let Some(b) = self.rounds.iter().find(|r| r.slot == "baseline") {
             lines.push(format!(
                 "{}: {}",
-                l("Baseline", "基线"),
+                tr(lang, "Baseline"),
                 vitals_line(&b.vitals, &b.symptoms, lang)
             ));
         }
         lines.push(format!(
             "{} {}: {}",
-            l("At", "停止时"),
+            tr(lang, "At"),
             round.at.format("%H:%M"),
             vitals_line(&round.vitals, &round.symptoms, lang)
         ));
         lines.push(String::new());
-        lines.push(l(
-            "Actions: transfusion stopped; line kept open with 0.9% saline; doctor informed; bag and giving set kept; samples sent to the blood bank.",
-            "处理：已停止输血；生理盐水维持静脉通路；已通知医生；保留血袋及输血器；标本已送输血科。",
-        ));
+        lines.push(
+            tr(
+                lang,
+                "Actions: transfusion stopped; line kept open with 0.9% saline; doctor informed; bag and giving set kept; samples sent to the blood bank.",
+            )
+            .to_string(),
+        );
         lines.join("\n")
     }
 
@@ -365,34 +341,28 @@ fn due_words(slot: &Slot, now: Instant) -> Text {
     let open = slot.window_start <= now;
     let minutes = (slot.due - now).num_minutes();
     if open && now >= slot.due {
-        Text::fill(
+        Text::tr_with(
             "{label} observation due now (window closes {close})",
-            "现在应做{label_zh}观察（{close} 前完成）",
             &[
-                ("label", &label.en),
-                ("label_zh", &label.zh),
-                ("close", &hhmm(slot.window_end)),
+                ("label", (&label).into()),
+                ("close", (&hhmm(slot.window_end)).into()),
             ],
         )
     } else if open {
-        Text::fill(
+        Text::tr_with(
             "{label} observation: you can take it now (due {due})",
-            "{label_zh}观察：现在可以测量（应于 {due}）",
             &[
-                ("label", &label.en),
-                ("label_zh", &label.zh),
-                ("due", &hhmm(slot.due)),
+                ("label", (&label).into()),
+                ("due", (&hhmm(slot.due)).into()),
             ],
         )
     } else {
-        Text::fill(
+        Text::tr_with(
             "Next: {label} observation in {min} min ({due})",
-            "下一次：{label_zh}观察，{min} 分钟后（{due}）",
             &[
-                ("label", &label.en),
-                ("label_zh", &label.zh),
-                ("min", &minutes.to_string()),
-                ("due", &hhmm(slot.due)),
+                ("label", (&label).into()),
+                ("min", (&minutes.to_string()).into()),
+                ("due", (&hhmm(slot.due)).into()),
             ],
         )
     }
@@ -400,46 +370,49 @@ fn due_words(slot: &Slot, now: Instant) -> Text {
 
 fn slot_words(label: &str) -> Text {
     match label {
-        "end" => Text::fill("end-of-transfusion", "输血结束", &[]),
+        "end" => Text::tr("end-of-transfusion", &[]),
         other => {
             let minutes = other.trim_end_matches("min");
-            Text::fill("{m}-minute", "{m} 分钟", &[("m", minutes)])
+            Text::tr("{m}-minute", &[("m", minutes)])
         }
     }
 }
 
 /// Vital signs in one line, as a nurse writes them.
 pub fn vitals_line(v: &Vitals, symptoms: &[String], lang: Lang) -> String {
-    let mut parts = Vec::new();
+    let mut parts: Vec<Text> = Vec::new();
     if let Some(t) = v.temp_tenths {
-        parts.push(format!("T {}.{} °C", t / 10, (t % 10).abs()));
+        let value = format!("{}.{}", t / 10, (t % 10).abs());
+        parts.push(Text::tr("T {value} °C", &[("value", &value)]));
     }
     if let Some(hr) = v.hr {
-        parts.push(format!("HR {hr}"));
+        parts.push(Text::tr("HR {value}/min", &[("value", &hr.to_string())]));
     }
     match (v.sbp, v.dbp) {
-        (Some(s), Some(d)) => parts.push(format!("BP {s}/{d}")),
-        (Some(s), None) => parts.push(format!("SBP {s}")),
+        (Some(s), Some(d)) => parts.push(Text::tr(
+            "BP {sbp}/{dbp} mmHg",
+            &[("sbp", &s.to_string()), ("dbp", &d.to_string())],
+        )),
+        (Some(s), None) => parts.push(Text::tr(
+            "systolic BP {sbp} mmHg",
+            &[("sbp", &s.to_string())],
+        )),
         _ => {}
     }
     if let Some(rr) = v.rr {
-        parts.push(format!("RR {rr}"));
+        parts.push(Text::tr("RR {value}/min", &[("value", &rr.to_string())]));
     }
     if let Some(s) = v.spo2 {
-        parts.push(format!("SpO2 {s}%"));
+        parts.push(Text::tr("SpO2 {value}%", &[("value", &s.to_string())]));
     }
     if !symptoms.is_empty() {
-        let words: Vec<String> = symptoms.iter().map(|s| symptom_words(s, lang)).collect();
-        parts.push(words.join(if lang == Lang::En { ", " } else { "、" }));
+        let names: Vec<Text> = symptoms.iter().map(|s| symptom_name(s)).collect();
+        parts.push(Text::list(&names));
     }
     if parts.is_empty() {
-        return if lang == Lang::En {
-            "not measured"
-        } else {
-            "未测量"
-        }
-        .to_string();
+        return tr(lang, "not measured").to_string();
     }
+    let parts: Vec<&str> = parts.iter().map(|p| p.get(lang)).collect();
     parts.join(" · ")
 }
 
@@ -474,10 +447,11 @@ pub enum Judgement {
 /// The reaction report, prefilled; the nurse may edit the report and the seriousness.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReactionDraft {
-    /// Codes and values that raised it (kept as recorded, for the blood bank).
+    /// The codes of the stop triggers that raised it (`FEBRILE; HYPOTENSION`): the record keeps
+    /// codes, and the words are made when it is read.
     pub trigger: String,
     pub alerts: Vec<Text>,
-    pub suspected: Text,
+    pub suspected: Suspected,
     pub serious: bool,
     /// When the transfusion stopped: the time of the round that raised the trigger.
     pub stopped_at: Instant,
@@ -490,14 +464,9 @@ pub fn parse_volume(text: &str) -> Result<u32, Text> {
     let text = text.trim();
     match text.parse::<u32>() {
         Ok(v) if v <= 1000 => Ok(v),
-        _ if text.is_empty() => Err(Text::fill(
-            "Key in the volume transfused (ml).",
-            "请输入已输入量（毫升）。",
-            &[],
-        )),
-        _ => Err(Text::fill(
+        _ if text.is_empty() => Err(Text::tr("Key in the volume transfused (ml).", &[])),
+        _ => Err(Text::tr(
             "Volume {v} ml is not possible for one bag (0–1000 ml). Check and key it again.",
-            "输入量 {v} 毫升不合理（单袋 0–1000 毫升），请核对后重新输入。",
             &[("v", text)],
         )),
     }

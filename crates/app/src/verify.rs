@@ -10,7 +10,7 @@ use bedside_core::check::{
 };
 use bedside_core::event::{Acknowledgement, NearMiss, StaffRef, WardRef};
 use bedside_core::label::{check_character, parse_scan, Structure};
-use bedside_core::messages::Text;
+use bedside_core::messages::{tr_noop, Text};
 use bedside_core::policy::Policy;
 use bedside_core::severity::Severity;
 use bedside_core::transition::{check_for, clear_to_hang, is_near_miss, Purpose, Refusal};
@@ -34,24 +34,15 @@ pub enum ScanSource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChecklistItem {
     pub label: Text,
-    /// What was read, as printed on the label; `None` while still missing.
-    pub value: Option<String>,
+    /// What was read, in words; `None` while still missing.
+    pub value: Option<Text>,
 }
 
 /// The three checks (三查) made by eye.
-pub const VISUAL_CHECKS: [(&str, &str); 3] = [
-    (
-        "Expiry on the bag read aloud and in date",
-        "血袋有效期已唱读，在有效期内",
-    ),
-    (
-        "Bag intact: no haemolysis, clots or leaks",
-        "血液质量完好：无溶血、凝块、渗漏",
-    ),
-    (
-        "Blood administration set with filter ready",
-        "输血器（带滤网）已备好",
-    ),
+pub const VISUAL_CHECKS: [&str; 3] = [
+    tr_noop("Expiry on the bag read aloud and in date"),
+    tr_noop("Bag intact: no haemolysis, clots or leaks"),
+    tr_noop("Blood administration set with filter ready"),
 ];
 
 /// A patient with units issued to the ward and not yet hung.
@@ -174,9 +165,7 @@ impl VerifyFlow {
         let id = wristband::patient_identifier(text, &self.policy)?;
         if let Some(chosen) = &self.chosen {
             if !wristband::identifies(&id, &chosen.mrn, chosen.wristband_id.as_deref()) {
-                return Err(Text::fill(
-                    "This wristband is {found}, not {chosen} chosen from the list. Scan {chosen}'s wristband, or go back and choose again.",
-                    "此腕带为 {found}，不是列表中选择的 {chosen}。请扫描 {chosen} 的腕带，或返回重新选择。",
+                return Err(Text::tr("This wristband is {found}, not {chosen} chosen from the list. Scan {chosen}'s wristband, or go back and choose again.",
                     &[("found", &self.name_of(&id)), ("chosen", &chosen.name)],
                 ));
             }
@@ -198,9 +187,8 @@ impl VerifyFlow {
         let text = text.trim();
         if let ScanSource::Keyed { reason } = &source {
             if reason.trim().is_empty() {
-                return Err(Text::fill(
+                return Err(Text::tr(
                     "Say why the barcode could not be scanned before keying the unit number.",
-                    "手工输入献血码前，请说明无法扫描的原因。",
                     &[],
                 ));
             }
@@ -208,9 +196,8 @@ impl VerifyFlow {
                 && text.is_char_boundary(13)
                 && check_character(&text[..13]).is_some();
             if !looks_like_din {
-                return Err(Text::fill(
+                return Err(Text::tr(
                     "Key the 13-character unit number followed by its check character (14 in all).",
-                    "请输入 13 位献血码及其校验字符（共 14 位）。",
                     &[],
                 ));
             }
@@ -222,9 +209,7 @@ impl VerifyFlow {
         if keyed_form && !matches!(source, ScanSource::Keyed { .. }) {
             // A scanner reads the DIN barcode with its '=' data identifier; the bare 14
             // characters are what a hand types, and a typed DIN needs its reason.
-            return Err(Text::fill(
-                "That unit number came without its barcode identifier, as if typed: scan the DIN barcode, or use \"Key the DIN\" with a reason.",
-                "该献血码没有条码标识符，像是手工输入：请扫描献血码条码，或使用“手工输入献血码”并说明原因。",
+            return Err(Text::tr("That unit number came without its barcode identifier, as if typed: scan the DIN barcode, or use \"Key the DIN\" with a reason.",
                 &[],
             ));
         }
@@ -250,24 +235,25 @@ impl VerifyFlow {
             for s in parse_scan(scan, &self.policy.label_profile()).unwrap_or_default() {
                 match s {
                     Structure::Din(d) => din = Some(d.din),
-                    Structure::BloodGroup(g) => group = Some(g.group().display()),
+                    Structure::BloodGroup(g) => group = Some(g.group().words()),
                     Structure::ProductCode(p) => product = Some(p.product_code),
                     Structure::Expiry { expires_at, .. } => {
-                        expiry = Some(expires_at.format("%Y-%m-%d %H:%M").to_string())
+                        expiry = Some(Text::date_time(expires_at))
                     }
                     _ => {}
                 }
             }
         }
-        let item = |en: &str, zh: &str, value| ChecklistItem {
-            label: Text::fill(en, zh, &[]),
+        let item = |msgid: &str, value| ChecklistItem {
+            label: Text::tr(msgid, &[]),
             value,
         };
+        let same = |v: Option<String>| v.map(|v| Text::same(&v));
         vec![
-            item("Unit number (DIN)", "献血码", din),
-            item("Blood group", "血型", group),
-            item("Product", "血液成分", product),
-            item("Expiry", "失效期", expiry),
+            item(tr_noop("Unit number (DIN)"), same(din)),
+            item(tr_noop("Blood group"), group),
+            item(tr_noop("Product"), same(product)),
+            item(tr_noop("Expiry"), expiry),
         ]
     }
 
@@ -296,11 +282,7 @@ impl VerifyFlow {
     /// A warning seen and accepted, with the reason the checkers give.
     pub fn acknowledge(&mut self, code: ReasonCode, reason: &str) -> Result<(), Text> {
         if reason.trim().is_empty() {
-            return Err(Text::fill(
-                "Give a reason to go on despite the warning.",
-                "请填写在警示下继续输血的理由。",
-                &[],
-            ));
+            return Err(Text::tr("Give a reason to go on despite the warning.", &[]));
         }
         self.acknowledgements.retain(|a| a.code != code.as_str());
         self.acknowledgements.push(Acknowledgement {
@@ -429,33 +411,32 @@ impl VerifyFlow {
                 .iter()
                 .any(|a| a.code == w.code.as_str())
             {
-                missing.push(Text {
-                    en: format!("Acknowledge the warning with a reason: {}", w.message.en),
-                    zh: format!("请填写理由以确认警示：{}", w.message.zh),
-                });
+                missing.push(Text::tr_with(
+                    "Acknowledge the warning with a reason: {warning}",
+                    &[("warning", (&w.message).into())],
+                ));
             }
         }
         // The app always records a two-person check, whatever `require_second_checker` says
         // for the command line's scenarios: a start is never recorded with one checker.
         if self.second_checker.is_none() {
-            missing.push(Text::fill(
+            missing.push(Text::tr(
                 "The second checker signs with badge and PIN.",
-                "第二核对人刷工牌并输入PIN签名。",
                 &[],
             ));
         }
-        for (i, (en, zh)) in VISUAL_CHECKS.iter().enumerate() {
+        for (i, msgid) in VISUAL_CHECKS.iter().enumerate() {
             if !self.visual[i] {
-                missing.push(Text {
-                    en: format!("Confirm: {en}"),
-                    zh: format!("请确认：{zh}"),
-                });
+                let check = Text::tr(msgid, &[]);
+                missing.push(Text::tr_with(
+                    "Confirm: {check}",
+                    &[("check", (&check).into())],
+                ));
             }
         }
         if !self.read_aloud {
-            missing.push(Text::fill(
+            missing.push(Text::tr(
                 "Read the bed and the dose aloud together and confirm.",
-                "两人共同唱读床号与剂量并确认。",
                 &[],
             ));
         }

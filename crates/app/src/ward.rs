@@ -12,16 +12,18 @@ use crate::session::Role;
 use crate::transfuse::{ReactionDraft, RunningTransfusion, Timeline};
 use bedside_clock::Instant;
 use bedside_core::check::{DispenseStatus, IssueRecord};
-use bedside_core::event::StaffRef;
+use bedside_core::event::{BedsideEvent, StaffRef};
 use bedside_core::messages::{Lang, Text};
 use bedside_core::quality::{self, Indicator};
 use bedside_core::review::{
     Outcome, PeriodReport, Person, ReviewQuery, ReviewRow, TransfusionReview,
 };
 use bedside_export::Format;
+use bedside_fhir::outcome::refused_words;
 /// The outbox's counts as the board shows them.
 pub use bedside_store::OutboxCounts;
 use bedside_store::{quality_record, OutboxRecord, OutboxState};
+use bedside_sync::problem::problem_words;
 
 /// One transfusion running on the ward.
 #[derive(Debug, Clone)]
@@ -52,11 +54,11 @@ pub struct WaitingUnit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingRecord {
     pub seq: i64,
-    pub what: String,
+    pub what: Text,
     pub patient_name: String,
     pub quarantined: bool,
     /// The blood bank's reason (quarantined) or the last failed attempt's error.
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     pub attempts: i64,
 }
 
@@ -81,9 +83,8 @@ pub fn parse_day(text: &str, offset: FixedOffset) -> Result<Instant, Text> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .and_then(|t| offset.from_local_datetime(&t).single())
         .ok_or_else(|| {
-            Text::fill(
+            Text::tr(
                 "`{text}` is not a day: write it as 2026-11-01.",
-                "“{text}”不是日期，请写成 2026-11-01。",
                 &[("text", text)],
             )
         })
@@ -108,18 +109,14 @@ pub fn month_of(at: Instant) -> (Instant, Instant) {
 
 /// A stop trigger no reaction report followed, in the charge nurse's words.
 fn unreported_stop(draft: &ReactionDraft) -> Text {
-    Text {
-        en: format!(
-            "Stop trigger at {} ({}): no reaction report was sent",
-            draft.stopped_at.format("%H:%M"),
-            draft.suspected.en
-        ),
-        zh: format!(
-            "{} 出现停止输血指征（{}），尚未提交输血反应报告",
-            draft.stopped_at.format("%H:%M"),
-            draft.suspected.zh
-        ),
-    }
+    let (at, suspected) = (
+        draft.stopped_at.format("%H:%M").to_string(),
+        draft.suspected.words(),
+    );
+    Text::tr_with(
+        "Stop trigger at {at} ({suspected}): no reaction report was sent",
+        &[("at", (&at).into()), ("suspected", (&suspected).into())],
+    )
 }
 
 /// An outbox record as the board lists it, with the blood bank's reason or the last error.
@@ -129,16 +126,27 @@ fn pending_record(r: OutboxRecord) -> PendingRecord {
         what: event_words(&r),
         patient_name: r.event.patient_name().to_string(),
         quarantined: r.state == OutboxState::Quarantined,
-        reason: match (&r.reason_code, &r.reason_text) {
-            (Some(c), Some(t)) => Some(format!("{c}: {t}")),
-            (c, t) => t.clone().or(c.clone()).or(r.last_error.clone()),
-        },
+        reason: pending_reason(&r),
         attempts: r.attempts,
     }
 }
 
-fn event_words(record: &OutboxRecord) -> String {
-    record.event.kind().replace('_', " ")
+/// What a record is, in words (the outbox keeps its kind as a code).
+fn event_words(record: &OutboxRecord) -> Text {
+    BedsideEvent::kind_words(record.event.kind())
+}
+
+/// Why a record waits, for the charge nurse: the blood bank's reason for a quarantined one (in
+/// our words for a reason code we know, else in the blood bank's own), else what the last
+/// attempt ran into. The codes and the technical detail stay with the record.
+fn pending_reason(r: &OutboxRecord) -> Option<Text> {
+    if r.state == OutboxState::Quarantined || r.reason_code.is_some() {
+        return Some(refused_words(
+            r.reason_code.as_deref(),
+            r.reason_text.as_deref(),
+        ));
+    }
+    r.last_error.as_deref().map(problem_words)
 }
 
 impl<S: DeviceStore> Handheld<S> {
@@ -259,9 +267,8 @@ impl<S: DeviceStore> Handheld<S> {
     pub fn review(&mut self, procedure_urn: &str) -> Result<TransfusionReview, ActionError> {
         self.charge_nurse()?;
         self.store.review(procedure_urn)?.ok_or_else(|| {
-            ActionError::Refused(Text::fill(
+            ActionError::Refused(Text::tr(
                 "No transfusion {id} on this device.",
-                "本机没有输血记录 {id}。",
                 &[("id", procedure_urn)],
             ))
         })
@@ -367,8 +374,7 @@ impl<S: DeviceStore> Handheld<S> {
             }
             Format::Pdf => {
                 let (report, reviews) = self.report_of(&charge, from, to)?;
-                let pdf = bedside_export::period_pdf(&report, lang)
-                    .map_err(|e| ActionError::Export(e.to_string()))?;
+                let pdf = bedside_export::period_pdf(&report, lang)?;
                 (pdf, reviews.len())
             }
         };
@@ -389,8 +395,7 @@ impl<S: DeviceStore> Handheld<S> {
     ) -> Result<Vec<u8>, ActionError> {
         let review = self.review(procedure_urn)?;
         let charge = self.charge_nurse()?;
-        let bytes = bedside_export::transfusion_pdf(&review, lang)
-            .map_err(|e| ActionError::Export(e.to_string()))?;
+        let bytes = bedside_export::transfusion_pdf(&review, lang)?;
         self.audit_export(&charge, "pdf record", Some(procedure_urn))?;
         Ok(bytes)
     }

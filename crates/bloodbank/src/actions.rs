@@ -9,8 +9,9 @@ use super::db::{BloodBankDb, Writer};
 use super::transaction::Refusal;
 use bedside_clock::Instant;
 use bedside_core::blood::{Component, Group};
-use bedside_core::check::component_names;
+use bedside_core::check::component_name;
 use bedside_core::label::code_of_group;
+use bedside_core::messages::Lang;
 use bedside_fhir::*;
 
 /// A unit to issue to a patient on a ward.
@@ -72,7 +73,10 @@ fn product(issue: &Issue, id: &str) -> Result<Value, Refusal> {
             format!("no ISBT 128 code for group {}", issue.group.display()),
         )
     })?;
-    let (en, zh) = component_names(issue.component);
+    let (en, zh) = (
+        component_name(issue.component, Lang::En),
+        component_name(issue.component, Lang::ZhCn),
+    );
     let mut properties = vec![
         json!({"type": {"coding": [{"system": PROPERTY_TYPE, "code": "aborhd", "display": "ABORhD"}]},
                "valueCodeableConcept": {"coding": [{"system": ISBT_ABORHD, "code": aborhd, "display": issue.group.display()}]}}),

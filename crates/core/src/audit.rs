@@ -3,6 +3,7 @@
 //! snake_case of their outbox kind, every later action is kebab-case.
 
 use crate::event::BedsideEvent;
+use crate::messages::{tr_noop, Text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditAction {
@@ -130,6 +131,50 @@ impl AuditAction {
 
     pub fn parse(code: &str) -> Option<AuditAction> {
         AuditAction::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    /// The action in words, for the trail as a person reads it.
+    pub fn title(self) -> Text {
+        let msgid = match self {
+            AuditAction::TransfusionStarted => tr_noop("transfusion started"),
+            AuditAction::ObservationsTaken => tr_noop("vital signs recorded"),
+            AuditAction::TransfusionEnded => tr_noop("transfusion ended"),
+            AuditAction::ReactionReported => tr_noop("reaction reported"),
+            AuditAction::UnitNumberKeyed => tr_noop("unit number keyed in"),
+            AuditAction::WarningAcknowledged => tr_noop("warning acknowledged"),
+            AuditAction::CheckStopped => tr_noop("check stopped"),
+            AuditAction::StartRefused => tr_noop("start refused"),
+            AuditAction::RestartRefused => tr_noop("restart refused"),
+            AuditAction::TransfusionInterrupted => tr_noop("transfusion interrupted"),
+            AuditAction::TransfusionRestarted => tr_noop("transfusion restarted"),
+            AuditAction::Login => tr_noop("signed in"),
+            AuditAction::Unlock => tr_noop("unlocked"),
+            AuditAction::CoSign => tr_noop("second checker signed"),
+            AuditAction::CoSignRefused => tr_noop("second checker refused"),
+            AuditAction::LoginFailed => tr_noop("sign-in failed"),
+            AuditAction::LoginUnknownBadge => tr_noop("unknown badge"),
+            AuditAction::Logout => tr_noop("signed out"),
+            AuditAction::StaffImported => tr_noop("staff list imported"),
+            AuditAction::ConfigLoaded => tr_noop("configuration loaded"),
+            AuditAction::ConfigChanged => tr_noop("configuration changed"),
+            AuditAction::Quarantined => tr_noop("refused by the blood bank"),
+            AuditAction::Requeued => tr_noop("sent again"),
+            AuditAction::OutboxArchived => tr_noop("records archived"),
+            AuditAction::Export => tr_noop("exported"),
+            AuditAction::LateCrossmatch => tr_noop("late crossmatch result"),
+            AuditAction::LateCrossmatchAcknowledged => tr_noop("late crossmatch alert seen"),
+            AuditAction::PatientMerged => tr_noop("patient ID merged"),
+            AuditAction::MassiveTransfusionOpened => tr_noop("massive transfusion protocol opened"),
+            AuditAction::MassiveTransfusionClosed => tr_noop("massive transfusion protocol closed"),
+            AuditAction::TransfusionHandedOver => tr_noop("transfusion handed over"),
+            AuditAction::HandoverSignIn => tr_noop("handover nurse signed in"),
+        };
+        Text::tr(msgid, &[])
+    }
+
+    /// A stored action code in words; a code this version does not know is shown as stored.
+    pub fn words_of(code: &str) -> Text {
+        AuditAction::parse(code).map_or_else(|| Text::same(code), AuditAction::title)
     }
 
     /// The row that goes with a bedside event into the trail.

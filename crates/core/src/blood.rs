@@ -77,7 +77,18 @@ impl Group {
         Group { abo, rhd }
     }
 
-    /// Human-readable form such as "A RhD+" or "unknown".
+    /// The group as a ward says it: "A RhD+" in English, "A型 RhD阳性" in Chinese.
+    pub fn words(&self) -> crate::messages::Text {
+        use crate::messages::Text;
+        let abo = self.abo.map(Abo::as_str).unwrap_or("?");
+        match self.rhd {
+            Some(Rhd::Pos) => Text::tr("{abo} RhD+", &[("abo", abo)]),
+            Some(Rhd::Neg) => Text::tr("{abo} RhD−", &[("abo", abo)]),
+            None => Text::tr("{abo} RhD unknown", &[("abo", abo)]),
+        }
+    }
+
+    /// Human-readable form such as "A RhD+", the same in both languages (codes, logs).
     pub fn display(&self) -> String {
         let abo = self.abo.map(Abo::as_str).unwrap_or("?");
         match self.rhd {

@@ -4,6 +4,7 @@
 //! Every record carries the client-made identifiers it will have on the wire (`urn:uuid:…`
 //! values, made once), so that sending it again can never create it twice.
 
+use crate::messages::{tr_noop, Text};
 use serde::{Deserialize, Serialize};
 
 use crate::blood::Component;
@@ -215,6 +216,19 @@ impl BedsideEvent {
             BedsideEvent::ReactionReported(_) => "reaction_reported",
             BedsideEvent::NearMiss(_) => "near_miss",
         }
+    }
+
+    /// A stored event kind (`observations_taken`) in words.
+    pub fn kind_words(kind: &str) -> Text {
+        let msgid = match kind {
+            "started" => tr_noop("transfusion started"),
+            "observations_taken" => tr_noop("vital signs"),
+            "ended" => tr_noop("transfusion ended"),
+            "reaction_reported" => tr_noop("reaction report"),
+            "near_miss" => tr_noop("near miss (check stopped)"),
+            other => return Text::same(other),
+        };
+        Text::tr(msgid, &[])
     }
 
     /// Ending or stopping changes the Procedure the start created: a version-aware update.

@@ -6,8 +6,9 @@
 use chrono::Duration;
 
 use crate::blood::Component;
+use crate::check::component_text;
 use crate::event::StaffRef;
-use crate::messages::Text;
+use crate::messages::{Arg, Text};
 use crate::policy::Policy;
 use crate::wristband;
 use crate::Instant;
@@ -87,43 +88,34 @@ impl Totals {
                 && u64::from(given) * u64::from(r) + u64::from(r)
                     <= u64::from(cells) * u64::from(share)
         };
-        let mut lag_en = Vec::new();
-        let mut lag_zh = Vec::new();
+        let mut lagging = Vec::new();
         if behind(plasma, p) {
-            lag_en.push("plasma");
-            lag_zh.push("血浆");
+            lagging.push(component_text(Component::Plasma));
         }
         if behind(self.platelets, l) {
-            lag_en.push("platelets");
-            lag_zh.push("血小板");
+            lagging.push(component_text(Component::Platelets));
         }
-        let (lag_en, lag_zh) = if lag_en.is_empty() {
-            (String::new(), String::new())
+        let lag = if lagging.is_empty() {
+            Text::same("")
         } else {
-            (
-                format!(
-                    " — {} behind the target: ask the blood bank",
-                    lag_en.join(" and ")
-                ),
-                format!("——{}落后于目标比例：请联系输血科", lag_zh.join("、")),
+            Text::tr_with(
+                " — {components} behind the target: ask the blood bank",
+                &[("components", (&Text::list(&lagging)).into())],
             )
         };
-        Text::fill(
-            "Red cells {r_n} · plasma {p_n} · platelets {l_n} · cryo {c_n} (whole blood {w_n}); given {cells} : {plasma} : {l_n}, target {r} : {p} : {l}{lag_en}",
-            "红细胞 {r_n} · 血浆 {p_n} · 血小板 {l_n} · 冷沉淀 {c_n}（全血 {w_n}）；已输 {cells} : {plasma} : {l_n}，目标 {r} : {p} : {l}{lag_zh}",
+        Text::tr_with("Red cells {r_n} · plasma {p_n} · platelets {l_n} · cryo {c_n} (whole blood {w_n}); given {cells} : {plasma} : {l_n}, target {r} : {p} : {l}{lag}",
             &[
-                ("r_n", &self.red_cells.to_string()),
-                ("p_n", &self.plasma.to_string()),
-                ("l_n", &self.platelets.to_string()),
-                ("c_n", &self.cryo.to_string()),
-                ("w_n", &self.whole_blood.to_string()),
-                ("cells", &cells.to_string()),
-                ("plasma", &plasma.to_string()),
-                ("r", &r.to_string()),
-                ("p", &p.to_string()),
-                ("l", &l.to_string()),
-                ("lag_en", &lag_en),
-                ("lag_zh", &lag_zh),
+                ("r_n", Arg::Same(&self.red_cells.to_string())),
+                ("p_n", Arg::Same(&self.plasma.to_string())),
+                ("l_n", Arg::Same(&self.platelets.to_string())),
+                ("c_n", Arg::Same(&self.cryo.to_string())),
+                ("w_n", Arg::Same(&self.whole_blood.to_string())),
+                ("cells", Arg::Same(&cells.to_string())),
+                ("plasma", Arg::Same(&plasma.to_string())),
+                ("r", Arg::Same(&r.to_string())),
+                ("p", Arg::Same(&p.to_string())),
+                ("l", Arg::Same(&l.to_string())),
+                ("lag", (&lag).into()),
             ],
         )
     }
@@ -188,28 +180,28 @@ mod tests {
         ]);
         let said = even.words(&policy);
         assert!(
-            said.zh.contains("已输 4 : 4 : 1，目标 4 : 4 : 1"),
+            said.zh().contains("已输 4 : 4 : 1，目标 4 : 4 : 1"),
             "{}",
-            said.zh
+            said.zh()
         );
-        assert!(!said.en.contains("behind"), "{}", said.en);
+        assert!(!said.en().contains("behind"), "{}", said.en());
 
         let lagging = Totals::of([RedCells, RedCells, RedCells, RedCells, Plasma, Plasma]);
         let said = lagging.words(&policy);
         assert!(
-            said.en.contains("plasma and platelets behind the target"),
+            said.en().contains("plasma and platelets behind the target"),
             "{}",
-            said.en
+            said.en()
         );
         assert!(
-            said.zh.contains("血浆、血小板落后于目标比例"),
+            said.zh().contains("血浆、血小板落后于目标比例"),
             "{}",
-            said.zh
+            said.zh()
         );
 
         let early = Totals::of([RedCells, Plasma]);
         assert!(
-            !early.words(&policy).en.contains("behind"),
+            !early.words(&policy).en().contains("behind"),
             "one platelet unit is due at four red cells"
         );
     }

@@ -128,88 +128,106 @@ const CHECK_AFTER_START: &str = "check_after_start";
 const REACTION_RECORD: &str = "REACTION_RECORD";
 
 /// Each indicator's code and its title in English and Chinese.
-type Title = (&'static str, &'static str, &'static str);
+type Title = (&'static str, &'static str);
 
 mod titles {
     use super::Title;
+    use crate::messages::tr_noop;
 
     pub(super) const CHECK_COMPLIANCE: Title = (
         "CHECK_COMPLIANCE",
-        "Bedside check compliance (started after a complete two-person scan check)",
-        "床旁核对合规率（经双人扫码核对后开始输血）",
+        tr_noop("Bedside check compliance (started after a complete two-person scan check)"),
     );
 
     pub(super) const CHECK_OVERRIDES: Title = (
         "CHECK_OVERRIDES",
-        "Bedside checks with overridden warnings",
-        "床旁核对中确认忽略警告的比例",
+        tr_noop("Bedside checks with overridden warnings"),
     );
 
     pub(super) const START_WITHIN_LIMIT: Title = (
         "START_WITHIN_LIMIT",
-        "Started within the time limit after issue",
-        "出库后按时开始输血率",
+        tr_noop("Started within the time limit after issue"),
     );
 
     pub(super) const COMPLETED_WITHIN_LIMIT: Title = (
         "COMPLETED_WITHIN_LIMIT",
-        "Completed within the time limit after issue",
-        "出库后按时完成输血率",
+        tr_noop("Completed within the time limit after issue"),
     );
 
     pub(super) const OBS_COMPLETENESS: Title = (
         "OBS_COMPLETENESS",
-        "Observation completeness (slots satisfied / slots due)",
-        "生命体征观察完成率（已完成观察次数 / 应观察次数）",
+        tr_noop("Observation completeness (slots satisfied / slots due)"),
     );
 
     pub(super) const OBS_15MIN_ON_TIME: Title = (
         "OBS_15MIN_ON_TIME",
-        "15-minute observation on time",
-        "输血 15 分钟观察按时完成率",
+        tr_noop("15-minute observation on time"),
     );
 
     pub(super) const REACTIONS_SUSPECTED: Title = (
         "REACTIONS_SUSPECTED",
-        "Transfusions with a suspected reaction",
-        "疑似输血反应发生率",
+        tr_noop("Transfusions with a suspected reaction"),
     );
 
     pub(super) const REACTIONS_REPORTED: Title = (
         "REACTIONS_REPORTED",
-        "Suspected reactions reported to the blood bank",
-        "疑似输血反应上报率",
+        tr_noop("Suspected reactions reported to the blood bank"),
     );
 
     pub(super) const REACTION_REPORT_TIMELY: Title = (
         "REACTION_REPORT_TIMELY",
-        "Reactions reported to the blood bank in time",
-        "输血反应按时上报率（在规定时限内上报输血科）",
+        tr_noop("Reactions reported to the blood bank in time"),
     );
 
     pub(super) const EMERGENCY_ISSUE_IN_TIME: Title = (
         "EMERGENCY_ISSUE_IN_TIME",
-        "Emergency units issued within the time limit after the request (green channel)",
-        "紧急用血申请后按时发血率（绿色通道）",
+        tr_noop("Emergency units issued within the time limit after the request (green channel)"),
     );
 
     pub(super) const EMERGENCY_START_IN_TIME: Title = (
         "EMERGENCY_START_IN_TIME",
-        "Emergency units started within the time limit after issue",
-        "紧急发血后按时开始输血率",
+        tr_noop("Emergency units started within the time limit after issue"),
     );
 
     pub(super) const NEAR_MISSES: Title = (
         "NEAR_MISSES",
-        "Bedside checks stopped for a wrong-blood reason (near misses)",
-        "床旁核对拦截的输血差错（未遂事件）",
+        tr_noop("Bedside checks stopped for a wrong-blood reason (near misses)"),
     );
 
     pub(super) const UNSENT_RECORDS: Title = (
         "UNSENT_RECORDS",
-        "Transfusions with records not yet sent to the blood bank",
-        "尚未上传输血科的输血记录",
+        tr_noop("Transfusions with records not yet sent to the blood bank"),
     );
+}
+
+/// The words for a breakdown key of an indicator (a compliance gap, a reason or alert code, a
+/// missed observation): stored and exported as codes, shown in the reader's language.
+pub fn breakdown_words(key: &str) -> Text {
+    use crate::messages::tr_noop;
+    let msgid = match key {
+        NO_CHECK => tr_noop("no check recorded"),
+        NOT_PROCEEDED => tr_noop("check did not pass"),
+        NO_SECOND_CHECKER => tr_noop("no second checker"),
+        SAME_CHECKER => tr_noop("the same person checked twice"),
+        NOT_ALL_SCANNED => tr_noop("not everything scanned"),
+        CHECK_AFTER_START => tr_noop("checked after the start"),
+        REACTION_RECORD => tr_noop("reaction record opened"),
+        "hourly" => tr_noop("hourly observations"),
+        "total_unsent" => tr_noop("records not yet sent"),
+        "no_request_time" => tr_noop("no request time recorded"),
+        k if k == FIRST_LABEL => tr_noop("15-minute observation"),
+        k if k == observations::END_LABEL => tr_noop("end-of-transfusion observation"),
+        other => {
+            if let Some(code) = crate::check::ReasonCode::parse(other) {
+                return crate::check::reason_title(code);
+            }
+            if let Some(code) = observations::AlertCode::parse(other) {
+                return code.title();
+            }
+            return Text::same(other);
+        }
+    };
+    Text::tr(msgid, &[])
 }
 
 /// Counts of a numerator/denominator pair while scanning records.
@@ -228,21 +246,18 @@ impl Tally {
     }
 
     fn titled(self, title: Title, breakdown: BTreeMap<String, u32>) -> Indicator {
-        self.indicator(title.0, (title.1, title.2), breakdown)
+        self.indicator(title.0, title.1, breakdown)
     }
 
     fn indicator(
         self,
         code: &'static str,
-        title: (&str, &str),
+        title: &str,
         breakdown: BTreeMap<String, u32>,
     ) -> Indicator {
         Indicator {
             code,
-            title: Text {
-                en: title.0.to_string(),
-                zh: title.1.to_string(),
-            },
+            title: Text::tr(title, &[]),
             numerator: len_u32(&self.numerator_ids),
             denominator: len_u32(&self.denominator_ids),
             numerator_ids: self.numerator_ids,
@@ -672,7 +687,7 @@ mod tests {
 
     #[test]
     fn percent_is_none_for_an_empty_denominator() {
-        let mut i = Tally::default().indicator("X", ("x", "x"), BTreeMap::new());
+        let mut i = Tally::default().indicator("X", "x", BTreeMap::new());
         assert_eq!(i.percent(), None);
         i.numerator = 1;
         i.denominator = 3;

@@ -59,9 +59,7 @@ pub fn late_results(units: &[EmergencyUnit], issued: &[IssueRecord]) -> Vec<Late
 
 /// What the nurse and the charge nurse read of an incompatible late result.
 pub fn incompatible_alert(unit: &EmergencyUnit) -> Text {
-    Text::fill(
-        "STOP — LATE CROSSMATCH INCOMPATIBLE: unit {din} given to {name} in an emergency. Stop the unit if it still runs, keep the line open with saline, call the doctor and the blood bank, watch for a haemolytic reaction and report it.",
-        "停止输血——交叉配血结果不相容：紧急输给 {name} 的血袋 {din}。如仍在输注请立即停止，用生理盐水维持静脉通路，通知医生和输血科，观察溶血反应并上报。",
+    Text::tr("STOP — LATE CROSSMATCH INCOMPATIBLE: unit {din} given to {name} in an emergency. Stop the unit if it still runs, keep the line open with saline, call the doctor and the blood bank, watch for a haemolytic reaction and report it.",
         &[("din", &unit.din), ("name", &unit.patient_name)],
     )
 }
@@ -98,7 +96,7 @@ mod tests {
         let found = late_results(&[unit("missing", None)], &bank);
         assert_eq!(found.len(), 1);
         assert!(found[0].incompatible());
-        assert!(incompatible_alert(&found[0].unit).zh.contains("停止输血"));
+        assert!(incompatible_alert(&found[0].unit).zh().contains("停止输血"));
         // Recorded: not new again.
         assert!(late_results(&[unit("missing", Some("incompatible"))], &bank).is_empty());
     }

@@ -6,7 +6,7 @@
 use crate::Instant;
 
 use crate::blood::Component;
-use crate::messages::Text;
+use crate::messages::{tr_noop, Text};
 use crate::observations::Vitals;
 use crate::quality::Indicator;
 
@@ -58,13 +58,13 @@ impl Outcome {
     }
 
     pub fn words(self) -> Text {
-        let (en, zh) = match self {
-            Outcome::Running => ("running", "输注中"),
-            Outcome::Interrupted => ("interrupted", "已中断"),
-            Outcome::Ended => ("completed", "已完成"),
-            Outcome::Reaction => ("stopped: reaction", "因反应停止"),
+        let msgid = match self {
+            Outcome::Running => tr_noop("running"),
+            Outcome::Interrupted => tr_noop("interrupted"),
+            Outcome::Ended => tr_noop("completed"),
+            Outcome::Reaction => tr_noop("stopped: reaction"),
         };
-        Text::fill(en, zh, &[])
+        Text::tr(msgid, &[])
     }
 }
 
@@ -131,9 +131,20 @@ pub struct SyncState {
     pub unsent: u32,
     /// Records the blood bank refused (quarantined).
     pub refused: u32,
-    /// Each refused record: (what, the blood bank's reason). Read with one record's review;
-    /// a period's reviews carry only the count.
-    pub quarantined: Vec<(String, String)>,
+    /// Each refused record. Read with one record's review; a period's reviews carry only the
+    /// count.
+    pub quarantined: Vec<RefusedRecord>,
+}
+
+/// A record the blood bank refused, as the outbox keeps it: codes, and the blood bank's words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefusedRecord {
+    /// The event's kind (`observations_taken`).
+    pub kind: String,
+    /// The contract's `outcome-reason` code, or the HTTP status the refusal came with.
+    pub reason_code: Option<String>,
+    /// The blood bank's own words.
+    pub reason_text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,46 +186,49 @@ pub struct TransfusionReview {
     pub audit: Vec<AuditLine>,
 }
 
+/// A crossmatch result as stored (`compatible`, `incompatible`, `not_required`) in words.
+pub fn crossmatch_words(code: &str) -> Text {
+    let msgid = match code {
+        "compatible" => tr_noop("compatible"),
+        "incompatible" => tr_noop("incompatible"),
+        "not_required" => tr_noop("not required"),
+        _ => tr_noop("not done"),
+    };
+    Text::tr(msgid, &[])
+}
+
 /// A transfusion's emergency release as its record reads (`clinical-rules.md` §6).
 pub fn emergency_words(e: &crate::event::EmergencyStart) -> Text {
-    let (xm_en, xm_zh) = match e.crossmatch_at_start.as_str() {
-        "compatible" => ("compatible", "相容"),
-        "incompatible" => ("incompatible", "不相容"),
-        "not_required" => ("not required", "无需配血"),
-        _ => ("not done", "未完成"),
-    };
+    let crossmatch = crossmatch_words(&e.crossmatch_at_start);
     let requested = e
         .requested_at
-        .map(|t| t.format("%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "—".to_string());
-    Text::fill(
-        "EMERGENCY RELEASE before the crossmatch, authorised by {doctor} (requested {requested}); crossmatch at the start: {xm_en}",
-        "紧急发血（未完成交叉配血），{doctor} 授权（申请时间 {requested}）；开始输血时交叉配血：{xm_zh}",
+        .map_or_else(|| Text::same("—"), Text::date_time);
+    Text::tr_with(
+        "EMERGENCY RELEASE before the crossmatch, authorised by {doctor} (requested {requested}); crossmatch at the start: {xm}",
         &[
-            ("doctor", &e.authorised_by),
-            ("requested", &requested),
-            ("xm_en", xm_en),
-            ("xm_zh", xm_zh),
+            ("doctor", (&e.authorised_by).into()),
+            ("requested", (&requested).into()),
+            ("xm", (&crossmatch).into()),
         ],
     )
 }
 
 /// A round's schedule slot in words: `baseline`, `15 min`, `60 min`, `end`, …
 pub fn slot_name(slot: &str) -> Text {
-    let (en, zh) = match slot {
-        "baseline" => ("baseline", "输血前基线"),
-        "end" => ("end", "结束"),
-        "unscheduled" => ("unscheduled", "临时"),
-        "reaction" => ("reaction", "反应"),
+    let msgid = match slot {
+        "baseline" => tr_noop("baseline"),
+        "end" => tr_noop("end"),
+        "unscheduled" => tr_noop("unscheduled"),
+        "reaction" => tr_noop("reaction"),
         other => match other
             .strip_suffix("min")
             .filter(|m| m.parse::<u32>().is_ok())
         {
-            Some(m) => return Text::fill("{m} min", "{m} 分钟", &[("m", m)]),
-            None => (other, other),
+            Some(m) => return Text::tr("{m} min", &[("m", m)]),
+            None => return Text::same(other),
         },
     };
-    Text::fill(en, zh, &[])
+    Text::tr(msgid, &[])
 }
 
 /// One line of a transfusion's timeline.
@@ -228,58 +242,53 @@ impl TransfusionReview {
     /// What happened, in time order: issue, check, start, each round, interruptions, the end.
     pub fn timeline(&self) -> Vec<TimelineEntry> {
         let mut lines = Vec::new();
-        let mut push = |at: Instant, en: &str, zh: &str, args: &[(&str, &str)]| {
-            lines.push(TimelineEntry {
-                at,
-                what: Text::fill(en, zh, args),
-            })
-        };
+        let mut push = |at: Instant, what: Text| lines.push(TimelineEntry { at, what });
         if let Some(at) = self.issued_at {
-            push(at, "issued by the blood bank", "血库发血", &[]);
+            push(at, Text::tr("issued by the blood bank", &[]));
         }
         let first = self.check.first.label();
         let second = self.check.second.label();
         push(
             self.check.at,
-            "checked by {first} and {second}",
-            "{first} 与 {second} 双人核对",
-            &[("first", &first), ("second", &second)],
+            Text::tr(
+                "checked by {first} and {second}",
+                &[("first", &first), ("second", &second)],
+            ),
         );
-        push(self.started_at, "transfusion started", "开始输血", &[]);
+        push(self.started_at, Text::tr("transfusion started", &[]));
         for r in &self.rounds {
             let slot = slot_name(&r.slot);
             push(
                 r.at,
-                "observations ({en})",
-                "生命体征（{zh}）",
-                &[("en", &slot.en), ("zh", &slot.zh)],
+                Text::tr_with("observations ({slot})", &[("slot", (&slot).into())]),
             );
         }
         for i in &self.interruptions {
+            let reason = Text::same(&i.reason);
             push(
                 i.at,
-                "interrupted: {reason}",
-                "中断：{reason}",
-                &[("reason", &i.reason)],
+                Text::tr_with("interrupted: {reason}", &[("reason", (&reason).into())]),
             );
             if let Some(at) = i.restarted_at {
-                push(at, "restarted after a repeat check", "复核后继续输血", &[]);
+                push(at, Text::tr("restarted after a repeat check", &[]));
             }
         }
         for h in &self.handovers {
             push(
                 h.at,
-                "handed over by {from} to {to}",
-                "{from} 交班给 {to}",
-                &[("from", &h.from.label()), ("to", &h.to.label())],
+                Text::tr(
+                    "handed over by {from} to {to}",
+                    &[("from", &h.from.label()), ("to", &h.to.label())],
+                ),
             );
         }
         if let Some(r) = &self.reaction {
             push(
                 r.stopped_at,
-                "stopped: {suspected}",
-                "停止输血：{suspected}",
-                &[("suspected", &r.suspected)],
+                Text::tr_with(
+                    "stopped: {suspected}",
+                    &[("suspected", (&r.suspected).into())],
+                ),
             );
         } else if let Some(at) = self.ended_at {
             let volume = self
@@ -287,9 +296,7 @@ impl TransfusionReview {
                 .map_or("—".to_string(), |v| format!("{v} ml"));
             push(
                 at,
-                "ended, {volume} given",
-                "输血结束，输入 {volume}",
-                &[("volume", &volume)],
+                Text::tr("ended, {volume} given", &[("volume", &volume)]),
             );
         }
         lines.sort_by_key(|l| l.at);
@@ -413,7 +420,7 @@ mod tests {
         let lines: Vec<String> = review
             .timeline()
             .iter()
-            .map(|l| l.what.en.clone())
+            .map(|l| l.what.en().to_string())
             .collect();
         assert_eq!(
             lines,

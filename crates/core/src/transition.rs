@@ -40,9 +40,11 @@ pub fn check_for(input: &CheckInput, policy: &Policy, purpose: Purpose) -> Check
                 stop_reason(
                     ReasonCode::UnitStatus,
                     &[
-                        ("din", &record.unit.din),
-                        ("status_en", "already started (on another handheld)"),
-                        ("status_zh", "已开始输注（其他设备）"),
+                        ("din", (&record.unit.din).into()),
+                        (
+                            "status",
+                            (&Text::tr("already started (on another handheld)", &[])).into(),
+                        ),
                     ],
                 ),
             );
@@ -59,7 +61,7 @@ pub fn check_for(input: &CheckInput, policy: &Policy, purpose: Purpose) -> Check
                 0,
                 stop_reason(
                     ReasonCode::NotTheInterruptedUnit,
-                    &[("din", &record.unit.din)],
+                    &[("din", (&record.unit.din).into())],
                 ),
             );
         }
@@ -105,26 +107,19 @@ impl Refusal {
             Refusal::Unacknowledged(reasons) => reasons
                 .iter()
                 .map(|r| {
-                    Text::fill(
-                        "Acknowledge the warning with a reason: {en}",
-                        "请填写理由以确认警示：{zh}",
-                        &[("en", &r.message.en), ("zh", &r.message.zh)],
+                    Text::tr_with(
+                        "Acknowledge the warning with a reason: {warning}",
+                        &[("warning", (&r.message).into())],
                     )
                 })
                 .collect(),
-            Refusal::NoRecord => vec![Text::fill(
-                "No issued unit was found for this bag: scan the bag again.",
-                "未找到此血袋的发血记录：请重新扫描血袋。",
+            Refusal::NoRecord => vec![Text::tr("No issued unit was found for this bag: scan the bag again.",
                 &[],
             )],
-            Refusal::OtherUnit { checked, found } => vec![Text::fill(
-                "The unit now found ({found}) is not the one checked ({checked}): check again.",
-                "现在找到的血袋（{found}）不是核对过的血袋（{checked}）：请重新核对。",
+            Refusal::OtherUnit { checked, found } => vec![Text::tr("The unit now found ({found}) is not the one checked ({checked}): check again.",
                 &[("found", found), ("checked", checked)],
             )],
-            Refusal::AlreadyStarted { din } => vec![Text::fill(
-                "Unit {din} was already started on this device: a bag is hung once. Do not hang it again; call the blood bank.",
-                "血袋 {din} 已在本设备上开始输注：一袋血只能输注一次。不得再次输注，请联系输血科。",
+            Refusal::AlreadyStarted { din } => vec![Text::tr("Unit {din} was already started on this device: a bag is hung once. Do not hang it again; call the blood bank.",
                 &[("din", din)],
             )],
         }
@@ -264,7 +259,7 @@ mod tests {
         let now = "2026-11-22T10:05:00+08:00";
         let first = outcome(now, &records, Purpose::Start);
         assert_eq!(codes(&first), ["UNIT_STATUS"]);
-        assert!(first.reasons[0].message.en.contains("already started"));
+        assert!(first.reasons[0].message.en().contains("already started"));
         let own = Purpose::Restart {
             dispense_id: "D-1001",
             procedure: "urn:uuid:p",

@@ -16,38 +16,29 @@ pub fn identifies(id: &str, mrn: &str, wristband_id: Option<&str>) -> bool {
 
 /// The identifier a wristband carries, or why it yields none (in both languages).
 pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
-    let why = |en: &str, zh: &str| Text::fill(en, zh, &[]);
     match policy.wristband {
         WristbandProfile::Plain => {
             let id = text.trim();
             if id.is_empty() {
-                Err(why("the wristband scan is empty", "腕带扫描内容为空"))
+                Err(Text::tr("the wristband scan is empty", &[]))
             } else if let Some(what) = not_a_wristband(id) {
                 Err(what)
             } else if id.chars().any(char::is_control) {
-                Err(why(
-                    "the wristband scan holds control characters",
-                    "腕带扫描内容含有控制字符",
-                ))
+                Err(Text::tr("the wristband scan holds control characters", &[]))
             } else {
                 Ok(id.to_string())
             }
         }
         WristbandProfile::Gs1 => match gs1::parse_gs1(text.trim()) {
             Ok(elements) => elements.gsrn.ok_or_else(|| {
-                why(
-                    "the GS1 barcode carries no patient number (GSRN, AI 8018): is it a product barcode? Scan the wristband",
-                    "该GS1条码中没有患者号码（GSRN，AI 8018）：是否扫描了物品条码？请扫描腕带",
-                )
+                Text::tr("the GS1 barcode carries no patient number (GSRN, AI 8018): is it a product barcode? Scan the wristband", &[])
             }),
             Err(e) => Err(e.message),
         },
         WristbandProfile::Pattern => {
             let pattern = policy.wristband_pattern.as_deref().unwrap_or_default();
             let re = compile_pattern(pattern).map_err(|e| {
-                Text::fill(
-                    "the hospital's wristband pattern is invalid: {e}",
-                    "医院腕带格式配置无效：{e}",
+                Text::tr("the hospital's wristband pattern is invalid: {e}",
                     &[("e", &e)],
                 )
             })?;
@@ -56,10 +47,7 @@ pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
                 .map(|m| m.as_str().to_string())
                 .filter(|id| !id.is_empty())
                 .ok_or_else(|| {
-                    why(
-                        "the wristband text does not match the hospital's wristband format",
-                        "腕带内容与医院腕带格式不符",
-                    )
+                    Text::tr("the wristband text does not match the hospital's wristband format", &[])
                 })
         }
     }
@@ -71,9 +59,8 @@ pub fn patient_identifier(text: &str, policy: &Policy) -> Result<String, Text> {
 /// bag be scanned for the wristband.
 fn not_a_wristband(id: &str) -> Option<Text> {
     if id.starts_with('=') || id.starts_with('&') {
-        return Some(Text::fill(
+        return Some(Text::tr(
             "this is a blood-bag barcode, not a wristband: scan the patient's wristband",
-            "这是血袋条码，不是腕带：请扫描患者腕带",
             &[],
         ));
     }
@@ -83,9 +70,7 @@ fn not_a_wristband(id: &str) -> Option<Text> {
     .iter()
     .any(|p| id.starts_with(p));
     gs1_form.then(|| {
-        Text::fill(
-            "this is a GS1 barcode, not a wristband under this hospital's profile (plain): scan the patient's wristband",
-            "这是GS1条码，不是本院格式的腕带：请扫描患者腕带",
+        Text::tr("this is a GS1 barcode, not a wristband under this hospital's profile (plain): scan the patient's wristband",
             &[],
         )
     })

@@ -10,7 +10,7 @@
 
 use bedside_core::Instant;
 
-use bedside_core::messages::Text;
+use bedside_core::messages::{tr_noop, Text};
 use bedside_core::observations::Vitals;
 use bedside_core::review::TransfusionReview;
 
@@ -177,8 +177,7 @@ const BAND_GAP: f32 = 11.0;
 
 struct BandSpec {
     code: &'static str,
-    en: &'static str,
-    zh: &'static str,
+    msgid: &'static str,
     min: f32,
     max: f32,
     ticks: &'static [f32],
@@ -187,32 +186,28 @@ struct BandSpec {
 const BANDS: [BandSpec; 4] = [
     BandSpec {
         code: "temp",
-        en: "T °C",
-        zh: "体温 °C",
+        msgid: tr_noop("T °C"),
         min: 35.0,
         max: 41.0,
         ticks: &[36.0, 38.0, 40.0],
     },
     BandSpec {
         code: "hr",
-        en: "HR /min",
-        zh: "心率 次/分",
+        msgid: tr_noop("HR /min"),
         min: 40.0,
         max: 160.0,
         ticks: &[60.0, 100.0, 140.0],
     },
     BandSpec {
         code: "bp",
-        en: "BP mmHg",
-        zh: "血压 mmHg",
+        msgid: tr_noop("BP mmHg"),
         min: 40.0,
         max: 200.0,
         ticks: &[60.0, 100.0, 140.0, 180.0],
     },
     BandSpec {
         code: "spo2",
-        en: "SpO2 %",
-        zh: "血氧 %",
+        msgid: tr_noop("SpO2 %"),
         min: 80.0,
         max: 100.0,
         ticks: &[85.0, 90.0, 95.0, 100.0],
@@ -221,8 +216,7 @@ const BANDS: [BandSpec; 4] = [
 
 struct SeriesSpec {
     code: &'static str,
-    en: &'static str,
-    zh: &'static str,
+    msgid: &'static str,
     unit: &'static str,
     rgb: [u8; 3],
     band: usize,
@@ -237,8 +231,7 @@ fn whole(v: Option<i32>) -> Option<(f32, String)> {
 const SERIES: [SeriesSpec; 5] = [
     SeriesSpec {
         code: "temp",
-        en: "Temperature",
-        zh: "体温",
+        msgid: tr_noop("Temperature"),
         unit: "°C",
         rgb: [214, 39, 40],
         band: 0,
@@ -249,8 +242,7 @@ const SERIES: [SeriesSpec; 5] = [
     },
     SeriesSpec {
         code: "hr",
-        en: "Heart rate",
-        zh: "心率",
+        msgid: tr_noop("Heart rate"),
         unit: "/min",
         rgb: [31, 119, 180],
         band: 1,
@@ -258,8 +250,7 @@ const SERIES: [SeriesSpec; 5] = [
     },
     SeriesSpec {
         code: "sbp",
-        en: "Systolic BP",
-        zh: "收缩压",
+        msgid: tr_noop("Systolic BP"),
         unit: "mmHg",
         rgb: [106, 61, 154],
         band: 2,
@@ -267,8 +258,7 @@ const SERIES: [SeriesSpec; 5] = [
     },
     SeriesSpec {
         code: "dbp",
-        en: "Diastolic BP",
-        zh: "舒张压",
+        msgid: tr_noop("Diastolic BP"),
         unit: "mmHg",
         rgb: [177, 120, 220],
         band: 2,
@@ -276,8 +266,7 @@ const SERIES: [SeriesSpec; 5] = [
     },
     SeriesSpec {
         code: "spo2",
-        en: "SpO2",
-        zh: "血氧饱和度",
+        msgid: tr_noop("SpO2"),
         unit: "%",
         rgb: [44, 160, 44],
         band: 3,
@@ -320,7 +309,7 @@ pub fn vital_chart(review: &TransfusionReview, width: f32, height: f32) -> Vital
         bands,
         series,
         x_ticks: x_ticks(&axis, lo, hi),
-        x_title: Text::fill("minutes from start", "开始后分钟", &[]),
+        x_title: Text::tr("minutes from start", &[]),
         markers: markers(review, &axis),
         minutes_from: axis.from,
         minutes_to: axis.to,
@@ -417,7 +406,7 @@ fn bands(plot: Area) -> Vec<Band> {
             };
             let mut band = Band {
                 code: spec.code,
-                title: Text::fill(spec.en, spec.zh, &[]),
+                title: Text::tr(spec.msgid, &[]),
                 area,
                 min: spec.min,
                 max: spec.max,
@@ -441,7 +430,7 @@ fn series(review: &TransfusionReview, bands: &[Band], axis: &TimeAxis) -> Vec<Se
         .iter()
         .map(|spec| Series {
             code: spec.code,
-            name: Text::fill(spec.en, spec.zh, &[]),
+            name: Text::tr(spec.msgid, &[]),
             unit: spec.unit,
             rgb: spec.rgb,
             band: spec.band,
@@ -485,19 +474,19 @@ fn markers(review: &TransfusionReview, axis: &TimeAxis) -> Vec<Marker> {
     let mut markers = vec![Marker {
         x: axis.x(0.0),
         kind: MarkerKind::Start,
-        label: Text::fill("start", "开始", &[]),
+        label: Text::tr("start", &[]),
     }];
     for i in &review.interruptions {
         markers.push(Marker {
             x: axis.x_at(i.at),
             kind: MarkerKind::Interruption,
-            label: Text::fill("interrupted", "中断", &[]),
+            label: Text::tr("interrupted", &[]),
         });
         if let Some(at) = i.restarted_at {
             markers.push(Marker {
                 x: axis.x_at(at),
                 kind: MarkerKind::Restart,
-                label: Text::fill("restarted", "继续", &[]),
+                label: Text::tr("restarted", &[]),
             });
         }
     }
@@ -505,13 +494,13 @@ fn markers(review: &TransfusionReview, axis: &TimeAxis) -> Vec<Marker> {
         markers.push(Marker {
             x: axis.x_at(r.stopped_at),
             kind: MarkerKind::Stop,
-            label: Text::fill("stopped", "停止", &[]),
+            label: Text::tr("stopped", &[]),
         });
     } else if let Some(at) = review.ended_at {
         markers.push(Marker {
             x: axis.x_at(at),
             kind: MarkerKind::End,
-            label: Text::fill("end", "结束", &[]),
+            label: Text::tr("end", &[]),
         });
     }
     markers

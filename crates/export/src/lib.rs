@@ -9,8 +9,10 @@ use std::str::FromStr;
 use serde_json::{json, Value};
 
 use bedside_clock::Instant;
+use bedside_core::check::{component_name, reason_title_of};
 use bedside_core::event::BedsideEvent;
-use bedside_core::messages::Lang;
+use bedside_core::messages::{tr, tr_noop, Lang};
+use bedside_core::observations::suspected_words;
 use bedside_core::review::{ReviewRow, TransfusionReview};
 use bedside_fhir::bundle;
 
@@ -101,47 +103,39 @@ fn time(t: &Instant) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-const CSV_COLUMNS: [(&str, &str); 24] = [
-    ("Started", "开始时间"),
-    ("Ended", "结束时间"),
-    ("Minutes", "时长(分钟)"),
-    ("Patient ID", "患者ID"),
-    ("Patient", "患者姓名"),
-    ("DIN", "献血条码(DIN)"),
-    ("Product", "产品代码"),
-    ("Component", "血液成分"),
-    ("Outcome", "结果"),
-    ("First checker", "核对者"),
-    ("Second checker", "复核者"),
-    ("Checked at", "核对时间"),
-    ("All scanned", "全部扫码"),
-    ("Keyed in because", "手工录入原因"),
-    ("Acknowledged warnings", "已确认警告"),
-    ("Rounds", "体征记录次数"),
-    ("Baseline", "输血前基线"),
-    ("Highest temperature (°C)", "最高体温(°C)"),
-    ("Volume (ml)", "输入量(ml)"),
-    ("Keep bag until", "血袋保留至"),
-    ("Suspected reaction", "可疑输血反应"),
-    ("Serious", "严重"),
-    ("Unsent records", "未发送记录"),
-    ("Record id", "记录编号"),
+const CSV_COLUMNS: [&str; 24] = [
+    tr_noop("Started"),
+    tr_noop("Ended"),
+    tr_noop("Minutes"),
+    tr_noop("Patient ID"),
+    tr_noop("Patient name"),
+    tr_noop("DIN"),
+    tr_noop("Product"),
+    tr_noop("Component"),
+    tr_noop("Outcome"),
+    tr_noop("First checker"),
+    tr_noop("Second checker"),
+    tr_noop("Checked at"),
+    tr_noop("All scanned"),
+    tr_noop("Keyed in because"),
+    tr_noop("Acknowledged warnings"),
+    tr_noop("Rounds"),
+    tr_noop("Baseline"),
+    tr_noop("Highest temperature (°C)"),
+    tr_noop("Volume (ml)"),
+    tr_noop("Keep bag until"),
+    tr_noop("Suspected reaction"),
+    tr_noop("Serious"),
+    tr_noop("Unsent records"),
+    tr_noop("Record id"),
 ];
 
 /// The transfusions as a CSV table (UTF-8 with BOM, CRLF, one row each), headed in `lang`.
 pub fn csv_transfusions(reviews: &[TransfusionReview], lang: Lang) -> Vec<u8> {
-    let yes_no = |b: bool| match (lang, b) {
-        (Lang::ZhCn, true) => "是",
-        (Lang::ZhCn, false) => "否",
-        (_, true) => "yes",
-        (_, false) => "no",
-    };
+    let yes_no = |b: bool| if b { tr(lang, "yes") } else { tr(lang, "no") };
     let mut out = String::with_capacity(256 * (reviews.len() + 1));
     out.push_str(BOM);
-    let header: Vec<&str> = CSV_COLUMNS
-        .iter()
-        .map(|(en, zh)| if lang == Lang::ZhCn { *zh } else { *en })
-        .collect();
+    let header: Vec<&str> = CSV_COLUMNS.iter().map(|msgid| tr(lang, msgid)).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for r in reviews {
@@ -150,7 +144,13 @@ pub fn csv_transfusions(reviews: &[TransfusionReview], lang: Lang) -> Vec<u8> {
             .check
             .acknowledgements
             .iter()
-            .map(|(code, reason)| format!("{code}: {reason}"))
+            .map(|(code, reason)| {
+                format!(
+                    "{}{}{reason}",
+                    reason_title_of(code).get(lang),
+                    lang.colon()
+                )
+            })
             .collect();
         let cells = [
             time(&r.started_at),
@@ -162,7 +162,7 @@ pub fn csv_transfusions(reviews: &[TransfusionReview], lang: Lang) -> Vec<u8> {
             r.patient_name.clone(),
             r.din.clone(),
             r.product_id.clone(),
-            r.component.as_str().to_string(),
+            component_name(r.component, lang).to_string(),
             r.outcome.words().get(lang).to_string(),
             r.check.first.label(),
             r.check.second.label(),
@@ -179,7 +179,7 @@ pub fn csv_transfusions(reviews: &[TransfusionReview], lang: Lang) -> Vec<u8> {
             r.keep_until.as_ref().map(time).unwrap_or_default(),
             r.reaction
                 .as_ref()
-                .map(|x| x.suspected.clone())
+                .map(|x| suspected_words(&x.suspected).get(lang).to_string())
                 .unwrap_or_default(),
             r.reaction
                 .as_ref()

@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 use super::*;
 use bedside_core::blood::Component;
-use bedside_core::check::{component_names, Instant};
+use bedside_core::check::{component_name, Instant};
 use bedside_core::event::*;
+use bedside_core::messages::Lang;
 
 fn staff_reference(staff: &StaffRef) -> Value {
     match &staff.practitioner_id {
@@ -75,7 +76,10 @@ pub fn procedure_by_identifier(procedure_urn: &str) -> String {
 /// The Procedure a start creates; also the base an end or stop is applied to.
 pub fn procedure_resource(e: &Started) -> Value {
     let t = &e.transfusion;
-    let (en, zh) = component_names(t.component);
+    let (en, zh) = (
+        component_name(t.component, Lang::En),
+        component_name(t.component, Lang::ZhCn),
+    );
     let (code, display) = match t.component {
         Component::RedCells => ("116863004", "Transfusion of red blood cells"),
         _ => ("116859006", "Transfusion of blood product"),

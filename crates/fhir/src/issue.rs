@@ -49,10 +49,6 @@ impl MappingProblem {
     }
 }
 
-fn problem(en: &str, zh: &str) -> Text {
-    Text::fill(en, zh, &[])
-}
-
 /// A patient's blood group as the results say it, or why they cannot say it.
 type GroupResult = Result<Group, Text>;
 
@@ -127,12 +123,9 @@ impl ResourceSet {
     /// A patient as the check would read them (no blood group result or order considered), or
     /// why not.
     pub fn patient(&self, id: &str) -> Result<PatientRecord, Text> {
-        let patient = self.get("Patient", id).ok_or_else(|| {
-            problem(
-                "the patient is not in the cache",
-                "本机缓存中没有该患者记录",
-            )
-        })?;
+        let patient = self
+            .get("Patient", id)
+            .ok_or_else(|| Text::tr("the patient is not in the cache", &[]))?;
         patient_record(patient, &HashMap::new(), Vec::new(), &self.mapping)
     }
 
@@ -186,16 +179,12 @@ impl ResourceSet {
         dispense: &Value,
         groups: &HashMap<String, GroupResult>,
     ) -> Result<IssueRecord, Text> {
-        let dispense_id = str_at(dispense, &["id"])
-            .ok_or_else(|| problem("dispense without id", "发血记录没有编号"))?;
+        let dispense_id =
+            str_at(dispense, &["id"]).ok_or_else(|| Text::tr("dispense without id", &[]))?;
         let (product, patient_json) = self.product_and_patient(dispense)?;
         let patient = patient_json;
-        let issued_at = instant(str_at(dispense, &["whenHandedOver"])).ok_or_else(|| {
-            problem(
-                "no valid handover time (whenHandedOver)",
-                "没有有效的发血时间（whenHandedOver）",
-            )
-        })?;
+        let issued_at = instant(str_at(dispense, &["whenHandedOver"]))
+            .ok_or_else(|| Text::tr("no valid handover time (whenHandedOver)", &[]))?;
         let unit = unit_record(product, &self.mapping)?;
         let status = issue_status(dispense, product);
         let requirements = self.order_requirements(dispense)?;
@@ -220,19 +209,11 @@ impl ResourceSet {
                 str_at(dispense, &["product", "reference"]),
                 "BiologicallyDerivedProduct",
             )
-            .ok_or_else(|| {
-                problem(
-                    "its blood product is not in the cache",
-                    "本机缓存中没有该血液制品记录",
-                )
-            })?;
+            .ok_or_else(|| Text::tr("its blood product is not in the cache", &[]))?;
         let patient_ref = str_at(dispense, &["patient", "reference"]);
-        let patient = self.resolve(patient_ref, "Patient").ok_or_else(|| {
-            problem(
-                "its patient is not in the cache",
-                "本机缓存中没有该患者记录",
-            )
-        })?;
+        let patient = self
+            .resolve(patient_ref, "Patient")
+            .ok_or_else(|| Text::tr("its patient is not in the cache", &[]))?;
         Ok((product, patient))
     }
 }
@@ -272,9 +253,7 @@ fn patient_record(
     Ok(PatientRecord {
         mrn: mrn
             .ok_or_else(|| {
-                Text::fill(
-                    "the patient has no medical record number of system {system} ([mapping] mrn_system)",
-                    "患者没有系统 {system} 的住院号（[mapping] mrn_system）",
+                Text::tr("the patient has no medical record number of system {system} ([mapping] mrn_system)",
                     &[("system", &mapping.mrn_system)],
                 )
             })?
@@ -357,16 +336,13 @@ impl ResourceSet {
         {
             let reference = str_at(based_on, &["reference"]).unwrap_or_default();
             let Some(order) = self.resolve(Some(reference), "ServiceRequest") else {
-                return Err(Text::fill(
-                    "its order {reference} is not on this device, so the patient's special requirements (irradiated, CMV-negative …) cannot be checked",
-                    "本机没有其申请单 {reference}，无法核对患者的特殊要求（辐照、CMV阴性等）",
+                return Err(Text::tr("its order {reference} is not on this device, so the patient's special requirements (irradiated, CMV-negative …) cannot be checked",
                     &[("reference", reference)],
                 ));
             };
             if str_at(order, &["status"]) == Some("entered-in-error") {
-                return Err(Text::fill(
+                return Err(Text::tr(
                     "its order {reference} was entered in error",
-                    "其申请单 {reference} 已标记为录入错误",
                     &[("reference", reference)],
                 ));
             }
@@ -404,9 +380,7 @@ fn newest_group(found: &[(Option<Instant>, Group)]) -> GroupResult {
         || "—".to_string(),
         |t| t.format("%Y-%m-%d %H:%M").to_string(),
     );
-    Err(Text::fill(
-        "two blood group results of the patient disagree ({groups}, at {at}): the blood bank must resolve them",
-        "患者的两次血型结果不一致（{groups}，{at}）：须由输血科核实",
+    Err(Text::tr("two blood group results of the patient disagree ({groups}, at {at}): the blood bank must resolve them",
         &[("groups", &groups.join(" / ")), ("at", &at)],
     ))
 }

@@ -3,7 +3,49 @@
 
 use serde_json::{json, Value};
 
+use bedside_core::messages::{tr_noop, Text};
+
 use super::{code_in, str_at, OUTCOME_REASON};
+
+/// Why the blood bank refused a record, as the charge nurse reads it: our words for a reason code
+/// we know, else the blood bank's own.
+pub fn refused_words(reason_code: Option<&str>, reason_text: Option<&str>) -> Text {
+    let said = reason_text.filter(|t| !t.trim().is_empty());
+    match (refusal_words(reason_code, None), said) {
+        (Some(words), _) => words,
+        (None, Some(said)) => Text::tr("The blood bank refused it: {said}", &[("said", said)]),
+        (None, None) => Text::tr("The blood bank refused it", &[]),
+    }
+}
+
+/// Why the blood bank refused a record, in the reader's language: the contract's
+/// `outcome-reason` code when the answer gave one (its display and zh-CN designation, as in
+/// data/fhir/CodeSystem-outcome-reason.json), else the FHIR issue type; `None` for a code
+/// this version does not know.
+pub fn refusal_words(reason: Option<&str>, issue_code: Option<&str>) -> Option<Text> {
+    let msgid = match reason.or(issue_code).unwrap_or("") {
+        "unknown-product" => tr_noop("Unknown blood product"),
+        "unknown-patient" => tr_noop("Unknown patient"),
+        "unknown-reference" => tr_noop("Unknown reference"),
+        "version-conflict" | "conflict" => tr_noop("Version conflict"),
+        "ambiguous-identifier" | "multiple-matches" => {
+            tr_noop("Identifier matches several records")
+        }
+        "invalid-content" | "invalid" | "structure" | "required" | "value" => {
+            tr_noop("Invalid content")
+        }
+        "unit-not-issued" => tr_noop("Unit not issued"),
+        "unit-already-started" => tr_noop("Unit already started"),
+        "not-found" => tr_noop("The blood bank does not have the record this one refers to"),
+        "security" | "forbidden" | "login" => tr_noop("This device is not allowed to send it"),
+        "business-rule" => tr_noop("The blood bank's rules refuse it"),
+        "entered-in-error" => {
+            tr_noop("The blood bank marked this transfusion record as entered in error")
+        }
+        _ => return None,
+    };
+    Some(Text::tr(msgid, &[]))
+}
 
 /// The first issue of an OperationOutcome, in the terms the handheld shows.
 #[derive(Debug, Clone, PartialEq, Eq)]

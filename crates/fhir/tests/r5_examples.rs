@@ -33,7 +33,7 @@ fn units_of(mapping: Mapping, product: Value) -> Vec<(String, Result<String, Str
         .map(|(id, unit)| {
             let unit = unit
                 .map(|u| format!("{} {} {}", u.din, u.product_code, u.component.as_str()))
-                .map_err(|problem| problem.en);
+                .map_err(|problem| problem.en().to_string());
             (id, unit)
         })
         .collect()
@@ -119,7 +119,7 @@ fn the_official_dispense_names_a_product_that_is_not_there_and_is_held() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].dispense_id, "example");
     assert_eq!(
-        problems[0].problem.en,
+        problems[0].problem.en(),
         "its blood product is not in the cache"
     );
 }
@@ -129,7 +129,7 @@ fn the_official_patients_are_read_by_the_sites_record_number_system_only() {
     let mut set = ResourceSet::default();
     set.insert(example("Patient-example.json"));
     let problem = set.patient("example").unwrap_err();
-    assert!(problem.en.contains("mrn_system"), "{}", problem.en);
+    assert!(problem.en().contains("mrn_system"), "{}", problem.en());
 
     let mapping = Mapping {
         mrn_system: "urn:oid:1.2.36.146.595.217.0.1".into(),

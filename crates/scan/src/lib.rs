@@ -41,24 +41,20 @@ impl ScanProblem {
 
     pub fn message(self) -> Text {
         match self {
-            ScanProblem::NoBarcode => Text::fill(
+            ScanProblem::NoBarcode => Text::tr(
                 "No barcode could be read. Add light or tilt the bag away from glare, hold the \
                  handheld steady, and fill the frame with one label about a hand's width away; \
                  smooth a creased bag flat. If it still does not read, key the number in and have \
                  the second checker confirm it.",
-                "未能识别条码。请增加光线或倾斜血袋避开反光，保持手持设备稳定，让一个标签充满取景框\
-                 （约一掌距离）；血袋有折痕时请抚平。仍无法识别时，请手工输入号码，并由第二核对人确认。",
                 &[],
             ),
-            ScanProblem::UnreadableFile => Text::fill(
+            ScanProblem::UnreadableFile => Text::tr(
                 "The file could not be read. Check the name and path and that you may read it.",
-                "无法读取该文件。请检查文件名、路径以及读取权限。",
                 &[],
             ),
-            ScanProblem::NotAnImage => Text::fill(
+            ScanProblem::NotAnImage => Text::tr(
                 "The file is not an image that can be read (PNG, JPEG, GIF or BMP). Save the \
                  photo in one of these formats and try again.",
-                "该文件不是可读取的图像（PNG、JPEG、GIF 或 BMP）。请将照片另存为上述格式后重试。",
                 &[],
             ),
         }

@@ -38,39 +38,21 @@ impl StoreError {
     /// What a nurse reads, in her language: what happened to her action and what to do. The
     /// technical detail (file, SQLite's words) stays in the English `Display` for the IT log.
     pub fn message(&self) -> bedside_core::messages::Text {
-        use bedside_core::messages::Text;
-        let (en, zh) = match self {
-            StoreError::Full => (
-                "The device's storage is full: nothing of this action was saved and earlier records are kept. Free space on the device, then do it again.",
-                "设备存储空间已满：本次操作未保存，之前的记录仍在。请清理设备空间后重试。",
-            ),
-            StoreError::ReadOnly => (
-                "The device's database cannot be written: nothing of this action was saved. Call the ward's IT support.",
-                "设备数据库无法写入：本次操作未保存。请联系病区信息科。",
-            ),
-            StoreError::Busy => (
-                "The device's database is busy: nothing was saved. Try again.",
-                "设备数据库正忙：未保存。请重试。",
-            ),
-            StoreError::AlreadyStarted(_) => (
-                "This unit was already started on this device: a bag is hung once.",
-                "此血袋已在本设备上开始输注：一袋血只能输注一次。",
-            ),
-            StoreError::WrongKey { .. } | StoreError::Key(_) => (
-                "The device's database cannot be opened with this device's key. Call the ward's IT support.",
-                "无法用本设备密钥打开设备数据库。请联系病区信息科。",
-            ),
+        use bedside_core::messages::{tr_noop, Text};
+        let msgid = match self {
+            StoreError::Full => tr_noop("The device's storage is full: nothing of this action was saved and earlier records are kept. Free space on the device, then do it again."),
+            StoreError::ReadOnly => tr_noop("The device's database cannot be written: nothing of this action was saved. Call the ward's IT support."),
+            StoreError::Busy => tr_noop("The device's database is busy: nothing was saved. Try again."),
+            StoreError::AlreadyStarted(_) => tr_noop("This unit was already started on this device: a bag is hung once."),
+            StoreError::WrongKey { .. } | StoreError::Key(_) => tr_noop("The device's database cannot be opened with this device's key. Call the ward's IT support."),
             StoreError::Open { .. }
             | StoreError::Unreadable { .. }
             | StoreError::Damaged { .. }
             | StoreError::Corrupt(_)
             | StoreError::Schema(_)
-            | StoreError::Sqlite(_) => (
-                "The device's database cannot read a record; it was left as it is. Call the ward's IT support.",
-                "设备数据库中有记录无法读取（数据库保持原样）。请联系病区信息科。",
-            ),
+            | StoreError::Sqlite(_) => tr_noop("The device's database cannot read a record; it was left as it is. Call the ward's IT support."),
         };
-        Text::fill(en, zh, &[])
+        Text::tr(msgid, &[])
     }
 }
 

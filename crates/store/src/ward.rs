@@ -390,9 +390,12 @@ impl Store {
             match s.as_str() {
                 "sent" => state.sent += 1,
                 "quarantined" => {
-                    let reason = [code, text].into_iter().flatten().collect::<Vec<_>>();
                     state.refused += 1;
-                    state.quarantined.push((kind, reason.join(": ")));
+                    state.quarantined.push(RefusedRecord {
+                        kind,
+                        reason_code: code,
+                        reason_text: text,
+                    });
                 }
                 _ => state.unsent += 1,
             }

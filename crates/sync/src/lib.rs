@@ -4,6 +4,7 @@
 
 pub mod decide;
 pub mod http;
+pub mod problem;
 mod pull;
 mod push;
 mod settle;

@@ -318,7 +318,7 @@ impl Sync<'_> {
             self.store.quarantine(
                 record.seq,
                 "entered-in-error",
-                "血库已将该输血记录标为录入错误。/ The blood bank marked this transfusion record as entered in error.",
+                "The blood bank marked this transfusion record as entered in error.",
                 &self.clock.now(),
             )?;
             summary.quarantined += 1;

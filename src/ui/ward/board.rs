@@ -21,12 +21,13 @@ pub(in crate::ui) fn refresh_board(window: &AppWindow, state: &mut UiState) {
     page.set_message("".into());
     page.set_heading(words(
         state,
-        "{ward} — ward board {time}",
-        "{ward} — 病区看板 {time}",
-        &[
-            ("ward", &state.handheld.ward.name),
-            ("time", &board.at.format("%H:%M").to_string()),
-        ],
+        Text::tr(
+            "{ward} — ward board {time}",
+            &[
+                ("ward", &state.handheld.ward.name),
+                ("time", &board.at.format("%H:%M").to_string()),
+            ],
+        ),
     ));
     let running = board
         .running
@@ -39,7 +40,11 @@ pub(in crate::ui) fn refresh_board(window: &AppWindow, state: &mut UiState) {
         .map(|w| waiting_view(state, w))
         .collect();
     let reactions = board.reactions.iter().map(|r| row_view(state, r)).collect();
-    let pending = board.pending.iter().map(pending_view).collect();
+    let pending = board
+        .pending
+        .iter()
+        .map(|p| pending_view(state, p))
+        .collect();
     page.set_sync_summary(outbox_summary(state, &board.outbox));
     page.set_running(model(running));
     page.set_waiting(model(waiting));
@@ -59,12 +64,13 @@ fn running_view(state: &UiState, b: &BoardTransfusion) -> BoardRunningView {
     });
     let mut detail = words(
         state,
-        "{min} min · started by {who}",
-        "已输 {min} 分钟 · {who} 开始",
-        &[
-            ("min", &b.minutes.to_string()),
-            ("who", &b.running.started_by.name),
-        ],
+        Text::tr(
+            "{min} min · started by {who}",
+            &[
+                ("min", &b.minutes.to_string()),
+                ("who", &b.running.started_by.name),
+            ],
+        ),
     )
     .to_string();
     if !b
@@ -75,9 +81,10 @@ fn running_view(state: &UiState, b: &BoardTransfusion) -> BoardRunningView {
     {
         detail += &words(
             state,
-            " · handed over to {who}",
-            " · 已交班给 {who}",
-            &[("who", &b.running.responsible.name)],
+            Text::tr(
+                " · handed over to {who}",
+                &[("who", &b.running.responsible.name)],
+            ),
         );
     }
     if let Some(last) = last {
@@ -124,38 +131,40 @@ fn waiting_view(state: &UiState, w: &WaitingUnit) -> BoardWaitingView {
         countdown: if late {
             words(
                 state,
-                "start window passed {m} min ago",
-                "已超出开始时限 {m} 分钟",
-                &[("m", &(-w.minutes_left).to_string())],
+                Text::tr(
+                    "start window passed {m} min ago",
+                    &[("m", &(-w.minutes_left).to_string())],
+                ),
             )
         } else {
-            words(
-                state,
-                "{m} min left to start",
-                "剩 {m} 分钟须开始",
-                &[("m", &left)],
-            )
+            words(state, Text::tr("{m} min left to start", &[("m", &left)]))
         },
         late,
     }
 }
 
-fn pending_view(p: &PendingRecord) -> PendingView {
+fn pending_view(state: &UiState, p: &PendingRecord) -> PendingView {
     PendingView {
         seq: p.seq as i32,
-        title: format!("{} · {}", p.patient_name, p.what).into(),
+        title: format!("{} · {}", p.patient_name, state.t(&p.what)).into(),
         reason: p
             .reason
-            .clone()
+            .as_ref()
             .map(|r| {
                 if p.quarantined {
-                    r
+                    state.t(r)
                 } else {
-                    format!("{} ({}×)", r, p.attempts)
+                    let tries = p.attempts.to_string();
+                    words(
+                        state,
+                        Text::tr_with(
+                            "{reason} (tried {n} times)",
+                            &[("reason", r.into()), ("n", (&tries).into())],
+                        ),
+                    )
                 }
             })
-            .unwrap_or_default()
-            .into(),
+            .unwrap_or_default(),
         quarantined: p.quarantined,
     }
 }
@@ -163,12 +172,13 @@ fn pending_view(p: &PendingRecord) -> PendingView {
 fn outbox_summary(state: &UiState, o: &OutboxCounts) -> SharedString {
     words(
         state,
-        "{q} waiting to send, {r} refused (quarantined), {s} accepted",
-        "待发送 {q}，被拒（隔离）{r}，已接收 {s}",
-        &[
-            ("q", &(o.queued + o.sending).to_string()),
-            ("r", &o.quarantined.to_string()),
-            ("s", &(o.sent + o.archived).to_string()),
-        ],
+        Text::tr(
+            "{q} waiting to send, {r} refused (quarantined), {s} accepted",
+            &[
+                ("q", &(o.queued + o.sending).to_string()),
+                ("r", &o.quarantined.to_string()),
+                ("s", &(o.sent + o.archived).to_string()),
+            ],
+        ),
     )
 }

@@ -15,7 +15,7 @@ use super::{
 use bedside_app::transfuse::vitals_line;
 use bedside_app::ward::{month_of, parse_day};
 use bedside_core::check::component_name;
-use bedside_core::messages::{Lang, Text};
+use bedside_core::messages::{short_date_time, Lang, Text};
 use bedside_core::review::{Outcome, ReviewQuery, ReviewRow, TransfusionReview};
 use bedside_export::chart::vital_chart;
 use bedside_export::Format;
@@ -27,30 +27,32 @@ fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
 }
 
-fn hhmm(t: &bedside_clock::Instant) -> String {
-    t.format("%m-%d %H:%M").to_string()
+/// A time on the charge nurse's lists: 12月3日 14:05 in Chinese, 12-03 14:05 in English.
+fn hhmm(lang: Lang, t: &bedside_clock::Instant) -> String {
+    short_date_time(lang, *t)
 }
 
-fn words(state: &UiState, en: &str, zh: &str, args: &[(&str, &str)]) -> SharedString {
-    state.t(&Text::fill(en, zh, args))
+fn words(state: &UiState, text: Text) -> SharedString {
+    state.t(&text)
 }
 
 fn row_view(state: &UiState, r: &ReviewRow) -> RecordRowView {
     let mut detail = format!(
         "{}  {}  {}",
-        hhmm(&r.started_at),
+        hhmm(state.lang, &r.started_at),
         r.din,
         component_name(r.component, state.lang)
     );
     if r.unsent > 0 || r.quarantined > 0 {
         detail += &words(
             state,
-            " · {n} unsent, {q} refused",
-            " · 未发送 {n}，被拒 {q}",
-            &[
-                ("n", &r.unsent.to_string()),
-                ("q", &r.quarantined.to_string()),
-            ],
+            Text::tr(
+                " · {n} unsent, {q} refused",
+                &[
+                    ("n", &r.unsent.to_string()),
+                    ("q", &r.quarantined.to_string()),
+                ],
+            ),
         );
     }
     RecordRowView {

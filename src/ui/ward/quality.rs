@@ -45,9 +45,10 @@ pub(super) fn compute(window: &AppWindow, state: &mut UiState) -> bool {
     page.set_message("".into());
     page.set_heading(words(
         state,
-        "{n} transfusion(s) issued in the period",
-        "期间发血输注 {n} 次",
-        &[("n", &report.rows.len().to_string())],
+        Text::tr(
+            "{n} transfusion(s) issued in the period",
+            &[("n", &report.rows.len().to_string())],
+        ),
     ));
     let indicators = report
         .indicators
@@ -68,14 +69,7 @@ pub(super) fn compute(window: &AppWindow, state: &mut UiState) -> bool {
                 fraction: percent.map_or(0.0, |p| (p / 100.0) as f32),
                 target: i
                     .target_percent
-                    .map(|t| {
-                        words(
-                            state,
-                            "target ≥ {t} %",
-                            "目标 ≥ {t} %",
-                            &[("t", &t.to_string())],
-                        )
-                    })
+                    .map(|t| words(state, Text::tr("target ≥ {t} %", &[("t", &t.to_string())])))
                     .unwrap_or_default(),
                 below_target: below,
                 breakdown: i
@@ -126,9 +120,9 @@ pub(super) fn drill_down(window: &AppWindow, state: &mut UiState, index: usize) 
             let mut v = row_view(state, r);
             v.flagged = look(&r.procedure_urn);
             v.outcome = if counted(&r.procedure_urn) {
-                words(state, "counted", "计入分子", &[])
+                words(state, Text::tr("counted", &[]))
             } else {
-                words(state, "not counted", "未计入分子", &[])
+                words(state, Text::tr("not counted", &[]))
             };
             v
         })
@@ -151,9 +145,11 @@ pub(super) fn drill_down(window: &AppWindow, state: &mut UiState, index: usize) 
 pub(super) fn export_period(window: &AppWindow, state: &mut UiState, format: &str) {
     let page = window.global::<QualityPage>();
     let result = period(window, state).and_then(|(from, to)| {
-        let format: Format = format.parse().map_err(|e: String| Text {
-            en: e.clone(),
-            zh: e,
+        let format: Format = format.parse().map_err(|e: String| {
+            Text::tr(
+                "This export format is not known ({format}).",
+                &[("format", &e)],
+            )
         })?;
         let (bytes, _) = state
             .handheld
@@ -178,15 +174,13 @@ pub(super) fn save(state: &UiState, name: &str, bytes: &[u8]) -> Result<Text, Te
     std::fs::create_dir_all(&state.export_dir)
         .and_then(|()| std::fs::write(&path, bytes))
         .map_err(|e| {
-            Text::fill(
+            Text::tr(
                 "The export could not be saved to {path}: {e}",
-                "导出文件无法保存到 {path}：{e}",
                 &[("path", &path.display().to_string()), ("e", &e.to_string())],
             )
         })?;
-    Ok(Text::fill(
+    Ok(Text::tr(
         "Saved {path}",
-        "已保存 {path}",
         &[("path", &path.display().to_string())],
     ))
 }

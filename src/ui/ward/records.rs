@@ -1,6 +1,10 @@
 //! The records: the search, and one transfusion's record with its chart and audit trail.
 
 use super::*;
+use bedside_core::audit::AuditAction;
+use bedside_core::event::BedsideEvent;
+use bedside_core::observations::{suspected_words, trigger_words};
+use bedside_fhir::outcome::refused_words;
 
 /// Fills the list from the search fields; false when refused (the words are on the page).
 pub(super) fn search(window: &AppWindow, state: &mut UiState) -> bool {
@@ -36,16 +40,15 @@ pub(super) fn search(window: &AppWindow, state: &mut UiState) -> bool {
             page.set_heading(if rows.len() == SHOWN {
                 words(
                     state,
-                    "The {n} most recent; narrow the search to see older ones.",
-                    "显示最近 {n} 条；缩小查询范围可查看更早的记录。",
-                    &[("n", &SHOWN.to_string())],
+                    Text::tr(
+                        "The {n} most recent; narrow the search to see older ones.",
+                        &[("n", &SHOWN.to_string())],
+                    ),
                 )
             } else {
                 words(
                     state,
-                    "{n} transfusion(s)",
-                    "共 {n} 次输血",
-                    &[("n", &rows.len().to_string())],
+                    Text::tr("{n} transfusion(s)", &[("n", &rows.len().to_string())]),
                 )
             });
             page.set_rows(model(rows.iter().map(|r| row_view(state, r)).collect()));
@@ -84,94 +87,83 @@ pub(super) fn refresh_record(window: &AppWindow, state: &UiState) {
     page.set_rounds(strings(round_lines(state, r)));
     page.set_reaction(strings(reaction_lines(state, r)));
     page.set_sync(strings(sync_lines(state, r)));
-    page.set_audit(strings(audit_lines(r)));
+    page.set_audit(strings(audit_lines(state, r)));
     show_chart(&page, r, state.lang);
 }
 
 fn summary_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
-    let w = |en: &str, zh: &str, args: &[(&str, &str)]| words(state, en, zh, args);
+    let w = |text: Text| state.t(&text);
     let lang = state.lang;
     let mut summary = vec![
-        w(
+        w(Text::tr(
             "Unit {din} · {component}",
-            "血袋 {din} · {component}",
             &[
                 ("din", &r.din),
                 ("component", component_name(r.component, lang)),
             ],
-        ),
-        w(
+        )),
+        w(Text::tr(
             "{outcome} · started {start}",
-            "{outcome} · 开始 {start}",
             &[
                 ("outcome", r.outcome.words().get(lang)),
-                ("start", &hhmm(&r.started_at)),
+                ("start", &hhmm(state.lang, &r.started_at)),
             ],
-        ),
-        w(
+        )),
+        w(Text::tr(
             "responsible nurse: {who}",
-            "责任护士：{who}",
             &[("who", &r.responsible().label())],
-        ),
+        )),
     ];
     if let Some(end) = &r.ended_at {
         let volume = r.volume_ml.map_or("—".to_string(), |v| format!("{v} ml"));
-        summary.push(w(
+        summary.push(w(Text::tr(
             "ended {end} after {min} min · {volume}",
-            "结束 {end}，历时 {min} 分钟 · {volume}",
             &[
-                ("end", &hhmm(end)),
+                ("end", &hhmm(state.lang, end)),
                 ("min", &r.minutes(*end).to_string()),
                 ("volume", &volume),
             ],
-        ));
+        )));
     }
     if let Some(keep) = &r.keep_until {
-        summary.push(w(
+        summary.push(w(Text::tr(
             "keep the empty bag until {t}",
-            "空血袋保留至 {t}",
-            &[("t", &hhmm(keep))],
-        ));
+            &[("t", &hhmm(state.lang, keep))],
+        )));
     }
     summary
 }
 
 fn check_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
-    let w = |en: &str, zh: &str, args: &[(&str, &str)]| words(state, en, zh, args);
+    let w = |text: Text| state.t(&text);
     let c = &r.check;
-    let mut check = vec![w(
+    let mut check = vec![w(Text::tr(
         "{at} by {first} and {second}",
-        "{at} 由 {first} 与 {second} 核对",
         &[
-            ("at", &hhmm(&c.at)),
+            ("at", &hhmm(state.lang, &c.at)),
             ("first", &c.first.label()),
             ("second", &c.second.label()),
         ],
-    )];
+    ))];
     for (i, scan) in c.scans.iter().enumerate() {
         let what = if i == 0 {
-            w("wristband", "腕带", &[])
+            w(Text::tr("wristband", &[]))
         } else {
-            w("bag label", "血袋标签", &[])
+            w(Text::tr("bag label", &[]))
         };
         check.push(format!("{what}: {}", scan.trim_end()).into());
     }
     for reason in &c.keyed_reasons {
-        check.push(w(
-            "unit number keyed in: {r}",
-            "手工录入血袋号：{r}",
-            &[("r", reason)],
-        ));
+        check.push(w(Text::tr("unit number keyed in: {r}", &[("r", reason)])));
     }
     if let Some(e) = &c.emergency {
         check.push(state.t(&bedside_core::review::emergency_words(e)));
     }
     for (code, reason) in &c.acknowledgements {
-        check.push(w(
+        check.push(w(Text::tr(
             "acknowledged {code}: {reason}",
-            "已确认警告 {code}：{reason}",
             &[("code", code), ("reason", reason)],
-        ));
+        )));
     }
     check
 }
@@ -202,23 +194,28 @@ fn round_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
 }
 
 fn reaction_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
-    let w = |en: &str, zh: &str, args: &[(&str, &str)]| words(state, en, zh, args);
+    let w = |text: Text| state.t(&text);
     let reaction = r
         .reaction
         .iter()
         .flat_map(|x| {
             [
-                w(
+                w(Text::tr_with(
                     "stopped {at}: {s}",
-                    "{at} 停止：{s}",
-                    &[("at", &hhmm(&x.stopped_at)), ("s", &x.suspected)],
-                ),
+                    &[
+                        ("at", (&hhmm(state.lang, &x.stopped_at)).into()),
+                        ("s", (&suspected_words(&x.suspected)).into()),
+                    ],
+                )),
                 if x.serious {
-                    w("serious", "严重", &[])
+                    w(Text::tr("serious", &[]))
                 } else {
-                    w("not serious", "非严重", &[])
+                    w(Text::tr("not serious", &[]))
                 },
-                x.trigger.clone().into(),
+                w(Text::tr_with(
+                    "triggered by: {triggers}",
+                    &[("triggers", (&trigger_words(&x.trigger)).into())],
+                )),
                 x.actions_taken.clone().into(),
                 x.recorded_by.label().into(),
             ]
@@ -228,26 +225,28 @@ fn reaction_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
 }
 
 fn sync_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
-    let w = |en: &str, zh: &str, args: &[(&str, &str)]| words(state, en, zh, args);
-    let mut sync = vec![w(
+    let w = |text: Text| state.t(&text);
+    let mut sync = vec![w(Text::tr(
         "{s} accepted, {u} waiting",
-        "已接收 {s}，待发送 {u}",
         &[
             ("s", &r.sync.sent.to_string()),
             ("u", &r.sync.unsent.to_string()),
         ],
-    )];
-    for (what, reason) in &r.sync.quarantined {
-        sync.push(w(
+    ))];
+    for q in &r.sync.quarantined {
+        let (what, why) = (
+            BedsideEvent::kind_words(&q.kind),
+            refused_words(q.reason_code.as_deref(), q.reason_text.as_deref()),
+        );
+        sync.push(w(Text::tr_with(
             "refused {what}: {reason}",
-            "被拒 {what}：{reason}",
-            &[("what", what), ("reason", reason)],
-        ));
+            &[("what", (&what).into()), ("reason", (&why).into())],
+        )));
     }
     sync
 }
 
-fn audit_lines(r: &TransfusionReview) -> Vec<SharedString> {
+fn audit_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
     r.audit
         .iter()
         .map(|a| {
@@ -255,7 +254,10 @@ fn audit_lines(r: &TransfusionReview) -> Vec<SharedString> {
             if a.detail.chars().count() > 120 {
                 detail.push('…');
             }
-            format!("#{} {} {} {} {}", a.seq, a.at, a.actor, a.action, detail).into()
+            let at = chrono::DateTime::parse_from_rfc3339(&a.at)
+                .map_or_else(|_| a.at.clone(), |t| hhmm(state.lang, &t));
+            let action = AuditAction::words_of(&a.action);
+            format!("#{} {at} {} {} {detail}", a.seq, a.actor, state.t(&action)).into()
         })
         .collect()
 }

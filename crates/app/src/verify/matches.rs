@@ -1,8 +1,9 @@
 //! The eight matches (八对) of the bedside check, each laid out from the engine's reasons: what
 //! the patient's and the order's side expects, what the bag and the issue say, how it stands.
 
-use bedside_core::check::{component_names, CheckOutcome, IssueRecord, ReasonCode};
+use bedside_core::check::{component_text, CheckOutcome, IssueRecord, ReasonCode};
 use bedside_core::messages::Text;
+use bedside_core::review::crossmatch_words;
 use bedside_core::severity::Severity;
 use bedside_core::wristband;
 
@@ -25,8 +26,8 @@ pub enum MatchState {
 pub struct MatchRow {
     pub label: Text,
     /// The patient's / the order's side, and the bag's / the issue's side.
-    pub expected: String,
-    pub found: String,
+    pub expected: Text,
+    pub found: Text,
     pub state: MatchState,
 }
 
@@ -42,27 +43,27 @@ impl VerifyFlow {
         let patient = m.record.map(|r| &r.patient);
         let unit = m.record.map(|r| &r.unit);
         let label = &outcome.label;
-        let text = |en: &str, zh: &str| Text::fill(en, zh, &[]);
+        let same = |v: Option<String>| v.map(|v| Text::same(&v));
         let wristband_id = outcome.patient_id.clone();
         use ReasonCode::*;
         vec![
             m.row(
-                text("Patient name", "姓名"),
-                patient.map(|p| p.name.clone()),
-                wristband_id.as_ref().map(|id| self.name_of(id)),
+                Text::tr("Patient name", &[]),
+                same(patient.map(|p| p.name.clone())),
+                same(wristband_id.as_ref().map(|id| self.name_of(id))),
                 &[UnitForOtherPatient, WristbandUnreadable, PatientIdMerged],
             ),
-            m.read_aloud(text("Bed", "床号"), patient.and_then(|p| p.bed.clone())),
+            m.read_aloud(Text::tr("Bed", &[]), patient.and_then(|p| p.bed.clone())),
             m.row(
                 number_label(wristband_id.as_deref(), &self.policy),
-                patient.map(|p| p.mrn.clone()),
-                wristband_id.clone(),
+                same(patient.map(|p| p.mrn.clone())),
+                same(wristband_id.clone()),
                 &[UnitForOtherPatient, WristbandUnreadable, PatientIdMerged],
             ),
             m.row(
-                text("Bag number (DIN)", "血袋号"),
-                unit.map(|u| u.din.clone()),
-                label.din().map(str::to_string),
+                Text::tr("Bag number (DIN)", &[]),
+                same(unit.map(|u| u.din.clone())),
+                same(label.din().map(str::to_string)),
                 &[
                     UnitNotIssued,
                     LabelInconsistent,
@@ -72,9 +73,9 @@ impl VerifyFlow {
                 ],
             ),
             m.row(
-                text("Blood group", "血型"),
-                patient.map(|p| p.group.display()),
-                label.group().map(|g| g.display()),
+                Text::tr("Blood group", &[]),
+                patient.map(|p| p.group.words()),
+                label.group().map(|g| g.words()),
                 &[
                     LabelGroupMismatch,
                     AboIncompatible,
@@ -83,20 +84,25 @@ impl VerifyFlow {
                 ],
             ),
             m.row(
-                text("Crossmatch", "交叉配血结果"),
-                Some("compatible / 相合".into()),
+                Text::tr("Crossmatch", &[]),
+                Some(crossmatch_words("compatible")),
                 m.record
                     .and_then(|r| r.crossmatch.as_ref())
-                    .map(|c| c.result.code().to_string()),
+                    .map(|c| crossmatch_words(c.result.code())),
                 &CROSSMATCH_CODES,
             ),
             m.row(
-                text("Component", "血液种类"),
+                Text::tr("Component", &[]),
                 unit.map(|u| {
-                    let (en, zh) = component_names(u.component);
-                    format!("{zh} {en} {}", u.product_code)
+                    Text::tr_with(
+                        "{component} {product_code}",
+                        &[
+                            ("component", (&component_text(u.component)).into()),
+                            ("product_code", (&u.product_code).into()),
+                        ],
+                    )
                 }),
-                label.product_code().map(str::to_string),
+                same(label.product_code().map(str::to_string)),
                 &[
                     ProductMismatch,
                     SpecialRequirementUnmet,
@@ -105,7 +111,7 @@ impl VerifyFlow {
                     UnitExpiresSoon,
                 ],
             ),
-            m.read_aloud(text("Dose", "剂量"), None),
+            m.read_aloud(Text::tr("Dose", &[]), None),
         ]
     }
 
@@ -129,13 +135,9 @@ impl VerifyFlow {
 /// (an unidentified patient, `clinical-rules.md` §6.2).
 fn number_label(wristband_id: Option<&str>, policy: &bedside_core::policy::Policy) -> Text {
     if wristband_id.is_some_and(|id| wristband::is_temporary_id(id, policy)) {
-        Text::fill(
-            "Inpatient number (TEMPORARY emergency ID)",
-            "住院号（临时急诊编号）",
-            &[],
-        )
+        Text::tr("Inpatient number (TEMPORARY emergency ID)", &[])
     } else {
-        Text::fill("Inpatient number", "住院号", &[])
+        Text::tr("Inpatient number", &[])
     }
 }
 
@@ -181,11 +183,11 @@ impl MatchSources<'_> {
     fn row(
         &self,
         label: Text,
-        expected: Option<String>,
-        found: Option<String>,
+        expected: Option<Text>,
+        found: Option<Text>,
         codes: &[ReasonCode],
     ) -> MatchRow {
-        let or_dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
+        let or_dash = |v: Option<Text>| v.unwrap_or_else(|| Text::same("—"));
         MatchRow {
             label,
             expected: or_dash(expected),
@@ -199,8 +201,8 @@ impl MatchSources<'_> {
     fn read_aloud(&self, label: Text, known: Option<String>) -> MatchRow {
         MatchRow {
             label,
-            expected: known.unwrap_or_else(|| "—".into()),
-            found: "—".into(),
+            expected: Text::same(known.as_deref().unwrap_or("—")),
+            found: Text::same("—"),
             state: if self.scanned {
                 MatchState::ReadAloud
             } else {

@@ -3,6 +3,7 @@
 
 use crate::blood::Group;
 use crate::label::{self, LabelErrorCode, Structure};
+use crate::messages::{tr_noop, Text};
 use crate::policy::Policy;
 
 use super::reason::{ReasonCode, Reasons};
@@ -16,21 +17,16 @@ pub(super) fn read_bag(scans: &[String], policy: &Policy, found: &mut Reasons) -
         let number = (i + 1).to_string();
         match label::parse_scan(scan, &profile) {
             Ok(structures) => structures.iter().for_each(|s| collect(s, &mut facts)),
-            Err(e) if e.code == LabelErrorCode::CheckCharacterMismatch => found.stop(
+            Err(e) if e.code == LabelErrorCode::CheckCharacterMismatch => found.stop_with(
                 ReasonCode::CheckCharacterMismatch,
                 &[
-                    ("scan", scan.trim()),
-                    ("detail_en", &e.message.en),
-                    ("detail_zh", &e.message.zh),
+                    ("scan", scan.trim().into()),
+                    ("detail", (&e.message).into()),
                 ],
             ),
-            Err(e) => found.stop(
+            Err(e) => found.stop_with(
                 ReasonCode::LabelUnreadable,
-                &[
-                    ("n", &number),
-                    ("detail_en", &e.message.en),
-                    ("detail_zh", &e.message.zh),
-                ],
+                &[("n", (&number).into()), ("detail", (&e.message).into())],
             ),
         }
     }
@@ -65,21 +61,21 @@ pub(super) fn read_bag(scans: &[String], policy: &Policy, found: &mut Reasons) -
         found.stop(ReasonCode::LabelInconsistent, &[("values", &values)]);
     }
 
-    let missing: Vec<(&str, &str)> = [
-        (facts.dins.is_empty(), ("unit number (DIN)", "献血码")),
-        (facts.groups.is_empty(), ("blood group", "血型")),
-        (facts.product_codes.is_empty(), ("product code", "产品码")),
-        (facts.expiries.is_empty(), ("expiry", "失效期")),
+    let missing: Vec<Text> = [
+        (facts.dins.is_empty(), tr_noop("unit number (DIN)")),
+        (facts.groups.is_empty(), tr_noop("blood group")),
+        (facts.product_codes.is_empty(), tr_noop("product code")),
+        (facts.expiries.is_empty(), tr_noop("expiry")),
     ]
     .into_iter()
-    .filter_map(|(is_missing, names)| is_missing.then_some(names))
+    .filter(|(is_missing, _)| *is_missing)
+    .map(|(_, msgid)| Text::tr(msgid, &[]))
     .collect();
     if !missing.is_empty() {
-        let en = missing.iter().map(|m| m.0).collect::<Vec<_>>().join(", ");
-        let zh = missing.iter().map(|m| m.1).collect::<Vec<_>>().join("、");
-        found.stop(
+        let missing = Text::list(&missing);
+        found.stop_with(
             ReasonCode::LabelIncomplete,
-            &[("missing_en", &en), ("missing_zh", &zh)],
+            &[("missing", (&missing).into())],
         );
     }
     facts

@@ -3,8 +3,8 @@
 
 use chrono::Duration;
 
+use crate::messages::{Lang, Text};
 use crate::policy::Policy;
-use crate::Instant;
 
 use super::reason::{ReasonCode, Reasons};
 use super::{CheckInput, IssueRecord};
@@ -15,18 +15,13 @@ pub(super) fn check_cache(input: &CheckInput, policy: &Policy, found: &mut Reaso
         Some(at) if input.now - at <= limit => {}
         Some(at) => {
             let minutes = (input.now - at).num_minutes().to_string();
-            found.warn(
-                ReasonCode::CacheStale,
-                &[
-                    ("minutes_en", &format!("{minutes} minutes ago")),
-                    ("minutes_zh", &format!("{minutes} 分钟前")),
-                ],
-            );
+            let ago = Text::tr("{minutes} minutes ago", &[("minutes", &minutes)]);
+            found.warn_with(ReasonCode::CacheStale, &[("minutes", (&ago).into())]);
         }
-        None => found.warn(
-            ReasonCode::CacheStale,
-            &[("minutes_en", "never"), ("minutes_zh", "从未")],
-        ),
+        None => {
+            let never = Text::tr("never", &[]);
+            found.warn_with(ReasonCode::CacheStale, &[("minutes", (&never).into())]);
+        }
     }
 }
 
@@ -39,55 +34,46 @@ pub(super) fn check_clock(
     found: &mut Reasons,
 ) {
     let tolerance = Duration::minutes(1);
-    let mut why: Vec<(String, String)> = Vec::new();
+    let mut why: Vec<Text> = Vec::new();
     if let Some(offset) = input.clock.server_offset_seconds {
         // Rounded, not truncated: a clock 9 min 58 s off is "10 minutes" to the nurse setting it.
         let minutes = (offset.abs() + 30) / 60;
         if offset.abs() > policy.clock_skew_stop_minutes.saturating_mul(60) {
-            let (en, zh) = if offset > 0 {
-                ("ahead of", "快")
+            let minutes = minutes.to_string();
+            why.push(if offset > 0 {
+                Text::tr(
+                    "it is {minutes} minutes ahead of the blood bank's",
+                    &[("minutes", &minutes)],
+                )
             } else {
-                ("behind", "慢")
-            };
-            why.push((
-                format!("it is {minutes} minutes {en} the blood bank's"),
-                format!("比输血科时钟{zh} {minutes} 分钟"),
-            ));
+                Text::tr(
+                    "it is {minutes} minutes behind the blood bank's",
+                    &[("minutes", &minutes)],
+                )
+            });
         }
     }
     if let Some(latest) = input.clock.latest_known {
         if input.now < latest - tolerance {
-            let at = |t: Instant| t.format("%Y-%m-%d %H:%M").to_string();
-            why.push((
-                format!(
-                    "it says {}, but {} has already passed on this device",
-                    at(input.now),
-                    at(latest)
-                ),
-                format!(
-                    "显示 {}，但本设备已记录过 {} 的时间（时钟被调回）",
-                    at(input.now),
-                    at(latest)
-                ),
+            let (now, latest) = (Text::date_time(input.now), Text::date_time(latest));
+            why.push(Text::tr_with(
+                "it says {now}, but {latest} has already passed on this device",
+                &[("now", (&now).into()), ("latest", (&latest).into())],
             ));
         }
     }
     if let Some(r) = record.filter(|r| r.issued_at > input.now + tolerance) {
-        let at = r.issued_at.format("%Y-%m-%d %H:%M").to_string();
-        why.push((
-            format!(
-                "unit {} was issued at {at}, after this device's time now",
-                r.unit.din
-            ),
-            format!("血袋 {} 的发血时间 {at} 晚于本设备当前时间", r.unit.din),
+        let at = Text::date_time(r.issued_at);
+        why.push(Text::tr_with(
+            "unit {din} was issued at {at}, after this device's time now",
+            &[("din", (&r.unit.din).into()), ("at", (&at).into())],
         ));
     }
     if !why.is_empty() {
-        let en: Vec<&str> = why.iter().map(|w| w.0.as_str()).collect();
-        let zh: Vec<&str> = why.iter().map(|w| w.1.as_str()).collect();
-        found.stop(
-            ReasonCode::ClockUntrusted,
-            &[("why_en", &en.join("; ")), ("why_zh", &zh.join("；"))],
-        );
+        let why = Text::from_each(|lang| {
+            let parts: Vec<&str> = why.iter().map(|w| w.get(lang)).collect();
+            parts.join(if lang == Lang::ZhCn { "；" } else { "; " })
+        });
+        found.stop_with(ReasonCode::ClockUntrusted, &[("why", (&why).into())]);
     }
 }

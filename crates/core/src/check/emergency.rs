@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::blood::Rhd;
-use crate::messages::Text;
+use crate::messages::{Arg, Text};
 use crate::policy::Policy;
 use crate::severity::Severity;
 use crate::Instant;
@@ -31,32 +31,27 @@ pub(super) fn check_emergency(record: &IssueRecord, found: &mut Reasons) {
         );
         return;
     };
-    let mut unchecked: Vec<(&str, &str)> = Vec::new();
+    let mut unchecked: Vec<Text> = Vec::new();
     let crossmatched = matches!(
         record.crossmatch.as_ref().map(|c| &c.result),
         Some(CrossmatchResult::Compatible | CrossmatchResult::NotRequired)
     );
     if record.unit.component.needs_crossmatch() && !crossmatched {
-        unchecked.push(("the crossmatch (antibodies)", "交叉配血（抗体）"));
+        unchecked.push(Text::tr("the crossmatch (antibodies)", &[]));
     }
     let group = record.patient.group;
     if group.abo.is_none() || group.rhd.is_none() {
-        unchecked.push((
-            "the patient's blood group (not yet typed)",
-            "患者血型（尚未鉴定）",
-        ));
+        unchecked.push(Text::tr("the patient's blood group (not yet typed)", &[]));
     }
     if unchecked.is_empty() {
         return;
     }
-    let en: Vec<&str> = unchecked.iter().map(|u| u.0).collect();
-    let zh: Vec<&str> = unchecked.iter().map(|u| u.1).collect();
-    found.warn(
+    let unchecked = Text::list(&unchecked);
+    found.warn_with(
         ReasonCode::EmergencyRelease,
         &[
-            ("doctor", doctor),
-            ("unchecked_en", &en.join("; ")),
-            ("unchecked_zh", &zh.join("；")),
+            ("doctor", doctor.into()),
+            ("unchecked", (&unchecked).into()),
         ],
     );
 }
@@ -87,13 +82,11 @@ pub(super) fn rhd_positive_allowed(record: &IssueRecord, now: Instant, policy: &
 }
 
 /// The warning that replaces the RhD stop when `rhd_positive_allowed`.
-pub(super) fn push_rhd_positive_warning(found: &mut Reasons, args: &[(&str, &str)]) {
+pub(super) fn push_rhd_positive_warning(found: &mut Reasons, args: &[(&str, Arg)]) {
     found.push(
         ReasonCode::RhdIncompatible,
         Severity::Warn,
-        Text::fill(
-            "EMERGENCY: RhD-positive {component_en} ({unit}) for a patient whose RhD is not yet known ({patient}); hospital policy allows it for men and for older women in an emergency. Tell the doctor (antibody screen later), then acknowledge.",
-            "紧急情况：RhD阳性{component_zh}（{unit}）输给RhD尚未鉴定的患者（{patient}）；医院规定紧急情况下男性及年长女性可以输注。请告知医生（日后复查抗体），确认后继续。",
+        Text::tr_with("EMERGENCY: RhD-positive {component} ({unit}) for a patient whose RhD is not yet known ({patient}); hospital policy allows it for men and for older women in an emergency. Tell the doctor (antibody screen later), then acknowledge.",
             args,
         ),
     );
@@ -172,17 +165,17 @@ mod tests {
         assert_eq!(o.verdict, CheckVerdict::Proceed, "{:?}", codes(&o));
         assert_eq!(codes(&o), [("EMERGENCY_RELEASE", Severity::Warn)]);
         let words = &o.reasons[0].message;
-        assert!(words.en.contains("王医生 (D2001)"), "{}", words.en);
-        assert!(words.en.contains("crossmatch"), "{}", words.en);
+        assert!(words.en().contains("王医生 (D2001)"), "{}", words.en());
+        assert!(words.en().contains("crossmatch"), "{}", words.en());
         assert!(
-            words.en.contains("blood group (not yet typed)"),
+            words.en().contains("blood group (not yet typed)"),
             "{}",
-            words.en
+            words.en()
         );
         assert!(
-            words.zh.contains("交叉配血") && words.zh.contains("患者血型"),
+            words.zh().contains("交叉配血") && words.zh().contains("患者血型"),
             "{}",
-            words.zh
+            words.zh()
         );
     }
 
@@ -283,7 +276,7 @@ mod tests {
         assert!(o
             .reasons
             .iter()
-            .any(|r| r.message.zh.contains("李四（MRN0042）")));
+            .any(|r| r.message.zh().contains("李四（MRN0042）")));
         let o = run("MRN0042", &bag_of_group("95"), &merged);
         assert!(!codes(&o).contains(&("PATIENT_ID_MERGED", Severity::Warn)));
         let o = run("EM000999", &bag_of_group("95"), &merged);

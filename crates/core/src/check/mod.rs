@@ -21,7 +21,7 @@ mod words;
 
 pub use crate::Instant;
 pub use reason::{Reason, ReasonCode};
-pub use words::{component_name, component_names};
+pub use words::{component_name, component_text, reason_title, reason_title_of};
 
 pub(crate) use words::stop_reason;
 
@@ -367,9 +367,9 @@ fn read_wristband(input: &CheckInput, policy: &Policy, found: &mut Reasons) -> O
     match wristband::patient_identifier(input.wristband_scan, policy) {
         Ok(id) => Some(id),
         Err(detail) => {
-            found.stop(
+            found.stop_with(
                 ReasonCode::WristbandUnreadable,
-                &[("detail_en", &detail.en), ("detail_zh", &detail.zh)],
+                &[("detail", (&detail).into())],
             );
             None
         }
@@ -386,13 +386,9 @@ fn find_record(input: &CheckInput, din: &str, found: &mut Reasons) -> Option<usi
         .filter(|u| u.din.as_deref().map(str::trim) == Some(din))
         .collect();
     for u in &unreadable {
-        found.stop(
+        found.stop_with(
             ReasonCode::IssueRecordUnreadable,
-            &[
-                ("din", din),
-                ("problem_en", &u.problem.en),
-                ("problem_zh", &u.problem.zh),
-            ],
+            &[("din", din.into()), ("problem", (&u.problem).into())],
         );
     }
     let record = most_recent_issue(input.issued, din);

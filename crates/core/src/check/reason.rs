@@ -1,6 +1,6 @@
 //! The codes of the check's reasons, and the reasons as the check collects them.
 
-use crate::messages::Text;
+use crate::messages::{Arg, Text};
 use crate::severity::Severity;
 
 use super::words::message;
@@ -47,6 +47,44 @@ pub enum ReasonCode {
 }
 
 impl ReasonCode {
+    /// Every code, in the order the check runs its rules.
+    pub const ALL: [ReasonCode; 29] = [
+        ReasonCode::SecondCheckerRequired,
+        ReasonCode::SameChecker,
+        ReasonCode::WristbandUnreadable,
+        ReasonCode::LabelUnreadable,
+        ReasonCode::CheckCharacterMismatch,
+        ReasonCode::LabelInconsistent,
+        ReasonCode::LabelIncomplete,
+        ReasonCode::UnitNotIssued,
+        ReasonCode::UnitForOtherPatient,
+        ReasonCode::UnitStatus,
+        ReasonCode::ProductMismatch,
+        ReasonCode::LabelGroupMismatch,
+        ReasonCode::AboIncompatible,
+        ReasonCode::AboNonidentical,
+        ReasonCode::RhdIncompatible,
+        ReasonCode::UnitExpired,
+        ReasonCode::CrossmatchIncompatible,
+        ReasonCode::CrossmatchMissing,
+        ReasonCode::SampleExpired,
+        ReasonCode::IssueTimeExceeded,
+        ReasonCode::SpecialRequirementUnmet,
+        ReasonCode::CacheStale,
+        ReasonCode::NotTheInterruptedUnit,
+        ReasonCode::IssueRecordUnreadable,
+        ReasonCode::ClockUntrusted,
+        ReasonCode::EmergencyRelease,
+        ReasonCode::EmergencyNotAuthorised,
+        ReasonCode::PatientIdMerged,
+        ReasonCode::UnitExpiresSoon,
+    ];
+
+    /// The code as stored (`ABO_INCOMPATIBLE`).
+    pub fn parse(code: &str) -> Option<ReasonCode> {
+        ReasonCode::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
     pub fn as_str(self) -> &'static str {
         use ReasonCode::*;
         match self {
@@ -102,10 +140,19 @@ pub(super) struct Reasons(Vec<Reason>);
 
 impl Reasons {
     pub(super) fn stop(&mut self, code: ReasonCode, args: &[(&str, &str)]) {
-        self.push(code, Severity::Stop, message(code, args));
+        self.stop_with(code, &same(args));
     }
 
     pub(super) fn warn(&mut self, code: ReasonCode, args: &[(&str, &str)]) {
+        self.warn_with(code, &same(args));
+    }
+
+    /// A stop whose facts include words (a component's name, a status) in both languages.
+    pub(super) fn stop_with(&mut self, code: ReasonCode, args: &[(&str, Arg)]) {
+        self.push(code, Severity::Stop, message(code, args));
+    }
+
+    pub(super) fn warn_with(&mut self, code: ReasonCode, args: &[(&str, Arg)]) {
         self.push(code, Severity::Warn, message(code, args));
     }
 
@@ -129,4 +176,9 @@ impl Reasons {
             message,
         });
     }
+}
+
+/// Facts the same in both languages, as placeholder values.
+pub(super) fn same<'a>(args: &[(&'a str, &'a str)]) -> Vec<(&'a str, Arg<'a>)> {
+    args.iter().map(|(k, v)| (*k, Arg::Same(v))).collect()
 }

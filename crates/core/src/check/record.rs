@@ -4,7 +4,7 @@
 use chrono::{Duration, FixedOffset, NaiveDateTime, TimeZone};
 
 use crate::blood::{compatibility, Group, Verdict};
-use crate::messages::Text;
+use crate::messages::{Arg, Text};
 use crate::policy::Policy;
 use crate::severity::Severity;
 use crate::wristband;
@@ -15,7 +15,7 @@ use super::emergency::{
 };
 use super::reason::{Reason, ReasonCode, Reasons};
 use super::words::message;
-use super::words::{component_names, requirement_names, status_names};
+use super::words::{component_text, requirement_name, status_name};
 use super::{CheckInput, CrossmatchResult, DispenseStatus, IssueRecord, LabelFacts};
 
 /// When the blood bank issued the same DIN more than once (returned and reissued), the latest
@@ -90,13 +90,12 @@ fn check_patient(record: &IssueRecord, wristband_id: &str, found: &mut Reasons) 
 
 fn check_status(record: &IssueRecord, found: &mut Reasons) {
     if record.status != DispenseStatus::Issued {
-        let (en, zh) = status_names(&record.status);
-        found.stop(
+        let status = status_name(&record.status);
+        found.stop_with(
             ReasonCode::UnitStatus,
             &[
-                ("din", &record.unit.din),
-                ("status_en", en),
-                ("status_zh", zh),
+                ("din", (&record.unit.din).into()),
+                ("status", (&status).into()),
             ],
         );
     }
@@ -152,15 +151,19 @@ pub(super) fn expiry_notice(
     {
         return None;
     }
+    let (expiry, minutes) = (
+        Text::date_time(expiry),
+        left.num_minutes().max(0).to_string(),
+    );
     Some(Reason {
         code: ReasonCode::UnitExpiresSoon,
         severity: Severity::Warn,
         message: message(
             ReasonCode::UnitExpiresSoon,
             &[
-                ("din", &record.unit.din),
-                ("expiry", &expiry.format("%Y-%m-%d %H:%M").to_string()),
-                ("minutes", &left.num_minutes().max(0).to_string()),
+                ("din", (&record.unit.din).into()),
+                ("expiry", (&expiry).into()),
+                ("minutes", (&minutes).into()),
             ],
         ),
     })
@@ -170,11 +173,12 @@ pub(super) fn expiry_notice(
 fn check_expiry(record: &IssueRecord, label: &LabelFacts, now: Instant, found: &mut Reasons) {
     let expiry = expiry_of(record, label, now);
     if is_past_minute(now, expiry) {
-        found.stop(
+        let expiry = Text::date_time(expiry);
+        found.stop_with(
             ReasonCode::UnitExpired,
             &[
-                ("din", &record.unit.din),
-                ("expiry", &expiry.format("%Y-%m-%d %H:%M").to_string()),
+                ("din", (&record.unit.din).into()),
+                ("expiry", (&expiry).into()),
             ],
         );
     }
@@ -206,22 +210,13 @@ fn check_requirements(record: &IssueRecord, found: &mut Reasons) {
     if unmet.is_empty() {
         return;
     }
-    let en = unmet
-        .iter()
-        .map(|r| requirement_names(r).0)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let zh = unmet
-        .iter()
-        .map(|r| requirement_names(r).1)
-        .collect::<Vec<_>>()
-        .join("、");
-    found.stop(
+    let names: Vec<Text> = unmet.iter().map(|r| requirement_name(r)).collect();
+    let missing = Text::list(&names);
+    found.stop_with(
         ReasonCode::SpecialRequirementUnmet,
         &[
-            ("din", &record.unit.din),
-            ("missing_en", &en),
-            ("missing_zh", &zh),
+            ("din", (&record.unit.din).into()),
+            ("missing", (&missing).into()),
         ],
     );
 }
@@ -236,29 +231,30 @@ fn check_compatibility(
     let component = record.unit.component;
     let patient_group = record.patient.group;
     let result = compatibility(component, patient_group, unit_group);
-    let (component_en, component_zh) = component_names(component);
-    let args = [
-        ("component_en", component_en),
-        ("component_zh", component_zh),
-        ("unit", &unit_group.display()),
-        ("patient", &patient_group.display()),
+    let (component, unit, patient) = (
+        component_text(component),
+        unit_group.words(),
+        patient_group.words(),
+    );
+    let args: [(&str, Arg); 3] = [
+        ("component", (&component).into()),
+        ("unit", (&unit).into()),
+        ("patient", (&patient).into()),
     ];
     match result.abo {
-        Verdict::Stop => found.stop(ReasonCode::AboIncompatible, &args),
-        Verdict::Warn => found.warn(ReasonCode::AboNonidentical, &args),
+        Verdict::Stop => found.stop_with(ReasonCode::AboIncompatible, &args),
+        Verdict::Warn => found.warn_with(ReasonCode::AboNonidentical, &args),
         Verdict::Ok => {}
     }
     match result.rhd {
         Verdict::Stop if rhd_positive_allowed(record, now, policy) => {
             push_rhd_positive_warning(found, &args)
         }
-        Verdict::Stop => found.stop(ReasonCode::RhdIncompatible, &args),
+        Verdict::Stop => found.stop_with(ReasonCode::RhdIncompatible, &args),
         Verdict::Warn => found.push(
             ReasonCode::RhdIncompatible,
             Severity::Warn,
-            Text::fill(
-                "RhD-positive {component_en} ({unit}) for an RhD-negative or untyped patient ({patient}): tell the doctor (anti-D prophylaxis), then acknowledge.",
-                "RhD阳性{component_zh}（{unit}）输给RhD阴性或血型未明患者（{patient}）：请告知医生（考虑抗D预防），确认后方可继续。",
+            Text::tr_with("RhD-positive {component} ({unit}) for an RhD-negative or untyped patient ({patient}): tell the doctor (anti-D prophylaxis), then acknowledge.",
                 &args,
             ),
         ),
@@ -282,10 +278,8 @@ fn check_crossmatch(record: &IssueRecord, now: Instant, found: &mut Reasons) {
     }
     if let Some(sample_end) = record.crossmatch.as_ref().and_then(|c| c.sample_expires_at) {
         if sample_end < now {
-            found.stop(
-                ReasonCode::SampleExpired,
-                &[("at", &sample_end.format("%Y-%m-%d %H:%M").to_string())],
-            );
+            let at = Text::date_time(sample_end);
+            found.stop_with(ReasonCode::SampleExpired, &[("at", (&at).into())]);
         }
     }
 }

@@ -229,14 +229,14 @@ fn a_device_clock_off_the_blood_banks_gone_back_or_before_the_issue_stops() {
     };
     let stopped = run_with(ahead, now);
     assert_eq!(codes(&stopped), ["CLOCK_UNTRUSTED"]);
-    assert!(stopped.reasons[0].message.en.contains("5 minutes ahead"));
+    assert!(stopped.reasons[0].message.en().contains("5 minutes ahead"));
     let nearly_ten = ClockFacts {
         server_offset_seconds: Some(-(9 * 60 + 58)),
         ..fine
     };
     let said = &run_with(nearly_ten, now).reasons[0].message;
-    assert!(said.en.contains("10 minutes behind"), "{}", said.en);
-    assert!(said.zh.contains("慢 10 分钟"), "{}", said.zh);
+    assert!(said.en().contains("10 minutes behind"), "{}", said.en());
+    assert!(said.zh().contains("慢 10 分钟"), "{}", said.zh());
     let went_back = ClockFacts {
         latest_known: Some(at(now) + Duration::minutes(2)),
         ..fine
@@ -247,7 +247,7 @@ fn a_device_clock_off_the_blood_banks_gone_back_or_before_the_issue_stops() {
     assert_eq!(codes(&before_issue), ["CLOCK_UNTRUSTED"]);
     assert!(before_issue.reasons[0]
         .message
-        .zh
+        .zh()
         .contains("晚于本设备当前时间"));
 }
 
@@ -293,12 +293,14 @@ fn messages_name_the_unit_and_patient_in_both_languages() {
     );
     let reason = &outcome.reasons[0];
     assert_eq!(reason.code, ReasonCode::UnitForOtherPatient);
-    assert!(reason.message.en.contains("W000026123456") && reason.message.en.contains("MRN0002"));
-    assert!(reason.message.zh.contains("李四") && reason.message.zh.contains("禁止输注"));
     assert!(
-        !reason.message.en.contains('{'),
+        reason.message.en().contains("W000026123456") && reason.message.en().contains("MRN0002")
+    );
+    assert!(reason.message.zh().contains("李四") && reason.message.zh().contains("禁止输注"));
+    assert!(
+        !reason.message.en().contains('{'),
         "unfilled placeholder: {}",
-        reason.message.en
+        reason.message.en()
     );
 }
 
@@ -316,14 +318,14 @@ fn a_unit_expiring_within_the_hour_is_noticed_without_touching_the_verdict_or_it
     let notice = &at_22_59.notices[0];
     assert_eq!(notice.code.as_str(), "UNIT_EXPIRES_SOON");
     assert!(
-        notice.message.en.contains("in 60 minutes"),
+        notice.message.en().contains("in 60 minutes"),
         "{}",
-        notice.message.en
+        notice.message.en()
     );
     assert!(
-        notice.message.zh.contains("还有 60 分钟"),
+        notice.message.zh().contains("还有 60 分钟"),
         "{}",
-        notice.message.zh
+        notice.message.zh()
     );
     let at_22_58 = run(
         "2026-12-01T22:58:00+08:00",

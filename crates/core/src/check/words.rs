@@ -2,60 +2,66 @@
 //! special requirements in both languages.
 
 use crate::blood::Component;
-use crate::messages::{Lang, Text};
+use crate::messages::{tr, tr_noop, Arg, Lang, Text};
 use crate::severity::Severity;
 
 use super::reason::{Reason, ReasonCode};
 use super::DispenseStatus;
 
-pub(super) fn status_names(status: &DispenseStatus) -> (&str, &'static str) {
-    match status {
-        DispenseStatus::Issued => ("issued", "已发血"),
-        DispenseStatus::Returned => ("returned", "已退回"),
-        DispenseStatus::Recalled => ("recalled", "已召回"),
-        DispenseStatus::Cancelled => ("cancelled", "已取消"),
-        DispenseStatus::Transfused => ("already transfused", "已输注"),
-        DispenseStatus::Other(code) => (code, "状态异常"),
-    }
+/// What the blood bank says of a unit, in both languages.
+pub(super) fn status_name(status: &DispenseStatus) -> Text {
+    let msgid = match status {
+        DispenseStatus::Issued => tr_noop("issued"),
+        DispenseStatus::Returned => tr_noop("returned"),
+        DispenseStatus::Recalled => tr_noop("recalled"),
+        DispenseStatus::Cancelled => tr_noop("cancelled"),
+        DispenseStatus::Transfused => tr_noop("already transfused"),
+        DispenseStatus::Other(code) => {
+            return Text::tr("in an unusual status ({status})", &[("status", code)])
+        }
+    };
+    Text::tr(msgid, &[])
 }
 
 /// The component's name in `lang`.
 pub fn component_name(component: Component, lang: Lang) -> &'static str {
-    let (en, zh) = component_names(component);
-    match lang {
-        Lang::En => en,
-        Lang::ZhCn => zh,
-    }
+    tr(lang, component_msgid(component))
 }
 
-pub fn component_names(component: Component) -> (&'static str, &'static str) {
+/// The component's name in both languages.
+pub fn component_text(component: Component) -> Text {
+    Text::tr(component_msgid(component), &[])
+}
+
+fn component_msgid(component: Component) -> &'static str {
     match component {
-        Component::RedCells => ("red cells", "红细胞"),
-        Component::WholeBlood => ("whole blood", "全血"),
-        Component::Plasma => ("plasma", "血浆"),
-        Component::Platelets => ("platelets", "血小板"),
-        Component::Cryo => ("cryoprecipitate", "冷沉淀"),
+        Component::RedCells => tr_noop("red cells"),
+        Component::WholeBlood => tr_noop("whole blood"),
+        Component::Plasma => tr_noop("plasma"),
+        Component::Platelets => tr_noop("platelets"),
+        Component::Cryo => tr_noop("cryoprecipitate"),
     }
 }
 
-pub(super) fn requirement_names(requirement: &str) -> (&str, &'static str) {
-    match requirement {
-        "irradiated" => ("irradiated", "辐照"),
-        "cmv_negative" => ("CMV-negative", "CMV阴性"),
-        "leukoreduced" => ("leukoreduced", "去白细胞"),
-        "washed" => ("washed", "洗涤"),
-        "hla_matched" => ("HLA-matched", "HLA配型"),
-        other => (other, "特殊要求"),
-    }
+/// A special requirement's name in both languages; one the app does not know is named as such.
+pub(super) fn requirement_name(requirement: &str) -> Text {
+    let msgid = match requirement {
+        "irradiated" => tr_noop("irradiated"),
+        "cmv_negative" => tr_noop("CMV-negative"),
+        "leukoreduced" => tr_noop("leukoreduced"),
+        "washed" => tr_noop("washed"),
+        "hla_matched" => tr_noop("HLA-matched"),
+        other => return Text::tr("special requirement {code}", &[("code", other)]),
+    };
+    Text::tr(msgid, &[])
 }
 
-/// A reason's message in English and Chinese, with `{placeholders}` for its facts.
-type Words = (&'static str, &'static str);
+/// A reason's message in English, the msgid, with `{placeholders}` for its facts.
+type Words = &'static str;
 
 /// The words of each reason: what is wrong, then what to do. Written for a tired nurse.
-pub(super) fn message(code: ReasonCode, args: &[(&str, &str)]) -> Text {
-    let (en, zh) = words(code);
-    Text::fill(en, zh, args)
+pub(super) fn message(code: ReasonCode, args: &[(&str, Arg)]) -> Text {
+    Text::tr_with(words(code), args)
 }
 
 fn words(code: ReasonCode) -> Words {
@@ -93,156 +99,131 @@ fn words(code: ReasonCode) -> Words {
     }
 }
 
-const SECOND_CHECKER_REQUIRED: Words = (
+const SECOND_CHECKER_REQUIRED: Words = tr_noop(
     "A second nurse must check with you: ask a colleague to scan their badge and enter their PIN.",
-    "需要第二人共同核对：请同事刷工牌并输入PIN。",
 );
 
-const SAME_CHECKER: Words = (
-    "The second checker is the same person as the first ({badge}). A different colleague must check.",
-    "第二核对人与第一核对人是同一人（{badge}），请由另一位同事核对。",
-);
+const SAME_CHECKER: Words = tr_noop("The second checker is the same person as the first ({badge}). A different colleague must check.");
 
-const WRISTBAND_UNREADABLE: Words = (
-    "Cannot read the patient's wristband ({detail_en}). Scan it again; if it is damaged, print a new wristband.",
-    "无法识别患者腕带（{detail_zh}）。请重新扫描；腕带损坏时请重新打印。",
-);
+const WRISTBAND_UNREADABLE: Words = tr_noop("Cannot read the patient's wristband ({detail}). Scan it again; if it is damaged, print a new wristband.");
 
-const LABEL_UNREADABLE: Words = (
-    "Bag barcode {n} could not be read: {detail_en}",
-    "血袋第{n}个条码无法识别：{detail_zh}",
-);
+const LABEL_UNREADABLE: Words = tr_noop("Bag barcode {n} could not be read: {detail}");
 
-const CHECK_CHARACTER_MISMATCH: Words = (
-    "The unit number {scan} does not match its check character: {detail_en}",
-    "血袋号 {scan} 与校验字符不符：{detail_zh}",
-);
+const CHECK_CHARACTER_MISMATCH: Words =
+    tr_noop("The unit number {scan} does not match its check character: {detail}");
 
-const LABEL_INCONSISTENT: Words = (
+const LABEL_INCONSISTENT: Words = tr_noop(
     "The bag scans disagree ({values}). Were two bags scanned? Scan only the bag you will hang.",
-    "血袋扫描结果不一致（{values}）。是否扫描了两个血袋？只扫描将要输注的血袋。",
 );
 
-const LABEL_INCOMPLETE: Words = (
-    "Not scanned from the bag yet: {missing_en}. Scan every barcode on the bag label.",
-    "血袋尚未扫描：{missing_zh}。请扫描血袋标签上的全部条码。",
+const LABEL_INCOMPLETE: Words =
+    tr_noop("Not scanned from the bag yet: {missing}. Scan every barcode on the bag label.");
+
+const UNIT_NOT_ISSUED: Words = tr_noop("Unit {din} was not issued by the blood bank for any patient on this device. Do not transfuse; call the blood bank.");
+
+const UNIT_FOR_OTHER_PATIENT: Words = tr_noop("WRONG PATIENT: unit {din} was issued for {name} ({mrn}), not for this patient ({id}). Do not transfuse; return the unit to the blood bank.");
+
+const UNIT_STATUS: Words = tr_noop(
+    "Unit {din} is {status} at the blood bank. Do not transfuse; return it to the blood bank.",
 );
 
-const UNIT_NOT_ISSUED: Words = (
-    "Unit {din} was not issued by the blood bank for any patient on this device. Do not transfuse; call the blood bank.",
-    "血袋 {din} 不在输血科发血记录中。禁止输注，请联系输血科。",
+const PRODUCT_MISMATCH: Words = tr_noop("The bag's product code {label} differs from the product the blood bank issued ({record}). Do not transfuse; call the blood bank.");
+
+const LABEL_GROUP_MISMATCH: Words = tr_noop("The bag's blood group {label} differs from the group the blood bank issued ({record}). Do not transfuse; call the blood bank.");
+
+const ABO_INCOMPATIBLE: Words = tr_noop("ABO INCOMPATIBLE: {component} of group {unit} for a patient of group {patient}. Do not transfuse.");
+
+const ABO_NONIDENTICAL: Words = tr_noop("{component} of group {unit} for a patient of group {patient} is not ABO-identical. Acknowledge with a reason to go on.");
+
+const RHD_INCOMPATIBLE: Words = tr_noop(
+    "RhD INCOMPATIBLE: {component} {unit} for a patient of group {patient}. Do not transfuse.",
 );
 
-const UNIT_FOR_OTHER_PATIENT: Words = (
-    "WRONG PATIENT: unit {din} was issued for {name} ({mrn}), not for this patient ({id}). Do not transfuse; return the unit to the blood bank.",
-    "患者不符：血袋 {din} 是发给 {name}（{mrn}）的，不是本患者（{id}）。禁止输注，请将血袋退回输血科。",
-);
+const UNIT_EXPIRED: Words =
+    tr_noop("Unit {din} expired at {expiry}. Do not transfuse; return it to the blood bank.");
 
-const UNIT_STATUS: Words = (
-    "Unit {din} is {status_en} at the blood bank. Do not transfuse; return it to the blood bank.",
-    "血袋 {din} 在输血科的状态为{status_zh}。禁止输注，请退回输血科。",
-);
-
-const PRODUCT_MISMATCH: Words = (
-    "The bag's product code {label} differs from the product the blood bank issued ({record}). Do not transfuse; call the blood bank.",
-    "血袋产品码 {label} 与发血记录（{record}）不符。禁止输注，请联系输血科。",
-);
-
-const LABEL_GROUP_MISMATCH: Words = (
-    "The bag's blood group {label} differs from the group the blood bank issued ({record}). Do not transfuse; call the blood bank.",
-    "血袋血型 {label} 与发血记录血型（{record}）不符。禁止输注，请联系输血科。",
-);
-
-const ABO_INCOMPATIBLE: Words = (
-    "ABO INCOMPATIBLE: {component_en} of group {unit} for a patient of group {patient}. Do not transfuse.",
-    "ABO血型不相容：{unit} 的{component_zh}不能输给 {patient} 患者。禁止输注。",
-);
-
-const ABO_NONIDENTICAL: Words = (
-    "{component_en} of group {unit} for a patient of group {patient} is not ABO-identical. Acknowledge with a reason to go on.",
-    "{component_zh}血型 {unit} 与患者血型 {patient} 不同型。需填写原因确认后方可继续。",
-);
-
-const RHD_INCOMPATIBLE: Words = (
-    "RhD INCOMPATIBLE: {component_en} {unit} for a patient of group {patient}. Do not transfuse.",
-    "RhD血型不相容：{unit} 的{component_zh}不能输给 {patient} 患者。禁止输注。",
-);
-
-const UNIT_EXPIRED: Words = (
-    "Unit {din} expired at {expiry}. Do not transfuse; return it to the blood bank.",
-    "血袋 {din} 已于 {expiry} 过期。禁止输注，请退回输血科。",
-);
-
-const CROSSMATCH_INCOMPATIBLE: Words = (
+const CROSSMATCH_INCOMPATIBLE: Words = tr_noop(
     "The crossmatch for unit {din} is INCOMPATIBLE. Do not transfuse; call the blood bank.",
-    "血袋 {din} 交叉配血结果为不相容。禁止输注，请联系输血科。",
 );
 
-const CROSSMATCH_MISSING: Words = (
+const CROSSMATCH_MISSING: Words = tr_noop(
     "Unit {din} has no compatible crossmatch result. Do not transfuse; call the blood bank.",
-    "血袋 {din} 没有相容的交叉配血结果。禁止输注，请联系输血科。",
 );
 
-const SAMPLE_EXPIRED: Words = (
-    "The patient's crossmatch sample expired at {at}: a new sample and crossmatch are needed. Call the blood bank.",
-    "患者交叉配血标本已于 {at} 失效，需要重新采样配血。请联系输血科。",
+const SAMPLE_EXPIRED: Words = tr_noop("The patient's crossmatch sample expired at {at}: a new sample and crossmatch are needed. Call the blood bank.");
+
+const ISSUE_TIME_EXCEEDED: Words = tr_noop("Unit {din} left the blood bank {minutes} minutes ago (limit {limit}). Do not start it; return it to the blood bank.");
+
+const SPECIAL_REQUIREMENT_UNMET: Words = tr_noop(
+    "The patient needs {missing} blood; unit {din} is not. Do not transfuse; call the blood bank.",
 );
 
-const ISSUE_TIME_EXCEEDED: Words = (
-    "Unit {din} left the blood bank {minutes} minutes ago (limit {limit}). Do not start it; return it to the blood bank.",
-    "血袋 {din} 出库已 {minutes} 分钟（限 {limit} 分钟）。不得开始输注，请退回输血科。",
-);
+const CACHE_STALE: Words = tr_noop("Blood-bank data last updated {minutes}: a recall may not have reached this device. Reconnect if you can, then acknowledge.");
 
-const SPECIAL_REQUIREMENT_UNMET: Words = (
-    "The patient needs {missing_en} blood; unit {din} is not. Do not transfuse; call the blood bank.",
-    "患者需要{missing_zh}血液，血袋 {din} 不符合。禁止输注，请联系输血科。",
-);
+const CLOCK_UNTRUSTED: Words = tr_noop("This device's clock cannot be trusted: {why}. Times (the 30-minute rule, expiry) cannot be judged: have the device's time set, then check again.");
 
-const CACHE_STALE: Words = (
-    "Blood-bank data last updated {minutes_en}: a recall may not have reached this device. Reconnect if you can, then acknowledge.",
-    "输血科数据最后更新于{minutes_zh}：召回信息可能尚未同步到本设备。请尽量联网更新，确认后继续。",
-);
+const ISSUE_RECORD_UNREADABLE: Words = tr_noop("The blood bank's record of unit {din} is incomplete on this device ({problem}). Do not transfuse; call the blood bank.");
 
-const CLOCK_UNTRUSTED: Words = (
-    "This device's clock cannot be trusted: {why_en}. Times (the 30-minute rule, expiry) cannot be judged: have the device's time set, then check again.",
-    "本设备时钟不可信：{why_zh}。无法判断时间（30分钟规则、有效期）：请校准设备时间后重新核对。",
-);
-
-const ISSUE_RECORD_UNREADABLE: Words = (
-    "The blood bank's record of unit {din} is incomplete on this device ({problem_en}). Do not transfuse; call the blood bank.",
-    "本设备上输血科关于血袋 {din} 的记录不完整（{problem_zh}）。禁止输注，请联系输血科。",
-);
-
-const NOT_THE_INTERRUPTED_UNIT: Words = (
+const NOT_THE_INTERRUPTED_UNIT: Words = tr_noop(
     "This bag ({din}) is not the one whose transfusion was interrupted: scan the interrupted bag.",
-    "此血袋（{din}）不是暂停输注的那一袋：请扫描暂停的血袋。",
 );
 
-const EMERGENCY_RELEASE: Words = (
-    "EMERGENCY RELEASE authorised by {doctor}: NOT CHECKED — {unchecked_en}. Everything else was checked. Acknowledge to go on; watch the patient closely, the crossmatch result will follow.",
-    "紧急发血（{doctor} 授权）：未核对——{unchecked_zh}。其余项目均已核对。确认后方可继续；请密切观察患者，交叉配血结果随后送达。",
-);
+const EMERGENCY_RELEASE: Words = tr_noop("EMERGENCY RELEASE authorised by {doctor}: NOT CHECKED — {unchecked}. Everything else was checked. Acknowledge to go on; watch the patient closely, the crossmatch result will follow.");
 
-const EMERGENCY_NOT_AUTHORISED: Words = (
-    "Unit {din} is marked as emergency release, but no authorising doctor is recorded. Do not transfuse; the doctor must authorise it with the blood bank.",
-    "血袋 {din} 标记为紧急发血，但没有授权医生记录。禁止输注，须由医生向输血科完成紧急用血授权。",
-);
+const EMERGENCY_NOT_AUTHORISED: Words = tr_noop("Unit {din} is marked as emergency release, but no authorising doctor is recorded. Do not transfuse; the doctor must authorise it with the blood bank.");
 
-const PATIENT_ID_MERGED: Words = (
-    "The wristband shows the temporary ID {id}; the blood bank has merged it with {name} ({mrn}). Check the name aloud; put a new wristband on the patient when you can.",
-    "腕带为临时编号 {id}，输血科已将其与 {name}（{mrn}）合并。请大声核对姓名，并尽快为患者更换新腕带。",
-);
+const PATIENT_ID_MERGED: Words = tr_noop("The wristband shows the temporary ID {id}; the blood bank has merged it with {name} ({mrn}). Check the name aloud; put a new wristband on the patient when you can.");
 
-const UNIT_EXPIRES_SOON: Words = (
-    "Unit {din} expires at {expiry}, in {minutes} minutes: it may run out of date while it runs. Start it now or ask the blood bank.",
-    "血袋 {din} 将于 {expiry} 过期（还有 {minutes} 分钟），输注过程中可能过期。请立即开始输注或咨询输血科。",
-);
+const UNIT_EXPIRES_SOON: Words = tr_noop("Unit {din} expires at {expiry}, in {minutes} minutes: it may run out of date while it runs. Start it now or ask the blood bank.");
 
 /// A stop reason with its words, for the rules of `domain::transition`.
-pub(crate) fn stop_reason(code: ReasonCode, args: &[(&str, &str)]) -> Reason {
+pub(crate) fn stop_reason(code: ReasonCode, args: &[(&str, Arg)]) -> Reason {
     Reason {
         code,
         severity: Severity::Stop,
         message: message(code, args),
     }
+}
+
+/// A reason's short name, for lists and tables (indicators, exports, the audit trail).
+pub fn reason_title(code: ReasonCode) -> Text {
+    use ReasonCode::*;
+    let msgid = match code {
+        SecondCheckerRequired => tr_noop("second checker missing"),
+        SameChecker => tr_noop("the same person checked twice"),
+        WristbandUnreadable => tr_noop("wristband unreadable"),
+        LabelUnreadable => tr_noop("bag label unreadable"),
+        CheckCharacterMismatch => tr_noop("unit number check character wrong"),
+        LabelInconsistent => tr_noop("bag scans disagree"),
+        LabelIncomplete => tr_noop("bag label not fully scanned"),
+        UnitNotIssued => tr_noop("unit not issued"),
+        UnitForOtherPatient => tr_noop("unit issued for another patient"),
+        UnitStatus => tr_noop("unit not in issued status"),
+        ProductMismatch => tr_noop("product differs from the issue"),
+        LabelGroupMismatch => tr_noop("bag blood group differs from the issue"),
+        AboIncompatible => tr_noop("ABO incompatible"),
+        AboNonidentical => tr_noop("ABO compatible, not identical"),
+        RhdIncompatible => tr_noop("RhD incompatible"),
+        UnitExpired => tr_noop("unit expired"),
+        CrossmatchIncompatible => tr_noop("crossmatch incompatible"),
+        CrossmatchMissing => tr_noop("no crossmatch result"),
+        SampleExpired => tr_noop("crossmatch sample expired"),
+        IssueTimeExceeded => tr_noop("too long since issue"),
+        SpecialRequirementUnmet => tr_noop("special requirement unmet"),
+        CacheStale => tr_noop("blood bank records not recent"),
+        ClockUntrusted => tr_noop("device clock untrusted"),
+        IssueRecordUnreadable => tr_noop("issue record unreadable"),
+        NotTheInterruptedUnit => tr_noop("not the interrupted unit"),
+        EmergencyRelease => tr_noop("emergency release"),
+        EmergencyNotAuthorised => tr_noop("emergency release not authorised"),
+        PatientIdMerged => tr_noop("temporary ID merged"),
+        UnitExpiresSoon => tr_noop("unit expires soon"),
+    };
+    Text::tr(msgid, &[])
+}
+
+/// The short name of a reason code as stored (`ABO_INCOMPATIBLE`); a code this version does not
+/// know is shown as it is.
+pub fn reason_title_of(code: &str) -> Text {
+    ReasonCode::parse(code).map_or_else(|| Text::same(code), reason_title)
 }

@@ -3,6 +3,7 @@
 
 use super::isbt128::{error, strip_framing};
 use super::{Gs1Elements, LabelError, LabelErrorCode::*};
+use crate::messages::Text;
 
 const GS: char = '\u{1d}';
 
@@ -211,9 +212,7 @@ pub fn parse_gs1(text: &str) -> Result<Gs1Elements, LabelError> {
     if body.is_empty() {
         return Err(error(
             Empty,
-            "The wristband scan is empty: scan it again.",
-            "腕带扫描内容为空，请重新扫描。",
-            &[],
+            Text::tr("The wristband scan is empty: scan it again.", &[]),
         ));
     }
     if let Some(c) = body
@@ -222,9 +221,10 @@ pub fn parse_gs1(text: &str) -> Result<Gs1Elements, LabelError> {
     {
         return Err(error(
             InvalidCharacter,
-            "The wristband scan holds a character GS1 does not allow (U+{c}): scan it again.",
-            "腕带扫描内容含有GS1不允许的字符（U+{c}）：请重新扫描。",
-            &[("c", &format!("{:04X}", c as u32))],
+            Text::tr(
+                "The wristband scan holds a character GS1 does not allow (U+{c}): scan it again.",
+                &[("c", &format!("{:04X}", c as u32))],
+            ),
         ));
     }
     let elements = if body.starts_with('(') {
@@ -270,12 +270,7 @@ fn raw(body: &str) -> Result<Vec<(String, String)>, LabelError> {
     let mut rest = body.trim_start_matches(GS);
     while !rest.is_empty() {
         let Some((ai, format)) = find_ai(rest) else {
-            return Err(error(
-                UnknownDataIdentifier,
-                "The wristband carries a GS1 element this app does not know ({rest}): check the wristband printer's settings.",
-                "腕带含有本系统不识别的GS1元素（{rest}）：请检查腕带打印设置。",
-                &[("rest", rest.get(..4).unwrap_or(rest))],
-            ));
+            return Err(error(UnknownDataIdentifier, Text::tr("The wristband carries a GS1 element this app does not know ({rest}): check the wristband printer's settings.", &[("rest", rest.get(..4).unwrap_or(rest))])));
         };
         let after = &rest[ai.len()..];
         // A fixed length ends the element by itself; any other ends at the separator.
@@ -300,40 +295,37 @@ fn check_element(ai: &str, value: &str) -> Result<(), LabelError> {
     if wrong_length {
         return Err(error(
             InvalidLength,
-            "GS1 element ({ai}) has {len} characters, not {want}: scan the wristband again.",
-            "GS1元素（{ai}）长度为 {len}，应为 {want}：请重新扫描腕带。",
-            &[
-                ("ai", ai),
-                ("len", &value.len().to_string()),
-                (
-                    "want",
-                    &if format.min == format.max {
-                        format.max.to_string()
-                    } else {
-                        format!("{}–{}", format.min, format.max)
-                    },
-                ),
-            ],
+            Text::tr(
+                "GS1 element ({ai}) has {len} characters, not {want}: scan the wristband again.",
+                &[
+                    ("ai", ai),
+                    ("len", &value.len().to_string()),
+                    (
+                        "want",
+                        &if format.min == format.max {
+                            format.max.to_string()
+                        } else {
+                            format!("{}–{}", format.min, format.max)
+                        },
+                    ),
+                ],
+            ),
         ));
     }
     if format.numeric && !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(error(
             InvalidCharacter,
-            "GS1 element ({ai}) must be digits only: scan the wristband again.",
-            "GS1元素（{ai}）只能是数字：请重新扫描腕带。",
-            &[("ai", ai)],
+            Text::tr(
+                "GS1 element ({ai}) must be digits only: scan the wristband again.",
+                &[("ai", ai)],
+            ),
         ));
     }
     if let Some((start, len)) = format.check {
         let digits = value.get(start..start + len).unwrap_or("");
         let (data, check) = digits.split_at(digits.len().saturating_sub(1));
         if mod10_check_digit(data).map(|d| d.to_string()).as_deref() != Some(check) {
-            return Err(error(
-                CheckDigitMismatch,
-                "The wristband number {value} fails its check digit: the barcode is damaged or misprinted. Print a new wristband.",
-                "腕带号码 {value} 校验位错误，条码损坏或打印有误。请重新打印腕带。",
-                &[("value", value)],
-            ));
+            return Err(error(CheckDigitMismatch, Text::tr("The wristband number {value} fails its check digit: the barcode is damaged or misprinted. Print a new wristband.", &[("value", value)])));
         }
     }
     Ok(())
@@ -352,9 +344,10 @@ pub fn mod10_check_digit(data: &str) -> Option<u32> {
 fn malformed(body: &str) -> LabelError {
     error(
         InvalidCharacter,
-        "'{body}' is not a well-formed GS1 element string: scan the wristband again.",
-        "“{body}”不是有效的GS1元素串：请重新扫描腕带。",
-        &[("body", body)],
+        Text::tr(
+            "'{body}' is not a well-formed GS1 element string: scan the wristband again.",
+            &[("body", body)],
+        ),
     )
 }
 

@@ -12,11 +12,8 @@ use crate::messages::Text;
 
 use LabelErrorCode::*;
 
-pub fn error(code: LabelErrorCode, en: &str, zh: &str, args: &[(&str, &str)]) -> LabelError {
-    LabelError {
-        code,
-        message: Text::fill(en, zh, args),
-    }
+pub fn error(code: LabelErrorCode, message: Text) -> LabelError {
+    LabelError { code, message }
 }
 
 /// Scanner framing: surrounding whitespace, then one AIM symbology identifier (`]` letter digit).
@@ -35,9 +32,7 @@ pub fn parse_scan(text: &str, profile: &LabelProfile) -> Result<Vec<Structure>, 
     if body.is_empty() {
         return Err(error(
             Empty,
-            "The scan is empty: scan the barcode again.",
-            "扫描内容为空，请重新扫描条码。",
-            &[],
+            Text::tr("The scan is empty: scan the barcode again.", &[]),
         ));
     }
     if gs1::looks_like_gs1(aim, body) {
@@ -65,12 +60,7 @@ fn check_characters(body: &str) -> Result<(), LabelError> {
         } else {
             format!("U+{:04X}", c as u32)
         };
-        return Err(error(
-            InvalidCharacter,
-            "The scan holds a character no label has ({c}): scan again; if it repeats, check the scanner's settings.",
-            "扫描内容含有标签中不应出现的字符（{c}）：请重新扫描；如反复出现，请检查扫描枪设置。",
-            &[("c", &shown)],
-        ));
+        return Err(error(InvalidCharacter, Text::tr("The scan holds a character no label has ({c}): scan again; if it repeats, check the scanner's settings.", &[("c", &shown)])));
     }
     Ok(())
 }
@@ -82,12 +72,7 @@ fn read_structures(body: &str) -> Result<Vec<Structure>, LabelError> {
     let mut rest = body;
     while !rest.is_empty() {
         if !rest.starts_with(['=', '&']) {
-            return Err(error(
-                InvalidLength,
-                "The barcode is longer than its data structure ('{rest}' is left over): scan it again.",
-                "条码长度超出数据结构（多出“{rest}”）：请重新扫描。",
-                &[("rest", rest)],
-            ));
+            return Err(error(InvalidLength, Text::tr("The barcode is longer than its data structure ('{rest}' is left over): scan it again.", &[("rest", rest)])));
         }
         // The DIN's identifier is `=` plus its first data character, which is also content:
         // `identify` gives it an identifier of length 1.
@@ -101,12 +86,7 @@ fn read_structures(body: &str) -> Result<Vec<Structure>, LabelError> {
             kinds_in_compound = true;
         }
         if kinds_in_compound && def.kind == "non_iccbba" {
-            return Err(error(
-                UnknownDataIdentifier,
-                "A local data structure ({id}) may not stand inside a compound message: this label is not valid.",
-                "复合信息中不允许出现本地数据结构（{id}）：该标签无效。",
-                &[("id", &rest[..id_len])],
-            ));
+            return Err(error(UnknownDataIdentifier, Text::tr("A local data structure ({id}) may not stand inside a compound message: this label is not valid.", &[("id", &rest[..id_len])])));
         }
         structures.push(structure);
         rest = &rest[id_len + content_len..];
@@ -120,12 +100,7 @@ fn identify(rest: &str) -> Result<(&'static StructureDef, usize), LabelError> {
     let t = tables();
     let b = rest.as_bytes();
     let unknown = || {
-        error(
-            UnknownDataIdentifier,
-            "'{id}' does not start any ISBT 128 data structure: scan the barcode again, or scan a different barcode of the label.",
-            "“{id}”不是ISBT 128数据标识符：请重新扫描，或扫描标签上的其他条码。",
-            &[("id", rest.get(..2).unwrap_or(rest))],
-        )
+        error(UnknownDataIdentifier, Text::tr("'{id}' does not start any ISBT 128 data structure: scan the barcode again, or scan a different barcode of the label.", &[("id", rest.get(..2).unwrap_or(rest))]))
     };
     let Some(&second) = b.get(1) else {
         return Err(unknown());
@@ -179,21 +154,11 @@ fn content_length(def: &StructureDef, after_id: &str) -> Result<usize, LabelErro
 }
 
 fn too_short(kind: &str) -> LabelError {
-    error(
-        InvalidLength,
-        "The {kind} barcode is too short: part of it was not read. Scan it again, holding the scanner steady.",
-        "{kind}条码长度不足，部分内容未读到：请保持扫描枪稳定后重新扫描。",
-        &[("kind", kind)],
-    )
+    error(InvalidLength, Text::tr("The {kind} barcode is too short: part of it was not read. Scan it again, holding the scanner steady.", &[("kind", kind)]))
 }
 
 fn not_allowed(kind: &str) -> LabelError {
-    error(
-        InvalidCharacter,
-        "The {kind} barcode holds characters its format does not allow. Scan it again; if letters came out lower-case, is Caps Lock on?",
-        "{kind}条码含有格式不允许的字符。请重新扫描；如字母变成小写，请检查是否开启了大写锁定。",
-        &[("kind", kind)],
-    )
+    error(InvalidCharacter, Text::tr("The {kind} barcode holds characters its format does not allow. Scan it again; if letters came out lower-case, is Caps Lock on?", &[("kind", kind)]))
 }
 
 fn build(def: &StructureDef, identifier: &str, content: &str) -> Result<Structure, LabelError> {
@@ -299,12 +264,7 @@ fn din(content: &str) -> Result<Structure, LabelError> {
     let checksum = checkchar::checksum(din).ok_or_else(|| not_allowed("din"))?;
     if let Ok(n @ 60..=96) = flags.parse::<u32>() {
         if n != 60 + checksum {
-            return Err(error(
-                CheckCharacterMismatch,
-                "The unit number barcode {din} fails its own check (flags {flags}): the label may be damaged. Scan it again; if it repeats, call the blood bank.",
-                "血袋号条码 {din} 自校验失败（标志位 {flags}），标签可能损坏。请重新扫描；如仍失败，请联系输血科。",
-                &[("din", din), ("flags", flags)],
-            ));
+            return Err(error(CheckCharacterMismatch, Text::tr("The unit number barcode {din} fails its own check (flags {flags}): the label may be damaged. Scan it again; if it repeats, call the blood bank.", &[("din", din), ("flags", flags)])));
         }
     }
     Ok(Structure::Din(Din {
@@ -326,48 +286,23 @@ fn keyed_din(body: &str) -> Result<Vec<Structure>, LabelError> {
                 .is_some_and(|re| re.is_match(&format!("{s}00")))
     };
     if body.bytes().any(|b| b.is_ascii_lowercase()) {
-        return Err(error(
-            InvalidCharacter,
-            "Lower-case letters in '{text}': type the unit number in capitals exactly as printed (is Caps Lock off?).",
-            "“{text}”中含有小写字母：请按标签印刷内容输入大写字母（请检查大写锁定）。",
-            &[("text", body)],
-        ));
+        return Err(error(InvalidCharacter, Text::tr("Lower-case letters in '{text}': type the unit number in capitals exactly as printed (is Caps Lock off?).", &[("text", body)])));
     }
     match body.len() {
         14 => {
             let (din, k) = body.split_at(13);
             if !din_pattern(din) || !k.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'*') {
-                return Err(error(
-                    InvalidCharacter,
-                    "'{text}' is not a unit number: type the 13 characters and the boxed check character exactly as printed.",
-                    "“{text}”不是有效的血袋号：请按标签输入13位血袋号及方框内的校验字符。",
-                    &[("text", body)],
-                ));
+                return Err(error(InvalidCharacter, Text::tr("'{text}' is not a unit number: type the 13 characters and the boxed check character exactly as printed.", &[("text", body)])));
             }
             let expected = checkchar::check_character(din).unwrap_or('?');
             if k.starts_with(expected) {
                 Ok(vec![Structure::Din(Din { din: din.into(), flags: None, check_char: expected, keyed: true })])
             } else {
-                Err(error(
-                    CheckCharacterMismatch,
-                    "The unit number {din} does not match the check character {k}: one character was mistyped. Re-read the number and the boxed character on the label, or scan the barcode.",
-                    "血袋号 {din} 与校验字符 {k} 不符，有字符输入错误。请核对标签上的号码和方框内的校验字符，或直接扫描条码。",
-                    &[("din", din), ("k", k)],
-                ))
+                Err(error(CheckCharacterMismatch, Text::tr("The unit number {din} does not match the check character {k}: one character was mistyped. Re-read the number and the boxed character on the label, or scan the barcode.", &[("din", din), ("k", k)])))
             }
         }
-        13 if din_pattern(body) => Err(error(
-            InvalidLength,
-            "The unit number {text} needs its check character: type the boxed character printed after it.",
-            "血袋号 {text} 缺少校验字符：请输入号码后方框内的字符。",
-            &[("text", body)],
-        )),
-        _ => Err(error(
-            InvalidLength,
-            "'{text}' is neither an ISBT 128 barcode nor a unit number with its check character: scan the bag's barcode again.",
-            "“{text}”既不是ISBT 128条码，也不是带校验字符的血袋号：请重新扫描血袋条码。",
-            &[("text", body)],
-        )),
+        13 if din_pattern(body) => Err(error(InvalidLength, Text::tr("The unit number {text} needs its check character: type the boxed character printed after it.", &[("text", body)]))),
+        _ => Err(error(InvalidLength, Text::tr("'{text}' is neither an ISBT 128 barcode nor a unit number with its check character: scan the bag's barcode again.", &[("text", body)]))),
     }
 }
 
@@ -379,12 +314,7 @@ fn blood_group(content: &str) -> Result<BloodGroupLabel, LabelError> {
         content.as_bytes()[3] as char,
     );
     let Some(row) = t.blood_groups.get(gg) else {
-        return Err(error(
-            UnknownBloodGroup,
-            "The blood-group barcode code '{gg}' is not an ISBT 128 blood group: do not guess the group; scan it again or call the blood bank.",
-            "血型条码代码“{gg}”不是ISBT 128血型：不要猜测血型，请重新扫描或联系输血科。",
-            &[("gg", gg)],
-        ));
+        return Err(error(UnknownBloodGroup, Text::tr("The blood-group barcode code '{gg}' is not an ISBT 128 blood group: do not guess the group; scan it again or call the blood bank.", &[("gg", gg)])));
     };
     if !t.phenotypes.contains_key(&r) || e != '0' {
         return Err(not_allowed("blood_group"));
@@ -433,12 +363,7 @@ fn gregorian(yyyymmdd: &str) -> Result<NaiveDate, LabelError> {
 }
 
 fn invalid_date(text: &str) -> LabelError {
-    error(
-        InvalidDate,
-        "The date in the barcode ({text}) is not a real date or time: scan it again; if it repeats, read the printed date and call the blood bank.",
-        "条码中的日期（{text}）不是有效的日期或时间：请重新扫描；如仍失败，请核对印刷日期并联系输血科。",
-        &[("text", text)],
-    )
+    error(InvalidDate, Text::tr("The date in the barcode ({text}) is not a real date or time: scan it again; if it repeats, read the printed date and call the blood bank.", &[("text", text)]))
 }
 
 /// A compound message (`=+aabbb`) announces how many structures follow it.
@@ -447,12 +372,7 @@ fn check_compound_counts(structures: &[Structure]) -> Result<(), LabelError> {
         if let Structure::CompoundMessage { count, .. } = s {
             let following = structures.len() - i - 1;
             if following != usize::from(*count) {
-                return Err(error(
-                    InvalidLength,
-                    "The label's compound barcode announces {count} data structures but holds {found}: part of it was not read. Scan it again.",
-                    "复合条码声明含 {count} 个数据结构，实际读到 {found} 个，部分内容未读到。请重新扫描。",
-                    &[("count", &count.to_string()), ("found", &following.to_string())],
-                ));
+                return Err(error(InvalidLength, Text::tr("The label's compound barcode announces {count} data structures but holds {found}: part of it was not read. Scan it again.", &[("count", &count.to_string()), ("found", &following.to_string())])));
             }
         }
     }

@@ -61,7 +61,12 @@ pub struct LabelError {
 
 impl std::fmt::Display for LabelError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message.en)
+        write!(
+            f,
+            "{}: {}",
+            self.code.as_str(),
+            self.message.get(crate::messages::Lang::En)
+        )
     }
 }
 

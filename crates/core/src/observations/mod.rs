@@ -96,6 +96,42 @@ impl AlertCode {
         }
     }
 
+    /// Every code.
+    pub const ALL: [AlertCode; 10] = [
+        AlertCode::BaselineMissing,
+        AlertCode::ObsOverdue,
+        AlertCode::DurationExceeded,
+        AlertCode::Febrile,
+        AlertCode::Hypotension,
+        AlertCode::Hypoxaemia,
+        AlertCode::Symptoms,
+        AlertCode::Tachycardia,
+        AlertCode::Hypertension,
+        AlertCode::Tachypnoea,
+    ];
+
+    /// The code as stored (`FEBRILE`).
+    pub fn parse(code: &str) -> Option<AlertCode> {
+        AlertCode::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
+    /// The alert's short name, for lists and tables.
+    pub fn title(self) -> Text {
+        let msgid = match self {
+            AlertCode::BaselineMissing => crate::messages::tr_noop("no baseline observation"),
+            AlertCode::ObsOverdue => crate::messages::tr_noop("observation overdue"),
+            AlertCode::DurationExceeded => crate::messages::tr_noop("transfusion running too long"),
+            AlertCode::Febrile => crate::messages::tr_noop("fever"),
+            AlertCode::Hypotension => crate::messages::tr_noop("low blood pressure"),
+            AlertCode::Hypoxaemia => crate::messages::tr_noop("low oxygen saturation"),
+            AlertCode::Symptoms => crate::messages::tr_noop("symptoms"),
+            AlertCode::Tachycardia => crate::messages::tr_noop("fast heart rate"),
+            AlertCode::Hypertension => crate::messages::tr_noop("blood pressure rising"),
+            AlertCode::Tachypnoea => crate::messages::tr_noop("fast breathing"),
+        };
+        Text::tr(msgid, &[])
+    }
+
     /// A reaction trigger (raised by an observation), as opposed to a schedule or time alert.
     pub fn is_reaction(self) -> bool {
         !matches!(
@@ -147,7 +183,10 @@ mod schedule;
 mod triggers;
 
 pub use schedule::{next_due, schedule};
-pub use triggers::{reaction_triggers, suspected_reaction};
+pub use triggers::{
+    reaction_triggers, suspected_reaction, suspected_words, symptom_name, trigger_codes,
+    trigger_words, Suspected,
+};
 
 use schedule::overdue_alert;
 
@@ -209,10 +248,9 @@ pub fn evaluate(t: &Transfusion, now: Instant, policy: &Policy) -> Vec<Alert> {
                 severity: Severity::Warn,
                 at: None,
                 label: None,
-                message: Text::fill(
+                message: Text::tr(
                     "No baseline observation within {window} minutes before the start: \
                      reactions are judged on absolute limits only. Record the vital signs now.",
-                    "开始输血前 {window} 分钟内无基线生命体征：仅能按绝对阈值判断输血反应。请立即测量并记录。",
                     &[("window", &policy.baseline_window_minutes.to_string())],
                 ),
             });
@@ -234,20 +272,18 @@ pub fn evaluate(t: &Transfusion, now: Instant, policy: &Policy) -> Vec<Alert> {
 
     if let (Some(_), Some(limit)) = (t.started_at, complete_by(t, policy)) {
         let message = match t.ended_at {
-            Some(end) if end > limit => Some(Text::fill(
+            Some(end) if end > limit => Some(Text::tr(
                 "The transfusion ended at {end}, later than {minutes} minutes after issue \
                  ({limit}): record the reason.",
-                "输血于 {end} 结束，超过出库后 {minutes} 分钟（{limit}）的时限：请记录原因。",
                 &[
                     ("end", &clock(end)),
                     ("minutes", &policy.complete_within_minutes.to_string()),
                     ("limit", &clock(limit)),
                 ],
             )),
-            None if now > limit => Some(Text::fill(
+            None if now > limit => Some(Text::tr(
                 "Still running {minutes} minutes after issue (limit {limit}): finish or stop \
                  the transfusion and call the doctor.",
-                "出库已超过 {minutes} 分钟（时限 {limit}）仍在输注：请结束或停止输血并通知医生。",
                 &[
                     ("minutes", &policy.complete_within_minutes.to_string()),
                     ("limit", &clock(limit)),

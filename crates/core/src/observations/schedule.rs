@@ -177,16 +177,16 @@ pub fn next_due(t: &Transfusion, now: Instant, policy: &Policy) -> Option<Slot> 
 
 pub(super) fn overdue_alert(s: &Slot) -> Alert {
     let due = clock(s.due);
-    let (en_name, zh_name) = if s.label == END_LABEL {
-        (
-            "end-of-transfusion observation".to_string(),
-            "输血结束时观察".to_string(),
+    let message = if s.label == END_LABEL {
+        Text::tr(
+            "The end-of-transfusion observation (due {due}) was missed: take and record the vital signs now.",
+            &[("due", &due)],
         )
     } else {
         let minutes = s.label.trim_end_matches("min");
-        (
-            format!("{minutes}-minute observation"),
-            format!("{minutes} 分钟观察"),
+        Text::tr(
+            "The {minutes}-minute observation (due {due}) was missed: take and record the vital signs now.",
+            &[("minutes", minutes), ("due", &due)],
         )
     };
     Alert {
@@ -194,11 +194,6 @@ pub(super) fn overdue_alert(s: &Slot) -> Alert {
         severity: Severity::Warn,
         at: None,
         label: Some(s.label.clone()),
-        message: Text {
-            en: format!(
-                "The {en_name} (due {due}) was missed: take and record the vital signs now."
-            ),
-            zh: format!("{zh_name}（应于 {due}）已逾期未做：请立即测量并记录生命体征。"),
-        },
+        message,
     }
 }

@@ -2,7 +2,7 @@
 //! and what a set of them suggests for the reaction report.
 
 use super::{clock, tenths_c, Alert, AlertCode, Observation, Vitals};
-use crate::messages::Text;
+use crate::messages::{tr_noop, Arg, Text};
 use crate::policy::Policy;
 use crate::severity::Severity;
 
@@ -43,12 +43,29 @@ pub fn reaction_triggers(
 /// What a trigger raises: its code, how urgent, the words.
 type Raised = Option<(AlertCode, Severity, Text)>;
 
-const STOP_EN: &str = "stop the transfusion, keep the line open with saline, call the doctor, \
-                       open a reaction report.";
-const STOP_ZH: &str = "立即停止输血，生理盐水维持静脉通路，通知医生，填写输血反应报告。";
-const WATCH_EN: &str = "slow down, stay with the patient, repeat the observation and tell the \
-                        doctor.";
-const WATCH_ZH: &str = "减慢滴速，守在患者床旁，复测生命体征并报告医生。";
+/// What the nurse does on a stop trigger, the end of each stop message.
+fn stop_action() -> Text {
+    Text::tr(
+        "stop the transfusion, keep the line open with saline, call the doctor, open a reaction report.",
+        &[],
+    )
+}
+
+/// What the nurse does on a watch trigger.
+fn watch_action() -> Text {
+    Text::tr(
+        "slow down, stay with the patient, repeat the observation and tell the doctor.",
+        &[],
+    )
+}
+
+/// A trigger's message: `msgid` with its values, the time and what to do.
+fn said(msgid: &str, values: &[(&str, String)], at: &str, action: Text) -> Text {
+    let mut args: Vec<(&str, Arg)> = values.iter().map(|(k, v)| (*k, Arg::Same(v))).collect();
+    args.push(("at", Arg::Same(at)));
+    args.push(("action", Arg::Words(&action)));
+    Text::tr_with(msgid, &args)
+}
 
 /// One observation's vitals with the baseline they are judged against.
 struct Reading<'a> {
@@ -79,26 +96,21 @@ fn fever(r: &Reading, policy: &Policy) -> Raised {
     if !fever {
         return None;
     }
-    let at = &r.at;
-    let (en, zh) = match base_temp {
-        Some(b) => (
-            format!(
-                "Fever {} °C (baseline {} °C) at {at}: {STOP_EN}",
-                tenths_c(temp),
-                tenths_c(b)
-            ),
-            format!(
-                "发热 {} °C（基线 {} °C），{at}：{STOP_ZH}",
-                tenths_c(temp),
-                tenths_c(b)
-            ),
+    let message = match base_temp {
+        Some(b) => said(
+            tr_noop("Fever {temp} °C (baseline {base} °C) at {at}: {action}"),
+            &[("temp", tenths_c(temp)), ("base", tenths_c(b))],
+            &r.at,
+            stop_action(),
         ),
-        None => (
-            format!("Fever {} °C at {at}: {STOP_EN}", tenths_c(temp)),
-            format!("发热 {} °C，{at}：{STOP_ZH}", tenths_c(temp)),
+        None => said(
+            tr_noop("Fever {temp} °C at {at}: {action}"),
+            &[("temp", tenths_c(temp))],
+            &r.at,
+            stop_action(),
         ),
     };
-    Some((AlertCode::Febrile, Severity::Stop, Text { en, zh }))
+    Some((AlertCode::Febrile, Severity::Stop, message))
 }
 
 fn hypotension(r: &Reading, policy: &Policy) -> Raised {
@@ -109,18 +121,21 @@ fn hypotension(r: &Reading, policy: &Policy) -> Raised {
     if !low {
         return None;
     }
-    let at = &r.at;
-    let (en, zh) = match base_sbp {
-        Some(b) => (
-            format!("Low blood pressure: systolic {sbp} mmHg (baseline {b}) at {at}: {STOP_EN}"),
-            format!("低血压：收缩压 {sbp} mmHg（基线 {b}），{at}：{STOP_ZH}"),
+    let message = match base_sbp {
+        Some(b) => said(
+            tr_noop("Low blood pressure: systolic {sbp} mmHg (baseline {base}) at {at}: {action}"),
+            &[("sbp", sbp.to_string()), ("base", b.to_string())],
+            &r.at,
+            stop_action(),
         ),
-        None => (
-            format!("Low blood pressure: systolic {sbp} mmHg at {at}: {STOP_EN}"),
-            format!("低血压：收缩压 {sbp} mmHg，{at}：{STOP_ZH}"),
+        None => said(
+            tr_noop("Low blood pressure: systolic {sbp} mmHg at {at}: {action}"),
+            &[("sbp", sbp.to_string())],
+            &r.at,
+            stop_action(),
         ),
     };
-    Some((AlertCode::Hypotension, Severity::Stop, Text { en, zh }))
+    Some((AlertCode::Hypotension, Severity::Stop, message))
 }
 
 fn hypoxaemia(r: &Reading, policy: &Policy) -> Raised {
@@ -128,11 +143,12 @@ fn hypoxaemia(r: &Reading, policy: &Policy) -> Raised {
         .vitals
         .spo2
         .filter(|s| *s < policy.hypoxaemia_spo2_below)?;
-    let at = &r.at;
-    let message = Text {
-        en: format!("Low oxygen saturation: SpO2 {spo2} % at {at}: {STOP_EN}"),
-        zh: format!("血氧饱和度下降：SpO2 {spo2} %，{at}：{STOP_ZH}"),
-    };
+    let message = said(
+        tr_noop("Low oxygen saturation: SpO2 {spo2} % at {at}: {action}"),
+        &[("spo2", spo2.to_string())],
+        &r.at,
+        stop_action(),
+    );
     Some((AlertCode::Hypoxaemia, Severity::Stop, message))
 }
 
@@ -146,12 +162,16 @@ fn symptoms(recorded: &[String], at: &str) -> Raised {
     if symptoms.is_empty() {
         return None;
     }
-    let en_list: Vec<String> = symptoms.iter().map(|s| symptom_name(s).0).collect();
-    let zh_list: Vec<String> = symptoms.iter().map(|s| symptom_name(s).1).collect();
-    let message = Text {
-        en: format!("Symptoms {} at {at}: {STOP_EN}", en_list.join(", ")),
-        zh: format!("出现症状：{}，{at}：{STOP_ZH}", zh_list.join("、")),
-    };
+    let names: Vec<Text> = symptoms.iter().map(|s| symptom_name(s)).collect();
+    let (list, action) = (Text::list(&names), stop_action());
+    let message = Text::tr_with(
+        "Symptoms {symptoms} at {at}: {action}",
+        &[
+            ("symptoms", (&list).into()),
+            ("at", at.into()),
+            ("action", (&action).into()),
+        ],
+    );
     Some((AlertCode::Symptoms, Severity::Stop, message))
 }
 
@@ -163,18 +183,21 @@ fn tachycardia(r: &Reading, policy: &Policy) -> Raised {
     if !fast {
         return None;
     }
-    let at = &r.at;
-    let (en, zh) = match base_hr {
-        Some(b) => (
-            format!("Fast heart rate {hr}/min (baseline {b}) at {at}: {WATCH_EN}"),
-            format!("心动过速 {hr} 次/分（基线 {b}），{at}：{WATCH_ZH}"),
+    let message = match base_hr {
+        Some(b) => said(
+            tr_noop("Fast heart rate {hr}/min (baseline {base}) at {at}: {action}"),
+            &[("hr", hr.to_string()), ("base", b.to_string())],
+            &r.at,
+            watch_action(),
         ),
-        None => (
-            format!("Fast heart rate {hr}/min at {at}: {WATCH_EN}"),
-            format!("心动过速 {hr} 次/分，{at}：{WATCH_ZH}"),
+        None => said(
+            tr_noop("Fast heart rate {hr}/min at {at}: {action}"),
+            &[("hr", hr.to_string())],
+            &r.at,
+            watch_action(),
         ),
     };
-    Some((AlertCode::Tachycardia, Severity::Warn, Text { en, zh }))
+    Some((AlertCode::Tachycardia, Severity::Warn, message))
 }
 
 /// Hypertension is defined only as a rise: without a baseline systolic there is nothing to
@@ -184,16 +207,12 @@ fn hypertension(r: &Reading, policy: &Policy) -> Raised {
     if diff(sbp, b) < i64::from(policy.hypertension_rise) {
         return None;
     }
-    let at = &r.at;
-    let message = Text {
-        en: format!(
-            "Blood pressure rising: systolic {sbp} mmHg (baseline {b}) at {at}: \
-             {WATCH_EN} Think of fluid overload (TACO)."
-        ),
-        zh: format!(
-            "血压升高：收缩压 {sbp} mmHg（基线 {b}），{at}：{WATCH_ZH}注意输血相关循环超负荷（TACO）。"
-        ),
-    };
+    let message = said(
+            tr_noop("Blood pressure rising: systolic {sbp} mmHg (baseline {base}) at {at}: {action} Think of fluid overload (TACO)."),
+        &[("sbp", sbp.to_string()), ("base", b.to_string())],
+        &r.at,
+        watch_action(),
+    );
     Some((AlertCode::Hypertension, Severity::Warn, message))
 }
 
@@ -205,82 +224,147 @@ fn tachypnoea(r: &Reading, policy: &Policy) -> Raised {
     if !fast {
         return None;
     }
-    let at = &r.at;
-    let (en, zh) = match base_rr {
-        Some(b) => (
-            format!("Fast breathing {rr}/min (baseline {b}) at {at}: {WATCH_EN}"),
-            format!("呼吸急促 {rr} 次/分（基线 {b}），{at}：{WATCH_ZH}"),
+    let message = match base_rr {
+        Some(b) => said(
+            tr_noop("Fast breathing {rr}/min (baseline {base}) at {at}: {action}"),
+            &[("rr", rr.to_string()), ("base", b.to_string())],
+            &r.at,
+            watch_action(),
         ),
-        None => (
-            format!("Fast breathing {rr}/min at {at}: {WATCH_EN}"),
-            format!("呼吸急促 {rr} 次/分，{at}：{WATCH_ZH}"),
+        None => said(
+            tr_noop("Fast breathing {rr}/min at {at}: {action}"),
+            &[("rr", rr.to_string())],
+            &r.at,
+            watch_action(),
         ),
     };
-    Some((AlertCode::Tachypnoea, Severity::Warn, Text { en, zh }))
+    Some((AlertCode::Tachypnoea, Severity::Warn, message))
 }
 
 /// The words for a symptom chip in both languages; free text is shown as written.
-fn symptom_name(s: &str) -> (String, String) {
+pub fn symptom_name(s: &str) -> Text {
     let known = match s {
-        "rigors" => Some(("rigors", "寒战")),
-        "urticaria" => Some(("urticaria", "荨麻疹")),
-        "rash" => Some(("rash", "皮疹")),
-        "dyspnoea" => Some(("dyspnoea", "呼吸困难")),
-        "wheeze" => Some(("wheeze", "喘鸣")),
-        "chest_pain" => Some(("chest pain", "胸痛")),
-        "back_pain" => Some(("back pain", "腰背痛")),
-        "haematuria" => Some(("haematuria", "血尿")),
-        "flushing" => Some(("flushing", "面色潮红")),
-        "nausea" => Some(("nausea", "恶心")),
-        "anxiety" => Some(("anxiety", "烦躁不安")),
+        "rigors" => Some(tr_noop("rigors")),
+        "urticaria" => Some(tr_noop("urticaria")),
+        "rash" => Some(tr_noop("rash")),
+        "dyspnoea" => Some(tr_noop("dyspnoea")),
+        "wheeze" => Some(tr_noop("wheeze")),
+        "chest_pain" => Some(tr_noop("chest pain")),
+        "back_pain" => Some(tr_noop("back pain")),
+        "haematuria" => Some(tr_noop("haematuria")),
+        "flushing" => Some(tr_noop("flushing")),
+        "nausea" => Some(tr_noop("nausea")),
+        "anxiety" => Some(tr_noop("anxiety")),
         _ => None,
     };
     match known {
-        Some((en, zh)) => (en.to_string(), zh.to_string()),
-        None => (s.to_string(), s.to_string()),
+        Some(msgid) => Text::tr(msgid, &[]),
+        None => Text::same(s),
     }
+}
+
+/// A first impression of what reaction a stop suggests; stored as its code, shown in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suspected {
+    Anaphylaxis,
+    Respiratory,
+    HaemolyticOrSeptic,
+    FebrileNonHaemolytic,
+    Allergic,
+    Unspecified,
+}
+
+impl Suspected {
+    pub const ALL: [Suspected; 6] = [
+        Suspected::Anaphylaxis,
+        Suspected::Respiratory,
+        Suspected::HaemolyticOrSeptic,
+        Suspected::FebrileNonHaemolytic,
+        Suspected::Allergic,
+        Suspected::Unspecified,
+    ];
+
+    /// The code the reaction record keeps.
+    pub fn code(self) -> &'static str {
+        match self {
+            Suspected::Anaphylaxis => "ANAPHYLAXIS",
+            Suspected::Respiratory => "RESPIRATORY",
+            Suspected::HaemolyticOrSeptic => "HAEMOLYTIC_OR_SEPTIC",
+            Suspected::FebrileNonHaemolytic => "FEBRILE_NON_HAEMOLYTIC",
+            Suspected::Allergic => "ALLERGIC",
+            Suspected::Unspecified => "UNSPECIFIED",
+        }
+    }
+
+    fn msgid(self) -> &'static str {
+        match self {
+            Suspected::Anaphylaxis => tr_noop("suspected anaphylaxis or severe allergic reaction"),
+            Suspected::Respiratory => tr_noop("suspected respiratory reaction (TACO, TRALI or allergic)"),
+            Suspected::HaemolyticOrSeptic => tr_noop("suspected acute haemolytic or septic reaction"),
+            Suspected::FebrileNonHaemolytic => tr_noop("suspected febrile non-haemolytic reaction (haemolysis and bacterial contamination to be excluded)"),
+            Suspected::Allergic => tr_noop("suspected allergic reaction"),
+            Suspected::Unspecified => tr_noop("suspected transfusion reaction"),
+        }
+    }
+
+    pub fn words(self) -> Text {
+        Text::tr(self.msgid(), &[])
+    }
+}
+
+/// The words for a suspected reaction as a record keeps it: its code. Records made before the
+/// codes kept both languages' words ("English / 中文"): those read back through their English.
+pub fn suspected_words(stored: &str) -> Text {
+    let english = stored.split_once(" / ").map_or(stored, |(en, _)| en);
+    Suspected::ALL
+        .into_iter()
+        .find(|s| s.code() == stored || s.msgid() == english)
+        .map_or_else(|| Text::same(stored), Suspected::words)
+}
+
+/// What a reaction record keeps of the triggers that stopped it: their codes (`FEBRILE; HYPOTENSION`).
+pub fn trigger_codes(stop: &[Alert]) -> String {
+    let codes: Vec<&str> = stop.iter().map(|a| a.code.as_str()).collect();
+    codes.join("; ")
+}
+
+/// The stored triggers in words. Records made before the codes kept `CODE: English sentence`;
+/// their codes are read, and any part that is no code is shown as written.
+pub fn trigger_words(stored: &str) -> Text {
+    let parts: Vec<Text> = stored
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let code = part.split_once(':').map_or(part, |(c, _)| c.trim());
+            AlertCode::parse(code).map_or_else(|| Text::same(part), AlertCode::title)
+        })
+        .collect();
+    Text::list(&parts)
 }
 
 /// What a set of stop triggers suggests, for the reaction report's "suspected" line, and whether
 /// it should be reported as serious. A first impression for the doctor, never a diagnosis: the
 /// nurse can change both on the report. Serious (ISBT: life-threatening or needing intervention)
 /// when the circulation or the breathing is affected, or when a symptom points to haemolysis.
-pub fn suspected_reaction(alerts: &[Alert], symptoms: &[String]) -> (Text, bool) {
+pub fn suspected_reaction(alerts: &[Alert], symptoms: &[String]) -> (Suspected, bool) {
     let has = |code: AlertCode| alerts.iter().any(|a| a.code == code);
     let symptom = |s: &str| symptoms.iter().any(|x| x == s);
     let haemolysis_signs = symptom("back_pain") || symptom("haematuria") || symptom("chest_pain");
     let breathing = has(AlertCode::Hypoxaemia) || symptom("dyspnoea") || symptom("wheeze");
     let serious = has(AlertCode::Hypotension) || breathing || haemolysis_signs;
-    let (en, zh) = if has(AlertCode::Hypotension) && breathing {
-        (
-            "suspected anaphylaxis or severe allergic reaction",
-            "疑似过敏性休克或严重过敏反应",
-        )
+    let suspected = if has(AlertCode::Hypotension) && breathing {
+        Suspected::Anaphylaxis
     } else if breathing {
-        (
-            "suspected respiratory reaction (TACO, TRALI or allergic)",
-            "疑似呼吸系统反应（输血相关循环超负荷、输血相关急性肺损伤或过敏）",
-        )
+        Suspected::Respiratory
     } else if has(AlertCode::Hypotension) || haemolysis_signs {
-        (
-            "suspected acute haemolytic or septic reaction",
-            "疑似急性溶血反应或细菌污染反应",
-        )
+        Suspected::HaemolyticOrSeptic
     } else if has(AlertCode::Febrile) {
-        (
-            "suspected febrile non-haemolytic reaction (haemolysis and bacterial contamination to be excluded)",
-            "疑似非溶血性发热反应（需排除溶血及细菌污染）",
-        )
+        Suspected::FebrileNonHaemolytic
     } else if symptom("urticaria") || symptom("rash") || symptom("flushing") {
-        ("suspected allergic reaction", "疑似过敏反应")
+        Suspected::Allergic
     } else {
-        ("suspected transfusion reaction", "疑似输血反应")
+        Suspected::Unspecified
     };
-    (
-        Text {
-            en: en.to_string(),
-            zh: zh.to_string(),
-        },
-        serious,
-    )
+    (suspected, serious)
 }

@@ -1,7 +1,7 @@
 //! Pages as lists of drawing operations, and the building blocks the reports are made of: titles,
 //! headings, paragraphs, label–value pairs and tables that break across pages.
 
-use bedside_core::messages::Lang;
+use bedside_core::messages::{tr, Lang};
 
 use super::metrics::Metrics;
 use super::{PdfError, ACCENT, BLACK, BOTTOM, GREY, LEFT, RIGHT, RULE, STRIPE, TOP, WIDTH};
@@ -61,11 +61,8 @@ impl Layout {
         Ok(l)
     }
 
-    pub(super) fn t<'a>(&self, en: &'a str, zh: &'a str) -> &'a str {
-        match self.lang {
-            Lang::En => en,
-            Lang::ZhCn => zh,
-        }
+    pub(super) fn t<'a>(&self, msgid: &'a str) -> &'a str {
+        tr(self.lang, msgid)
     }
 
     fn new_page(&mut self) {
@@ -230,7 +227,7 @@ impl Layout {
             self.y += h;
         }
         if rows.is_empty() {
-            let none = self.t("none", "无").to_string();
+            let none = self.t("none").to_string();
             self.text(LEFT + 2.0, self.y + size + 2.0, size, GREY, &none);
             self.y += lh + 3.0;
         }

@@ -7,7 +7,7 @@
 //! footer; `layout`), then written with krilla in one pass (`render`). The two reports are
 //! `transfusion` and `period`; `vitals_chart` draws the chart of `crate::chart` on the page.
 
-use bedside_core::messages::Lang;
+use bedside_core::messages::{tr, Lang, Text};
 
 mod format;
 mod layout;
@@ -34,6 +34,22 @@ pub enum PdfError {
     Write(String),
 }
 
+impl PdfError {
+    /// What the charge nurse reads; the technical detail stays in `Display` for the IT log.
+    pub fn message(&self) -> Text {
+        match self {
+            PdfError::Font => Text::tr(
+                "The PDF could not be made: this app's font is missing. Nothing was saved; call the ward's IT support.",
+                &[],
+            ),
+            PdfError::Write(_) => Text::tr(
+                "The PDF could not be made. Nothing was saved; try again, or export the CSV instead and call the ward's IT support.",
+                &[],
+            ),
+        }
+    }
+}
+
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
 const LEFT: f32 = 42.0;
@@ -49,10 +65,7 @@ const RULE: [u8; 3] = [170, 170, 170];
 const STRIPE: [u8; 3] = [242, 242, 242];
 const ACCENT: [u8; 3] = [150, 20, 30];
 
-/// Picks the words of `lang` from an English–Chinese pair.
-fn in_lang(lang: Lang) -> impl Fn(&'static str, &'static str) -> &'static str {
-    move |en, zh| match lang {
-        Lang::En => en,
-        Lang::ZhCn => zh,
-    }
+/// The words of a msgid in `lang`, from the catalogue.
+fn in_lang(lang: Lang) -> impl Fn(&'static str) -> &'static str {
+    move |msgid| tr(lang, msgid)
 }

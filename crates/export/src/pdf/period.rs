@@ -15,22 +15,22 @@ pub fn period_pdf(report: &PeriodReport, lang: Lang) -> Result<Vec<u8>, PdfError
     let period = format!("{} – {}", time(report.from), time(report.to));
     let mut l = Layout::new(lang, format!("{} · {period}", report.ward))?;
     let t = in_lang(lang);
-    let title = t("Ward transfusion quality report", "科室输血质量报告");
+    let title = t("Ward transfusion quality report");
     l.title(title, &report.ward);
     l.pairs(&[
-        (t("Ward", "病区"), report.ward.clone()),
-        (t("Period", "统计期间"), period.clone()),
-        (t("Generated", "生成时间"), time(report.generated_at)),
-        (t("By", "生成者"), report.generated_by.label()),
-        (t("Transfusions", "输血例数"), report.rows.len().to_string()),
+        (t("Ward"), report.ward.clone()),
+        (t("Period"), period.clone()),
+        (t("Generated"), time(report.generated_at)),
+        (t("By"), report.generated_by.label()),
+        (t("Transfusions"), report.rows.len().to_string()),
     ]);
 
-    l.heading(t("Indicators", "质量指标"));
+    l.heading(t("Indicators"));
     for ind in &report.indicators {
         indicator(&mut l, ind);
     }
     if report.indicators.is_empty() {
-        l.para(t("none", "无"), 9.0, GREY, 0.0);
+        l.para(t("none"), 9.0, GREY, 0.0);
     }
 
     transfusions(&mut l, report);
@@ -65,7 +65,7 @@ fn indicator(l: &mut Layout, ind: &Indicator) {
     let pct = percent.map_or("—".to_string(), |p| format!("{p:.1} %"));
     let mut figures = format!("{} / {}   {pct}", ind.numerator, ind.denominator);
     if let Some(target) = ind.target_percent.filter(|t| t.is_finite()) {
-        figures.push_str(&format!("   {} {target:.0} %", t("target", "目标")));
+        figures.push_str(&format!("   {} {target:.0} %", t("target")));
     }
     l.text(LEFT + bar_w + 10.0, by + 8.0, 9.0, BLACK, &figures);
     l.y += 14.0;
@@ -86,7 +86,7 @@ fn indicator(l: &mut Layout, ind: &Indicator) {
 fn transfusions(l: &mut Layout, report: &PeriodReport) {
     let lang = l.lang;
     let t = in_lang(lang);
-    l.heading(t("Transfusions", "输血明细"));
+    l.heading(t("Transfusions"));
     let rows: Vec<Vec<String>> = report
         .rows
         .iter()
@@ -104,14 +104,14 @@ fn transfusions(l: &mut Layout, report: &PeriodReport) {
         })
         .collect();
     let titles = [
-        t("Started", "开始"),
-        t("Ended", "结束"),
-        t("Patient", "患者"),
-        t("Unit (DIN)", "血袋号"),
-        t("Component", "成分"),
-        t("Outcome", "结果"),
-        t("Rounds", "次数"),
-        t("Unsent / refused", "未发/拒收"),
+        t("Started"),
+        t("Ended"),
+        t("Patient"),
+        t("Unit (DIN)"),
+        t("Component"),
+        t("Outcome"),
+        t("Rounds"),
+        t("Unsent / refused"),
     ];
     let cols = columns(&titles, &[70.0, 70.0, 0.0, 82.0, 48.0, 62.0, 30.0, 50.0]);
     l.table(&cols, &rows, 7.0, 1);

@@ -8,8 +8,6 @@ use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::text::Font;
 use krilla::Document;
 
-use bedside_core::messages::Lang;
-
 use super::layout::{Layout, Op};
 use super::metrics::Metrics;
 use super::{PdfError, FONT, GREY, LEFT, PAGE_H, PAGE_W, RIGHT, RULE, WIDTH};
@@ -30,10 +28,11 @@ impl Layout {
         for (i, ops) in self.pages.iter().enumerate() {
             let mut page = doc.start_page_with(settings()?);
             let mut s = page.surface();
-            let page_words = match self.lang {
-                Lang::En => format!("page {} of {total}", i + 1),
-                Lang::ZhCn => format!("第 {} 页 / 共 {total} 页", i + 1),
-            };
+            let page_words = bedside_core::messages::Text::tr(
+                "page {n} of {total}",
+                &[("n", &(i + 1).to_string()), ("total", &total.to_string())],
+            );
+            let page_words = page_words.get(self.lang).to_string();
             let footer_y = PAGE_H - 28.0;
             let footer = Op::Text {
                 x: LEFT,

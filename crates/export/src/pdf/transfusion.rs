@@ -1,9 +1,13 @@
 //! The record of one transfusion (输血记录单): what was given, the check, the vital signs, what
 //! happened, what the blood bank has received, and the audit trail.
 
-use bedside_core::check::component_name;
+use bedside_core::audit::AuditAction;
+use bedside_core::check::{component_name, reason_title_of};
+use bedside_core::event::BedsideEvent;
 use bedside_core::messages::Lang;
+use bedside_core::observations::{suspected_words, trigger_words};
 use bedside_core::review::{Round, TransfusionReview};
+use bedside_fhir::outcome::refused_words;
 
 use super::format::{audit_time, opt, slot_words, time, time_opt};
 use super::layout::{columns, Col, Layout};
@@ -17,7 +21,7 @@ pub fn transfusion_pdf(review: &TransfusionReview, lang: Lang) -> Result<Vec<u8>
         review.patient_name, review.patient_id, review.din
     );
     let mut l = Layout::new(lang, footer)?;
-    let title = l.t("Transfusion record", "输血记录单").to_string();
+    let title = l.t("Transfusion record").to_string();
     let sub = format!("{} · {}", review.ward, review.procedure_urn);
     l.title(&title, &sub);
 
@@ -38,35 +42,29 @@ fn summary(l: &mut Layout, review: &TransfusionReview) {
     let lang = l.lang;
     let t = in_lang(lang);
     l.pairs(&[
-        (t("Patient", "患者"), review.patient_name.clone()),
-        (t("Patient ID", "病历号"), review.patient_id.clone()),
-        (t("Unit (DIN)", "血袋号"), review.din.clone()),
-        (t("Product", "产品码"), review.product_id.clone()),
+        (t("Patient"), review.patient_name.clone()),
+        (t("Patient ID"), review.patient_id.clone()),
+        (t("Unit (DIN)"), review.din.clone()),
+        (t("Product"), review.product_id.clone()),
         (
-            t("Component", "血液成分"),
+            t("Component"),
             component_name(review.component, lang).to_string(),
         ),
-        (t("Ward", "病区"), review.ward.clone()),
-        (t("Issued", "发血时间"), time_opt(review.issued_at)),
-        (t("Started", "开始时间"), time(review.started_at)),
-        (t("Ended", "结束时间"), time_opt(review.ended_at)),
+        (t("Ward"), review.ward.clone()),
+        (t("Issued"), time_opt(review.issued_at)),
+        (t("Started"), time(review.started_at)),
+        (t("Ended"), time_opt(review.ended_at)),
+        (t("Outcome"), review.outcome.words().get(lang).to_string()),
         (
-            t("Outcome", "结果"),
-            review.outcome.words().get(lang).to_string(),
-        ),
-        (
-            t("Volume", "输入量"),
+            t("Volume"),
             review
                 .volume_ml
                 .map_or("—".to_string(), |v| format!("{v} ml")),
         ),
-        (
-            t("Keep bag until", "血袋保留至"),
-            time_opt(review.keep_until),
-        ),
+        (t("Keep bag until"), time_opt(review.keep_until)),
     ]);
     if let Some(note) = review.end_note.as_deref().filter(|n| !n.trim().is_empty()) {
-        let words = format!("{}：{note}", t("Note", "备注"));
+        let words = format!("{}{}{note}", t("Note"), lang.colon());
         l.para(&words, 9.0, BLACK, 0.0);
     }
 }
@@ -75,11 +73,11 @@ fn summary(l: &mut Layout, review: &TransfusionReview) {
 fn bedside_check(l: &mut Layout, review: &TransfusionReview) {
     let t = in_lang(l.lang);
     let c = &review.check;
-    l.heading(t("Bedside check", "床旁双人核对"));
+    l.heading(t("Bedside check"));
     l.pairs(&[
-        (t("Checked at", "核对时间"), time(c.at)),
-        (t("First nurse", "核对者"), c.first.label()),
-        (t("Second nurse", "复核者"), c.second.label()),
+        (t("Checked at"), time(c.at)),
+        (t("First nurse"), c.first.label()),
+        (t("Second nurse"), c.second.label()),
     ]);
     let scans = if c.scans.is_empty() {
         "—".to_string()
@@ -87,18 +85,18 @@ fn bedside_check(l: &mut Layout, review: &TransfusionReview) {
         c.scans.join("  |  ")
     };
     l.para(
-        &format!("{}：{scans}", t("Scanned", "扫描内容")),
+        &format!("{}{}{scans}", t("Scanned"), l.lang.colon()),
         8.5,
         BLACK,
         0.0,
     );
     let keyed = if c.keyed_reasons.is_empty() {
-        t("none (everything scanned)", "无（全部扫码）").to_string()
+        t("none (everything scanned)").to_string()
     } else {
         c.keyed_reasons.join("; ")
     };
     l.para(
-        &format!("{}：{keyed}", t("Keyed in", "手工录入原因")),
+        &format!("{}{}{keyed}", t("Keyed in"), l.lang.colon()),
         8.5,
         BLACK,
         0.0,
@@ -109,16 +107,23 @@ fn bedside_check(l: &mut Layout, review: &TransfusionReview) {
     }
     if c.acknowledgements.is_empty() {
         let none = format!(
-            "{}：{}",
-            t("Warnings acknowledged", "已确认的警告"),
-            t("none", "无")
+            "{}{}{}",
+            t("Warnings acknowledged"),
+            l.lang.colon(),
+            t("none")
         );
         l.para(&none, 8.5, BLACK, 0.0);
     } else {
-        let head = format!("{}：", t("Warnings acknowledged", "已确认的警告"));
+        let head = format!("{}{}", t("Warnings acknowledged"), l.lang.colon());
         l.para(&head, 8.5, BLACK, 0.0);
         for (code, reason) in &c.acknowledgements {
-            l.para(&format!("• {code} — {reason}"), 8.5, BLACK, 10.0);
+            let what = reason_title_of(code);
+            l.para(
+                &format!("• {} — {reason}", what.get(l.lang)),
+                8.5,
+                BLACK,
+                10.0,
+            );
         }
     }
 }
@@ -129,20 +134,20 @@ fn vital_signs(l: &mut Layout, review: &TransfusionReview) {
     let t = in_lang(lang);
     // The heading stays with the chart.
     l.ensure(CHART_H + 60.0);
-    l.heading(t("Vital signs", "生命体征"));
+    l.heading(t("Vital signs"));
     chart_block(l, review);
     let rows: Vec<Vec<String>> = review.rounds.iter().map(|r| round_row(r, lang)).collect();
     let widths = [72.0, 44.0, 28.0, 26.0, 44.0, 22.0, 30.0, 0.0, 92.0];
     let titles = [
-        t("Time", "时间"),
-        t("Round", "时点"),
-        t("T °C", "体温"),
-        t("HR", "心率"),
-        t("BP", "血压"),
-        t("RR", "呼吸"),
+        t("Time"),
+        t("Round"),
+        t("T °C"),
+        t("HR"),
+        t("BP"),
+        t("RR"),
         "SpO2",
-        t("Symptoms", "症状"),
-        t("Taken by", "测量者"),
+        t("Symptoms"),
+        t("Taken by"),
     ];
     let cols = columns(&titles, &widths);
     l.table(&cols, &rows, 7.5, 4);
@@ -151,7 +156,7 @@ fn vital_signs(l: &mut Layout, review: &TransfusionReview) {
 fn timeline(l: &mut Layout, review: &TransfusionReview) {
     let lang = l.lang;
     let t = in_lang(lang);
-    l.heading(t("Timeline", "时间线"));
+    l.heading(t("Timeline"));
     let rows: Vec<Vec<String>> = review
         .timeline()
         .iter()
@@ -160,11 +165,11 @@ fn timeline(l: &mut Layout, review: &TransfusionReview) {
     l.table(
         &[
             Col {
-                title: t("Time", "时间"),
+                title: t("Time"),
                 width: 80.0,
             },
             Col {
-                title: t("What happened", "事件"),
+                title: t("What happened"),
                 width: WIDTH - 80.0,
             },
         ],
@@ -177,29 +182,37 @@ fn timeline(l: &mut Layout, review: &TransfusionReview) {
 fn reaction(l: &mut Layout, review: &TransfusionReview) {
     let t = in_lang(l.lang);
     if let Some(r) = &review.reaction {
-        l.heading(t("Transfusion reaction", "输血不良反应"));
+        l.heading(t("Transfusion reaction"));
         l.pairs(&[
-            (t("Stopped at", "停止时间"), time(r.stopped_at)),
+            (t("Stopped at"), time(r.stopped_at)),
             (
-                t("Serious", "严重"),
-                if r.serious {
-                    t("yes", "是")
-                } else {
-                    t("no", "否")
-                }
-                .to_string(),
+                t("Serious"),
+                if r.serious { t("yes") } else { t("no") }.to_string(),
             ),
-            (t("Suspected", "疑似反应"), r.suspected.clone()),
-            (t("Recorded by", "记录者"), r.recorded_by.label()),
+            (
+                t("Suspected"),
+                suspected_words(&r.suspected).get(l.lang).to_string(),
+            ),
+            (t("Recorded by"), r.recorded_by.label()),
         ]);
         l.para(
-            &format!("{}：{}", t("Trigger", "触发"), r.trigger),
+            &format!(
+                "{}{}{}",
+                t("Trigger"),
+                l.lang.colon(),
+                trigger_words(&r.trigger).get(l.lang)
+            ),
             8.5,
             BLACK,
             0.0,
         );
         l.para(
-            &format!("{}：{}", t("Actions taken", "处理措施"), r.actions_taken),
+            &format!(
+                "{}{}{}",
+                t("Actions taken"),
+                l.lang.colon(),
+                r.actions_taken
+            ),
             8.5,
             BLACK,
             0.0,
@@ -211,7 +224,7 @@ fn reaction(l: &mut Layout, review: &TransfusionReview) {
 fn interruptions(l: &mut Layout, review: &TransfusionReview) {
     let t = in_lang(l.lang);
     if !review.interruptions.is_empty() {
-        l.heading(t("Interruptions", "中断"));
+        l.heading(t("Interruptions"));
         let rows: Vec<Vec<String>> = review
             .interruptions
             .iter()
@@ -227,12 +240,12 @@ fn interruptions(l: &mut Layout, review: &TransfusionReview) {
             })
             .collect();
         let titles = [
-            t("Interrupted", "中断时间"),
-            t("Reason", "原因"),
-            t("By", "操作者"),
-            t("Restarted", "继续时间"),
-            t("By", "操作者"),
-            t("Second checker", "复核者"),
+            t("Interrupted"),
+            t("Reason"),
+            t("By"),
+            t("Restarted"),
+            t("By"),
+            t("Second checker"),
         ];
         let cols = columns(&titles, &[72.0, 0.0, 70.0, 72.0, 70.0, 70.0]);
         l.table(&cols, &rows, 7.5, 4);
@@ -243,32 +256,41 @@ fn interruptions(l: &mut Layout, review: &TransfusionReview) {
 fn sync_state(l: &mut Layout, review: &TransfusionReview) {
     let lang = l.lang;
     let t = in_lang(lang);
-    l.heading(t("Blood bank records", "与血库同步状态"));
+    l.heading(t("Blood bank records"));
     let s = &review.sync;
-    let line = match lang {
-        Lang::En => format!("sent: {}, not yet sent: {}", s.sent, s.unsent),
-        Lang::ZhCn => format!("已发送：{}，未发送：{}", s.sent, s.unsent),
-    };
+    let line = bedside_core::messages::Text::tr(
+        "sent: {sent}, not yet sent: {unsent}",
+        &[
+            ("sent", &s.sent.to_string()),
+            ("unsent", &s.unsent.to_string()),
+        ],
+    );
+    let line = line.get(lang).to_string();
     l.para(&line, 9.0, BLACK, 0.0);
     if s.quarantined.is_empty() {
         let none = format!(
-            "{}：{}",
-            t("Refused by the blood bank", "被血库拒收"),
-            t("none", "无")
+            "{}{}{}",
+            t("Refused by the blood bank"),
+            lang.colon(),
+            t("none")
         );
         l.para(&none, 9.0, BLACK, 0.0);
     } else {
-        let head = format!("{}：", t("Refused by the blood bank", "被血库拒收"));
+        let head = format!("{}{}", t("Refused by the blood bank"), lang.colon());
         l.para(&head, 9.0, ACCENT, 0.0);
-        for (what, why) in &s.quarantined {
-            l.para(&format!("• {what} — {why}"), 8.5, BLACK, 10.0);
+        for q in &s.quarantined {
+            let what = BedsideEvent::kind_words(&q.kind);
+            let why = refused_words(q.reason_code.as_deref(), q.reason_text.as_deref());
+            let line = format!("• {} — {}", what.get(lang), why.get(lang));
+            l.para(&line, 8.5, BLACK, 10.0);
         }
     }
 }
 
 fn audit_trail(l: &mut Layout, review: &TransfusionReview) {
-    let t = in_lang(l.lang);
-    l.heading(t("Audit trail", "审计记录"));
+    let lang = l.lang;
+    let t = in_lang(lang);
+    l.heading(t("Audit trail"));
     let rows: Vec<Vec<String>> = review
         .audit
         .iter()
@@ -277,18 +299,12 @@ fn audit_trail(l: &mut Layout, review: &TransfusionReview) {
                 a.seq.to_string(),
                 audit_time(&a.at),
                 a.actor.clone(),
-                a.action.clone(),
+                AuditAction::words_of(&a.action).get(lang).to_string(),
                 a.detail.clone(),
             ]
         })
         .collect();
-    let titles = [
-        "#",
-        t("Time", "时间"),
-        t("Who", "操作者"),
-        t("Action", "操作"),
-        t("Detail", "详情"),
-    ];
+    let titles = ["#", t("Time"), t("Who"), t("Action"), t("Detail")];
     let cols = columns(&titles, &[28.0, 72.0, 80.0, 95.0, 0.0]);
     l.table(&cols, &rows, 7.0, 6);
 }

@@ -1,7 +1,6 @@
 //! The vital-sign chart on the page: the layout of `chart::vital_chart` drawn as vector paths,
 //! with its legend.
 
-use bedside_core::messages::Lang;
 use bedside_core::review::TransfusionReview;
 
 use super::layout::Layout;
@@ -114,10 +113,7 @@ fn markers(l: &mut Layout, c: &VitalChart, (ox, oy): Origin) {
 /// Words in the middle of an empty chart, so it does not look like a drawing failure.
 fn no_vital_signs(l: &mut Layout, c: &VitalChart, (ox, oy): Origin) {
     let p = c.plot;
-    let none = match l.lang {
-        Lang::En => "no vital signs recorded",
-        Lang::ZhCn => "无生命体征记录",
-    };
+    let none = l.t("no vital signs recorded");
     let w = l.m.width(none, 10.0);
     l.text(
         ox + (p.left + p.right - w) / 2.0,

@@ -100,12 +100,12 @@ fn a_missing_or_voided_order_is_a_problem_with_the_units_din() {
     assert!(records.is_empty());
     assert_eq!(problems[0].dispense_id, "bdpd-1");
     assert_eq!(problems[0].din.as_deref(), Some("A999926400101"));
-    assert!(problems[0].problem.en.contains("ServiceRequest/sr-1"));
-    assert!(problems[0].problem.zh.contains("ServiceRequest/sr-1"));
+    assert!(problems[0].problem.en().contains("ServiceRequest/sr-1"));
+    assert!(problems[0].problem.zh().contains("ServiceRequest/sr-1"));
 
     let (records, problems) = read([order("entered-in-error")]);
     assert!(records.is_empty());
-    assert!(problems[0].problem.en.contains("entered in error"));
+    assert!(problems[0].problem.en().contains("entered in error"));
     assert_eq!(problems[0].din.as_deref(), Some("A999926400101"));
 }
 
@@ -123,7 +123,7 @@ fn a_product_that_cannot_be_found_leaves_the_din_unknown() {
     let (records, problems) = set([patient(), dispense(), order("active")]).issue_records();
     assert!(records.is_empty());
     assert_eq!(problems[0].din, None);
-    assert!(problems[0].problem.en.contains("blood product"));
+    assert!(problems[0].problem.en().contains("blood product"));
 }
 
 fn group_of(results: &[Value]) -> Result<Group, MappingProblem> {
@@ -158,12 +158,12 @@ fn two_results_that_disagree_at_the_newest_instant_hold_the_unit_in_sorted_words
         assert!(
             problem
                 .problem
-                .en
+                .en()
                 .contains("disagree (A RhD+ / B RhD+, at 2099-01-01 11:00)"),
             "{}",
-            problem.problem.en
+            problem.problem.en()
         );
-        assert!(problem.problem.zh.contains("A RhD+ / B RhD+"));
+        assert!(problem.problem.zh().contains("A RhD+ / B RhD+"));
     }
 }
 
@@ -178,7 +178,7 @@ fn an_undated_result_counts_only_when_it_agrees() {
     let disagrees = group_result("g3", None, O, NEG);
     let problem = group_of(&[dated, disagrees]).unwrap_err();
     assert!(
-        problem.problem.en.contains("O RhD+ / O RhD−"),
+        problem.problem.en().contains("O RhD+ / O RhD−"),
         "{:?}",
         problem
     );

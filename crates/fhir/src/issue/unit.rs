@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{instant, problem};
+use super::instant;
 use crate::mapping::{Mapping, MappingError};
 use crate::{
     code_in, has_coding, str_at, COMPONENT_CLASS, ISBT_ABORHD, PROPERTY_TYPE, UNIT_ATTRIBUTES,
@@ -47,19 +47,13 @@ fn property_value<'a>(product: &'a Value, codes: &[&str]) -> Option<&'a Value> {
 /// Why the mapping does not place a unit, for the blood bank's IT person.
 fn mapping_problem(error: &MappingError) -> Text {
     match error {
-        MappingError::DinSystem(system) => Text::fill(
-            "the donation identifier's system {system} is not one the mapping takes as a DIN ([mapping] din_systems)",
-            "献血码的编码系统 {system} 不在映射配置的献血码系统中（[mapping] din_systems）",
+        MappingError::DinSystem(system) => Text::tr("the donation identifier's system {system} is not one the mapping takes as a DIN ([mapping] din_systems)",
             &[("system", system)],
         ),
-        MappingError::DinWithoutSystem(value) => Text::fill(
-            "the donation identifier {value} has no system and is not an ISBT 128 DIN",
-            "献血码 {value} 没有编码系统，也不是ISBT 128献血码",
+        MappingError::DinWithoutSystem(value) => Text::tr("the donation identifier {value} has no system and is not an ISBT 128 DIN",
             &[("value", value)],
         ),
-        MappingError::ProductCode(found) => Text::fill(
-            "the product code ({found}) is in no system the mapping accepts ([mapping] product_code_systems)",
-            "产品码（{found}）不在映射配置接受的编码系统中（[mapping] product_code_systems）",
+        MappingError::ProductCode(found) => Text::tr("the product code ({found}) is in no system the mapping accepts ([mapping] product_code_systems)",
             &[("found", found)],
         ),
     }
@@ -76,17 +70,13 @@ pub(super) fn unit_record(product: &Value, mapping: &Mapping) -> Result<UnitReco
         .and_then(Component::parse)
         .or_else(|| mapping.component_of(pdc))
         .ok_or_else(|| {
-            Text::fill(
-                "the product code {code} has no component class: send the component-class property, or map the code in [mapping] components",
-                "产品码 {code} 没有成分类别：请血库发送成分类别属性，或在 [mapping] components 中配置该产品码",
+            Text::tr("the product code {code} has no component class: send the component-class property, or map the code in [mapping] components",
                 &[("code", pdc)],
             )
         })?;
     let division = str_at(product, &["division"]).unwrap_or("00");
     if division.len() != 2 || !division.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Text::fill(
-            "the product's division `{division}` is not the two characters of an ISBT 128 blood product code (ask the blood bank to send the label's division)",
-            "血液制品的分装号“{division}”不是ISBT 128血液产品码的两位分装号（请血库发送标签上的分装号）",
+        return Err(Text::tr("the product's division `{division}` is not the two characters of an ISBT 128 blood product code (ask the blood bank to send the label's division)",
             &[("division", division)],
         ));
     }
@@ -103,12 +93,8 @@ pub(super) fn unit_record(product: &Value, mapping: &Mapping) -> Result<UnitReco
         })
         .map(isbt_group)
         .unwrap_or_default();
-    let expires_at = instant(str_at(product, &["expirationDate"])).ok_or_else(|| {
-        problem(
-            "the product has no valid expiry (expirationDate)",
-            "血液制品没有有效的失效期（expirationDate）",
-        )
-    })?;
+    let expires_at = instant(str_at(product, &["expirationDate"]))
+        .ok_or_else(|| Text::tr("the product has no valid expiry (expirationDate)", &[]))?;
     let attributes = UNIT_ATTRIBUTES
         .iter()
         .filter(|a| {
@@ -137,12 +123,8 @@ fn isbt_group(code: &str) -> Group {
 
 /// The unit's DIN and product description code, in the systems the mapping names.
 fn identity<'a>(product: &'a Value, mapping: &Mapping) -> Result<(&'a str, &'a str), Text> {
-    let din_value = str_at(product, &["biologicalSourceEvent", "value"]).ok_or_else(|| {
-        problem(
-            "the product has no donation identification number",
-            "血液制品没有献血码",
-        )
-    })?;
+    let din_value = str_at(product, &["biologicalSourceEvent", "value"])
+        .ok_or_else(|| Text::tr("the product has no donation identification number", &[]))?;
     let din = mapping
         .din(
             str_at(product, &["biologicalSourceEvent", "system"]),
@@ -158,10 +140,7 @@ fn identity<'a>(product: &'a Value, mapping: &Mapping) -> Result<(&'a str, &'a s
         .filter_map(|c| Some((str_at(c, &["system"]), str_at(c, &["code"])?)))
         .collect();
     if codings.is_empty() {
-        return Err(problem(
-            "the product has no ISBT 128 product code",
-            "血液制品没有ISBT 128产品码",
-        ));
+        return Err(Text::tr("the product has no ISBT 128 product code", &[]));
     }
     let pdc = mapping
         .product_code(&codings)

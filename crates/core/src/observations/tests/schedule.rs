@@ -85,9 +85,9 @@ fn first_slot_is_overdue_only_strictly_after_its_window() {
     assert_eq!(a.label.as_deref(), Some("15min"));
     assert_eq!(a.at, None);
     assert!(
-        a.message.en.contains("15-minute observation (due 10:15)"),
+        a.message.en().contains("15-minute observation (due 10:15)"),
         "{}",
-        a.message.en
+        a.message.en()
     );
 }
 
@@ -278,9 +278,9 @@ fn duration_exceeded_on_completion_depends_on_the_end_not_now() {
     let alerts = evaluate(&tr, t("23:00"), &p);
     assert_eq!(codes(&alerts), ["DURATION_EXCEEDED"]);
     assert!(
-        alerts[0].message.en.contains("13:51"),
+        alerts[0].message.en().contains("13:51"),
         "{}",
-        alerts[0].message.en
+        alerts[0].message.en()
     );
 }
 

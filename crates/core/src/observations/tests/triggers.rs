@@ -68,12 +68,12 @@ fn febrile_message_names_values_baseline_and_time() {
     );
     let a = &reaction_triggers(&o, Some(&b), &p)[0];
     assert_eq!(
-        a.message.en,
+        a.message.en(),
         "Fever 38.4 °C (baseline 37.2 °C) at 10:20: stop the transfusion, keep the line open \
          with saline, call the doctor, open a reaction report."
     );
     assert_eq!(
-        a.message.zh,
+        a.message.zh(),
         "发热 38.4 °C（基线 37.2 °C），10:20：立即停止输血，生理盐水维持静脉通路，通知医生，填写输血反应报告。"
     );
     assert_eq!(a.severity, Severity::Stop);
@@ -125,14 +125,14 @@ fn any_non_blank_symptom_stops() {
     assert_eq!(codes(&alerts), ["SYMPTOMS"]);
     assert_eq!(alerts[0].severity, Severity::Stop);
     assert!(
-        alerts[0].message.en.contains("rigors, feels strange"),
+        alerts[0].message.en().contains("rigors and feels strange"),
         "{}",
-        alerts[0].message.en
+        alerts[0].message.en()
     );
     assert!(
-        alerts[0].message.zh.contains("寒战、feels strange"),
+        alerts[0].message.zh().contains("寒战、feels strange"),
         "{}",
-        alerts[0].message.zh
+        alerts[0].message.zh()
     );
 }
 

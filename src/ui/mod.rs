@@ -159,6 +159,16 @@ pub fn switch_language(window: &AppWindow, state: &mut UiState, lang: Lang) {
     alerts::show(window, state);
 }
 
+/// Why the blood bank cannot be reached, in the nurse's language (the status bar says offline).
+fn show_link_problem(window: &AppWindow, state: &UiState) {
+    let problem = state
+        .link_status
+        .as_ref()
+        .and_then(|s| s.lock().ok().and_then(|s| s.problem.clone()));
+    let words = problem.map(|p| state.t(&p)).unwrap_or_default();
+    window.global::<Status>().set_link_problem(words);
+}
+
 pub fn show_status(window: &AppWindow, status: &LinkStatus) {
     let s = window.global::<Status>();
     s.set_online(status.online);
@@ -486,6 +496,7 @@ pub fn tick(window: &AppWindow, state: &mut UiState) {
     // First, locked or not: an alarm carries no patient data and must not wait for a PIN.
     alerts::read(state);
     alarm::tick(window, state);
+    show_link_problem(window, state);
     let screen = window.global::<Nav>().get_screen();
     if state.handheld.is_locked() && screen != Screen::Lock && screen != Screen::Login {
         if let Some(owner) = state.handheld.session.owner() {

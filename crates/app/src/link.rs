@@ -6,8 +6,10 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use bedside_clock::{Clock, RandomIds, SystemClock};
+use bedside_core::messages::Text;
 use bedside_store::{Store, StoreError, StoreKey};
 use bedside_sync::http::BloodBankHttp;
+use bedside_sync::problem::problem_words;
 use bedside_sync::{Summary, Sync, SyncSettings};
 
 /// Why the link could not start: no HTTP client for the blood bank's settings (its CA file, its
@@ -28,7 +30,10 @@ pub struct LinkStatus {
     /// Records not yet confirmed; `None` when the store could not be read (never shown as 0).
     pub unsent: Option<usize>,
     pub quarantined: usize,
+    /// The technical detail of the last problem, for the IT log.
     pub last_error: Option<String>,
+    /// The same problem in words a nurse can act on.
+    pub problem: Option<Text>,
     /// Incompatible late crossmatch results of emergency units no nurse has taken in yet.
     pub late_alerts: Vec<crate::late_crossmatch::LateAlert>,
 }
@@ -65,6 +70,7 @@ impl LinkWorker {
                     Err(e) => {
                         notify(LinkStatus {
                             last_error: Some(e.to_string()),
+                            problem: Some(e.message()),
                             ..LinkStatus::default()
                         });
                         return;
@@ -116,10 +122,15 @@ fn status_after(
         .and_then(|_| crate::late_crossmatch::record_late_crossmatches(store, now));
     let counts = store.outbox_counts();
     let synced = store.cache_synced_at();
-    let last_error = match (summary, &counts, &synced, &late) {
-        (Err(e), _, _, _) => Some(e.to_string()),
-        (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => Some(e.to_string()),
-        (Ok(s), Ok(_), Ok(_), Ok(_)) => s.errors.first().cloned(),
+    let (last_error, problem) = match (summary, &counts, &synced, &late) {
+        (Err(e), _, _, _) => (Some(e.to_string()), Some(e.message())),
+        (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
+            (Some(e.to_string()), Some(e.message()))
+        }
+        (Ok(s), Ok(_), Ok(_), Ok(_)) => {
+            let first = s.errors.first();
+            (first.cloned(), first.map(|e| problem_words(e)))
+        }
     };
     LinkStatus {
         online: summary.as_ref().is_ok_and(|s| s.pull_complete),
@@ -130,6 +141,7 @@ fn status_after(
         unsent: counts.as_ref().ok().map(|c| c.queued + c.sending),
         quarantined: counts.map_or(0, |c| c.quarantined),
         last_error,
+        problem,
         late_alerts: late
             .unwrap_or_else(|e| vec![crate::late_crossmatch::LateAlert::unreadable(&e)]),
     }

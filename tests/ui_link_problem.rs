@@ -48,10 +48,8 @@ fn a_dead_network_is_said_in_the_nurses_language_with_the_records_kept() {
         !said.contains("127.0.0.1"),
         "no technical detail for the nurse: {said}"
     );
-    shots.one(&window, "offline-zh");
+    shots.both(&window, &state, "offline");
 
-    switch_language(&window, &mut state.borrow_mut(), Lang::En);
-    tick_once(&window, &state);
     let said = window.global::<Status>().get_link_problem().to_string();
     assert!(said.contains("wireless"), "{said}");
 

@@ -178,6 +178,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
         verify.get_message()
     );
     // The reason field sits below the matches (scrolled); set as the nurse types it.
+    common::leaks::is_data("ward Wi-Fi down, blood bank phoned");
     verify.set_ack_reason("ward Wi-Fi down, blood bank phoned".into());
     verify.invoke_acknowledge(0);
     let acknowledged = verify.get_warnings().row_data(0).unwrap();

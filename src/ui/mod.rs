@@ -40,6 +40,9 @@ pub struct LabelImage {
 pub struct UiState {
     pub handheld: Handheld,
     pub lang: Lang,
+    /// The messages lately shown, as words in both languages: a switch of language redraws a
+    /// message left on a screen in the new one (`retranslate`).
+    shown: std::cell::RefCell<std::collections::VecDeque<Text>>,
     pub flow: Option<VerifyFlow>,
     /// The transfusion on the observation screen.
     pub running: Option<RunningTransfusion>,
@@ -94,6 +97,7 @@ impl UiState {
         UiState {
             handheld,
             lang: Lang::ZhCn,
+            shown: Default::default(),
             flow: None,
             running: None,
             pending_reaction: None,
@@ -126,7 +130,26 @@ impl UiState {
     }
 
     fn t(&self, text: &Text) -> SharedString {
+        let mut shown = self.shown.borrow_mut();
+        if !shown.contains(text) {
+            if shown.len() == 64 {
+                shown.pop_front();
+            }
+            shown.push_back(text.clone());
+        }
         text.get(self.lang).into()
+    }
+
+    /// `said` in the current language, when it is one of the messages lately shown in either.
+    fn again(&self, said: &str) -> Option<SharedString> {
+        let shown = self.shown.borrow();
+        let text = shown
+            .iter()
+            .rev()
+            .find(|t| !said.is_empty() && (t.get(Lang::ZhCn) == said || t.get(Lang::En) == said))?
+            .clone();
+        drop(shown);
+        Some(self.t(&text))
     }
 }
 
@@ -152,11 +175,36 @@ pub fn set_language(state: &mut UiState, lang: Lang) {
 /// Switches the language and redraws what the core wrote on the screen in the old one.
 pub fn switch_language(window: &AppWindow, state: &mut UiState, lang: Lang) {
     set_language(state, lang);
+    retranslate(window, state);
+    show_link_problem(window, state);
     window
         .global::<LoginPage>()
         .set_hint(state.t(&state.login_hint));
     refresh(window, state);
     alerts::show(window, state);
+}
+
+/// The messages left on the screens, redrawn in the language just chosen.
+fn retranslate(window: &AppWindow, state: &UiState) {
+    macro_rules! again {
+        ($global:ty, $get:ident, $set:ident) => {{
+            let page = window.global::<$global>();
+            if let Some(words) = state.again(&page.$get()) {
+                page.$set(words);
+            }
+        }};
+    }
+    again!(LoginPage, get_error, set_error);
+    again!(HomePage, get_message, set_message);
+    again!(VerifyPage, get_message, set_message);
+    again!(ObservePage, get_message, set_message);
+    again!(ReactionPage, get_message, set_message);
+    again!(EndedPage, get_summary, set_summary);
+    again!(BoardPage, get_message, set_message);
+    again!(ReviewPage, get_message, set_message);
+    again!(RecordPage, get_message, set_message);
+    again!(QualityPage, get_message, set_message);
+    again!(Status, get_not_saved, set_not_saved);
 }
 
 /// Why the blood bank cannot be reached, in the nurse's language (the status bar says offline).
@@ -253,9 +301,12 @@ fn refresh_home(window: &AppWindow, state: &mut UiState) {
                 .iter()
                 .map(|r| r.transfusion.patient_name.as_str())
                 .collect();
-            let words = Text::tr(
+            let words = Text::tr_with(
                 "Your patients need you now: {names}",
-                &[("names", &names.join(", "))],
+                &[(
+                    "names",
+                    (&Text::from_each(|lang| lang.join_list(&names))).into(),
+                )],
             );
             home.set_message(state.t(&words));
         }

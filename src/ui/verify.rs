@@ -89,15 +89,6 @@ pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
             ] {
                 set(&page, false);
             }
-            let images: Vec<ImageChoice> = state
-                .images
-                .iter()
-                .map(|i| ImageChoice {
-                    caption: state.t(&i.caption),
-                    path: i.path.to_string_lossy().to_string().into(),
-                })
-                .collect();
-            page.set_images(ModelRc::new(VecModel::from(images)));
             refresh(window, state);
             go(window, Screen::Verify);
         }
@@ -110,6 +101,15 @@ pub(super) fn begin(window: &AppWindow, state: &mut UiState, repeat: bool) {
 pub(super) fn refresh(window: &AppWindow, state: &UiState) {
     let Some(flow) = &state.flow else { return };
     let page = window.global::<VerifyPage>();
+    let images: Vec<ImageChoice> = state
+        .images
+        .iter()
+        .map(|i| ImageChoice {
+            caption: state.t(&i.caption),
+            path: i.path.to_string_lossy().to_string().into(),
+        })
+        .collect();
+    page.set_images(ModelRc::new(VecModel::from(images)));
     let items: Vec<CheckItemView> = flow
         .checklist()
         .into_iter()
@@ -408,11 +408,7 @@ fn start_checked(window: &AppWindow, state: &mut UiState) {
             transfuse::ask_baseline(window, state, ready);
         }
         Err(NotReady::Stopped(reasons)) | Err(NotReady::Missing(reasons)) => {
-            let lines: Vec<String> = reasons
-                .iter()
-                .map(|r| r.get(state.lang).to_string())
-                .collect();
-            page.set_message(lines.join("\n").into());
+            page.set_message(state.t(&Text::join(&reasons, "\n")));
         }
     }
 }

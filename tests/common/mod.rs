@@ -2,6 +2,7 @@
 //! one sync cycle, and the contract's validator.
 #![allow(dead_code)]
 
+pub mod leaks;
 pub mod ui;
 
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@ use bedside_clock::ManualClock;
 use bedside_core::messages::Lang;
 use chrono::Duration;
 use i_slint_backend_testing::{
-    AccessibleRole, ElementHandle, TestingBackend, TestingBackendOptions,
+    AccessibleRole, ElementHandle, ElementQuery, TestingBackend, TestingBackendOptions,
 };
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, SharedString};
@@ -33,6 +33,8 @@ pub fn click(window: &AppWindow, label: &str) {
 }
 
 pub fn type_into(window: &AppWindow, label: &str, text: &str) {
+    // What the nurse types is hers, shown as she wrote it in either language.
+    super::leaks::is_data(text);
     let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
         .filter(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
         .collect();
@@ -97,12 +99,64 @@ impl Shots {
         self.taken.push(name.to_string());
     }
 
-    /// The screen in Chinese, then in English (the test goes on in English).
+    /// The screen in Chinese, then in English (the test goes on in English); each fails on a
+    /// word not in its language (`leaks`).
     pub fn both(&mut self, window: &AppWindow, state: &Rc<RefCell<UiState>>, name: &str) {
-        switch_language(window, &mut state.borrow_mut(), Lang::ZhCn);
-        self.one(window, &format!("{name}-zh"));
-        switch_language(window, &mut state.borrow_mut(), Lang::En);
-        self.one(window, &format!("{name}-en"));
+        ward_data_is_data(state);
+        let mut found = Vec::new();
+        for lang in [Lang::ZhCn, Lang::En] {
+            switch_language(window, &mut state.borrow_mut(), lang);
+            let tag = if lang == Lang::ZhCn { "zh" } else { "en" };
+            self.one(window, &format!("{name}-{tag}"));
+            found.extend(super::leaks::check(lang, name, &visible_texts(window)));
+        }
+        assert!(
+            found.is_empty(),
+            "words not in the screen's language:\n{}",
+            found.join("\n")
+        );
+    }
+}
+
+/// Every text a person sees on the window now: texts, buttons' and fields' labels, placeholders
+/// (not what was typed into a field: that is the nurse's data).
+pub fn visible_texts(window: &AppWindow) -> Vec<String> {
+    ElementQuery::from_root(window)
+        .match_descendants()
+        .find_all()
+        .into_iter()
+        .filter(|e| {
+            let size = e.size();
+            size.width > 0.0 && size.height > 0.0 && e.computed_opacity() > 0.0
+        })
+        .flat_map(|e| {
+            let value = match e.accessible_role() {
+                Some(AccessibleRole::Text) => e.accessible_value(),
+                _ => None,
+            };
+            [e.accessible_label(), e.accessible_placeholder_text(), value]
+        })
+        .flatten()
+        .map(|s| s.to_string())
+        .filter(|s| !s.trim().is_empty())
+        .collect()
+}
+
+/// The ward's names, beds and doctors, as the blood bank sent them, are data in either language.
+fn ward_data_is_data(state: &Rc<RefCell<UiState>>) {
+    use super::leaks::is_data;
+    is_data(bedside_bloodbank::demo::WARD_NAME);
+    for (_, name, _) in bedside_bloodbank::demo::STAFF {
+        is_data(name);
+    }
+    if let Ok(snapshot) = state.borrow().handheld.snapshot() {
+        for r in &snapshot.issued {
+            is_data(&r.patient.name);
+            r.patient.bed.as_deref().map(is_data);
+            if let Some(doctor) = r.emergency.as_ref().and_then(|e| e.doctor()) {
+                is_data(doctor);
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use crate::Instant;
 
 use crate::blood::Component;
 use crate::messages::{tr_noop, Text};
+use crate::observations::suspected_words;
 use crate::observations::Vitals;
 use crate::quality::Indicator;
 
@@ -145,6 +146,17 @@ pub struct RefusedRecord {
     pub reason_code: Option<String>,
     /// The blood bank's own words.
     pub reason_text: Option<String>,
+}
+
+/// An audit row's detail as a person reads it: a bedside event's row keeps the bundle's id and
+/// the event itself as JSON (for the hash chain and the IT team), which the record's other
+/// sections already say in words; only the id is shown.
+pub fn audit_detail_shown(detail: &str) -> &str {
+    match detail.find(" {") {
+        Some(at) if detail.trim_end().ends_with('}') => &detail[..at],
+        _ if detail.trim_start().starts_with('{') => "",
+        _ => detail,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,7 +299,7 @@ impl TransfusionReview {
                 r.stopped_at,
                 Text::tr_with(
                     "stopped: {suspected}",
-                    &[("suspected", (&r.suspected).into())],
+                    &[("suspected", (&suspected_words(&r.suspected)).into())],
                 ),
             );
         } else if let Some(at) = self.ended_at {

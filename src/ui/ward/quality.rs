@@ -76,7 +76,12 @@ pub(super) fn compute(window: &AppWindow, state: &mut UiState) -> bool {
                     .breakdown
                     .iter()
                     .take(4)
-                    .map(|(k, n)| format!("{k} {n}"))
+                    .map(|(k, n)| {
+                        format!(
+                            "{} {n}",
+                            state.t(&bedside_core::quality::breakdown_words(k))
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" · ")
                     .into(),

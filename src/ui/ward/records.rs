@@ -250,8 +250,9 @@ fn audit_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
     r.audit
         .iter()
         .map(|a| {
-            let mut detail: String = a.detail.chars().take(120).collect();
-            if a.detail.chars().count() > 120 {
+            let shown = bedside_core::review::audit_detail_shown(&a.detail);
+            let mut detail: String = shown.chars().take(120).collect();
+            if shown.chars().count() > 120 {
                 detail.push('…');
             }
             let at = chrono::DateTime::parse_from_rfc3339(&a.at)

@@ -3,6 +3,7 @@
 
 use bedside_core::check::component_name;
 use bedside_core::messages::Lang;
+use bedside_core::quality::breakdown_words;
 use bedside_core::quality::Indicator;
 use bedside_core::review::PeriodReport;
 
@@ -70,7 +71,9 @@ fn indicator(l: &mut Layout, ind: &Indicator) {
     l.text(LEFT + bar_w + 10.0, by + 8.0, 9.0, BLACK, &figures);
     l.y += 14.0;
     for (key, count) in ind.breakdown.iter().take(8) {
-        let line = l.m.fit(&format!("{key}: {count}"), 7.5, WIDTH - 20.0);
+        let key = breakdown_words(key);
+        let line = format!("{}{}{count}", key.get(l.lang), l.lang.colon());
+        let line = l.m.fit(&line, 7.5, WIDTH - 20.0);
         l.text(LEFT + 12.0, l.y + 7.5, 7.5, GREY, &line);
         l.y += 10.0;
     }

@@ -4,9 +4,9 @@
 use bedside_core::audit::AuditAction;
 use bedside_core::check::{component_name, reason_title_of};
 use bedside_core::event::BedsideEvent;
-use bedside_core::messages::Lang;
-use bedside_core::observations::{suspected_words, trigger_words};
-use bedside_core::review::{Round, TransfusionReview};
+use bedside_core::messages::{Lang, Text};
+use bedside_core::observations::{suspected_words, symptom_name, trigger_words};
+use bedside_core::review::{audit_detail_shown, Round, TransfusionReview};
 use bedside_fhir::outcome::refused_words;
 
 use super::format::{audit_time, opt, slot_words, time, time_opt};
@@ -300,7 +300,7 @@ fn audit_trail(l: &mut Layout, review: &TransfusionReview) {
                 audit_time(&a.at),
                 a.actor.clone(),
                 AuditAction::words_of(&a.action).get(lang).to_string(),
-                a.detail.clone(),
+                audit_detail_shown(&a.detail).to_string(),
             ]
         })
         .collect();
@@ -327,7 +327,8 @@ fn round_row(r: &Round, lang: Lang) -> Vec<String> {
         if r.symptoms.is_empty() {
             "—".to_string()
         } else {
-            r.symptoms.join(", ")
+            let names: Vec<_> = r.symptoms.iter().map(|s| symptom_name(s)).collect();
+            Text::list(&names).get(lang).to_string()
         },
         r.taken_by.label(),
     ]

@@ -44,6 +44,26 @@ fn pdf_text(dir: &std::path::Path, name: &str, pdf: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Every font of the PDF is embedded as a subset (pdffonts' `emb` and `sub` columns): the CJK
+/// font's twenty thousand glyphs are not carried in every record.
+fn embeds_only_used_glyphs(pdf: &std::path::Path) {
+    let out = std::process::Command::new("pdffonts")
+        .arg(pdf)
+        .output()
+        .expect("`pdffonts` is missing: install the Debian package poppler-utils");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let fonts: Vec<&str> = listing.lines().skip(2).collect();
+    assert!(!fonts.is_empty(), "{listing}");
+    for font in fonts {
+        let cols: Vec<&str> = font.split_whitespace().collect();
+        let n = cols.len();
+        assert!(
+            n >= 5 && cols[n - 5..n - 2] == ["yes", "yes", "yes"],
+            "{font}"
+        );
+    }
+}
+
 /// The ward's names, beds and what its nurses wrote, as the records hold them: data in either
 /// language.
 fn ward_data_is_data(h: &mut bedside_app::handheld::Handheld, records: &[String]) {
@@ -82,7 +102,9 @@ fn the_wards_pdfs_and_csvs_read_wholly_in_each_language() {
         let tag = lang.code();
         for (i, id) in records.iter().enumerate() {
             let pdf = h.export_record(id, lang).unwrap();
-            let text = pdf_text(dir.path(), &format!("record-{i}-{tag}"), &pdf);
+            let name = format!("record-{i}-{tag}");
+            let text = pdf_text(dir.path(), &name, &pdf);
+            embeds_only_used_glyphs(&dir.path().join(format!("{name}.pdf")));
             assert!(text.contains("张伟") || text.contains("李秀英"), "{text}");
             found.extend(check(lang, &format!("record {i} PDF"), &lines(&text)));
         }

@@ -189,7 +189,7 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     assert!(record
         .get_audit()
         .iter()
-        .any(|l| l.contains("reaction_reported")));
+        .any(|l| l.contains("reaction reported")));
     shots.both(&window, &state, "record");
     click(&window, "Export PDF");
     assert!(

@@ -573,7 +573,7 @@ impl<S: DeviceStore> Handheld<S> {
         let note = running
             .interrupted
             .as_ref()
-            .map(|i| format!("ended while interrupted ({})", i.reason));
+            .map(|i| bedside_core::review::ended_while_interrupted_note(&i.reason));
         self.recorder().end(
             &running.transfusion,
             Some(volume_ml),

@@ -198,6 +198,31 @@ pub struct TransfusionReview {
     pub audit: Vec<AuditLine>,
 }
 
+/// The code an end's note starts with when the transfusion ended while interrupted; the
+/// interruption's reason (the nurse's words) follows.
+pub const ENDED_WHILE_INTERRUPTED: &str = "ENDED_WHILE_INTERRUPTED";
+
+/// The note an end keeps when it ended while interrupted: a code and the nurse's reason.
+pub fn ended_while_interrupted_note(reason: &str) -> String {
+    format!("{ENDED_WHILE_INTERRUPTED}: {reason}")
+}
+
+/// An end's note in words. Records made before the code kept an English sentence
+/// ("ended while interrupted (…)"): those read back too; any other note is the nurse's.
+pub fn end_note_words(note: &str) -> Text {
+    let reason = note
+        .strip_prefix(ENDED_WHILE_INTERRUPTED)
+        .and_then(|r| r.strip_prefix(": "))
+        .or_else(|| {
+            note.strip_prefix("ended while interrupted (")
+                .and_then(|r| r.strip_suffix(')'))
+        });
+    match reason {
+        Some(reason) => Text::tr("ended while interrupted ({reason})", &[("reason", reason)]),
+        None => Text::same(note),
+    }
+}
+
 /// A crossmatch result as stored (`compatible`, `incompatible`, `not_required`) in words.
 pub fn crossmatch_words(code: &str) -> Text {
     let msgid = match code {
@@ -373,6 +398,23 @@ pub struct PeriodReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::Lang;
+
+    #[test]
+    fn an_end_while_interrupted_is_kept_as_a_code_and_read_in_either_language() {
+        let note = ended_while_interrupted_note("CT scan");
+        assert!(note.starts_with("ENDED_WHILE_INTERRUPTED"));
+        let words = end_note_words(&note);
+        assert_eq!(words.get(Lang::En), "ended while interrupted (CT scan)");
+        assert!(
+            words.get(Lang::ZhCn).starts_with("中断"),
+            "{}",
+            words.get(Lang::ZhCn)
+        );
+        // A record from before the code reads the same.
+        assert_eq!(end_note_words("ended while interrupted (CT scan)"), words);
+        assert_eq!(end_note_words("bag leaked").get(Lang::ZhCn), "bag leaked");
+    }
 
     fn at(s: &str) -> Instant {
         chrono::DateTime::parse_from_rfc3339(s).unwrap()

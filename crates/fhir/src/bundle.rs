@@ -392,7 +392,12 @@ pub fn apply_change(current: &Value, event: &BedsideEvent) -> Value {
                 ));
             }
             if let Some(note) = &e.note {
-                text.push_str(&format!("；{note}"));
+                let words = bedside_core::review::end_note_words(note);
+                text.push_str(&format!(
+                    "；{} / {}",
+                    words.get(Lang::ZhCn),
+                    words.get(Lang::En)
+                ));
             }
             push_note(&mut p, &e.ended_at, text);
         }

@@ -64,7 +64,8 @@ fn summary(l: &mut Layout, review: &TransfusionReview) {
         (t("Keep bag until"), time_opt(review.keep_until)),
     ]);
     if let Some(note) = review.end_note.as_deref().filter(|n| !n.trim().is_empty()) {
-        let words = format!("{}{}{note}", t("Note"), lang.colon());
+        let note = bedside_core::review::end_note_words(note);
+        let words = format!("{}{}{}", t("Note"), lang.colon(), note.get(lang));
         l.para(&words, 9.0, BLACK, 0.0);
     }
 }

@@ -11,6 +11,7 @@ packages=(
   ca-certificates            # TLS to the blood bank
   python3 python3-venv       # the spec's comparison tool and the FHIR contract validator
   poppler-utils              # pdftotext and pdftoppm: tests/pdf_export.rs reads the PDFs back
+  openssl                    # tests/device_smart.rs makes an RSA device key (RS384)
 )
 
 missing=()

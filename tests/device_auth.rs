@@ -119,7 +119,7 @@ fn the_blood_bank_refuses_a_request_without_a_token_and_says_how_to_authenticate
     let metadata: serde_json::Value = serde_json::from_slice(&metadata.body).unwrap();
     assert_eq!(
         metadata["rest"][0]["security"]["service"][0]["coding"][0]["code"],
-        "OAuth"
+        "SMART-on-FHIR"
     );
 
     // A wrong token is no token.

@@ -7,6 +7,7 @@ mod check_cmd;
 mod decode_cmd;
 pub mod error;
 mod export_cmd;
+mod key_cmd;
 mod label_cmd;
 mod mapping_cmd;
 pub mod scenario;
@@ -116,6 +117,19 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// How the blood bank's resources map to what the check reads: `check` a Bundle or resource.
     Mapping(MappingArgs),
+    /// A new SMART Backend Services key for this device: the private key to a new file, the
+    /// public JWK to stdout for the blood bank.
+    #[command(
+        long_about = "Make a new ES384 (P-384) key for SMART Backend Services. The private key         is written to --out (PKCS#8 PEM, readable by its owner only; an existing file is never         overwritten): name it in [bloodbank] private_key_file, with key_id = --kid. The public         key is printed as one JSON line, the JWK the hospital's IT registers with the blood bank         under the device's client_id (for the reference service: the client's \"jwks\" in         --clients). To rotate: make a new key with a new --kid, register it beside the old one,         switch the configuration, then retire the old key.\n\n        Exit codes: 0 written, 1 the file exists or cannot be written, 2 bad usage."
+    )]
+    DeviceKey {
+        /// The key's id (`kid`), e.g. handheld-3-2026.
+        #[arg(long)]
+        kid: String,
+        /// Where to write the private key.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +372,7 @@ impl Command {
             Command::Check(_) => "check",
             Command::Decode(_) => "decode",
             Command::Mapping(_) => "mapping check",
+            Command::DeviceKey { .. } => "device-key",
         }
     }
 }
@@ -389,6 +404,7 @@ fn dispatch(command: Command) -> CliResult {
         }) => run_engine(&common, |config, lang, out| {
             mapping_cmd::run(&files, config, lang, out)
         }),
+        Command::DeviceKey { kid, out } => key_cmd::run(&kid, &out),
     }
 }
 

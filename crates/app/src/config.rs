@@ -11,6 +11,7 @@ use bedside_core::messages::Lang;
 use bedside_core::policy::Policy;
 use bedside_fhir::mapping::Mapping;
 use bedside_store::{KeyError, StoreKey};
+use bedside_sync::smart::SmartSettings;
 use bedside_sync::SyncSettings;
 
 use crate::alarm::AlertSettings;
@@ -51,6 +52,23 @@ pub struct BloodBankSection {
     /// Replaced in place to rotate it: the next request uses the new one.
     #[serde(default)]
     pub token_file: Option<PathBuf>,
+    /// SMART Backend Services, the default where the blood bank offers it: the client id the
+    /// blood bank registered for this device, with `private_key_file` (its PKCS#8 PEM private
+    /// key, outside the repo and the store; relative paths as `ca_file`), `key_id` (the `kid`
+    /// the blood bank's JWK Set names), `signing_alg` (`ES384`, or `RS384`), `scope` and
+    /// `token_url` (else read from `.well-known/smart-configuration`).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub key_id: Option<String>,
+    #[serde(default)]
+    pub signing_alg: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
 }
 
 impl BloodBankSection {
@@ -70,7 +88,23 @@ impl BloodBankSection {
         settings.page_size = self.page_size;
         settings.ca_file = self.ca_file.clone();
         settings.token_file = self.token_file.clone();
+        settings.smart = self.smart();
         settings
+    }
+
+    /// The SMART settings when a client id is configured (checked complete by `Config::parse`).
+    fn smart(&self) -> Option<SmartSettings> {
+        Some(SmartSettings {
+            client_id: self.client_id.clone()?,
+            private_key_file: self.private_key_file.clone()?,
+            key_id: self.key_id.clone()?,
+            signing_alg: self.signing_alg.clone().unwrap_or_else(|| "ES384".into()),
+            scope: self
+                .scope
+                .clone()
+                .unwrap_or_else(|| SmartSettings::DEFAULT_SCOPE.into()),
+            token_url: self.token_url.clone(),
+        })
     }
 }
 
@@ -153,7 +187,13 @@ impl Config {
         let bloodbank_files = config
             .bloodbank
             .as_mut()
-            .map(|bb| [&mut bb.ca_file, &mut bb.token_file])
+            .map(|bb| {
+                [
+                    &mut bb.ca_file,
+                    &mut bb.token_file,
+                    &mut bb.private_key_file,
+                ]
+            })
             .into_iter()
             .flatten();
         for file in [&mut config.device.store, &mut config.device.store_key_file]
@@ -196,6 +236,7 @@ impl Config {
             if bb.timeout_seconds == 0 || bb.page_size == 0 {
                 return Err("[bloodbank] timeout_seconds and page_size must be at least 1".into());
             }
+            check_smart(bb)?;
         }
         Ok(Config {
             language,
@@ -232,10 +273,64 @@ fn policy_from(
     Ok(policy)
 }
 
+/// SMART Backend Services needs all three of client_id, private_key_file and key_id, and a
+/// signing algorithm it knows; half a configuration would fall back to no authentication.
+fn check_smart(bb: &BloodBankSection) -> Result<(), String> {
+    let given = [
+        bb.client_id.is_some(),
+        bb.private_key_file.is_some(),
+        bb.key_id.is_some(),
+    ];
+    if given.iter().any(|g| *g) && !given.iter().all(|g| *g) {
+        return Err(
+            "[bloodbank] SMART Backend Services needs client_id, private_key_file and \
+                    key_id together"
+                .into(),
+        );
+    }
+    if let Some(alg) = &bb.signing_alg {
+        if !matches!(alg.to_ascii_uppercase().as_str(), "ES384" | "RS384") {
+            return Err(format!(
+                "[bloodbank] signing_alg = \"{alg}\" must be ES384 or RS384"
+            ));
+        }
+    }
+    if bb.client_id.is_some() && bb.token_file.is_some() {
+        return Err(
+            "[bloodbank] names both token_file and client_id: choose one way to \
+                    authenticate"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use bedside_core::policy::WristbandProfile;
+
+    #[test]
+    fn smart_backend_services_is_configured_whole_or_refused() {
+        let bb = "[bloodbank]\nurl = \"https://bb.example/fhir\"\nward = \"ward-h5\"\n";
+        let config = Config::parse(&format!(
+            "{bb}client_id = \"hh3\"\nprivate_key_file = \"/etc/bedside/hh3.pem\"\nkey_id = \"k1\"\n"
+        ))
+        .unwrap();
+        let smart = config.bloodbank.unwrap().sync_settings().smart.unwrap();
+        assert_eq!(
+            (smart.client_id.as_str(), smart.signing_alg.as_str()),
+            ("hh3", "ES384")
+        );
+        assert!(smart.scope.contains("system/Procedure.cu"));
+        let half = Config::parse(&format!("{bb}client_id = \"hh3\"\n")).unwrap_err();
+        assert!(half.contains("together"), "{half}");
+        let alg = Config::parse(&format!(
+            "{bb}client_id = \"hh3\"\nprivate_key_file = \"k.pem\"\nkey_id = \"k1\"\nsigning_alg = \"HS256\"\n"
+        ))
+        .unwrap_err();
+        assert!(alg.contains("ES384 or RS384"), "{alg}");
+    }
 
     #[test]
     fn an_empty_file_gives_the_defaults() {

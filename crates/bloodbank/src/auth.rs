@@ -1,8 +1,10 @@
-//! Who may call the reference blood bank (issue 17.3): each device presents a bearer token, and
-//! the service keeps only the token's SHA-256 with the SMART v2 system scopes it grants
+//! Who may call the reference blood bank (issue 17.3): each device presents a bearer token,
+//! either one the service issued through SMART Backend Services (`smart`: the device's signed
+//! assertion checked against the public keys registered for its client id) or a static one whose
+//! SHA-256 the clients file keeps. Each client has the SMART v2 system scopes it is granted
 //! (`system/Procedure.cu`, `system/*.rs`). Loaded from `--clients FILE`; without one the service
-//! is open, as the demo on loopback is. `/metadata` stays public (a client reads there how to
-//! authenticate).
+//! is open, as the demo on loopback is. `/metadata`, the SMART configuration and the token
+//! endpoint stay public (a client reads there how to authenticate).
 
 use std::path::Path;
 
@@ -28,8 +30,16 @@ pub struct Clients {
 pub struct Client {
     /// Who this is, for the service's log (`ward-h5 handheld 3`).
     pub name: String,
-    /// SHA-256 of the bearer token, lower-case hex: the token itself is never stored here.
-    pub token_sha256: String,
+    /// SHA-256 of a static bearer token, lower-case hex: the token itself is never stored here.
+    #[serde(default)]
+    pub token_sha256: Option<String>,
+    /// SMART Backend Services: the client id the device signs its assertions with.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The device's public keys (a JWK Set's `keys`: EC P-384 or RSA, each with its `kid`); two
+    /// while a key is rotated.
+    #[serde(default)]
+    pub jwks: Vec<crate::smart::Jwk>,
     /// SMART v2 system scopes: `system/<Type|*>.<c r u d s>`.
     pub scopes: Vec<String>,
 }
@@ -41,22 +51,52 @@ impl Clients {
         let clients: Clients = serde_json::from_str(&text)
             .map_err(|e| format!("the clients file {} is not valid: {e}", path.display()))?;
         for client in &clients.clients {
-            let hash = &client.token_sha256;
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "client {}: token_sha256 must be 64 hex digits (sha256sum of the token)",
-                    client.name
-                ));
+            match (&client.token_sha256, &client.client_id) {
+                (Some(hash), _)
+                    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    return Err(format!(
+                        "client {}: token_sha256 must be 64 hex digits (sha256sum of the token)",
+                        client.name
+                    ))
+                }
+                (_, Some(_)) if client.jwks.is_empty() => {
+                    return Err(format!(
+                        "client {}: a client_id needs its public keys (jwks)",
+                        client.name
+                    ))
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "client {}: give token_sha256 or client_id with jwks",
+                        client.name
+                    ))
+                }
+                _ => {}
+            }
+            for key in &client.jwks {
+                key.decoding_key()
+                    .map_err(|e| format!("client {}: {e}", client.name))?;
             }
         }
         Ok(clients)
     }
 
+    /// The client of a static bearer token.
     fn find(&self, token: &str) -> Option<&Client> {
         let hash = token_sha256(token);
+        self.clients.iter().find(|c| {
+            c.token_sha256
+                .as_deref()
+                .is_some_and(|h| h.eq_ignore_ascii_case(&hash))
+        })
+    }
+
+    /// The client registered under a SMART client id.
+    pub(crate) fn by_client_id(&self, client_id: &str) -> Option<&Client> {
         self.clients
             .iter()
-            .find(|c| c.token_sha256.eq_ignore_ascii_case(&hash))
+            .find(|c| c.client_id.as_deref() == Some(client_id))
     }
 }
 
@@ -70,7 +110,7 @@ pub fn token_sha256(token: &str) -> String {
 
 impl Client {
     /// Whether a scope grants `permission` (one of `c r u d s`) on `resource_type`.
-    fn allows(&self, resource_type: &str, permission: char) -> bool {
+    pub(crate) fn allows(&self, resource_type: &str, permission: char) -> bool {
         self.scopes.iter().any(|scope| {
             let Some((ty, permissions)) = scope
                 .strip_prefix("system/")
@@ -87,8 +127,13 @@ impl Client {
 /// The request as the clients file allows it, or the refusal: 401 without a known token, 403
 /// when a scope is missing. A transaction is judged entry by entry, so its body is read here
 /// and handed on unchanged.
-pub async fn admit(clients: &Clients, request: Request) -> Result<Request, Response> {
-    if request.uri().path() == "/fhir/metadata" {
+pub async fn admit(
+    clients: &Clients,
+    issued: &crate::smart::Issued,
+    now: bedside_clock::Instant,
+    request: Request,
+) -> Result<Request, Response> {
+    if PUBLIC.contains(&request.uri().path()) {
         return Ok(request);
     }
     let token = request
@@ -96,7 +141,11 @@ pub async fn admit(clients: &Clients, request: Request) -> Result<Request, Respo
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(client) = token.and_then(|t| clients.find(t)) else {
+    let issued_client = token.and_then(|t| issued.client(t, now));
+    let Some(client) = issued_client
+        .as_ref()
+        .or_else(|| token.and_then(|t| clients.find(t)))
+    else {
         return Err(unauthorized());
     };
     let method = request.method().clone();
@@ -124,6 +173,13 @@ pub async fn admit(clients: &Clients, request: Request) -> Result<Request, Respo
     check(client, ty, permission).map_err(|r| *r)?;
     Ok(request)
 }
+
+/// What anyone may read or call: how to authenticate, and where to get a token.
+const PUBLIC: [&str; 3] = [
+    "/fhir/metadata",
+    "/fhir/.well-known/smart-configuration",
+    "/auth/token",
+];
 
 /// Each entry's resource type and the permission its method needs.
 fn transaction_needs(bundle: &Value) -> Vec<(String, char)> {
@@ -183,7 +239,9 @@ mod tests {
     fn client(scopes: &[&str]) -> Client {
         Client {
             name: "test".into(),
-            token_sha256: token_sha256("t"),
+            token_sha256: Some(token_sha256("t")),
+            client_id: None,
+            jwks: Vec::new(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
         }
     }

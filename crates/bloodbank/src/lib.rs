@@ -11,4 +11,5 @@ pub mod demo;
 pub mod faults;
 pub mod search;
 pub mod server;
+pub mod smart;
 pub mod transaction;

@@ -33,6 +33,17 @@ struct Service {
     base_url: String,
     /// The devices allowed in (`--clients`); `None`: open, as the demo on loopback is.
     clients: Option<Clients>,
+    /// The access tokens the token endpoint issued (SMART Backend Services).
+    issued: crate::smart::Issued,
+}
+
+impl Service {
+    /// The token endpoint's URL: beside the FHIR base (`http://host/auth/token`).
+    fn token_url(&self) -> String {
+        let origin = self.base_url.trim_end_matches('/');
+        let origin = origin.strip_suffix("/fhir").unwrap_or(origin);
+        format!("{origin}/auth/token")
+    }
 }
 
 type Shared = Arc<Service>;
@@ -65,11 +76,15 @@ async fn metadata(State(service): State<Shared>) -> Response {
     let mut value: Value = serde_json::from_str(CAPABILITY_STATEMENT).unwrap_or(Value::Null);
     if service.clients.is_some() {
         value["rest"][0]["security"] = json!({
+            "extension": [{
+                "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                "extension": [{"url": "token", "valueUri": service.token_url()}]
+            }],
             "service": [{"coding": [{
                 "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
-                "code": "OAuth", "display": "OAuth"
+                "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"
             }]}],
-            "description": "Every request but /metadata needs Authorization: Bearer with a device token the blood bank issued; scopes are SMART v2 system scopes (system/Procedure.cu, system/*.rs). Without one: 401; without the scope: 403."
+            "description": "Every request but /metadata needs Authorization: Bearer with an access token from the token endpoint (SMART Backend Services: client credentials with a JWT assertion signed ES384 or RS384 by a key registered for the device; .well-known/smart-configuration) or a static device token the blood bank issued; scopes are SMART v2 system scopes (system/Procedure.cu, system/*.rs). Without one: 401; without the scope: 403."
         });
     }
     fhir_response(StatusCode::OK, &value)
@@ -230,12 +245,56 @@ async fn date_header(State(service): State<Shared>, request: Request, next: Next
     response
 }
 
+async fn smart_configuration(State(service): State<Shared>) -> Response {
+    let mut response =
+        axum::Json(crate::smart::configuration(&service.token_url())).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The token endpoint (SMART Backend Services); 400 without a clients file to check against.
+async fn token(State(service): State<Shared>, body: axum::body::Bytes) -> Response {
+    use bedside_clock::IdSource;
+    let form = crate::smart::form_fields(&body);
+    let ids = bedside_clock::RandomIds;
+    let new_token = format!("{}{}", ids.new_uuid().simple(), ids.new_uuid().simple());
+    let answer = match &service.clients {
+        Some(clients) => service.issued.token(
+            clients,
+            &form,
+            &service.token_url(),
+            service.clock.now(),
+            new_token,
+        ),
+        None => Err(crate::smart::TokenRefusal {
+            status: 400,
+            error: "invalid_client",
+            description: "this service admits every device (no --clients): no token is needed"
+                .into(),
+        }),
+    };
+    let (status, body) = match answer {
+        Ok(body) => (StatusCode::OK, body),
+        Err(r) => (
+            StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST),
+            json!({"error": r.error, "error_description": r.description}),
+        ),
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// Admits a request by its token when the service has a clients file.
 async fn require_token(State(service): State<Shared>, request: Request, next: Next) -> Response {
     let Some(clients) = &service.clients else {
         return next.run(request).await;
     };
-    match crate::auth::admit(clients, request).await {
+    match crate::auth::admit(clients, &service.issued, service.clock.now(), request).await {
         Ok(request) => next.run(request).await,
         Err(refusal) => refusal,
     }
@@ -252,9 +311,15 @@ pub fn guarded_router(db: BloodBankDb, base_url: String, clients: Option<Clients
         db: Mutex::new(db),
         base_url,
         clients,
+        issued: Default::default(),
     });
     Router::new()
         .route("/fhir/metadata", get(metadata))
+        .route(
+            "/fhir/.well-known/smart-configuration",
+            get(smart_configuration),
+        )
+        .route("/auth/token", axum::routing::post(token))
         .route("/fhir", axum::routing::post(transaction_post))
         .route("/fhir/", axum::routing::post(transaction_post))
         .route("/fhir/{resource_type}", get(search_type))

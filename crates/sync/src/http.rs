@@ -43,6 +43,8 @@ pub struct BloodBankHttp {
     /// token the hospital's IT replaced is used from the next request on (nothing else changes:
     /// the outbox waits, whole, while a token is refused).
     token_file: Option<std::path::PathBuf>,
+    /// SMART Backend Services: an access token got with the device's signed assertion.
+    smart: Option<std::sync::Arc<crate::smart::SmartClient>>,
 }
 
 const ACCEPT_FHIR: &str = "application/fhir+json; fhirVersion=5.0";
@@ -60,6 +62,14 @@ impl BloodBankHttp {
             settings.ca_file.as_deref(),
         )?;
         http.token_file = settings.token_file.clone();
+        if let Some(smart) = &settings.smart {
+            smart.algorithm()?;
+            http.smart = Some(std::sync::Arc::new(crate::smart::SmartClient::new(
+                smart.clone(),
+                std::sync::Arc::new(bedside_clock::SystemClock::china()),
+                std::sync::Arc::new(bedside_clock::RandomIds),
+            )));
+        }
         Ok(http)
     }
 
@@ -76,12 +86,16 @@ impl BloodBankHttp {
         request: reqwest::blocking::RequestBuilder,
         url: &str,
     ) -> Result<reqwest::blocking::RequestBuilder, NetError> {
-        let Some(path) = &self.token_file else {
-            return Ok(request);
-        };
         if !url.starts_with(&self.base_url) {
             return Ok(request);
         }
+        if let Some(smart) = &self.smart {
+            let token = smart.access_token(&self.client, &self.base_url)?;
+            return Ok(request.bearer_auth(token));
+        }
+        let Some(path) = &self.token_file else {
+            return Ok(request);
+        };
         let token = std::fs::read_to_string(path).map_err(|e| {
             NetError(format!(
                 "cannot read the device's blood-bank token {} ([bloodbank] token_file): {e}",
@@ -133,6 +147,7 @@ impl BloodBankHttp {
             client,
             base_url: base_url.trim_end_matches('/').to_string(),
             token_file: None,
+            smart: None,
         })
     }
 }
@@ -214,6 +229,22 @@ fn answer(sent: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, 
     })
 }
 
+impl BloodBankHttp {
+    /// The answer; a 401 drops the access token held, so the next request gets a new one.
+    fn answer(
+        &self,
+        sent: reqwest::Result<reqwest::blocking::Response>,
+    ) -> Result<Answer, NetError> {
+        let answer = answer(sent)?;
+        if answer.status == 401 {
+            if let Some(smart) = &self.smart {
+                smart.forget();
+            }
+        }
+        Ok(answer)
+    }
+}
+
 impl Transport for BloodBankHttp {
     fn base_url(&self) -> &str {
         &self.base_url
@@ -229,7 +260,7 @@ impl Transport for BloodBankHttp {
         if let Some(tag) = if_none_match {
             request = request.header(IF_NONE_MATCH, tag);
         }
-        answer(self.authorise(request, &url)?.send())
+        self.answer(self.authorise(request, &url)?.send())
     }
     /// `POST [base]` with a transaction Bundle.
     fn post_transaction(&self, bundle: &str) -> Result<Answer, NetError> {
@@ -239,6 +270,6 @@ impl Transport for BloodBankHttp {
             .header(ACCEPT, ACCEPT_FHIR)
             .header(CONTENT_TYPE, bedside_fhir::FHIR_JSON)
             .body(bundle.to_string());
-        answer(self.authorise(request, &self.base_url)?.send())
+        self.answer(self.authorise(request, &self.base_url)?.send())
     }
 }

@@ -8,6 +8,7 @@ pub mod problem;
 mod pull;
 mod push;
 mod settle;
+pub mod smart;
 
 use std::time::Duration;
 
@@ -38,6 +39,8 @@ pub struct SyncSettings {
     pub ca_file: Option<std::path::PathBuf>,
     /// `[bloodbank] token_file`: the device's bearer token, sent with every request.
     pub token_file: Option<std::path::PathBuf>,
+    /// `[bloodbank] client_id` and its key: SMART Backend Services (preferred over a token file).
+    pub smart: Option<smart::SmartSettings>,
     /// The policy's `outbox_retention_days`: confirmed records older than this move to the
     /// outbox's archive after each cycle (`Store::archive_confirmed`).
     pub outbox_retention_days: i64,
@@ -57,6 +60,7 @@ impl SyncSettings {
             backoff_max: Duration::from_secs(8),
             ca_file: None,
             token_file: None,
+            smart: None,
             outbox_retention_days: bedside_core::policy::Policy::default().outbox_retention_days,
             mapping: Default::default(),
         }

@@ -9,11 +9,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bedside_app::record::{CheckFacts, Recorder};
 use bedside_bloodbank::auth::{token_sha256, Clients};
 use bedside_bloodbank::db::BloodBankDb;
 use bedside_bloodbank::{demo, server};
-use bedside_clock::{Clock, RandomIds, SystemClock};
+use bedside_clock::{RandomIds, SystemClock};
 use bedside_store::Store;
 use bedside_sync::http::{BloodBankHttp, Transport};
 use bedside_sync::{Summary, Sync};
@@ -75,30 +74,6 @@ fn cycle_with(store: &mut Store, url: &str, token_file: &Path) -> Summary {
     .unwrap()
 }
 
-/// A start recorded on the device (the first unit the cache holds that nobody started).
-fn record_a_start(store: &mut Store) {
-    let (issued, _) = store.cached().unwrap().issue_records();
-    let unit = issued
-        .iter()
-        .find(|r| r.started_by.is_none() && r.emergency.is_none())
-        .unwrap();
-    let clock = SystemClock::china();
-    let facts = CheckFacts::new(&nurse("N0388", "刘洋"), clock.now(), vec![]);
-    Recorder {
-        store,
-        clock: &clock,
-        ids: &RandomIds,
-    }
-    .start(
-        &unit.dispense_id,
-        ward(),
-        &nurse("N0451", "陈静"),
-        facts,
-        None,
-    )
-    .unwrap();
-}
-
 #[test]
 fn the_blood_bank_refuses_a_request_without_a_token_and_says_how_to_authenticate() {
     let dir = tempfile::tempdir().unwrap();
@@ -145,7 +120,7 @@ fn a_device_with_its_token_syncs_and_one_without_the_scope_keeps_its_records_que
     let (_store_dir, mut store) = temp_store();
     let pulled = cycle_with(&mut store, &bank.base_url, &token);
     assert!(pulled.pull_complete, "{pulled:?}");
-    record_a_start(&mut store);
+    record_a_start(&mut store, 0);
     let refused = cycle_with(&mut store, &bank.base_url, &token);
     assert_eq!(
         (refused.pushed, refused.quarantined, refused.unsent),
@@ -177,7 +152,7 @@ fn a_rotated_token_is_used_from_the_next_cycle_and_nothing_is_lost() {
         assert!(cycle_with(&mut store, &bank.base_url, &token).pull_complete);
     }
     // The blood bank now knows only the new token; the device, offline, recorded a start.
-    record_a_start(&mut store);
+    record_a_start(&mut store, 0);
     let bank = guarded_bank(dir.path(), &[(ROTATED, WRITER)]);
     let refused = cycle_with(&mut store, &bank.base_url, &token);
     assert_eq!((refused.pushed, refused.unsent), (0, 1), "{refused:?}");

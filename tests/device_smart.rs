@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bedside_app::record::{CheckFacts, Recorder};
 use bedside_bloodbank::auth::Clients;
 use bedside_bloodbank::db::BloodBankDb;
 use bedside_bloodbank::{demo, server};
@@ -112,31 +111,6 @@ fn link(url: &str, smart_settings: SmartSettings) -> BloodBankHttp {
     let mut s = settings(url);
     s.smart = Some(smart_settings);
     BloodBankHttp::for_settings(&s).unwrap()
-}
-
-/// A start recorded on the device for the `nth` unit nobody started.
-fn record_a_start(store: &mut Store, nth: usize) {
-    let (issued, _) = store.cached().unwrap().issue_records();
-    let unit = issued
-        .iter()
-        .filter(|r| r.started_by.is_none() && r.emergency.is_none())
-        .nth(nth)
-        .expect("a unit left to start");
-    let clock = SystemClock::china();
-    let facts = CheckFacts::new(&nurse("N0388", "刘洋"), clock.now(), vec![]);
-    Recorder {
-        store,
-        clock: &clock,
-        ids: &RandomIds,
-    }
-    .start(
-        &unit.dispense_id,
-        ward(),
-        &nurse("N0451", "陈静"),
-        facts,
-        None,
-    )
-    .unwrap();
 }
 
 #[test]

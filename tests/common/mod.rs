@@ -378,3 +378,28 @@ pub fn start_green_channel(h: &mut bedside_app::handheld::Handheld) -> String {
         .transfusion
         .procedure_uuid
 }
+
+/// A start recorded on the device for the `nth` unit nobody started.
+pub fn record_a_start(store: &mut Store, nth: usize) {
+    let (issued, _) = store.cached().unwrap().issue_records();
+    let unit = issued
+        .iter()
+        .filter(|r| r.started_by.is_none() && r.emergency.is_none())
+        .nth(nth)
+        .expect("a unit left to start");
+    let clock = SystemClock::china();
+    let facts = bedside_app::record::CheckFacts::new(&nurse("N0388", "刘洋"), clock.now(), vec![]);
+    bedside_app::record::Recorder {
+        store,
+        clock: &clock,
+        ids: &RandomIds,
+    }
+    .start(
+        &unit.dispense_id,
+        ward(),
+        &nurse("N0451", "陈静"),
+        facts,
+        None,
+    )
+    .unwrap();
+}

@@ -145,3 +145,34 @@ fn an_order_that_stops_being_active_is_pulled_again() {
         "{problems:?}"
     );
 }
+
+/// The R5 specification's own transaction example (tests/data/fhir/r5-examples, CC0) mixes what
+/// the contract takes with what it refuses (DELETE, a conditional update of a Patient by a ward
+/// device, an operation): the service answers with an OperationOutcome and stores none of it,
+/// as a transaction must.
+#[test]
+fn the_standards_transaction_example_is_refused_whole_with_the_reason() {
+    let bank = demo_bank();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/fhir/r5-examples/Bundle-bundle-transaction.json");
+    let bundle = std::fs::read_to_string(path).unwrap();
+    let http = BloodBankHttp::new(&bank.running.base_url, Duration::from_secs(5)).unwrap();
+    let answer = http.post_transaction(&bundle).unwrap();
+    assert!((400..500).contains(&answer.status), "{}", answer.status);
+    let outcome: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(outcome["resourceType"], "OperationOutcome", "{outcome}");
+    assert!(
+        outcome["issue"][0]["details"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "the reason is said: {outcome}"
+    );
+    // Atomic: the entries the contract would take were not stored either.
+    for id in ["123", "123a"] {
+        let (status, _) = get(&bank, &format!("Patient/{id}"));
+        assert_eq!(
+            status, 404,
+            "Patient/{id} was stored by a refused transaction"
+        );
+    }
+}

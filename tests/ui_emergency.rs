@@ -70,4 +70,5 @@ fn an_incompatible_late_crossmatch_turns_every_screen_red_until_a_nurse_has_acte
     assert!(trail
         .iter()
         .any(|l| l.action == "late-crossmatch-acknowledged" && l.actor == "N0502"));
+    shots.finish(&[Screen::Home]);
 }

@@ -277,7 +277,7 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
         observe.get_message()
     );
     // The reason field is below the chips (scrolled); set as the nurse would type it.
-    common::leaks::is_data("CT scan");
+    common::leaks::typed("CT scan");
     observe.set_interrupt_reason("CT scan".into());
     click(&window, "Interrupt");
     assert!(observe.get_interrupted().contains("CT scan"));
@@ -306,7 +306,7 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     );
     // On the screen: the warning with its button, the reason typed below the matches.
     assert_eq!(verify.get_warnings().row_count(), 1);
-    common::leaks::is_data("ward network down");
+    common::leaks::typed("ward network down");
     verify.set_ack_reason("ward network down".into());
     verify.invoke_acknowledge(0);
     assert!(verify.get_warnings().row_data(0).unwrap().acknowledged);
@@ -369,4 +369,13 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     shots.both(&window, &state, "verify-stop");
 
     assert_eq!(shots.taken.len(), 32, "{:?}", shots.taken);
+    shots.finish(&[
+        Screen::Login,
+        Screen::Home,
+        Screen::Lock,
+        Screen::Reaction,
+        Screen::Verify,
+        Screen::Observe,
+        Screen::Ended,
+    ]);
 }

@@ -81,4 +81,5 @@ fn the_protocol_keeps_its_second_checker_for_the_patients_next_check() {
         ),
         1
     );
+    shots.finish(&[Screen::Home]);
 }

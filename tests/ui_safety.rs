@@ -55,6 +55,7 @@ fn start_by_check(state: &Rc<RefCell<UiState>>, dispense: &str, mrn: &str) {
         panic!("{reasons:?}");
     }
     for (code, _, _) in flow.warnings(h.now()) {
+        common::leaks::typed("doctor informed");
         h.acknowledge(&mut flow, code, "doctor informed").unwrap();
     }
     let ready = flow.ready(h.now()).unwrap_or_else(|e| panic!("{e:?}"));
@@ -178,7 +179,7 @@ fn the_touch_app_keeps_every_stop_and_record() {
         verify.get_message()
     );
     // The reason field sits below the matches (scrolled); set as the nurse types it.
-    common::leaks::is_data("ward Wi-Fi down, blood bank phoned");
+    common::leaks::typed("ward Wi-Fi down, blood bank phoned");
     verify.set_ack_reason("ward Wi-Fi down, blood bank phoned".into());
     verify.invoke_acknowledge(0);
     let acknowledged = verify.get_warnings().row_data(0).unwrap();
@@ -257,6 +258,12 @@ fn the_touch_app_keeps_every_stop_and_record() {
     assert_eq!(window.global::<HomePage>().get_patients().row_count(), 0);
     let s = state.borrow();
     assert!(s.running.is_none() && s.flow.is_none() && s.pending_reaction.is_none());
+    shots.finish(&[
+        Screen::Observe,
+        Screen::Reaction,
+        Screen::Home,
+        Screen::Verify,
+    ]);
 }
 
 fn home_running(window: &AppWindow) -> Vec<RunningView> {

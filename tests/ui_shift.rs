@@ -125,4 +125,5 @@ fn a_transfusion_is_handed_over_on_screen_and_alarms_flash_when_there_is_no_soun
     );
     switch_language(&window, &mut state.borrow_mut(), Lang::En);
     shots.both(&window, &state, "alarm-check-stopped");
+    shots.finish(&[Screen::Observe, Screen::Home, Screen::Verify]);
 }

@@ -203,6 +203,8 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
         .find(|p| p.extension().is_some_and(|x| x == "pdf"))
         .expect("the record's PDF was saved");
     assert!(std::fs::read(pdf).unwrap().starts_with(b"%PDF"));
+    // Where it was saved, said in her language.
+    shots.both(&window, &state, "record-exported");
     click(&window, "Back");
     assert_eq!(screen(&window), Screen::Records);
     click(&window, "Back");
@@ -221,6 +223,16 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     assert_eq!(compliance.counts, "2 / 2");
     assert_eq!(compliance.percent, "100.0 %");
     shots.both(&window, &state, "quality");
+    // The leak check reads every card, those below the fold (which the testing backend does not
+    // find at 480×800) too, and nothing of a screen not shown.
+    let last = indicators.last().unwrap();
+    let found = |label: &str| ElementHandle::find_by_accessible_label(&window, label).count();
+    assert_eq!(found(&last.title), 0, "{} is below the fold", last.title);
+    let read = visible_texts(&window);
+    assert!(indicators
+        .iter()
+        .all(|i| read.contains(&i.title.to_string())));
+    assert!(!read.iter().any(|t| t == "Export PDF" || t == "Records"));
     let suspected = indicators
         .iter()
         .position(|i| i.code == "REACTIONS_SUSPECTED")
@@ -257,8 +269,15 @@ fn the_charge_nurse_reviews_the_ward_on_the_touch_app() {
     let csv = std::fs::read(csv).unwrap();
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
     assert!(String::from_utf8(csv).unwrap().contains("李秀英"));
+    shots.both(&window, &state, "quality-exported");
 
     let exports = audited(&state.borrow().handheld.store, "export", "C0101");
     assert_eq!(exports, 2, "the PDF and the CSV are audited");
-    assert_eq!(shots.taken.len(), 13, "{:?}", shots.taken);
+    assert_eq!(shots.taken.len(), 17, "{:?}", shots.taken);
+    shots.finish(&[
+        Screen::Board,
+        Screen::Records,
+        Screen::Record,
+        Screen::Quality,
+    ]);
 }

@@ -2,6 +2,7 @@
 //! one sync cycle, and the contract's validator.
 #![allow(dead_code)]
 
+pub mod day;
 pub mod leaks;
 pub mod ui;
 
@@ -366,6 +367,8 @@ pub fn start_green_channel(h: &mut bedside_app::handheld::Handheld) -> String {
         "{}",
         warning.message.zh()
     );
+    // What the nurse types: hers in either language.
+    leaks::typed("失血性休克，李医生在床旁");
     h.acknowledge(
         &mut flow,
         bedside_core::check::ReasonCode::EmergencyRelease,

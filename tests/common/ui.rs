@@ -14,6 +14,8 @@ use i_slint_backend_testing::{
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, SharedString};
 
+use super::leaks::{assert_none, check, Leak};
+
 /// The testing backend with the software renderer, once per test process.
 pub fn testing_platform() {
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
@@ -33,8 +35,7 @@ pub fn click(window: &AppWindow, label: &str) {
 }
 
 pub fn type_into(window: &AppWindow, label: &str, text: &str) {
-    // What the nurse types is hers, shown as she wrote it in either language.
-    super::leaks::is_data(text);
+    super::leaks::typed(text);
     let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
         .filter(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
         .collect();
@@ -64,9 +65,15 @@ pub fn keys(window: &AppWindow, clock: &ManualClock, text: &str, gap_ms: i64) {
     press(window, Key::Return.into());
 }
 
+/// The screenshots a test takes, and what `both` finds on them: the words not in the screen's
+/// language, and which screens were shot in both. `finish` asserts both at the test's end.
 pub struct Shots {
     pub dir: std::path::PathBuf,
     pub taken: Vec<String>,
+    pub leaks: Vec<Leak>,
+    /// Each screen shot in both languages, with the shot's name.
+    pub screens: Vec<(Screen, String)>,
+    finished: bool,
 }
 
 impl Shots {
@@ -76,6 +83,9 @@ impl Shots {
         Shots {
             dir,
             taken: Vec::new(),
+            leaks: Vec::new(),
+            screens: Vec::new(),
+            finished: false,
         }
     }
 
@@ -99,64 +109,103 @@ impl Shots {
         self.taken.push(name.to_string());
     }
 
-    /// The screen in Chinese, then in English (the test goes on in English); each fails on a
-    /// word not in its language (`leaks`).
+    /// The screen in Chinese, then in English (the test goes on in English); in each, every
+    /// visible text is read and its words not in that language kept for `finish`.
     pub fn both(&mut self, window: &AppWindow, state: &Rc<RefCell<UiState>>, name: &str) {
-        ward_data_is_data(state);
-        let mut found = Vec::new();
-        for lang in [Lang::ZhCn, Lang::En] {
+        for (lang, tag) in [(Lang::ZhCn, "zh"), (Lang::En, "en")] {
             switch_language(window, &mut state.borrow_mut(), lang);
-            let tag = if lang == Lang::ZhCn { "zh" } else { "en" };
             self.one(window, &format!("{name}-{tag}"));
-            found.extend(super::leaks::check(lang, name, &visible_texts(window)));
+            let place = format!("screen {name} ({:?})", screen(window));
+            self.leaks
+                .extend(check(lang, &place, &visible_texts(window)));
         }
+        self.screens.push((screen(window), name.to_string()));
+    }
+
+    /// The test's end: it shot exactly the screens `covers` in both languages (the list
+    /// tests/language_leaks.rs adds up over the UI tests to every `Screen`), and no screen
+    /// showed a word outside its language.
+    pub fn finish(&mut self, covers: &[Screen]) {
+        self.finished = true;
+        let mut shot: Vec<Screen> = Vec::new();
+        for (s, _) in &self.screens {
+            if !shot.contains(s) {
+                shot.push(*s);
+            }
+        }
+        let missing: Vec<_> = covers.iter().filter(|s| !shot.contains(s)).collect();
+        let unlisted: Vec<_> = shot.iter().filter(|s| !covers.contains(s)).collect();
         assert!(
-            found.is_empty(),
-            "words not in the screen's language:\n{}",
-            found.join("\n")
+            missing.is_empty() && unlisted.is_empty(),
+            "screens said to be shot in both languages but not: {missing:?}; shot but not said: \
+             {unlisted:?} (shots: {:?})",
+            self.screens
         );
+        assert_none("the screens", &self.leaks);
     }
 }
 
-/// Every text a person sees on the window now: texts, buttons' and fields' labels, placeholders
-/// (not what was typed into a field: that is the nurse's data).
+impl Drop for Shots {
+    /// A UI test that forgets `finish` would check nothing: it fails instead.
+    fn drop(&mut self) {
+        if !self.finished && !std::thread::panicking() && !self.screens.is_empty() {
+            panic!("Shots::finish was not called: the screens' languages went unchecked");
+        }
+    }
+}
+
+/// A height every scroll view's content fits in, so that what a nurse reaches by scrolling is
+/// read too (the testing backend finds only what is in view).
+const TALL: u32 = 8000;
+
+/// Every text a person sees on the window now, or reaches by scrolling: each visible element's
+/// accessible label (a Text's is its text; a button's, field's or checkbox's is its words), a
+/// field's content and placeholder, a description. Visible: found by the testing backend's
+/// query, which skips items clipped away (an `if` not taken is no item at all; `visible: false`
+/// is an empty clip), and neither transparent nor of zero size.
 pub fn visible_texts(window: &AppWindow) -> Vec<String> {
-    ElementQuery::from_root(window)
-        .match_descendants()
-        .find_all()
-        .into_iter()
+    let size = window.window().size();
+    window
+        .window()
+        .set_size(slint::PhysicalSize::new(size.width, TALL));
+    let elements = ElementQuery::from_root(window).find_all();
+    assert_scroll_views_fit(&elements);
+    let texts = elements
+        .iter()
         .filter(|e| {
-            let size = e.size();
-            size.width > 0.0 && size.height > 0.0 && e.computed_opacity() > 0.0
+            let s = e.size();
+            s.width > 0.0 && s.height > 0.0 && e.computed_opacity() > 0.0
         })
         .flat_map(|e| {
-            let value = match e.accessible_role() {
-                Some(AccessibleRole::Text) => e.accessible_value(),
-                _ => None,
-            };
-            [e.accessible_label(), e.accessible_placeholder_text(), value]
+            [
+                e.accessible_label(),
+                e.accessible_value(),
+                e.accessible_placeholder_text(),
+                e.accessible_description(),
+            ]
         })
         .flatten()
         .map(|s| s.to_string())
         .filter(|s| !s.trim().is_empty())
-        .collect()
+        .collect();
+    window.window().set_size(size);
+    texts
 }
 
-/// The ward's names, beds and doctors, as the blood bank sent them, are data in either language.
-fn ward_data_is_data(state: &Rc<RefCell<UiState>>) {
-    use super::leaks::is_data;
-    is_data(bedside_bloodbank::demo::WARD_NAME);
-    for (_, name, _) in bedside_bloodbank::demo::STAFF {
-        is_data(name);
-    }
-    if let Ok(snapshot) = state.borrow().handheld.snapshot() {
-        for r in &snapshot.issued {
-            is_data(&r.patient.name);
-            r.patient.bed.as_deref().map(is_data);
-            if let Some(doctor) = r.emergency.as_ref().and_then(|e| e.doctor()) {
-                is_data(doctor);
-            }
-        }
+/// Fails when a scroll view's content is still taller than the view at `TALL`: some text would
+/// go unread.
+fn assert_scroll_views_fit(elements: &[ElementHandle]) {
+    for flickable in elements
+        .iter()
+        .filter(|e| e.type_name().is_some_and(|t| t == "Flickable"))
+    {
+        let viewport = flickable.query_descendants().find_first();
+        let (outer, inner) = (flickable.size(), viewport.map(|v| v.size()));
+        assert!(
+            inner.is_none_or(|inner| inner.height <= outer.height + 1.0),
+            "a scroll view's content ({inner:?}) is taller than the window made for reading \
+             it ({outer:?}): raise TALL"
+        );
     }
 }
 

@@ -281,7 +281,10 @@ check "no reaction AdverseEvent stored for the voided record" 0 \
     "$(curl -s "$HFS/AdverseEvent?actuality=actual" \
         | jq '[.entry[]? | select(.search.mode == "match")] | length')"
 sync_device final
-check "after the run: unsent" 1 "$(jq -r .unsent <<<"$SYNC")"
+check "after the run: nothing waits to be sent" 0 "$(jq -r .unsent <<<"$SYNC")"
+"$WARD_DRIVER" outbox --config "$DEV/bedside.toml" >"$WORK/outbox.json" || true
+check "the device's outbox: sent, quarantined (kept, never dropped)" "7 1" \
+    "$(jq -r '"\(.sent) \(.quarantined)"' "$WORK/outbox.json")"
 
 # -------------------------------------------------------------------------------- 5. probes
 step "5. what hfs does where the contract names a behaviour (informational)"
@@ -291,6 +294,8 @@ note "conditional read If-None-Match current: HTTP $(curl -s -o /dev/null -w '%{
     -H "If-None-Match: $(awk 'tolower($1) == "etag:" {print $2}' <<<"$h")" "$HFS/Procedure/$ZHANG_ID")"
 b=$(curl -s "$HFS/Observation?bogus-parameter=1&_count=1")
 note "unknown search parameter: HTTP 200, self link $(jq -r '.link[] | select(.relation == "self") | .url' <<<"$b"), outcome entry: $(jq -c '[.entry[]? | select(.search.mode == "outcome") | .resource.issue[0].details.text]' <<<"$b")"
+b=$(curl -s -H 'Prefer: handling=strict' "$HFS/Observation?bogus-parameter=1")
+note "the same under Prefer: handling=strict (what bedside sends): $(jq -c '.issue[0] | {code, text: .details.text}' <<<"$b")"
 note "searchset total on a destination search: $(curl -s "$HFS/BiologicallyDerivedProductDispense?destination=Location/ward-h5" | jq -c .total)"
 note "transfusion-started on 张伟's dispense (the reference service adds it; a generic server cannot): $(curl -s "$HFS/BiologicallyDerivedProductDispense/bdpd-000001" | jq -c '[.extension[]?.url | select(endswith("transfusion-started"))] | length')"
 body=$(curl -s "$HFS/Procedure/$ZHANG_ID" | jq -c '.status = "completed"')
@@ -304,6 +309,18 @@ note "stale ifMatch inside a transaction: HTTP $(curl -s -o "$WORK/stale-tx-resp
     -w '%{http_code}' -X POST -H 'Content-Type: application/fhir+json' \
     --data-binary "@$WORK/stale-tx.json" "$HFS") $(jq -c '.issue[0] | {code, text: .details.text}' \
     "$WORK/stale-tx-response.json")"
+
+# A round sent while the device does not yet know the Procedure's server id refers to it
+# conditionally (contract §2.5): hfs must resolve it to the one Procedure.
+jq -n --arg urn "$ZHANG" '{resourceType: "Bundle", type: "transaction", entry: [{
+    fullUrl: "urn:uuid:6f1c2a52-4e7e-4c53-9a35-3b0f5a1d2e01",
+    resource: {resourceType: "Observation", status: "final", code: {text: "interop probe"},
+        identifier: [{system: "urn:ietf:rfc:3986", value: "urn:uuid:6f1c2a52-4e7e-4c53-9a35-3b0f5a1d2e01"}],
+        partOf: [{reference: "Procedure?identifier=urn:ietf:rfc:3986|\($urn)"}]},
+    request: {method: "POST", url: "Observation"}}]}' >"$WORK/condref.json"
+curl -s -X POST -H 'Content-Type: application/fhir+json' --data-binary "@$WORK/condref.json" \
+    "$HFS" >"$WORK/condref-response.json"
+note "conditional reference Procedure?identifier=… in a transaction: $(jq -c '[.entry[0].response.status, .entry[0].resource.partOf[0].reference] // .issue' "$WORK/condref-response.json")"
 
 echo
 if ((FAILED > 0)); then

@@ -10,6 +10,7 @@
 //! ```
 //!
 //! - `units`: the units the device's cache holds after a pull, and any it could not map.
+//! - `outbox`: the device's outbox counts (sent, waiting, quarantined).
 //! - `start`: 陈静 (N0451) and 刘洋 (N0388) check 张伟's red cells against 李秀英's wristband
 //!   (a near miss: the check stops and the AdverseEvent is queued), then check and start 张伟's
 //!   and 李秀英's units with a baseline, and take one round on each.
@@ -44,12 +45,13 @@ fn main() {
     let config = match args.as_slice() {
         [_, flag, path] if flag == "--config" => PathBuf::from(path),
         _ => {
-            eprintln!("usage: interop_ward units|start|finish-offline --config DEVICE.toml");
+            eprintln!("usage: interop_ward units|start|finish-offline|outbox --config DEVICE.toml");
             std::process::exit(2);
         }
     };
     let result = match args[0].as_str() {
         "units" => units(&config),
+        "outbox" => outbox(&config),
         "start" => start(&config),
         "finish-offline" => finish_offline(&config),
         other => {
@@ -97,6 +99,16 @@ fn units(config: &PathBuf) -> Result<Value, Failure> {
     Ok(
         json!({"ok": problems.is_empty(), "units": units, "problems": problems,
               "cache_synced_at": device.store.cache_synced_at()?.map(|t| t.to_rfc3339())}),
+    )
+}
+
+/// The device's outbox: what was confirmed, what waits, what was quarantined and why.
+fn outbox(config: &PathBuf) -> Result<Value, Failure> {
+    let device = Device::open(config)?;
+    let c = device.store.outbox_counts()?;
+    Ok(
+        json!({"ok": true, "queued": c.queued, "sending": c.sending, "sent": c.sent,
+              "quarantined": c.quarantined, "archived": c.archived}),
     )
 }
 

@@ -216,7 +216,8 @@ by_identifier() {
 }
 for who in ZHANG LI; do
     p=$(by_identifier Procedure "${!who}")
-    check "$who's start Procedure on hfs, once, in progress" "1 in-progress" \
+    name=$([[ $who == ZHANG ]] && echo 张伟 || echo 李秀英)
+    check "$name's start Procedure on hfs, once, in progress" "1 in-progress" \
         "$(jq -r '[.entry[]? | select(.search.mode == "match")] | "\(length) \(.[0].resource.status)"' <<<"$p")"
 done
 ZHANG_ID=$(by_identifier Procedure "$ZHANG" | jq -r '.entry[0].resource.id')

@@ -461,107 +461,117 @@ fn push_only(
     .unwrap()
 }
 
-/// helios-hfs refuses a whole transaction with `400` ("Entry failed with status 412") when an
-/// entry's `ifMatch` is stale, where the reference service answers `412`: the device tells a
-/// stale update by the Procedure's version, re-applies its end once, and is confirmed.
-#[test]
-fn a_stale_update_refused_with_400_is_recognised_by_its_version_and_reapplied() {
-    let bank = demo_bank();
-    let settings = settings(&bank.running.base_url);
-    let (_dir, mut store) = temp_store();
-    cycle(&mut store, &settings);
+/// A transfusion of `dispense` started and confirmed, then its end recorded and built on the
+/// Procedure's version 1, whose send was lost: the end waits with its bytes kept. Returns the
+/// Procedure's id at the blood bank.
+fn end_kept_unsent(
+    bank: &Bank,
+    store: &mut Store,
+    settings: &bedside_sync::SyncSettings,
+    dispense: &str,
+) -> String {
     let clock = SystemClock::china();
     let (chen, liu) = (nurse("N0451", "陈静"), nurse("N0388", "刘洋"));
     let ids = ids();
-    let mut rec = Recorder {
-        store: &mut store,
+    let facts = CheckFacts::new(&liu, clock.now(), vec![]);
+    let t = Recorder {
+        store: &mut *store,
         clock: &clock,
         ids: &ids,
-    };
-    let t = rec
-        .start(
-            "bdpd-000003",
-            ward(),
-            &chen,
-            CheckFacts::new(&liu, clock.now(), vec![]),
-            None,
-        )
-        .unwrap();
-    assert_eq!(cycle(&mut store, &settings).pushed, 1);
-    let mut rec = Recorder {
-        store: &mut store,
+    }
+    .start(dispense, ward(), &chen, facts, None)
+    .unwrap();
+    assert_eq!(cycle(store, settings).pushed, 1);
+    Recorder {
+        store: &mut *store,
         clock: &clock,
         ids: &ids,
-    };
-    rec.end(&t, Some(200), None, None, None, &chen).unwrap();
-    // Built on version 1 and kept: its POST was lost.
-    let lost = PostsLost(
-        bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap(),
-    );
+    }
+    .end(&t, Some(200), None, None, None, &chen)
+    .unwrap();
+    let http = bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout);
     let mut one_try = settings.clone();
     one_try.attempts = 1;
-    assert_eq!(push_only(&mut store, &one_try, &lost).unsent, 1);
-    // The blood bank's staff annotate the Procedure (version 2).
-    let id = bank
-        .db()
+    assert_eq!(
+        push_only(store, &one_try, &PostsLost(http.unwrap())).unsent,
+        1
+    );
+    bank.db()
         .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &t.procedure_uuid)
         .unwrap()[0]
-        .clone();
-    let mut current = bank.db().read("Procedure", &id).unwrap().unwrap().json;
+        .clone()
+}
+
+/// The blood bank's staff annotate the Procedure: version 2.
+fn annotate(bank: &Bank, id: &str) {
+    let mut current = bank.db().read("Procedure", id).unwrap().unwrap().json;
     current["note"] = serde_json::json!([{"text": "输血科备注 / blood bank note"}]);
     let answer = reqwest::blocking::Client::new()
-        .put(format!("{}/Procedure/{id}", settings.base_url))
+        .put(format!("{}/Procedure/{id}", bank.running.base_url))
         .header("If-Match", "W/\"1\"")
         .header("Content-Type", "application/fhir+json")
         .body(current.to_string())
         .send()
         .unwrap();
     assert_eq!(answer.status(), 200);
-    // The resend of the same bytes is refused as hfs refuses it: 400, no word of a version.
-    bank.running.faults.fail_status.store(400, Ordering::SeqCst);
-    bank.running.faults.fail_next.store(1, Ordering::SeqCst);
-    let http =
-        bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
-    let resolved = push_only(&mut store, &settings, &http);
-    assert_eq!(
-        (resolved.pushed, resolved.quarantined, resolved.unsent),
-        (1, 0, 0),
-        "{resolved:?}"
-    );
-    let after = bank.db().read("Procedure", &id).unwrap().unwrap();
+}
+
+fn completed_with_both_notes(bank: &Bank, id: &str) {
+    let after = bank.db().read("Procedure", id).unwrap().unwrap();
     assert_eq!(after.json["status"], "completed");
     let notes = after.json["note"].to_string();
     assert!(
         notes.contains("blood bank note") && notes.contains("transfusion ended"),
         "{notes}"
     );
+}
 
-    // A 400 on an update whose Procedure did not move is the record's own fault: quarantined.
-    let t2 = {
-        let mut rec = Recorder {
-            store: &mut store,
-            clock: &clock,
-            ids: &ids,
-        };
-        let t2 = rec
-            .start(
-                "bdpd-000005",
-                ward(),
-                &chen,
-                CheckFacts::new(&liu, clock.now(), vec![]),
-                None,
-            )
-            .unwrap();
-        t2
-    };
-    assert_eq!(cycle(&mut store, &settings).pushed, 1);
-    let mut rec = Recorder {
-        store: &mut store,
-        clock: &clock,
-        ids: &ids,
-    };
-    rec.end(&t2, Some(200), None, None, None, &chen).unwrap();
-    assert_eq!(push_only(&mut store, &one_try, &lost).unsent, 1);
+/// The end's resend carries `If-Match: W/"1"`, the blood bank has version 2 and answers 412:
+/// the end is re-applied to version 2 once and confirmed, the blood bank's note kept.
+#[test]
+fn a_resent_end_meeting_a_changed_procedure_is_reapplied_after_412() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let id = end_kept_unsent(&bank, &mut store, &settings, "bdpd-000003");
+    annotate(&bank, &id);
+    let http = bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout);
+    let resolved = push_only(&mut store, &settings, &http.unwrap());
+    assert_eq!(
+        (resolved.pushed, resolved.quarantined),
+        (1, 0),
+        "{resolved:?}"
+    );
+    completed_with_both_notes(&bank, &id);
+}
+
+/// helios-hfs refuses a whole transaction with `400` ("Entry failed with status 412") when an
+/// entry's `ifMatch` is stale, where the reference service answers `412`: the device tells a
+/// stale update by the Procedure's version and re-applies it; a `400` on an update whose
+/// Procedure did not move is the record's own fault and is quarantined.
+#[test]
+fn a_stale_update_refused_with_400_is_recognised_by_its_version_and_reapplied() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let http =
+        bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
+    bank.running.faults.fail_status.store(400, Ordering::SeqCst);
+
+    let id = end_kept_unsent(&bank, &mut store, &settings, "bdpd-000003");
+    annotate(&bank, &id);
+    bank.running.faults.fail_next.store(1, Ordering::SeqCst);
+    let resolved = push_only(&mut store, &settings, &http);
+    assert_eq!(
+        (resolved.pushed, resolved.quarantined, resolved.unsent),
+        (1, 0, 0),
+        "{resolved:?}"
+    );
+    completed_with_both_notes(&bank, &id);
+
+    end_kept_unsent(&bank, &mut store, &settings, "bdpd-000005");
     bank.running.faults.fail_next.store(1, Ordering::SeqCst);
     let refused = push_only(&mut store, &settings, &http);
     assert_eq!((refused.pushed, refused.quarantined), (0, 1), "{refused:?}");

@@ -287,6 +287,19 @@ check "after the run: nothing waits to be sent" 0 "$(jq -r .unsent <<<"$SYNC")"
 check "the device's outbox: sent, quarantined (kept, never dropped)" "7 1" \
     "$(jq -r '"\(.sent) \(.quarantined)"' "$WORK/outbox.json")"
 
+step "4e. a blood bank that no longer knows destination: the pull is refused, not widened"
+# hfs uses only active SearchParameters and is lenient by default: without the parameter it
+# would answer every ward's dispenses. bedside asks for strict handling (Prefer) and must refuse.
+jq '.status = "retired"' "$SP" | curl -s -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' \
+    --data-binary @- "$HFS/SearchParameter/$(jq -r .id "$SP")"
+sync_device no-destination
+check "pull not complete" false "$(jq -r .pull_complete <<<"$SYNC")"
+check "the refusal is said" true "$(jq -r '[.errors[] | contains("pull refused: HTTP 400")] | any' <<<"$SYNC")"
+curl -s -o /dev/null -X PUT -H 'Content-Type: application/fhir+json' --data-binary "@$SP" \
+    "$HFS/SearchParameter/$(jq -r .id "$SP")"
+sync_device destination-back
+check "with the parameter back, the pull completes" true "$(jq -r .pull_complete <<<"$SYNC")"
+
 # -------------------------------------------------------------------------------- 5. probes
 step "5. what hfs does where the contract names a behaviour (informational)"
 h=$(curl -s -o /dev/null -D - "$HFS/Procedure/$ZHANG_ID" | tr -d '\r')

@@ -22,7 +22,7 @@
 //!
 //! Each prints one JSON line; the exit code is 1 when a step of the flow failed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
@@ -70,7 +70,7 @@ fn main() {
 }
 
 /// The app as it opens on the configured device, 陈静 signed in, and its link's settings.
-fn open(config: &PathBuf) -> Result<(Handheld, SyncSettings), Failure> {
+fn open(config: &Path) -> Result<(Handheld, SyncSettings), Failure> {
     let device = Device::configured(config)?;
     let settings = device.settings.clone();
     let mut h = device.into_handheld();
@@ -79,7 +79,7 @@ fn open(config: &PathBuf) -> Result<(Handheld, SyncSettings), Failure> {
     Ok((h, settings))
 }
 
-fn units(config: &PathBuf) -> Result<Value, Failure> {
+fn units(config: &Path) -> Result<Value, Failure> {
     let device = Device::open(config)?;
     let (records, problems) = device.store.cached()?.issue_records();
     let units: Vec<Value> = records
@@ -103,7 +103,7 @@ fn units(config: &PathBuf) -> Result<Value, Failure> {
 }
 
 /// The device's outbox: what was confirmed, what waits, what was quarantined and why.
-fn outbox(config: &PathBuf) -> Result<Value, Failure> {
+fn outbox(config: &Path) -> Result<Value, Failure> {
     let device = Device::open(config)?;
     let c = device.store.outbox_counts()?;
     Ok(
@@ -181,7 +181,7 @@ fn check_and_start(
     Ok(h.start(&ready, Some((vitals(baseline), vec![])))?)
 }
 
-fn start(config: &PathBuf) -> Result<Value, Failure> {
+fn start(config: &Path) -> Result<Value, Failure> {
     let (mut h, _) = open(config)?;
     let stopped = near_miss(&mut h)?;
     let mut zhang = check_and_start(&mut h, ZHANG_WEI, 366)?;
@@ -225,7 +225,7 @@ fn running(h: &Handheld, dispense: &str) -> Result<RunningTransfusion, Failure> 
         .ok_or_else(|| format!("no running transfusion of {dispense} on this device").into())
 }
 
-fn finish_offline(config: &PathBuf) -> Result<Value, Failure> {
+fn finish_offline(config: &Path) -> Result<Value, Failure> {
     let (mut h, mut settings) = open(config)?;
     let mut zhang = running(&h, ZHANG_WEI.0)?;
     let mut li = running(&h, LI_XIUYING.0)?;

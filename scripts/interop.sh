@@ -147,7 +147,8 @@ if [[ $code == 200 ]]; then
 else
     die "the ward transaction was refused: HTTP $code $(head -c 600 "$WORK/ward-response.json")"
 fi
-DISPENSES=$(grep -c '"resourceType":"BiologicallyDerivedProductDispense"' "$WORK/ward.ndjson")
+DISPENSES=$(jq -s '[.[] | select(.resourceType == "BiologicallyDerivedProductDispense")] | length' \
+    "$WORK/ward.ndjson")
 n=$(curl -s "$HFS/BiologicallyDerivedProductDispense?destination=Location/ward-h5&_count=100" \
     | jq '[.entry[]? | select(.search.mode == "match")] | length')
 check "hfs finds the ward's dispenses by the custom destination parameter" "$DISPENSES" "$n"

@@ -422,6 +422,161 @@ fn a_version_conflict_is_resolved_by_reapplying_the_end_to_the_current_version()
     assert_eq!(bank.stored_with("Procedure", &procedure), 1);
 }
 
+/// The blood bank's reads get through; every transaction POST is lost on the way.
+struct PostsLost(bedside_sync::http::BloodBankHttp);
+
+impl Transport for PostsLost {
+    fn base_url(&self) -> &str {
+        self.0.base_url()
+    }
+    fn get(
+        &self,
+        path: &str,
+        tag: Option<&str>,
+    ) -> Result<bedside_sync::http::Answer, bedside_sync::http::NetError> {
+        self.0.get(path, tag)
+    }
+    fn post_transaction(
+        &self,
+        _: &str,
+    ) -> Result<bedside_sync::http::Answer, bedside_sync::http::NetError> {
+        Err(bedside_sync::http::NetError("lost".into()))
+    }
+}
+
+fn push_only(
+    store: &mut Store,
+    settings: &bedside_sync::SyncSettings,
+    http: &dyn Transport,
+) -> bedside_sync::Summary {
+    bedside_sync::Sync {
+        store,
+        http,
+        settings,
+        clock: &SystemClock::china(),
+        ids: &ids(),
+        sleep: &|_| {},
+    }
+    .push_cycle()
+    .unwrap()
+}
+
+/// A transfusion of `dispense` started and confirmed, then its end recorded and built on the
+/// Procedure's version 1, whose send was lost: the end waits with its bytes kept. Returns the
+/// Procedure's id at the blood bank.
+fn end_kept_unsent(
+    bank: &Bank,
+    store: &mut Store,
+    settings: &bedside_sync::SyncSettings,
+    dispense: &str,
+) -> String {
+    let clock = SystemClock::china();
+    let (chen, liu) = (nurse("N0451", "陈静"), nurse("N0388", "刘洋"));
+    let ids = ids();
+    let facts = CheckFacts::new(&liu, clock.now(), vec![]);
+    let t = Recorder {
+        store: &mut *store,
+        clock: &clock,
+        ids: &ids,
+    }
+    .start(dispense, ward(), &chen, facts, None)
+    .unwrap();
+    assert_eq!(cycle(store, settings).pushed, 1);
+    Recorder {
+        store: &mut *store,
+        clock: &clock,
+        ids: &ids,
+    }
+    .end(&t, Some(200), None, None, None, &chen)
+    .unwrap();
+    let http = bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout);
+    let mut one_try = settings.clone();
+    one_try.attempts = 1;
+    assert_eq!(
+        push_only(store, &one_try, &PostsLost(http.unwrap())).unsent,
+        1
+    );
+    bank.db()
+        .ids_with_identifier("Procedure", "urn:ietf:rfc:3986", &t.procedure_uuid)
+        .unwrap()[0]
+        .clone()
+}
+
+/// The blood bank's staff annotate the Procedure: version 2.
+fn annotate(bank: &Bank, id: &str) {
+    let mut current = bank.db().read("Procedure", id).unwrap().unwrap().json;
+    current["note"] = serde_json::json!([{"text": "输血科备注 / blood bank note"}]);
+    let answer = reqwest::blocking::Client::new()
+        .put(format!("{}/Procedure/{id}", bank.running.base_url))
+        .header("If-Match", "W/\"1\"")
+        .header("Content-Type", "application/fhir+json")
+        .body(current.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+}
+
+fn completed_with_both_notes(bank: &Bank, id: &str) {
+    let after = bank.db().read("Procedure", id).unwrap().unwrap();
+    assert_eq!(after.json["status"], "completed");
+    let notes = after.json["note"].to_string();
+    assert!(
+        notes.contains("blood bank note") && notes.contains("transfusion ended"),
+        "{notes}"
+    );
+}
+
+/// The end's resend carries `If-Match: W/"1"`, the blood bank has version 2 and answers 412:
+/// the end is re-applied to version 2 once and confirmed, the blood bank's note kept.
+#[test]
+fn a_resent_end_meeting_a_changed_procedure_is_reapplied_after_412() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let id = end_kept_unsent(&bank, &mut store, &settings, "bdpd-000003");
+    annotate(&bank, &id);
+    let http = bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout);
+    let resolved = push_only(&mut store, &settings, &http.unwrap());
+    assert_eq!(
+        (resolved.pushed, resolved.quarantined),
+        (1, 0),
+        "{resolved:?}"
+    );
+    completed_with_both_notes(&bank, &id);
+}
+
+/// helios-hfs refuses a whole transaction with `400` ("Entry failed with status 412") when an
+/// entry's `ifMatch` is stale, where the reference service answers `412`: the device tells a
+/// stale update by the Procedure's version and re-applies it; a `400` on an update whose
+/// Procedure did not move is the record's own fault and is quarantined.
+#[test]
+fn a_stale_update_refused_with_400_is_recognised_by_its_version_and_reapplied() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    let http =
+        bedside_sync::http::BloodBankHttp::new(&settings.base_url, settings.timeout).unwrap();
+    bank.running.faults.fail_status.store(400, Ordering::SeqCst);
+
+    let id = end_kept_unsent(&bank, &mut store, &settings, "bdpd-000003");
+    annotate(&bank, &id);
+    bank.running.faults.fail_next.store(1, Ordering::SeqCst);
+    let resolved = push_only(&mut store, &settings, &http);
+    assert_eq!(
+        (resolved.pushed, resolved.quarantined, resolved.unsent),
+        (1, 0, 0),
+        "{resolved:?}"
+    );
+    completed_with_both_notes(&bank, &id);
+
+    end_kept_unsent(&bank, &mut store, &settings, "bdpd-000005");
+    bank.running.faults.fail_next.store(1, Ordering::SeqCst);
+    let refused = push_only(&mut store, &settings, &http);
+    assert_eq!((refused.pushed, refused.quarantined), (0, 1), "{refused:?}");
+}
+
 #[test]
 fn a_stale_update_outside_a_transaction_gets_412_with_the_reason() {
     let bank = demo_bank();

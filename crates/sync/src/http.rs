@@ -49,6 +49,12 @@ pub struct BloodBankHttp {
 
 const ACCEPT_FHIR: &str = "application/fhir+json; fhirVersion=5.0";
 
+/// Every search asks for R5's strict handling: a server that does not know a parameter (the
+/// ward's `destination`, when the blood bank never loaded its SearchParameter) must refuse the
+/// search, not drop the filter and answer every ward's units (R5 search.html "handling";
+/// helios-hfs is lenient by default and only notes it in an OperationOutcome entry).
+const PREFER_STRICT: &str = "handling=strict";
+
 impl BloodBankHttp {
     pub fn new(base_url: &str, timeout: Duration) -> Result<BloodBankHttp, NetError> {
         BloodBankHttp::with_ca(base_url, timeout, None)
@@ -256,7 +262,11 @@ impl Transport for BloodBankHttp {
         } else {
             format!("{}/{}", self.base_url, path_or_url.trim_start_matches('/'))
         };
-        let mut request = self.client.get(&url).header(ACCEPT, ACCEPT_FHIR);
+        let mut request = self
+            .client
+            .get(&url)
+            .header(ACCEPT, ACCEPT_FHIR)
+            .header("Prefer", PREFER_STRICT);
         if let Some(tag) = if_none_match {
             request = request.header(IF_NONE_MATCH, tag);
         }
@@ -271,5 +281,53 @@ impl Transport for BloodBankHttp {
             .header(CONTENT_TYPE, bedside_fhir::FHIR_JSON)
             .body(bundle.to_string());
         self.answer(self.authorise(request, &self.base_url)?.send())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// The request's head as a server receives it (one request, answered with an empty Bundle).
+    fn request_head(send: impl FnOnce(&str)) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/fhir", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            let body = r#"{"resourceType":"Bundle","type":"searchset"}"#;
+            write!(
+                socket,
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            String::from_utf8_lossy(&head).to_lowercase()
+        });
+        send(&base);
+        server.join().unwrap()
+    }
+
+    #[test]
+    fn a_search_asks_for_strict_handling_of_unknown_parameters() {
+        let head = request_head(|base| {
+            let http = BloodBankHttp::new(base, Duration::from_secs(5)).unwrap();
+            let answer = http
+                .get(
+                    "BiologicallyDerivedProductDispense?destination=Location%2Fward-h5",
+                    None,
+                )
+                .unwrap();
+            assert_eq!(answer.status, 200);
+        });
+        assert!(head.contains("\r\nprefer: handling=strict\r\n"), "{head}");
+        assert!(head.contains("fhirversion=5.0"), "{head}");
     }
 }

@@ -83,6 +83,19 @@ impl Sync<'_> {
                     self.quarantine_conflict(&first, answer, &now, summary)?;
                     return Ok(Flow::Continue);
                 }
+                // A server may refuse a whole transaction with 400 when one entry's `If-Match`
+                // is stale (R5 allows any 4xx for a failed transaction; helios-hfs answers 400
+                // "Entry failed with status 412"): the Procedure's version says whether it was.
+                Decision::Quarantine { .. }
+                    if first.event.updates_procedure()
+                        && !conflict_retried
+                        && self.if_match_stale(&first, &prepared.bytes, summary)? =>
+                {
+                    conflict_retried = true;
+                    if !self.reapply(&first, &mut prepared, summary)? {
+                        return Ok(Flow::Stop);
+                    }
+                }
                 Decision::Quarantine { code, text } => {
                     self.store.quarantine(first.seq, &code, &text, &now)?;
                     summary.quarantined += 1;
@@ -149,6 +162,42 @@ impl Sync<'_> {
         prepared.bytes = rebuilt.to_string();
         self.store.mark_sending(record.seq, &prepared.bytes)?;
         Ok(true)
+    }
+
+    /// Whether the Procedure `bytes` update has moved on at the blood bank since the `If-Match`
+    /// they carry: the version read now is not the one they were built on.
+    fn if_match_stale(
+        &mut self,
+        record: &OutboxRecord,
+        bytes: &str,
+        summary: &mut Summary,
+    ) -> Result<bool, StoreError> {
+        let sent: Value = serde_json::from_str(bytes).unwrap_or(Value::Null);
+        let Some(sent_version) = sent["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| str_at(e, &["request", "method"]) == Some("PUT"))
+            .filter(|e| str_at(e, &["resource", "resourceType"]) == Some("Procedure"))
+            .find_map(|e| str_at(e, &["request", "ifMatch"]).and_then(version_from_etag))
+        else {
+            return Ok(false);
+        };
+        let path = self.procedure_path(record)?;
+        let Fetched::Answer(answer) = self.get(&path, summary) else {
+            return Ok(false);
+        };
+        if answer.status != 200 {
+            return Ok(false);
+        }
+        let mut current: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        if str_at(&current, &["resourceType"]) == Some("Bundle") {
+            current = current["entry"][0]["resource"].clone();
+        }
+        let current_version = str_at(&current, &["meta", "versionId"])
+            .map(str::to_string)
+            .or_else(|| answer.etag.as_deref().and_then(version_from_etag));
+        Ok(current_version.is_some_and(|v| v != sent_version))
     }
 
     /// A second version conflict on the same update: kept, with the blood bank's words.

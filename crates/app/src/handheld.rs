@@ -530,6 +530,16 @@ impl<S: DeviceStore> Handheld<S> {
         serious: bool,
     ) -> Result<(), ActionError> {
         let nurse = self.nurse()?;
+        // Sent as drafted, in either language: the record keeps a code, so the report reads in
+        // its reader's language; edited, it is the nurse's words.
+        let as_drafted = [draft.report.en(), draft.report.zh()]
+            .iter()
+            .any(|d| d.trim() == report.trim());
+        let report = if as_drafted {
+            bedside_core::review::REACTION_REPORT_AS_DRAFTED
+        } else {
+            report
+        };
         // The report follows its round: a round still unsaved is written first.
         if let Some(words) = self.retry_unsaved() {
             return Err(ActionError::Refused(words));

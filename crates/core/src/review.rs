@@ -198,6 +198,24 @@ pub struct TransfusionReview {
     pub audit: Vec<AuditLine>,
 }
 
+/// What a reaction record keeps when the nurse sent the report as the app drafted it: the draft's
+/// facts (patient, unit, times, triggers, vital signs) are the record's own, so only this code is
+/// kept and the report reads in the reader's language.
+pub const REACTION_REPORT_AS_DRAFTED: &str = "REACTION_REPORT_AS_DRAFTED";
+
+/// A reaction report's actions in words: the standard actions for a report sent as drafted,
+/// else the nurse's own words as she wrote them.
+pub fn reaction_report_words(stored: &str) -> Text {
+    if stored.trim() == REACTION_REPORT_AS_DRAFTED {
+        Text::tr(
+            "Actions: transfusion stopped; line kept open with 0.9% saline; doctor informed; bag and giving set kept; samples sent to the blood bank.",
+            &[],
+        )
+    } else {
+        Text::same(stored)
+    }
+}
+
 /// The code an end's note starts with when the transfusion ended while interrupted; the
 /// interruption's reason (the nurse's words) follows.
 pub const ENDED_WHILE_INTERRUPTED: &str = "ENDED_WHILE_INTERRUPTED";

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use bedside_clock::Instant;
 use bedside_core::check::{component_name, reason_title_of};
 use bedside_core::event::BedsideEvent;
-use bedside_core::messages::{tr, tr_noop, Lang};
+use bedside_core::messages::{tr, tr_noop, Lang, Text};
 use bedside_core::observations::suspected_words;
 use bedside_core::review::{ReviewRow, TransfusionReview};
 use bedside_fhir::bundle;
@@ -281,6 +281,55 @@ fn replace_text(value: &mut Value, from: &str, to: &str) {
         Value::Object(map) => map.values_mut().for_each(|v| replace_text(v, from, to)),
         _ => {}
     }
+}
+
+/// An audit row as a person reads it on the record screen and in its PDF: who (the link is
+/// named, not coded), what (the action in words) and the detail, made into words for the actions
+/// whose detail is the app's own technical text. The stored row is never changed: it is evidence,
+/// and its technical detail stays for the IT team (`bedside audit verify`).
+pub fn audit_line_words(actor: &str, action: &str, detail: &str) -> (Text, Text, Text) {
+    use bedside_core::audit::AuditAction;
+    let who = match actor {
+        "sync" => Text::tr("blood-bank link", &[]),
+        other => Text::same(other),
+    };
+    let what = AuditAction::words_of(action);
+    let shown = bedside_core::review::audit_detail_shown(detail);
+    let detail = match AuditAction::parse(action) {
+        Some(AuditAction::Quarantined) => quarantined_detail(shown),
+        Some(AuditAction::TransfusionRestarted) => restart_detail(shown),
+        Some(AuditAction::Export) if shown == "pdf record" => Text::tr("this record as a PDF", &[]),
+        _ => Text::same(shown),
+    };
+    (who, what, detail)
+}
+
+/// `outbox 6: unknown-product: …` → the record's number and the refusal in words.
+fn quarantined_detail(detail: &str) -> Text {
+    let mut parts = detail.splitn(3, ": ");
+    let (Some(record), code, text) = (parts.next(), parts.next(), parts.next()) else {
+        return Text::same(detail);
+    };
+    let number = record.trim_start_matches("outbox ").to_string();
+    let why = bedside_fhir::outcome::refused_words(code, text);
+    Text::tr_with(
+        "record {n}: {why}",
+        &[("n", (&number).into()), ("why", (&why).into())],
+    )
+}
+
+/// `urn:…: repeat check by N0451 and N0388` → the two checkers in words.
+fn restart_detail(detail: &str) -> Text {
+    let Some((urn, rest)) = detail.split_once(": repeat check by ") else {
+        return Text::same(detail);
+    };
+    let Some((by, second)) = rest.split_once(" and ") else {
+        return Text::same(detail);
+    };
+    Text::tr(
+        "{record}: repeat check by {by} and {second}",
+        &[("record", urn), ("by", by), ("second", second)],
+    )
 }
 
 #[cfg(test)]

@@ -495,7 +495,7 @@ fn adverse_event(e: &ReactionReported, procedure_ref: &str, effect: Option<Value
             },
             {"instanceReference": {"reference": procedure_ref}}
         ],
-        "mitigatingAction": [{"itemCodeableConcept": {"text": e.actions_taken}}],
+        "mitigatingAction": [{"itemCodeableConcept": {"text": report_text(&e.actions_taken)}}],
         "note": [{"text": e.trigger}]
     });
     if let Some(effect) = effect {
@@ -621,4 +621,15 @@ pub fn near_miss_bundle(e: &NearMiss, bundle_urn: &str, now: &Instant, mrn_syste
             near_miss_resource(e, mrn_system),
         )],
     )
+}
+
+/// The reaction report for the blood bank: the nurse's words, or the standard actions in both
+/// languages for a report sent as drafted.
+fn report_text(stored: &str) -> String {
+    let words = bedside_core::review::reaction_report_words(stored);
+    if words.get(Lang::En) == stored {
+        stored.to_string()
+    } else {
+        format!("{} / {}", words.get(Lang::ZhCn), words.get(Lang::En))
+    }
 }

@@ -1,7 +1,6 @@
 //! The records: the search, and one transfusion's record with its chart and audit trail.
 
 use super::*;
-use bedside_core::audit::AuditAction;
 use bedside_core::event::BedsideEvent;
 use bedside_core::observations::{suspected_words, trigger_words};
 use bedside_fhir::outcome::refused_words;
@@ -160,9 +159,10 @@ fn check_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
         check.push(state.t(&bedside_core::review::emergency_words(e)));
     }
     for (code, reason) in &c.acknowledgements {
-        check.push(w(Text::tr(
+        let warning = bedside_core::check::reason_title_of(code);
+        check.push(w(Text::tr_with(
             "acknowledged {code}: {reason}",
-            &[("code", code), ("reason", reason)],
+            &[("code", (&warning).into()), ("reason", reason.into())],
         )));
     }
     check
@@ -216,7 +216,9 @@ fn reaction_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
                     "triggered by: {triggers}",
                     &[("triggers", (&trigger_words(&x.trigger)).into())],
                 )),
-                x.actions_taken.clone().into(),
+                w(bedside_core::review::reaction_report_words(
+                    &x.actions_taken,
+                )),
                 x.recorded_by.label().into(),
             ]
         })
@@ -250,15 +252,22 @@ fn audit_lines(state: &UiState, r: &TransfusionReview) -> Vec<SharedString> {
     r.audit
         .iter()
         .map(|a| {
-            let shown = bedside_core::review::audit_detail_shown(&a.detail);
-            let mut detail: String = shown.chars().take(120).collect();
-            if shown.chars().count() > 120 {
+            let (who, what, said) =
+                bedside_export::audit_line_words(&a.actor, &a.action, &a.detail);
+            let said = state.t(&said);
+            let mut detail: String = said.chars().take(120).collect();
+            if said.chars().count() > 120 {
                 detail.push('…');
             }
             let at = chrono::DateTime::parse_from_rfc3339(&a.at)
                 .map_or_else(|_| a.at.clone(), |t| hhmm(state.lang, &t));
-            let action = AuditAction::words_of(&a.action);
-            format!("#{} {at} {} {} {detail}", a.seq, a.actor, state.t(&action)).into()
+            format!(
+                "#{} {at} {} {} {detail}",
+                a.seq,
+                state.t(&who),
+                state.t(&what)
+            )
+            .into()
         })
         .collect()
 }

@@ -1,12 +1,11 @@
 //! The record of one transfusion (输血记录单): what was given, the check, the vital signs, what
 //! happened, what the blood bank has received, and the audit trail.
 
-use bedside_core::audit::AuditAction;
 use bedside_core::check::{component_name, reason_title_of};
 use bedside_core::event::BedsideEvent;
 use bedside_core::messages::{Lang, Text};
 use bedside_core::observations::{suspected_words, symptom_name, trigger_words};
-use bedside_core::review::{audit_detail_shown, Round, TransfusionReview};
+use bedside_core::review::{Round, TransfusionReview};
 use bedside_fhir::outcome::refused_words;
 
 use super::format::{audit_time, opt, slot_words, time, time_opt};
@@ -212,7 +211,7 @@ fn reaction(l: &mut Layout, review: &TransfusionReview) {
                 "{}{}{}",
                 t("Actions taken"),
                 l.lang.colon(),
-                r.actions_taken
+                bedside_core::review::reaction_report_words(&r.actions_taken).get(l.lang)
             ),
             8.5,
             BLACK,
@@ -296,12 +295,13 @@ fn audit_trail(l: &mut Layout, review: &TransfusionReview) {
         .audit
         .iter()
         .map(|a| {
+            let (who, what, detail) = crate::audit_line_words(&a.actor, &a.action, &a.detail);
             vec![
                 a.seq.to_string(),
                 audit_time(&a.at),
-                a.actor.clone(),
-                AuditAction::words_of(&a.action).get(lang).to_string(),
-                audit_detail_shown(&a.detail).to_string(),
+                who.get(lang).to_string(),
+                what.get(lang).to_string(),
+                detail.get(lang).to_string(),
             ]
         })
         .collect();

@@ -671,3 +671,45 @@ fn a_backlog_goes_in_batches_and_a_refused_round_is_split_out_and_quarantined_al
         DEMO_BLOOD_GROUPS + 119 * 5
     );
 }
+
+/// 张伟's bed as the nurse's list of patients waiting shows it, from the device's cache.
+fn zhang_wei_bed(store: &Store) -> Option<String> {
+    let waiting = bedside_app::verify::patients_waiting(&store.cached().unwrap().issue_records().0);
+    waiting
+        .into_iter()
+        .find(|p| p.mrn == "ZY26001001")
+        .and_then(|p| p.bed)
+}
+
+#[test]
+fn a_patient_moved_to_a_new_stay_shows_the_new_bed_not_the_old_one() {
+    let bank = demo_bank();
+    let settings = settings(&bank.running.base_url);
+    let (_dir, mut store) = temp_store();
+    cycle(&mut store, &settings);
+    assert_eq!(zhang_wei_bed(&store).as_deref(), Some("3床"));
+    let stays = store.cached_count("Encounter").unwrap();
+
+    // The blood-bank system closes his stay and opens another, in bed 12 (a transfer recorded
+    // as a new encounter): the old stay is no longer in progress, so no longer answered.
+    let mut db = bank.db();
+    db.write(|w| -> Result<(), bedside_bloodbank::db::DbError> {
+        let old = w.read("Encounter", "enc-1001")?.unwrap().json;
+        let mut ended = old.clone();
+        ended["status"] = "completed".into();
+        w.put("Encounter", "enc-1001", ended)?;
+        let mut new_stay = old;
+        new_stay["location"][1]["location"]["display"] = "12床".into();
+        w.put("Encounter", "enc-1001-2", new_stay)?;
+        Ok(())
+    })
+    .unwrap();
+    let summary = cycle(&mut store, &settings);
+    assert!(summary.pull_complete, "{summary:?}");
+    assert_eq!(zhang_wei_bed(&store).as_deref(), Some("12床"));
+    assert_eq!(
+        store.cached_count("Encounter").unwrap(),
+        stays,
+        "the new stay in, the old one forgotten"
+    );
+}

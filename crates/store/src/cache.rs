@@ -154,6 +154,47 @@ impl Store {
         Ok(read("server_clock_server")?.zip(read("server_clock_device")?))
     }
 
+    /// The blood bank last found speaking FHIR 5.0.x: its base URL, and when (device time).
+    pub fn server_checked(&self) -> Result<Option<(String, Instant)>, StoreError> {
+        let Some(url) = self.state("server_checked_url")? else {
+            return Ok(None);
+        };
+        let Some(at) = self.state("server_checked_at")? else {
+            return Ok(None);
+        };
+        let at = chrono::DateTime::parse_from_rfc3339(&at)
+            .map_err(|e| StoreError::Corrupt(format!("server_checked_at: {e}")))?;
+        Ok(Some((url, at)))
+    }
+
+    /// Keeps that the blood bank at `base_url` said FHIR 5.0.x at `at`.
+    pub fn note_server_checked(&mut self, base_url: &str, at: &Instant) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (key, value) in [
+            ("server_checked_url", base_url.to_string()),
+            ("server_checked_at", stamp(at)),
+        ] {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The next cycle reads the blood bank's CapabilityStatement again.
+    pub fn forget_server_check(&mut self) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM sync_state WHERE key IN ('server_checked_url', 'server_checked_at')",
+            [],
+        )?;
+        Ok(())
+    }
+
     /// Records that a pull completed (every page followed).
     pub fn pull_completed(&mut self, at: &Instant) -> Result<(), StoreError> {
         self.conn.execute(
@@ -162,6 +203,44 @@ impl Store {
             [stamp(at)],
         )?;
         Ok(())
+    }
+
+    /// Forgets the cached Encounters of `patients` (`Patient/id`) that are not in `answered`
+    /// (`Encounter/id`, the blood bank's whole answer to the in-progress search for them).
+    /// Returns how many were forgotten.
+    pub fn forget_encounters_except(
+        &mut self,
+        patients: &[String],
+        answered: &std::collections::BTreeSet<String>,
+    ) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let cached: Vec<(String, String)> = tx
+            .prepare("SELECT id, json FROM cache_resource WHERE type = 'Encounter'")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        // References compared as `Type/id`, whether written relative or absolute.
+        let plain = |reference: &str| {
+            bedside_fhir::split_reference(reference).map(|(t, i)| format!("{t}/{i}"))
+        };
+        let patients: Vec<String> = patients.iter().filter_map(|p| plain(p)).collect();
+        let mut forgotten = 0;
+        for (id, json) in cached {
+            let encounter: Value = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("cached Encounter/{id}: {e}")))?;
+            let subject =
+                bedside_fhir::str_at(&encounter, &["subject", "reference"]).and_then(plain);
+            let of_these = subject.is_some_and(|s| patients.contains(&s));
+            if of_these && !answered.contains(&format!("Encounter/{id}")) {
+                forgotten += tx.execute(
+                    "DELETE FROM cache_resource WHERE type = 'Encounter' AND id = ?1",
+                    [&id],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(forgotten)
     }
 
     /// A resource the blood bank says is gone (404/410 on a read) leaves the cache.

@@ -46,6 +46,10 @@ pub struct SyncSettings {
     pub outbox_retention_days: i64,
     /// `[mapping]`: how the cached resources are read on the link's own connection.
     pub mapping: bedside_fhir::mapping::Mapping,
+    /// How long the blood bank's CapabilityStatement, once found to say FHIR 5.0.x, is taken as
+    /// read. A general-purpose server's runs to megabytes (4.3 MB from helios-hfs): read at
+    /// every cycle, it would be most of the ward's traffic.
+    pub recheck_server_every: Duration,
 }
 
 impl SyncSettings {
@@ -63,6 +67,7 @@ impl SyncSettings {
             smart: None,
             outbox_retention_days: bedside_core::policy::Policy::default().outbox_retention_days,
             mapping: Default::default(),
+            recheck_server_every: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -116,28 +121,81 @@ enum Fetched {
     GaveUp(String),
 }
 
+/// Why the cycle's first request had no answer.
+fn unreachable(why: String) -> String {
+    if why.starts_with("certificate not trusted") {
+        // Reached, but not trusted: the words say so themselves.
+        why
+    } else {
+        format!("blood bank unreachable: {why}")
+    }
+}
+
+/// How a cycle's pull ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PullEnd {
+    Complete,
+    /// A page refused, garbled or cut off after the blood bank answered.
+    Incomplete,
+    /// The blood bank could not be reached for the first page: the push is not tried either.
+    Unreachable,
+}
+
 impl Sync<'_> {
-    /// One cycle: check the server, pull, push. Store errors end the cycle with an error; the
-    /// network's problems are counted in the summary.
+    /// One cycle: check the server (when due), pull, push. Store errors end the cycle with an
+    /// error; the network's problems are counted in the summary.
     pub fn run_cycle(&mut self) -> Result<Summary, StoreError> {
         let mut summary = Summary::default();
-        match self.check_server(&mut summary) {
-            // The blood bank's clock at this pull, beside the device's: the check trusts the
-            // device clock only while the two agree (`CLOCK_UNTRUSTED`).
-            Ok(Some(server)) => self.store.note_server_clock(&server, &self.clock.now())?,
-            Ok(None) => {}
-            Err(problem) => {
-                summary.errors.push(problem);
-                summary.unsent = self.store.unsent()?.len();
-                return Ok(summary);
+        if self.server_check_due()? {
+            match self.check_server(&mut summary) {
+                Ok(date) => {
+                    if let Some(server) = date {
+                        self.store.note_server_clock(&server, &self.clock.now())?;
+                    }
+                    self.store
+                        .note_server_checked(&self.settings.base_url, &self.clock.now())?;
+                }
+                Err(problem) => return self.ended_early(summary, problem),
             }
         }
-        self.pull(&mut summary)?;
+        let pulled = self.pull(&mut summary)?;
+        if pulled != PullEnd::Complete {
+            // Whatever went wrong, the next cycle asks the server who it is again: a server
+            // replaced or upgraded meanwhile is then named as such, not as a failed search.
+            self.store.forget_server_check()?;
+        }
+        if pulled == PullEnd::Unreachable {
+            summary.unsent = self.store.unsent()?.len();
+            return Ok(summary);
+        }
         self.push(&mut summary)?;
         summary.archived = self
             .store
             .archive_confirmed(&self.clock.now(), self.settings.outbox_retention_days)?
             .records;
+        summary.unsent = self.store.unsent()?.len();
+        Ok(summary)
+    }
+
+    /// Whether the CapabilityStatement is to be read this cycle: never read from this base URL,
+    /// read longer ago than `recheck_server_every`, or the device clock gone back since.
+    fn server_check_due(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        Ok(match self.store.server_checked()? {
+            Some((url, at)) if url == self.settings.base_url => {
+                let since = (now - at).to_std().unwrap_or(Duration::MAX);
+                since >= self.settings.recheck_server_every
+            }
+            _ => true,
+        })
+    }
+
+    fn ended_early(
+        &mut self,
+        mut summary: Summary,
+        problem: String,
+    ) -> Result<Summary, StoreError> {
+        summary.errors.push(problem);
         summary.unsent = self.store.unsent()?.len();
         Ok(summary)
     }
@@ -190,9 +248,7 @@ impl Sync<'_> {
     fn check_server(&self, summary: &mut Summary) -> Result<Option<Instant>, String> {
         let answer = match self.get("metadata", summary) {
             Fetched::Answer(a) => a,
-            // Reached, but not trusted: the words say so themselves.
-            Fetched::GaveUp(why) if why.starts_with("certificate not trusted") => return Err(why),
-            Fetched::GaveUp(why) => return Err(format!("blood bank unreachable: {why}")),
+            Fetched::GaveUp(why) => return Err(unreachable(why)),
         };
         if answer.status != 200 {
             return Err(format!(
@@ -365,5 +421,149 @@ mod tests {
         assert_eq!(transport.asked().len(), 2);
         assert!(summary.errors[0].contains("needs 5.0.x"), "{summary:?}");
         assert_eq!(summary.pulled, 0);
+    }
+
+    /// A blood bank answering by path, each answer with its `Date`: its CapabilityStatement,
+    /// empty searchsets (or a refused search while `refusing`); nothing at all while `down`.
+    struct Ward {
+        asked: Mutex<Vec<String>>,
+        date: Mutex<Instant>,
+        refusing: std::sync::atomic::AtomicBool,
+        down: std::sync::atomic::AtomicBool,
+    }
+
+    impl Ward {
+        fn new(date: Instant) -> Ward {
+            Ward {
+                asked: Mutex::new(Vec::new()),
+                date: Mutex::new(date),
+                refusing: false.into(),
+                down: false.into(),
+            }
+        }
+        /// The requests since the last call.
+        fn take_asked(&self) -> Vec<String> {
+            std::mem::take(&mut *self.asked.lock().unwrap())
+        }
+    }
+
+    impl Transport for Ward {
+        fn base_url(&self) -> &str {
+            "http://blood-bank.test/fhir"
+        }
+        fn get(&self, path: &str, _: Option<&str>) -> Result<Answer, NetError> {
+            use std::sync::atomic::Ordering::SeqCst;
+            self.asked.lock().unwrap().push(format!("GET {path}"));
+            if self.down.load(SeqCst) {
+                return Err(NetError("connection refused".into()));
+            }
+            let mut a = if path == "metadata" {
+                answer(
+                    200,
+                    r#"{"resourceType":"CapabilityStatement","fhirVersion":"5.0.0"}"#,
+                )
+            } else if self.refusing.load(SeqCst) {
+                answer(400, r#"{"resourceType":"OperationOutcome"}"#)
+            } else {
+                answer(200, r#"{"resourceType":"Bundle","type":"searchset"}"#)
+            };
+            a.date = Some(*self.date.lock().unwrap());
+            Ok(a)
+        }
+        fn post_transaction(&self, _: &str) -> Result<Answer, NetError> {
+            self.asked.lock().unwrap().push("POST".into());
+            Err(NetError("nothing should be sent".into()))
+        }
+    }
+
+    fn ward_cycle(ward: &Ward, store: &mut Store, clock: &ManualClock) -> Summary {
+        let settings = SyncSettings::new(ward.base_url(), "ward-h5");
+        Sync {
+            store,
+            http: ward,
+            settings: &settings,
+            clock,
+            ids: &bedside_clock::RandomIds,
+            sleep: &|_| {},
+        }
+        .run_cycle()
+        .unwrap()
+    }
+
+    fn read_metadata(asked: &[String]) -> bool {
+        asked.iter().any(|a| a == "GET metadata")
+    }
+
+    #[test]
+    fn the_capability_statement_is_read_once_then_after_twelve_hours_or_a_failed_pull() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let start = Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap();
+        let clock = ManualClock::at(start);
+        let ward = Ward::new(start);
+
+        assert!(ward_cycle(&ward, &mut store, &clock).pull_complete);
+        assert!(read_metadata(&ward.take_asked()), "the first cycle asks");
+
+        // An hour later the server's clock still comes with the pull's first page: the device
+        // clock is still held against it.
+        clock.advance(chrono::Duration::hours(1));
+        let server = start + chrono::Duration::minutes(62);
+        *ward.date.lock().unwrap() = server;
+        assert!(ward_cycle(&ward, &mut store, &clock).pull_complete);
+        assert!(!read_metadata(&ward.take_asked()), "read within 12 hours");
+        assert_eq!(store.server_clock().unwrap(), Some((server, clock.now())));
+
+        clock.advance(chrono::Duration::hours(12));
+        ward_cycle(&ward, &mut store, &clock);
+        assert!(read_metadata(&ward.take_asked()), "12 hours on");
+
+        // A refused pull: the next cycle asks the server who it is again.
+        ward.refusing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let refused = ward_cycle(&ward, &mut store, &clock);
+        assert!(!refused.pull_complete, "{refused:?}");
+        assert!(!read_metadata(&ward.take_asked()));
+        ward_cycle(&ward, &mut store, &clock);
+        assert!(read_metadata(&ward.take_asked()), "after a refused pull");
+
+        // A device clock set back is no reason to trust an old reading.
+        ward.refusing
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        ward_cycle(&ward, &mut store, &clock);
+        ward.take_asked();
+        clock.advance(chrono::Duration::minutes(-5));
+        ward_cycle(&ward, &mut store, &clock);
+        assert!(
+            read_metadata(&ward.take_asked()),
+            "after the clock went back"
+        );
+    }
+
+    #[test]
+    fn a_blood_bank_gone_since_it_was_checked_ends_the_cycle_at_the_first_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let start = Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap();
+        let clock = ManualClock::at(start);
+        let ward = Ward::new(start);
+        ward_cycle(&ward, &mut store, &clock);
+        ward.take_asked();
+
+        ward.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        clock.advance(chrono::Duration::minutes(1));
+        let summary = ward_cycle(&ward, &mut store, &clock);
+        let asked = ward.take_asked();
+        assert_eq!(
+            asked.len(),
+            3,
+            "three tries of the first page, nothing else: {asked:?}"
+        );
+        assert!(asked[0].starts_with("GET BiologicallyDerivedProductDispense?"));
+        assert!(
+            summary.errors == ["blood bank unreachable: connection refused"],
+            "{summary:?}"
+        );
+        assert!(!summary.pull_complete);
     }
 }

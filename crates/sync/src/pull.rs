@@ -8,7 +8,14 @@ use serde_json::Value;
 use bedside_fhir::{date_time, split_reference, str_at};
 use bedside_store::StoreError;
 
-use crate::{Fetched, Summary, Sync};
+use crate::{Fetched, PullEnd, Summary, Sync};
+
+/// A page of the dispense search as it came.
+enum Page {
+    Bundle(Value, Option<bedside_clock::Instant>),
+    Refused,
+    GaveUp(String),
+}
 
 /// A search answer's Bundle; `None` for anything else (not JSON, another resource, an HTML error
 /// page with status 200 from a proxy).
@@ -30,9 +37,10 @@ fn next_link(bundle: &Value) -> Option<String> {
 }
 
 impl Sync<'_> {
-    pub(crate) fn pull(&mut self, summary: &mut Summary) -> Result<(), StoreError> {
-        let Some(mut patients) = self.pull_dispenses(summary)? else {
-            return Ok(());
+    pub(crate) fn pull(&mut self, summary: &mut Summary) -> Result<PullEnd, StoreError> {
+        let mut patients = match self.pull_dispenses(summary)? {
+            Ok(patients) => patients,
+            Err(end) => return Ok(end),
         };
         // Blood group results and orders (contract §2.3) of the pull's patients and of every
         // patient with a unit still issued on the device: a requirement added to an order, or a
@@ -40,11 +48,11 @@ impl Sync<'_> {
         // arrive before the unit is hung.
         patients.extend(self.store.issued_patient_refs()?);
         if !self.pull_patient_data(patients, summary)? {
-            return Ok(());
+            return Ok(PullEnd::Incomplete);
         }
         self.store.pull_completed(&self.clock.now())?;
         summary.pull_complete = true;
-        Ok(())
+        Ok(PullEnd::Complete)
     }
 
     /// The first page of the ward's dispenses changed since the watermark (the last 48 hours on
@@ -63,48 +71,66 @@ impl Sync<'_> {
         ))
     }
 
-    /// Every page of the ward's dispenses, stored as it comes: the patients they are for, or
-    /// `None` (with the error in the summary) when a page could not be had.
+    /// Every page of the ward's dispenses, stored as it comes: the patients they are for, or how
+    /// the pull ended (with the error in the summary) when a page could not be had. The first
+    /// page's `Date` is the blood bank's clock at this pull, kept beside the device's: the check
+    /// trusts the device clock only while the two agree (`CLOCK_UNTRUSTED`).
     fn pull_dispenses(
         &mut self,
         summary: &mut Summary,
-    ) -> Result<Option<BTreeSet<String>>, StoreError> {
+    ) -> Result<Result<BTreeSet<String>, PullEnd>, StoreError> {
         let mut url = self.dispenses_since_watermark()?;
         let mut patients = BTreeSet::new();
+        let mut first = true;
         loop {
-            let Some(bundle) = self.dispense_page(&url, summary) else {
-                return Ok(None);
+            let bundle = match self.dispense_page(&url, summary) {
+                Page::Bundle(bundle, date) => {
+                    if let (true, Some(server)) = (first, date) {
+                        self.store.note_server_clock(&server, &self.clock.now())?;
+                    }
+                    bundle
+                }
+                Page::GaveUp(why) if first => {
+                    summary.errors.push(crate::unreachable(why));
+                    return Ok(Err(PullEnd::Unreachable));
+                }
+                Page::GaveUp(why) => {
+                    summary.errors.push(format!("pull not finished: {why}"));
+                    return Ok(Err(PullEnd::Incomplete));
+                }
+                Page::Refused => return Ok(Err(PullEnd::Incomplete)),
             };
+            first = false;
             summary.pulled += self.store_dispense_page(&bundle, &mut patients)?;
             match next_link(&bundle) {
                 Some(next) => url = next,
-                None => return Ok(Some(patients)),
+                None => return Ok(Ok(patients)),
             }
         }
     }
 
-    /// One page of the dispense search, or `None` with the reason in the summary.
-    fn dispense_page(&self, url: &str, summary: &mut Summary) -> Option<Value> {
+    /// One page of the dispense search with the server's `Date`; a refusal's reason goes in the
+    /// summary, the network's is returned.
+    fn dispense_page(&self, url: &str, summary: &mut Summary) -> Page {
         let answer = match self.get(url, summary) {
             Fetched::Answer(a) if a.status == 200 => a,
             Fetched::Answer(a) => {
                 summary
                     .errors
                     .push(format!("pull refused: HTTP {}", a.status));
-                return None;
+                return Page::Refused;
             }
-            Fetched::GaveUp(why) => {
-                summary.errors.push(format!("pull not finished: {why}"));
-                return None;
-            }
+            Fetched::GaveUp(why) => return Page::GaveUp(why),
         };
-        let bundle = search_bundle(&answer.body);
-        if bundle.is_none() {
-            summary
-                .errors
-                .push("pull: the blood bank's answer is not a FHIR Bundle".into());
+        match search_bundle(&answer.body) {
+            Some(bundle) => Page::Bundle(bundle, answer.date),
+            None => {
+                summary
+                    .errors
+                    .push("pull: the blood bank's answer is not a FHIR Bundle".into());
+                Page::Refused
+            }
         }
-        bundle
     }
 
     /// Stores a page's resources and moves the watermark up to its matches' `lastUpdated`;
@@ -159,7 +185,7 @@ impl Sync<'_> {
                 // needs, and a dispense whose order is missing is held (fhir::issue).
                 format!("ServiceRequest?patient={list}"),
             ] {
-                if !self.pull_all_pages(path, summary)? {
+                if self.pull_all_pages(path, summary)?.is_none() {
                     return Ok(false);
                 }
             }
@@ -167,18 +193,28 @@ impl Sync<'_> {
             // that cannot say them (its error is in the summary) leaves the pull complete: the
             // checkers read the bed from the chart, as they always do.
             let encounters = format!("Encounter?patient={list}&status=in-progress");
-            self.pull_all_pages(encounters, summary)?;
+            if let Some(in_progress) = self.pull_all_pages(encounters, summary)? {
+                // A stay no longer in progress is no longer answered: its bed leaves the cache,
+                // or a patient readmitted, or moved to a new stay, would show the old bed.
+                self.store.forget_encounters_except(chunk, &in_progress)?;
+            }
         }
         Ok(true)
     }
 
-    /// Every page of one follow-up search (§2.3), stored as it comes; `false` (with the error
-    /// in the summary) when a page could not be had or is not a FHIR Bundle. A server that pages
+    /// Every page of one follow-up search (§2.3), stored as it comes: the `Type/id` of every
+    /// resource answered, or `None` (with the error in the summary) when a page could not be had
+    /// or is not a FHIR Bundle. A server that pages
     /// these searches puts the rest behind `link[relation=next]`: a result or an order left on
     /// page 2 would leave a corrected blood group or a requirement unseen in a cache that calls
     /// itself fresh.
-    fn pull_all_pages(&mut self, first: String, summary: &mut Summary) -> Result<bool, StoreError> {
+    fn pull_all_pages(
+        &mut self,
+        first: String,
+        summary: &mut Summary,
+    ) -> Result<Option<BTreeSet<String>>, StoreError> {
         let mut url = first;
+        let mut answered = BTreeSet::new();
         loop {
             let answer = match self.get(&url, summary) {
                 Fetched::Answer(a) if a.status == 200 => a,
@@ -186,13 +222,13 @@ impl Sync<'_> {
                     summary
                         .errors
                         .push(format!("pull of patient data refused: HTTP {}", a.status));
-                    return Ok(false);
+                    return Ok(None);
                 }
                 Fetched::GaveUp(why) => {
                     summary
                         .errors
                         .push(format!("pull of patient data not finished: {why}"));
-                    return Ok(false);
+                    return Ok(None);
                 }
             };
             let Some(bundle) = search_bundle(&answer.body) else {
@@ -200,7 +236,7 @@ impl Sync<'_> {
                 summary.errors.push(
                     "pull of patient data: the blood bank's answer is not a FHIR Bundle".into(),
                 );
-                return Ok(false);
+                return Ok(None);
             };
             let resources: Vec<Value> = bundle
                 .get("entry")
@@ -209,16 +245,23 @@ impl Sync<'_> {
                 .flatten()
                 .filter_map(|e| e.get("resource").cloned())
                 .collect();
+            answered.extend(resources.iter().filter_map(|r| {
+                Some(format!(
+                    "{}/{}",
+                    str_at(r, &["resourceType"])?,
+                    str_at(r, &["id"])?
+                ))
+            }));
             summary.pulled += self.store.store_pulled(&resources, &[])?;
             match next_link(&bundle) {
                 Some(next) if next == url => {
                     summary.errors.push(
                         "pull of patient data: the blood bank's next page is the same page".into(),
                     );
-                    return Ok(false);
+                    return Ok(None);
                 }
                 Some(next) => url = next,
-                None => return Ok(true),
+                None => return Ok(Some(answered)),
             }
         }
     }

@@ -171,3 +171,48 @@ fn sync_to_an_unreachable_blood_bank_says_so_and_keeps_the_store() {
         .contains("unreachable"));
     assert!(dir.path().join("d.db").exists());
 }
+
+#[test]
+fn the_service_names_the_address_devices_use_in_its_next_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bb.db");
+    let mut server = bedside()
+        .args(["bloodbank", "--listen", "127.0.0.1:0", "--demo", "--db"])
+        .arg(&db)
+        .args(["--base-url", "http://ward-server.test:8080/fhir/"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let (said, local) = loop {
+        let line = lines.next().expect("the service says where").unwrap();
+        if let Some(rest) = line.split("serving FHIR R5 at ").nth(1) {
+            let said = rest.split_whitespace().next().unwrap().to_string();
+            let local = rest.split("listening on ").nth(1).unwrap();
+            break (said, local.split(';').next().unwrap().to_string());
+        }
+    };
+    assert_eq!(said, "http://ward-server.test:8080/fhir");
+    let body = reqwest::blocking::get(format!(
+        "http://{local}/fhir/BiologicallyDerivedProductDispense?destination=Location/ward-h5&_count=1"
+    ))
+    .unwrap()
+    .bytes()
+    .unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let next = page["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["relation"] == "next")
+        .unwrap();
+    assert!(
+        next["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://ward-server.test:8080/fhir/BiologicallyDerivedProductDispense?"),
+        "{next}"
+    );
+}

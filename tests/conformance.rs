@@ -176,3 +176,50 @@ fn the_standards_transaction_example_is_refused_whole_with_the_reason() {
         );
     }
 }
+
+/// The ward pull as a device on ward Wi-Fi gets it: gzipped when it asks (as bedside does), the
+/// same Bundle either way.
+#[test]
+fn the_ward_pull_comes_gzipped_to_a_device_that_asks() {
+    let bank = demo_bank();
+    let url = format!(
+        "{}/BiologicallyDerivedProductDispense?destination=Location/ward-h5&_include=BiologicallyDerivedProductDispense:product&_include=BiologicallyDerivedProductDispense:patient",
+        bank.running.base_url
+    );
+    // A client that decompresses nothing by itself, to see the bytes on the wire.
+    let raw = reqwest::blocking::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let fetch = |encoding: &str| {
+        let answer = raw
+            .get(&url)
+            .header("Accept-Encoding", encoding)
+            .send()
+            .unwrap();
+        let gzipped = answer
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| v == "gzip");
+        (gzipped, answer.bytes().unwrap().to_vec())
+    };
+    let (plain_gzipped, plain) = fetch("identity");
+    let (gzipped, wire) = fetch("gzip");
+    assert!(!plain_gzipped && gzipped);
+    assert!(
+        wire.len() * 4 < plain.len(),
+        "{} bytes gzipped, {} plain",
+        wire.len(),
+        plain.len()
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&wire[..]), &mut unzipped)
+        .unwrap();
+    let bundle = |bytes: &[u8]| -> Value {
+        let mut b: Value = serde_json::from_slice(bytes).unwrap();
+        b.as_object_mut().unwrap().remove("timestamp");
+        b.as_object_mut().unwrap().remove("id");
+        b
+    };
+    assert_eq!(bundle(&unzipped), bundle(&plain));
+}

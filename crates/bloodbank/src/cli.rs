@@ -33,6 +33,11 @@ pub struct BloodbankArgs {
     /// Without it the service is open (a demo on loopback).
     #[arg(long, value_name = "FILE")]
     pub clients: Option<PathBuf>,
+    /// The address devices use to reach the service, as its `next` links and its SMART token
+    /// endpoint name it (a device refuses a next page at another address). Default:
+    /// http://LISTEN/fhir, right only when devices use that very address.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,8 +169,8 @@ fn parse_time(what: &str, text: &str) -> Result<bedside_clock::Instant, ExitCode
     })
 }
 
-pub fn run(args: BloodbankArgs) -> ExitCode {
-    match args.action {
+pub fn run(mut args: BloodbankArgs) -> ExitCode {
+    match args.action.take() {
         Some(Action::Issue(a)) => issue(*a),
         Some(Action::Recall(a)) => withdraw(a, Withdrawal::Recall),
         Some(Action::Return(a)) => withdraw(a, Withdrawal::Return),
@@ -173,11 +178,28 @@ pub fn run(args: BloodbankArgs) -> ExitCode {
         Some(Action::Crossmatch(a)) => crossmatch(a),
         Some(Action::Merge(a)) => merge(a),
         Some(Action::NearMisses(a)) => near_misses(a),
-        None => serve(args.db, &args.listen, args.demo, args.clients),
+        None => serve(args),
     }
 }
 
-fn serve(db: Option<PathBuf>, listen: &str, demo_ward: bool, clients: Option<PathBuf>) -> ExitCode {
+fn serve(args: BloodbankArgs) -> ExitCode {
+    let BloodbankArgs {
+        db,
+        listen,
+        demo: demo_ward,
+        clients,
+        base_url,
+        action: _,
+    } = args;
+    let base_url = base_url.map(|u| u.trim_end_matches('/').to_string());
+    if let Some(url) = &base_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            eprintln!(
+                "bedside bloodbank: --base-url '{url}' is not an http:// or https:// address"
+            );
+            return ExitCode::from(2);
+        }
+    }
     let Some(path) = db else {
         eprintln!("bedside bloodbank: --db FILE is required (the service's database; created when missing)");
         return ExitCode::from(2);
@@ -212,8 +234,10 @@ fn serve(db: Option<PathBuf>, listen: &str, demo_ward: bool, clients: Option<Pat
             return ExitCode::from(2);
         }
     };
-    let result = server::serve_forever(&path, listen, clock(), clients, |url| {
-        eprintln!("bedside bloodbank: serving FHIR R5 at {url} (Ctrl-C stops)");
+    let result = server::serve_forever(&path, &listen, base_url, clock(), clients, |url, local| {
+        eprintln!(
+            "bedside bloodbank: serving FHIR R5 at {url} (listening on {local}; Ctrl-C stops)"
+        );
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

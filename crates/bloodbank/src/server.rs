@@ -330,6 +330,7 @@ pub fn guarded_router(db: BloodBankDb, base_url: String, clients: Option<Clients
             require_token,
         ))
         .layer(middleware::from_fn_with_state(service.clone(), date_header))
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(service)
 }
 
@@ -438,13 +439,15 @@ pub fn spawn_guarded(
     })
 }
 
-/// Serves in the foreground until Ctrl-C (`bedside bloodbank`).
+/// Serves in the foreground until Ctrl-C (`bedside bloodbank`); `base_url` is the address
+/// devices use (default: the listening address's).
 pub fn serve_forever(
     db_path: &Path,
     addr: &str,
+    base_url: Option<String>,
     clock: Arc<dyn Clock>,
     clients: Option<Clients>,
-    on_ready: impl FnOnce(&str),
+    on_ready: impl FnOnce(&str, std::net::SocketAddr),
 ) -> Result<(), ServeError> {
     let db = BloodBankDb::open(db_path, clock)?;
     let rt = runtime()?;
@@ -456,9 +459,9 @@ pub fn serve_forever(
                 source,
             })?;
         let local = listener.local_addr().map_err(ServeError::Runtime)?;
-        let base_url = format!("http://{local}/fhir");
+        let base_url = base_url.unwrap_or_else(|| format!("http://{local}/fhir"));
         let listener = no_delay(listener);
-        on_ready(&base_url);
+        on_ready(&base_url, local);
         let app = guarded_router(db, base_url, clients);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

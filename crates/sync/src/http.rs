@@ -20,6 +20,14 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// Whether `url` is the blood bank's base URL (`base`, no trailing slash) or under it, at a path
+/// boundary: `https://bb.example/fhir` covers `https://bb.example/fhir/Patient` but not
+/// `https://bb.example/fhir-test/…` nor, for a bare host, `https://bb.example.other.net/…`.
+pub fn within_base(base: &str, url: &str) -> bool {
+    url.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+}
+
 /// No usable answer: the request may or may not have been processed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
@@ -92,7 +100,7 @@ impl BloodBankHttp {
         request: reqwest::blocking::RequestBuilder,
         url: &str,
     ) -> Result<reqwest::blocking::RequestBuilder, NetError> {
-        if !url.starts_with(&self.base_url) {
+        if !within_base(&self.base_url, url) {
             return Ok(request);
         }
         if let Some(smart) = &self.smart {
@@ -293,8 +301,15 @@ mod tests {
 
     /// The request's head as a server receives it (one request, answered with an empty Bundle).
     fn request_head(send: impl FnOnce(&str)) -> String {
+        let body = r#"{"resourceType":"Bundle","type":"searchset"}"#;
+        request_head_answered("", body.as_bytes().to_vec(), send)
+    }
+
+    /// The same, answered with `body` after the extra header lines `headers`.
+    fn request_head_answered(headers: &str, body: Vec<u8>, send: impl FnOnce(&str)) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}/fhir", listener.local_addr().unwrap());
+        let headers = headers.to_string();
         let server = std::thread::spawn(move || {
             let (mut socket, _) = listener.accept().unwrap();
             let mut head = Vec::new();
@@ -302,17 +317,33 @@ mod tests {
             while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).unwrap() == 1 {
                 head.push(byte[0]);
             }
-            let body = r#"{"resourceType":"Bundle","type":"searchset"}"#;
             write!(
                 socket,
-                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 200 OK\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n",
                 body.len()
             )
             .unwrap();
+            socket.write_all(&body).unwrap();
             String::from_utf8_lossy(&head).to_lowercase()
         });
         send(&base);
         server.join().unwrap()
+    }
+
+    /// A ward pull's pages shrink about tenfold in gzip: on ward Wi-Fi the device asks for it,
+    /// and reads a compressed answer as the plain one.
+    #[test]
+    fn answers_come_compressed_when_the_blood_bank_can() {
+        let body = r#"{"resourceType":"Bundle","type":"searchset","entry":[]}"#;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(body.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let head = request_head_answered("content-encoding: gzip\r\n", gz, |base| {
+            let http = BloodBankHttp::new(base, Duration::from_secs(5)).unwrap();
+            let answer = http.get("Patient?_count=1", None).unwrap();
+            assert_eq!(String::from_utf8_lossy(&answer.body), body);
+        });
+        assert!(head.contains("\r\naccept-encoding: gzip"), "{head}");
     }
 
     #[test]
@@ -329,5 +360,22 @@ mod tests {
         });
         assert!(head.contains("\r\nprefer: handling=strict\r\n"), "{head}");
         assert!(head.contains("fhirversion=5.0"), "{head}");
+    }
+
+    #[test]
+    fn the_base_url_covers_its_own_paths_only() {
+        let base = "https://bb.example/fhir";
+        assert!(within_base(base, "https://bb.example/fhir"));
+        assert!(within_base(
+            base,
+            "https://bb.example/fhir/Patient?_count=5"
+        ));
+        assert!(within_base(base, "https://bb.example/fhir?_getpages=x"));
+        assert!(!within_base(base, "https://bb.example/fhir-test/Patient"));
+        assert!(!within_base(base, "https://other.example/fhir/Patient"));
+        assert!(!within_base(
+            "https://bb.example",
+            "https://bb.example.other.net/fhir"
+        ));
     }
 }

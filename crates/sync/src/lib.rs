@@ -430,6 +430,8 @@ mod tests {
         date: Mutex<Instant>,
         refusing: std::sync::atomic::AtomicBool,
         down: std::sync::atomic::AtomicBool,
+        /// The `next` link of the dispense search's first page.
+        next: Option<String>,
     }
 
     impl Ward {
@@ -439,6 +441,7 @@ mod tests {
                 date: Mutex::new(date),
                 refusing: false.into(),
                 down: false.into(),
+                next: None,
             }
         }
         /// The requests since the last call.
@@ -465,7 +468,12 @@ mod tests {
             } else if self.refusing.load(SeqCst) {
                 answer(400, r#"{"resourceType":"OperationOutcome"}"#)
             } else {
-                answer(200, r#"{"resourceType":"Bundle","type":"searchset"}"#)
+                let mut page = serde_json::json!({"resourceType": "Bundle", "type": "searchset"});
+                let first_page = path.starts_with("BiologicallyDerivedProductDispense?destination");
+                if let (true, Some(next)) = (first_page, &self.next) {
+                    page["link"] = serde_json::json!([{"relation": "next", "url": next}]);
+                }
+                answer(200, &page.to_string())
             };
             a.date = Some(*self.date.lock().unwrap());
             Ok(a)
@@ -565,5 +573,32 @@ mod tests {
             "{summary:?}"
         );
         assert!(!summary.pull_complete);
+    }
+
+    #[test]
+    fn a_next_page_at_another_address_is_refused_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let start = Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap();
+        let clock = ManualClock::at(start);
+
+        let mut own = Ward::new(start);
+        let page_2 = "http://blood-bank.test/fhir/BiologicallyDerivedProductDispense?page=2";
+        own.next = Some(page_2.into());
+        assert!(ward_cycle(&own, &mut store, &clock).pull_complete);
+        assert!(own.take_asked().contains(&format!("GET {page_2}")));
+
+        let mut elsewhere = Ward::new(start);
+        let foreign =
+            "http://blood-bank.test.example.net/fhir/BiologicallyDerivedProductDispense?page=2";
+        elsewhere.next = Some(foreign.into());
+        let summary = ward_cycle(&elsewhere, &mut store, &clock);
+        assert!(!summary.pull_complete);
+        assert!(summary.errors[0].contains("another address"), "{summary:?}");
+        let asked = elsewhere.take_asked();
+        assert!(
+            !asked.iter().any(|a| a.contains("example.net")),
+            "{asked:?}"
+        );
     }
 }

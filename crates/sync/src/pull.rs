@@ -8,6 +8,7 @@ use serde_json::Value;
 use bedside_fhir::{date_time, split_reference, str_at};
 use bedside_store::StoreError;
 
+use crate::http::within_base;
 use crate::{Fetched, PullEnd, Summary, Sync};
 
 /// A page of the dispense search as it came.
@@ -37,6 +38,23 @@ fn next_link(bundle: &Value) -> Option<String> {
 }
 
 impl Sync<'_> {
+    /// A searchset's next page, when it is the blood bank's own. A next page at another address
+    /// is refused, not followed: its answer would enter the cache as the ward's units, and the
+    /// device's token is not sent there.
+    fn next_page(&self, bundle: &Value) -> Result<Option<String>, String> {
+        let Some(next) = next_link(bundle) else {
+            return Ok(None);
+        };
+        let absolute = next.starts_with("http://") || next.starts_with("https://");
+        if absolute && !within_base(self.http.base_url(), &next) {
+            return Err(format!(
+                "the blood bank's next page is at another address ({next}), not under {}: the blood bank's base URL setting must be the address this device uses",
+                self.http.base_url()
+            ));
+        }
+        Ok(Some(next))
+    }
+
     pub(crate) fn pull(&mut self, summary: &mut Summary) -> Result<PullEnd, StoreError> {
         let mut patients = match self.pull_dispenses(summary)? {
             Ok(patients) => patients,
@@ -102,9 +120,13 @@ impl Sync<'_> {
             };
             first = false;
             summary.pulled += self.store_dispense_page(&bundle, &mut patients)?;
-            match next_link(&bundle) {
-                Some(next) => url = next,
-                None => return Ok(Ok(patients)),
+            match self.next_page(&bundle) {
+                Ok(Some(next)) => url = next,
+                Ok(None) => return Ok(Ok(patients)),
+                Err(why) => {
+                    summary.errors.push(format!("pull not finished: {why}"));
+                    return Ok(Err(PullEnd::Incomplete));
+                }
             }
         }
     }
@@ -253,15 +275,21 @@ impl Sync<'_> {
                 ))
             }));
             summary.pulled += self.store.store_pulled(&resources, &[])?;
-            match next_link(&bundle) {
-                Some(next) if next == url => {
+            match self.next_page(&bundle) {
+                Ok(Some(next)) if next == url => {
                     summary.errors.push(
                         "pull of patient data: the blood bank's next page is the same page".into(),
                     );
                     return Ok(None);
                 }
-                Some(next) => url = next,
-                None => return Ok(Some(answered)),
+                Ok(Some(next)) => url = next,
+                Ok(None) => return Ok(Some(answered)),
+                Err(why) => {
+                    summary
+                        .errors
+                        .push(format!("pull of patient data not finished: {why}"));
+                    return Ok(None);
+                }
             }
         }
     }

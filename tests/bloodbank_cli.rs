@@ -20,26 +20,38 @@ fn bloodbank_action(args: &[&str], db: &Path) -> Output {
         .unwrap()
 }
 
-#[test]
-fn the_service_serves_the_demo_ward_and_actions_change_it_while_it_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bb.db");
+/// `bedside bloodbank --listen 127.0.0.1:0 --demo --db DB EXTRA…`, running, and what it says
+/// when ready: the URL it serves at, and the address it listens on.
+fn serve_demo(db: &Path, extra: &[&str]) -> (std::process::Child, String, String) {
     let mut server = bedside()
         .args(["bloodbank", "--listen", "127.0.0.1:0", "--demo", "--db"])
-        .arg(&db)
+        .arg(db)
+        .args(extra)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let url = loop {
+    loop {
         let line = lines
             .next()
             .expect("the service says where it serves")
             .unwrap();
         if let Some(rest) = line.split("serving FHIR R5 at ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
+            let url = rest.split_whitespace().next().unwrap().to_string();
+            let local = rest.split("listening on ").nth(1).unwrap();
+            let local = local.split(';').next().unwrap().to_string();
+            // Whatever it says later is read, so that it never writes into a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return (server, url, local);
         }
-    };
+    }
+}
+
+#[test]
+fn the_service_serves_the_demo_ward_and_actions_change_it_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bb.db");
+    let (mut server, url, _) = serve_demo(&db, &[]);
     let http = reqwest::blocking::Client::new();
     let get = |path: &str| -> serde_json::Value {
         serde_json::from_slice(
@@ -176,22 +188,8 @@ fn sync_to_an_unreachable_blood_bank_says_so_and_keeps_the_store() {
 fn the_service_names_the_address_devices_use_in_its_next_links() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bb.db");
-    let mut server = bedside()
-        .args(["bloodbank", "--listen", "127.0.0.1:0", "--demo", "--db"])
-        .arg(&db)
-        .args(["--base-url", "http://ward-server.test:8080/fhir/"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let (said, local) = loop {
-        let line = lines.next().expect("the service says where").unwrap();
-        if let Some(rest) = line.split("serving FHIR R5 at ").nth(1) {
-            let said = rest.split_whitespace().next().unwrap().to_string();
-            let local = rest.split("listening on ").nth(1).unwrap();
-            break (said, local.split(';').next().unwrap().to_string());
-        }
-    };
+    let (mut server, said, local) =
+        serve_demo(&db, &["--base-url", "http://ward-server.test:8080/fhir/"]);
     assert_eq!(said, "http://ward-server.test:8080/fhir");
     let body = reqwest::blocking::get(format!(
         "http://{local}/fhir/BiologicallyDerivedProductDispense?destination=Location/ward-h5&_count=1"

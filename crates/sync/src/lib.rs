@@ -498,16 +498,21 @@ mod tests {
         .unwrap()
     }
 
+    /// A device with an empty store, its clock at 08:00 on the day.
+    fn fresh_device() -> (tempfile::TempDir, Store, Instant, ManualClock) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("device.db")).unwrap();
+        let start = Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap();
+        (dir, store, start, ManualClock::at(start))
+    }
+
     fn read_metadata(asked: &[String]) -> bool {
         asked.iter().any(|a| a == "GET metadata")
     }
 
     #[test]
     fn the_capability_statement_is_read_once_then_after_twelve_hours_or_a_failed_pull() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
-        let start = Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap();
-        let clock = ManualClock::at(start);
+        let (_dir, mut store, start, clock) = fresh_device();
         let ward = Ward::new(start);
 
         assert!(ward_cycle(&ward, &mut store, &clock).pull_complete);
@@ -550,10 +555,7 @@ mod tests {
 
     #[test]
     fn a_blood_bank_gone_since_it_was_checked_ends_the_cycle_at_the_first_page() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
-        let start = Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap();
-        let clock = ManualClock::at(start);
+        let (_dir, mut store, start, clock) = fresh_device();
         let ward = Ward::new(start);
         ward_cycle(&ward, &mut store, &clock);
         ward.take_asked();
@@ -577,10 +579,7 @@ mod tests {
 
     #[test]
     fn a_next_page_at_another_address_is_refused_not_followed() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
-        let start = Instant::parse_from_rfc3339("2026-12-04T08:00:00+08:00").unwrap();
-        let clock = ManualClock::at(start);
+        let (_dir, mut store, start, clock) = fresh_device();
 
         let mut own = Ward::new(start);
         let page_2 = "http://blood-bank.test/fhir/BiologicallyDerivedProductDispense?page=2";

@@ -22,6 +22,8 @@ fn bloodbank_action(args: &[&str], db: &Path) -> Output {
 
 /// `bedside bloodbank --listen 127.0.0.1:0 --demo --db DB EXTRA…`, running, and what it says
 /// when ready: the URL it serves at, and the address it listens on.
+// The caller kills and waits for the service; only a test already failing leaves it behind.
+#[allow(clippy::zombie_processes)]
 fn serve_demo(db: &Path, extra: &[&str]) -> (std::process::Child, String, String) {
     let mut server = bedside()
         .args(["bloodbank", "--listen", "127.0.0.1:0", "--demo", "--db"])

@@ -6,7 +6,9 @@
 
 mod common;
 
-use bedside_app::late_crossmatch::{acknowledge, record_late_crossmatches, BLOOD_BANK_ACTOR};
+use bedside_app::late_crossmatch::{
+    acknowledge, open_alerts, record_late_crossmatches, BLOOD_BANK_ACTOR,
+};
 use bedside_app::patient_merge::follow_patient_merges;
 use bedside_bloodbank::actions::record_crossmatch;
 use bedside_bloodbank::actions::{issue, merge_patients, EmergencyIssue, Issue};
@@ -84,6 +86,51 @@ fn an_incompatible_crossmatch_after_the_start_alerts_within_one_sync_until_a_nur
     assert!(trail
         .iter()
         .any(|l| l.action == "late-crossmatch-acknowledged" && l.actor == "N0451"));
+}
+
+/// The charge nurse's handheld (or any other on the ward) learns of it within its own next
+/// sync, from the blood bank's mark on the dispense, and keeps alerting until someone there
+/// takes it in; the starting handheld's alert stands on its own.
+#[test]
+fn an_incompatible_late_result_alerts_the_other_handhelds_of_the_ward_too() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    let procedure = start_green_channel(&mut h);
+    let bank = settings(&ward.bank.running.base_url);
+    cycle(&mut h.store, &bank);
+    let (_dir, mut charge_nurses) = temp_store();
+    cycle(&mut charge_nurses, &bank);
+    let now = ward.clock.now();
+    assert!(record_late_crossmatches(&mut charge_nurses, now)
+        .unwrap()
+        .is_empty());
+
+    record_crossmatch(&mut ward.bank.db(), GREEN_CHANNEL, false).unwrap();
+    cycle(&mut charge_nurses, &bank);
+    let alerts = record_late_crossmatches(&mut charge_nurses, now).unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].procedure_urn, procedure);
+    let said = &alerts[0].message;
+    assert!(said.zh().starts_with("停止输血"), "{}", said.zh());
+    assert!(said.zh().contains("另一台手持终端"), "{}", said.zh());
+    assert!(said.zh().contains("无名氏（男）") && said.en().contains(EMERGENCY_DIN));
+    assert_eq!(
+        open_alerts(&charge_nurses, now).unwrap(),
+        alerts,
+        "every tick reads the same"
+    );
+
+    acknowledge(&mut charge_nurses, &procedure, "C0101", now).unwrap();
+    assert!(open_alerts(&charge_nurses, now).unwrap().is_empty());
+    // The starting handheld's own alert is not taken in by the charge nurse's.
+    cycle(&mut h.store, &bank);
+    let own = record_late_crossmatches(&mut h.store, now).unwrap();
+    assert_eq!(own.len(), 1);
+    assert!(
+        !own[0].message.zh().contains("另一台"),
+        "{}",
+        own[0].message.zh()
+    );
 }
 
 #[test]

@@ -18,12 +18,15 @@ use slint::ComponentHandle;
 fn an_incompatible_late_crossmatch_turns_every_screen_red_until_a_nurse_has_acted() {
     testing_platform();
     let ward = Ward::new();
+    let charge_nurses = ward.another_device();
+    let bank = settings(&ward.bank.running.base_url);
     let procedure = {
         let mut h = ward.open();
         let procedure = start_green_channel(&mut h);
+        cycle(&mut h.store, &bank);
         record_crossmatch(&mut ward.bank.db(), GREEN_CHANNEL, false).unwrap();
-        // What the link does after its pull.
-        cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+        // What the link does after its pull, on both handhelds.
+        cycle(&mut h.store, &bank);
         record_late_crossmatches(&mut h.store, ward.clock.now()).unwrap();
         procedure
     };
@@ -71,4 +74,39 @@ fn an_incompatible_late_crossmatch_turns_every_screen_red_until_a_nurse_has_acte
         .iter()
         .any(|l| l.action == "late-crossmatch-acknowledged" && l.actor == "N0502"));
     shots.finish(&[Screen::Home]);
+    drop(window);
+
+    // The charge nurse's handheld, where the unit was not started: the blood bank's mark on the
+    // dispense brings the alert there too, saying where to look.
+    {
+        let path = charge_nurses.path().join("device.db");
+        let mut store =
+            bedside_store::Store::open_encrypted(&path, &read_key(charge_nurses.path())).unwrap();
+        cycle(&mut store, &bank);
+        record_late_crossmatches(&mut store, ward.clock.now()).unwrap();
+    }
+    let (window, state) = app_on(&ward, charge_nurses.path());
+    let status = window.global::<Status>();
+    sign_in(&window, "C0101", "0101");
+    tick_once(&window, &state);
+    assert!(
+        status
+            .get_late_alert()
+            .contains("started on another handheld")
+            && status.get_late_alert().contains("A999926400109"),
+        "{}",
+        status.get_late_alert()
+    );
+    click(&window, "I have acted on it");
+    tick_once(&window, &state);
+    assert_eq!(status.get_late_alert(), "", "taken in on this handheld");
+    assert_eq!(
+        state
+            .borrow()
+            .handheld
+            .store
+            .subjects_audited(bedside_core::audit::AuditAction::LateCrossmatchAcknowledged)
+            .unwrap(),
+        [procedure]
+    );
 }

@@ -222,24 +222,18 @@ pub struct Ward {
 impl Ward {
     pub fn new() -> Ward {
         let bank = demo_bank();
-        let dir = tempfile::tempdir().unwrap();
-        // Encrypted, as a ward's store is; the key file is the one a configuration names.
-        key_file(dir.path());
-        let mut store =
-            Store::open_encrypted(&dir.path().join("device.db"), &read_key(dir.path())).unwrap();
-        cycle(&mut store, &settings(&bank.running.base_url));
-        seed_demo_staff(
-            &mut store,
-            &bedside_bloodbank::demo::STAFF,
-            &RandomIds,
-            &SystemClock::china(),
-        )
-        .unwrap();
+        let dir = device_of(&bank);
         Ward {
             bank,
             dir,
             clock: Arc::new(ManualClock::at(SystemClock::china().now())),
         }
+    }
+
+    /// Another handheld of the ward (the charge nurse's, say): its own store, synced, with the
+    /// demo staff.
+    pub fn another_device(&self) -> tempfile::TempDir {
+        device_of(&self.bank)
     }
 
     /// The app as it opens on this device's store (again after a restart).
@@ -265,6 +259,24 @@ impl Ward {
     pub fn minutes(&self, m: i64) {
         self.clock.advance(chrono::Duration::minutes(m));
     }
+}
+
+/// A handheld's folder: its key file and its store, synced with `bank`, with the demo staff.
+fn device_of(bank: &Bank) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    // Encrypted, as a ward's store is; the key file is the one a configuration names.
+    key_file(dir.path());
+    let mut store =
+        Store::open_encrypted(&dir.path().join("device.db"), &read_key(dir.path())).unwrap();
+    cycle(&mut store, &settings(&bank.running.base_url));
+    seed_demo_staff(
+        &mut store,
+        &bedside_bloodbank::demo::STAFF,
+        &RandomIds,
+        &SystemClock::china(),
+    )
+    .unwrap();
+    dir
 }
 
 pub fn checked(

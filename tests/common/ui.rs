@@ -225,9 +225,14 @@ pub fn sign_in(window: &AppWindow, badge: &str, pin: &str) {
 /// The touch app on the ward's device store and clock, 480×800, in English (the tests read the
 /// English words; `Shots::both` takes both languages).
 pub fn app(ward: &super::Ward) -> (AppWindow, Rc<RefCell<UiState>>) {
-    let path = ward.dir.path().join("device.db");
-    let store =
-        bedside_store::Store::open_encrypted(&path, &super::read_key(ward.dir.path())).unwrap();
+    app_on(ward, ward.dir.path())
+}
+
+/// The app on the device whose store (and key file) is in `dir`, on the ward's clock: another
+/// handheld of the same ward.
+pub fn app_on(ward: &super::Ward, dir: &std::path::Path) -> (AppWindow, Rc<RefCell<UiState>>) {
+    let path = dir.join("device.db");
+    let store = bedside_store::Store::open_encrypted(&path, &super::read_key(dir)).unwrap();
     let handheld = bedside_app::handheld::Handheld::new(
         store,
         Box::new(ward.clock.clone()),

@@ -1,14 +1,20 @@
 //! The retrospective crossmatch at the device (`clinical-rules.md` §6.3): after every pull, a
 //! crossmatch result that arrived for an emergency unit already started here is recorded on its
 //! transfusion, and an incompatible one stays an alert on every screen until a nurse takes it in.
+//! An incompatible result for a unit another handheld started alerts here too (the charge
+//! nurse's handheld, a nurse away from hers), until someone on this device takes it in.
 
 use chrono::Duration;
 
 use bedside_clock::Instant;
 use bedside_core::audit::AuditAction;
+use bedside_core::check::IssueRecord;
 use bedside_core::event::BedsideEvent;
 use bedside_core::messages::Text;
-use bedside_core::retrospective::{incompatible_alert, late_results, EmergencyUnit};
+use bedside_core::retrospective::{
+    incompatible_alert, incompatible_elsewhere, incompatible_elsewhere_alert, late_results,
+    EmergencyUnit,
+};
 use bedside_store::StoreError;
 
 use crate::handheld::{ActionError, Handheld};
@@ -64,13 +70,40 @@ pub fn record_late_crossmatches(
             u.recorded = Some(late.result.code().to_string());
         }
     }
-    Ok(alerts_of(&units, &acknowledged))
+    let mut alerts = alerts_of(&units, &acknowledged);
+    alerts.extend(alerts_elsewhere(store, &issued, now)?);
+    Ok(alerts)
 }
 
-/// The incompatible late results no nurse has taken in yet, oldest first (reads only).
+/// The incompatible late results no nurse has taken in yet, this device's transfusions' first,
+/// oldest first (reads only).
 pub fn open_alerts(store: &dyn DeviceStore, now: Instant) -> Result<Vec<LateAlert>, StoreError> {
     let (units, acknowledged) = emergency_units(store, now)?;
-    Ok(alerts_of(&units, &acknowledged))
+    let (issued, _) = store.cached()?.issue_records();
+    let mut alerts = alerts_of(&units, &acknowledged);
+    alerts.extend(alerts_elsewhere(store, &issued, now)?);
+    Ok(alerts)
+}
+
+/// The incompatible results of emergency units another handheld started, as the blood bank
+/// marked them, that no one has taken in on this device. Nothing is recorded here: the
+/// transfusion's own record is on the handheld that started it.
+fn alerts_elsewhere(
+    store: &dyn DeviceStore,
+    issued: &[IssueRecord],
+    now: Instant,
+) -> Result<Vec<LateAlert>, StoreError> {
+    let taken_in = store.subjects_audited(AuditAction::LateCrossmatchAcknowledged)?;
+    let here = store.started_dispenses()?;
+    let since = now - Duration::days(WATCH_DAYS);
+    Ok(incompatible_elsewhere(issued, &here, since)
+        .iter()
+        .filter(|u| !taken_in.contains(&u.procedure_urn))
+        .map(|u| LateAlert {
+            procedure_urn: u.procedure_urn.clone(),
+            message: incompatible_elsewhere_alert(u),
+        })
+        .collect())
 }
 
 fn alerts_of(units: &[EmergencyUnit], acknowledged: &[String]) -> Vec<LateAlert> {

@@ -80,6 +80,7 @@ pub trait DeviceStore {
         detail: &str,
     ) -> Result<(), StoreError>;
     fn last_audit_of(&self, actions: &[AuditAction]) -> Result<Option<AuditEntry>, StoreError>;
+    fn subjects_audited(&self, action: AuditAction) -> Result<Vec<String>, StoreError>;
     /// An audit row about one transfusion (it joins that record's trail).
     fn audit_about(
         &mut self,
@@ -170,6 +171,7 @@ impl DeviceStore for Store {
     delegate!(fn handovers(&self, procedure_urn: &str) -> Result<Vec<Handover>, StoreError>);
     delegate!(fn audit(&mut self, at: &Instant, actor: &str, action: AuditAction, detail: &str) -> Result<(), StoreError>);
     delegate!(fn last_audit_of(&self, actions: &[AuditAction]) -> Result<Option<AuditEntry>, StoreError>);
+    delegate!(fn subjects_audited(&self, action: AuditAction) -> Result<Vec<String>, StoreError>);
     delegate!(fn staff_member(&self, badge: &str) -> Result<Option<StaffMember>, StoreError>);
     delegate!(fn staff_count(&self) -> Result<usize, StoreError>);
     delegate!(fn put_staff(&mut self, member: &StaffMember, at: &Instant, by: &str) -> Result<(), StoreError>);

@@ -57,6 +57,57 @@ pub fn late_results(units: &[EmergencyUnit], issued: &[IssueRecord]) -> Vec<Late
         .collect()
 }
 
+/// Emergency units another handheld started (the blood bank marked each dispense with its
+/// transfusion) whose crossmatch the blood bank now gives as incompatible, issued at or after
+/// `since`. Every handheld of the ward alerts on them, so the charge nurse and a nurse away from
+/// the starting handheld learn of it too (§6.3). `started_here`: the dispenses this device
+/// started, whose alerts come from their own transfusion's trail.
+pub fn incompatible_elsewhere(
+    issued: &[IssueRecord],
+    started_here: &[String],
+    since: crate::Instant,
+) -> Vec<EmergencyUnit> {
+    let mut newest: Vec<&IssueRecord> = Vec::new();
+    for record in issued {
+        match newest
+            .iter_mut()
+            .find(|r| r.dispense_id == record.dispense_id)
+        {
+            Some(kept) if kept.issued_at < record.issued_at => *kept = record,
+            Some(_) => {}
+            None => newest.push(record),
+        }
+    }
+    newest
+        .into_iter()
+        .filter(|r| r.emergency.is_some() && r.issued_at >= since)
+        .filter(|r| !started_here.contains(&r.dispense_id))
+        .filter(|r| {
+            r.crossmatch
+                .as_ref()
+                .is_some_and(|c| c.result == CrossmatchResult::Incompatible)
+        })
+        .filter_map(|r| {
+            Some(EmergencyUnit {
+                procedure_urn: r.started_by.clone()?,
+                dispense_id: r.dispense_id.clone(),
+                din: r.unit.din.clone(),
+                patient_name: r.patient.name.clone(),
+                // Another handheld's start: what it saw is in its own record.
+                crossmatch_at_start: String::new(),
+                recorded: Some(CrossmatchResult::Incompatible.code().to_string()),
+            })
+        })
+        .collect()
+}
+
+/// What a nurse or the charge nurse on another handheld reads of a unit started elsewhere.
+pub fn incompatible_elsewhere_alert(unit: &EmergencyUnit) -> Text {
+    Text::tr("STOP — LATE CROSSMATCH INCOMPATIBLE: unit {din} given to {name} in an emergency, started on another handheld. Find the unit and its nurse now: stop it if it still runs, keep the line open with saline, call the doctor and the blood bank, watch for a haemolytic reaction and report it.",
+        &[("din", &unit.din), ("name", &unit.patient_name)],
+    )
+}
+
 /// What the nurse and the charge nurse read of an incompatible late result.
 pub fn incompatible_alert(unit: &EmergencyUnit) -> Text {
     Text::tr("STOP — LATE CROSSMATCH INCOMPATIBLE: unit {din} given to {name} in an emergency. Stop the unit if it still runs, keep the line open with saline, call the doctor and the blood bank, watch for a haemolytic reaction and report it.",
@@ -115,5 +166,43 @@ mod tests {
         assert!(late_results(&[unit("compatible", None)], &same).is_empty());
         // A unit the cache no longer holds says nothing new.
         assert!(late_results(&[unit("missing", None)], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_unit_started_on_another_handheld_alerts_here_when_incompatible() {
+        let mut bank = issued(CrossmatchResult::Incompatible);
+        bank[0].emergency = Some(crate::check::EmergencyRelease {
+            authorised_by: Some("王医生 (D2001)".into()),
+            requested_at: None,
+        });
+        bank[0].started_by = Some("urn:uuid:elsewhere".into());
+        let since = bank[0].issued_at - chrono::Duration::days(14);
+        let found = incompatible_elsewhere(&bank, &[], since);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].procedure_urn, "urn:uuid:elsewhere");
+        let said = incompatible_elsewhere_alert(&found[0]);
+        assert!(said.en().contains("another handheld"), "{}", said.en());
+        // Started here: its own trail alerts. Not started, compatible, not an emergency, or
+        // issued before the watch: nothing.
+        let here = vec![bank[0].dispense_id.clone()];
+        assert!(incompatible_elsewhere(&bank, &here, since).is_empty());
+        let mut not_started = bank.clone();
+        not_started[0].started_by = None;
+        assert!(incompatible_elsewhere(&not_started, &[], since).is_empty());
+        let mut compatible = bank.clone();
+        compatible[0].crossmatch.as_mut().unwrap().result = CrossmatchResult::Compatible;
+        assert!(incompatible_elsewhere(&compatible, &[], since).is_empty());
+        let mut planned = bank.clone();
+        planned[0].emergency = None;
+        assert!(incompatible_elsewhere(&planned, &[], since).is_empty());
+        let later = bank[0].issued_at + chrono::Duration::minutes(1);
+        assert!(incompatible_elsewhere(&bank, &[], later).is_empty());
+        // A newer issue of the same dispense that is compatible is the one that counts.
+        let mut reissued = bank.clone();
+        let mut newer = reissued[0].clone();
+        newer.issued_at += chrono::Duration::minutes(5);
+        newer.crossmatch.as_mut().unwrap().result = CrossmatchResult::Compatible;
+        reissued.push(newer);
+        assert!(incompatible_elsewhere(&reissued, &[], since).is_empty());
     }
 }

@@ -82,6 +82,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// The subjects (transfusions, by procedure URN) with an audit row of `action` on this
+    /// device, whether or not the transfusion itself was recorded here.
+    pub fn subjects_audited(&self, action: AuditAction) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT subject FROM audit WHERE action = ?1 AND subject IS NOT NULL",
+        )?;
+        let subjects = stmt
+            .query_map([action.code()], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(subjects)
+    }
+
     /// The latest audit row whose action is one of `actions`.
     pub fn last_audit_of(&self, actions: &[AuditAction]) -> Result<Option<AuditEntry>, StoreError> {
         let actions: Vec<&str> = actions.iter().map(|a| a.code()).collect();

@@ -5,21 +5,19 @@
 //!
 //!     cargo bench --bench sync
 
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bedside_app::record::{CheckFacts, Recorder};
-use bedside_bloodbank::actions::{issue_in, Issue};
 use bedside_bloodbank::db::BloodBankDb;
-use bedside_bloodbank::transaction::Refusal;
-use bedside_bloodbank::{demo, server};
+use bedside_bloodbank::server;
 use bedside_clock::{Clock, RandomIds, SystemClock};
-use bedside_core::blood::{Abo, Component, Group, Rhd};
-use bedside_core::event::{StaffRef, WardRef};
-use bedside_core::observations::Vitals;
+use bedside_core::blood::Rhd;
 use bedside_store::Store;
-use bedside_sync::http::BloodBankHttp;
-use bedside_sync::{Sync, SyncSettings, BATCH_ROUNDS};
+use bedside_sync::BATCH_ROUNDS;
+use common::{cycle, issue_units, nurse, o, second_checker, vitals, ward};
 
 const UNITS: usize = 5_000;
 const ROUNDS: usize = 10_000;
@@ -28,55 +26,11 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let bank_path = dir.path().join("bank.db");
     let clock = Arc::new(SystemClock::china());
-    {
-        let mut db = BloodBankDb::open(&bank_path, clock.clone()).unwrap();
-        demo::seed(&mut db).unwrap();
-        let now = db.now();
-        db.write(|w| {
-            for n in 0..UNITS {
-                let patient = format!("pat-10{:02}", n % 8 + 1);
-                issue_in(
-                    w,
-                    &Issue {
-                        patient_id: patient,
-                        ward_id: demo::WARD_ID.into(),
-                        din: format!("A99992650{n:04}"),
-                        product_code: "E0001V00".into(),
-                        component: Component::RedCells,
-                        group: Group::new(Some(Abo::O), Some(Rhd::Pos)),
-                        expires_at: now + chrono::Duration::days(20),
-                        attributes: vec![],
-                        match_status: "crossmatched".into(),
-                        sample_expires_at: None,
-                        issued_at: now,
-                        service_request_id: None,
-                        emergency: None,
-                    },
-                )?;
-            }
-            Ok::<_, Refusal>(())
-        })
-        .unwrap();
-    }
+    issue_units(&bank_path, clock.clone(), UNITS, "A99992650", o(Rhd::Pos));
     let running = server::spawn(&bank_path, "127.0.0.1:0", clock.clone()).unwrap();
-    let mut settings = SyncSettings::new(&running.base_url, demo::WARD_ID);
-    settings.page_size = 500;
-    let http = BloodBankHttp::new(&running.base_url, Duration::from_secs(30)).unwrap();
     let mut store = Store::open(&dir.path().join("device.db")).unwrap();
     let run = |store: &mut Store, whole_cycle: bool| {
-        let mut sync = Sync {
-            store,
-            http: &http,
-            settings: &settings,
-            clock: clock.as_ref(),
-            ids: &RandomIds,
-            sleep: &std::thread::sleep,
-        };
-        if whole_cycle {
-            sync.run_cycle().unwrap()
-        } else {
-            sync.push_cycle().unwrap()
-        }
+        cycle(store, &running.base_url, clock.as_ref(), whole_cycle)
     };
 
     let t = Instant::now();
@@ -87,48 +41,18 @@ fn main() {
         .unwrap();
     assert!(pulled.pull_complete && dispenses == UNITS + 8, "{pulled:?}");
 
-    let nurse = StaffRef {
-        staff_id: "N0451".into(),
-        name: "陈静".into(),
-        practitioner_id: Some("prac-n0451".into()),
-    };
-    let ward = WardRef {
-        location_id: demo::WARD_ID.into(),
-        name: demo::WARD_NAME.into(),
-    };
     {
         let mut rec = Recorder {
             store: &mut store,
             clock: clock.as_ref(),
             ids: &RandomIds,
         };
+        let facts = CheckFacts::new(&second_checker(), clock.now(), vec![]);
         let t = rec
-            .start(
-                "bdpd-000001",
-                ward,
-                &nurse,
-                CheckFacts::new(
-                    &StaffRef {
-                        staff_id: "N0388".into(),
-                        name: "刘洋".into(),
-                        practitioner_id: None,
-                    },
-                    clock.now(),
-                    vec![],
-                ),
-                None,
-            )
+            .start("bdpd-000001", ward(), &nurse(), facts, None)
             .unwrap();
         for _ in 0..ROUNDS {
-            let vitals = Vitals {
-                temp_tenths: Some(368),
-                hr: Some(80),
-                sbp: Some(120),
-                dbp: Some(75),
-                rr: Some(16),
-                spo2: Some(98),
-            };
-            let round = rec.round("unscheduled", vitals, vec![], &nurse);
+            let round = rec.round("unscheduled", vitals(), vec![], &nurse());
             rec.observe(&t, round).unwrap();
         }
     }

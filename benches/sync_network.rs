@@ -8,23 +8,21 @@
 //!
 //!     cargo bench --bench sync_network
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use bedside_app::record::{CheckFacts, Recorder};
-use bedside_bloodbank::actions::{issue_in, Issue};
-use bedside_bloodbank::db::BloodBankDb;
-use bedside_bloodbank::transaction::Refusal;
-use bedside_bloodbank::{demo, server};
+use bedside_bloodbank::server;
 use bedside_clock::{Clock, RandomIds, SystemClock};
-use bedside_core::blood::{Abo, Component, Group, Rhd};
-use bedside_core::event::{StaffRef, TransfusionRef, WardRef};
-use bedside_core::observations::Vitals;
+use bedside_core::blood::Rhd;
+use bedside_core::event::TransfusionRef;
 use bedside_store::Store;
-use bedside_sync::http::BloodBankHttp;
-use bedside_sync::{Summary, Sync, SyncSettings, BATCH_ROUNDS};
+use bedside_sync::BATCH_ROUNDS;
+use common::{cycle, issue_units, nurse, o, second_checker, vitals, ward};
 
 const ONE_WAY: Duration = Duration::from_millis(100);
 const SHIFT_TRANSFUSIONS: usize = 20;
@@ -35,7 +33,13 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let bank_path = dir.path().join("bank.db");
     let clock = Arc::new(SystemClock::china());
-    issue_units(&bank_path, clock.clone(), SHIFT_TRANSFUSIONS + 1);
+    issue_units(
+        &bank_path,
+        clock.clone(),
+        SHIFT_TRANSFUSIONS + 1,
+        "A99992660",
+        o(Rhd::Neg),
+    );
     let running = server::spawn(&bank_path, "127.0.0.1:0", clock.clone()).unwrap();
     let slow_url = delaying_proxy(running.addr, ONE_WAY);
     println!(
@@ -106,26 +110,6 @@ fn main() {
     );
 }
 
-/// One sync cycle against `url`: the whole cycle (pull and push) or the push alone.
-fn cycle(store: &mut Store, url: &str, clock: &dyn Clock, whole: bool) -> Summary {
-    let mut settings = SyncSettings::new(url, demo::WARD_ID);
-    settings.page_size = 500;
-    let http = BloodBankHttp::new(url, Duration::from_secs(30)).unwrap();
-    let mut sync = Sync {
-        store,
-        http: &http,
-        settings: &settings,
-        clock,
-        ids: &RandomIds,
-        sleep: &std::thread::sleep,
-    };
-    if whole {
-        sync.run_cycle().unwrap()
-    } else {
-        sync.push_cycle().unwrap()
-    }
-}
-
 /// The dispenses of the units `issue_units` added, as the device pulled them.
 fn issued_here(store: &Store) -> Vec<String> {
     let (issued, _) = store.cached().unwrap().issue_records();
@@ -139,69 +123,10 @@ fn issued_here(store: &Store) -> Vec<String> {
     ids
 }
 
-/// The demo ward, and `count` more red-cell units issued to its patients (DINs A99992660…).
-fn issue_units(bank_path: &std::path::Path, clock: Arc<SystemClock>, count: usize) {
-    let mut db = BloodBankDb::open(bank_path, clock).unwrap();
-    demo::seed(&mut db).unwrap();
-    let now = db.now();
-    db.write(|w| {
-        for n in 0..count {
-            issue_in(
-                w,
-                &Issue {
-                    patient_id: format!("pat-10{:02}", n % 8 + 1),
-                    ward_id: demo::WARD_ID.into(),
-                    din: format!("A99992660{n:04}"),
-                    product_code: "E0001V00".into(),
-                    component: Component::RedCells,
-                    group: Group::new(Some(Abo::O), Some(Rhd::Neg)),
-                    expires_at: now + chrono::Duration::days(20),
-                    attributes: vec![],
-                    match_status: "crossmatched".into(),
-                    sample_expires_at: None,
-                    issued_at: now,
-                    service_request_id: None,
-                    emergency: None,
-                },
-            )?;
-        }
-        Ok::<_, Refusal>(())
-    })
-    .unwrap();
-}
-
 fn start(rec: &mut Recorder, dispense: &str) -> TransfusionRef {
-    let second = StaffRef {
-        staff_id: "N0388".into(),
-        name: "刘洋".into(),
-        practitioner_id: None,
-    };
-    let ward = WardRef {
-        location_id: demo::WARD_ID.into(),
-        name: demo::WARD_NAME.into(),
-    };
-    let facts = CheckFacts::new(&second, SystemClock::china().now(), vec![]);
-    rec.start(dispense, ward, &nurse(), facts, None)
+    let facts = CheckFacts::new(&second_checker(), SystemClock::china().now(), vec![]);
+    rec.start(dispense, ward(), &nurse(), facts, None)
         .unwrap_or_else(|e| panic!("{dispense}: {e:?}"))
-}
-
-fn nurse() -> StaffRef {
-    StaffRef {
-        staff_id: "N0451".into(),
-        name: "陈静".into(),
-        practitioner_id: Some("prac-n0451".into()),
-    }
-}
-
-fn vitals() -> Vitals {
-    Vitals {
-        temp_tenths: Some(368),
-        hr: Some(80),
-        sbp: Some(120),
-        dbp: Some(75),
-        rr: Some(16),
-        spo2: Some(98),
-    }
 }
 
 /// A TCP proxy on loopback in front of `target` that delivers every chunk `delay` after it

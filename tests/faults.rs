@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use bedside_app::handheld::ActionError;
 use bedside_app::record::{CheckFacts, RecordError, Recorder};
-use bedside_app::session::{seed_demo_staff, Session, SessionSettings};
+use bedside_app::session::{Session, SessionSettings};
 use bedside_app::transfuse::RunningTransfusion;
 use bedside_clock::{urn, Clock, IdSource, ManualClock, RandomIds, SystemClock};
 use bedside_core::event::{BedsideEvent, ObservationsTaken, TransfusionRef};
@@ -284,13 +284,7 @@ fn a_jumping_clock_neither_fires_a_reminder_early_nor_loses_it_nor_the_lock() {
     assert_eq!(again, due);
 
     // The auto-lock (2 minutes): a forward jump locks, and undoing it does not unlock.
-    seed_demo_staff(
-        &mut store,
-        &bedside_bloodbank::demo::STAFF,
-        &RandomIds,
-        &SystemClock::china(),
-    )
-    .unwrap();
+    with_demo_staff(&mut store);
     let mut session = Session::new(SessionSettings::default());
     session.login(&mut store, &clock, "N0451", "0451").unwrap();
     clock.advance(Minutes::hours(1));

@@ -854,13 +854,7 @@ fn path_6_a_clock_that_went_back_stops_the_check() {
 fn second_handheld(ward: &Ward) -> (tempfile::TempDir, bedside_app::handheld::Handheld) {
     let (dir, mut store) = temp_store();
     cycle(&mut store, &settings(&ward.bank.running.base_url));
-    bedside_app::session::seed_demo_staff(
-        &mut store,
-        &bedside_bloodbank::demo::STAFF,
-        &bedside_clock::RandomIds,
-        &bedside_clock::SystemClock::china(),
-    )
-    .unwrap();
+    with_demo_staff(&mut store);
     let mut h = bedside_app::handheld::Handheld::new(
         store,
         Box::new(ward.clock.clone()),

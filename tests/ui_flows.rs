@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use bedside::ui::*;
 use bedside_app::handheld::Handheld;
-use bedside_app::session::{seed_demo_staff, SessionSettings};
+use bedside_app::session::SessionSettings;
 use bedside_clock::{Clock, ManualClock, RandomIds, SystemClock};
 use bedside_core::messages::Lang;
 use bedside_core::policy::Policy;
@@ -77,13 +77,7 @@ fn nurses_check_observe_interrupt_end_and_stop_for_a_reaction_on_the_touch_app()
     let bank = demo_bank();
     let (dir, mut store) = temp_store();
     cycle(&mut store, &settings(&bank.running.base_url));
-    seed_demo_staff(
-        &mut store,
-        &bedside_bloodbank::demo::STAFF,
-        &RandomIds,
-        &SystemClock::china(),
-    )
-    .unwrap();
+    with_demo_staff(&mut store);
     let li_bag = bag_scans(&store, "bdpd-000002");
     let clock = Arc::new(ManualClock::at(SystemClock::china().now()));
     let handheld = Handheld::new(

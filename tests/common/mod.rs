@@ -269,14 +269,19 @@ fn device_of(bank: &Bank) -> tempfile::TempDir {
     let mut store =
         Store::open_encrypted(&dir.path().join("device.db"), &read_key(dir.path())).unwrap();
     cycle(&mut store, &settings(&bank.running.base_url));
+    with_demo_staff(&mut store);
+    dir
+}
+
+/// The demo ward's staff in `store`, each with the demo PIN.
+pub fn with_demo_staff(store: &mut Store) {
     seed_demo_staff(
-        &mut store,
+        store,
         &bedside_bloodbank::demo::STAFF,
         &RandomIds,
         &SystemClock::china(),
     )
     .unwrap();
-    dir
 }
 
 pub fn checked(

@@ -133,6 +133,39 @@ fn an_incompatible_late_result_alerts_the_other_handhelds_of_the_ward_too() {
     );
 }
 
+/// A cache row that cannot be read leaves the other handhelds' units unknown: said, in the
+/// reader's language, beside this handheld's own alert, which stays.
+#[test]
+fn an_unreadable_cache_is_said_beside_this_handhelds_own_late_alert() {
+    let ward = Ward::new();
+    let mut h = ward.open();
+    start_green_channel(&mut h);
+    record_crossmatch(&mut ward.bank.db(), GREEN_CHANNEL, false).unwrap();
+    cycle(&mut h.store, &settings(&ward.bank.running.base_url));
+    let now = ward.clock.now();
+    assert_eq!(
+        record_late_crossmatches(&mut h.store, now).unwrap().len(),
+        1
+    );
+    h.store
+        .connection()
+        .execute(
+            "UPDATE cache_resource SET json = '{' WHERE type = 'Patient' AND id = 'pat-1008'",
+            [],
+        )
+        .unwrap();
+    let alerts = open_alerts(&h.store, now).unwrap();
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    assert!(alerts[0].message.zh().starts_with("停止输血"));
+    let unknown = &alerts[1].message;
+    assert!(unknown.zh().contains("输血科"), "{}", unknown.zh());
+    assert!(
+        !unknown.zh().contains("EOF") && !unknown.zh().contains("Patient"),
+        "the store's technical words are not the nurse's: {}",
+        unknown.zh()
+    );
+}
+
 #[test]
 fn a_compatible_crossmatch_after_the_start_is_recorded_without_an_alert() {
     let ward = Ward::new();

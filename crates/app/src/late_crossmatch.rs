@@ -10,7 +10,7 @@ use bedside_clock::Instant;
 use bedside_core::audit::AuditAction;
 use bedside_core::check::IssueRecord;
 use bedside_core::event::BedsideEvent;
-use bedside_core::messages::Text;
+use bedside_core::messages::{Arg, Text};
 use bedside_core::retrospective::{
     incompatible_alert, incompatible_elsewhere, incompatible_elsewhere_alert, late_results,
     EmergencyUnit,
@@ -38,8 +38,9 @@ impl LateAlert {
     pub fn unreadable(e: &StoreError) -> LateAlert {
         LateAlert {
             procedure_urn: String::new(),
-            message: Text::tr("Late crossmatch results of emergency units cannot be read on this device ({e}). Phone the blood bank for them and tell IT.",
-                &[("e", &e.to_string())],
+            // The store's words in the reader's language; its technical detail is not hers.
+            message: Text::tr_with("Late crossmatch results of emergency units cannot be read on this device ({e}). Phone the blood bank for them and tell IT.",
+                &[("e", Arg::Words(&e.message()))],
             ),
         }
     }
@@ -79,9 +80,16 @@ pub fn record_late_crossmatches(
 /// oldest first (reads only).
 pub fn open_alerts(store: &dyn DeviceStore, now: Instant) -> Result<Vec<LateAlert>, StoreError> {
     let (units, acknowledged) = emergency_units(store, now)?;
-    let (issued, _) = store.cached()?.issue_records();
     let mut alerts = alerts_of(&units, &acknowledged);
-    alerts.extend(alerts_elsewhere(store, &issued, now)?);
+    // The other handhelds' units come from the cache: a cache that cannot be read is said beside
+    // this device's own alerts, never instead of them.
+    let elsewhere = store
+        .cached()
+        .and_then(|cache| alerts_elsewhere(store, &cache.issue_records().0, now));
+    match elsewhere {
+        Ok(more) => alerts.extend(more),
+        Err(e) => alerts.push(LateAlert::unreadable(&e)),
+    }
     Ok(alerts)
 }
 

@@ -12,7 +12,7 @@ use rusqlite_migration::{Migrations, M};
 use serde_json::{json, Value};
 
 use bedside_clock::{Clock, Instant};
-use bedside_fhir::{split_reference, str_at};
+use bedside_fhir::{plain_reference, str_at};
 
 const MIGRATIONS: &[&str] = &[include_str!("migrations/001_resources.sql")];
 
@@ -383,8 +383,7 @@ impl Writer<'_> {
         let destination = str_at(resource, &["destination", "reference"]).map(str::to_string);
         let patient = str_at(resource, &["patient", "reference"])
             .or_else(|| str_at(resource, &["subject", "reference"]))
-            .and_then(split_reference)
-            .map(|(t, i)| format!("{t}/{i}"));
+            .and_then(plain_reference);
         self.tx
             .prepare_cached(
                 "INSERT INTO resource (type, id, version, last_updated, lu_ms, json, destination, patient)

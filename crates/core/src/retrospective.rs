@@ -38,10 +38,7 @@ pub fn late_results(units: &[EmergencyUnit], issued: &[IssueRecord]) -> Vec<Late
     units
         .iter()
         .filter_map(|unit| {
-            let record = issued
-                .iter()
-                .filter(|r| r.dispense_id == unit.dispense_id)
-                .max_by_key(|r| r.issued_at)?;
+            let record = newest_issue(issued, &unit.dispense_id)?;
             let result = record.crossmatch.as_ref()?.result.clone();
             let is_final = matches!(
                 result,
@@ -57,6 +54,14 @@ pub fn late_results(units: &[EmergencyUnit], issued: &[IssueRecord]) -> Vec<Late
         .collect()
 }
 
+/// The newest issue of a dispense: what the blood bank says of it now.
+fn newest_issue<'a>(issued: &'a [IssueRecord], dispense_id: &str) -> Option<&'a IssueRecord> {
+    issued
+        .iter()
+        .filter(|r| r.dispense_id == dispense_id)
+        .max_by_key(|r| r.issued_at)
+}
+
 /// Emergency units another handheld started (the blood bank marked each dispense with its
 /// transfusion) whose crossmatch the blood bank now gives as incompatible, issued at or after
 /// `since`. Every handheld of the ward alerts on them, so the charge nurse and a nurse away from
@@ -67,19 +72,9 @@ pub fn incompatible_elsewhere(
     started_here: &[String],
     since: crate::Instant,
 ) -> Vec<EmergencyUnit> {
-    let mut newest: Vec<&IssueRecord> = Vec::new();
-    for record in issued {
-        match newest
-            .iter_mut()
-            .find(|r| r.dispense_id == record.dispense_id)
-        {
-            Some(kept) if kept.issued_at < record.issued_at => *kept = record,
-            Some(_) => {}
-            None => newest.push(record),
-        }
-    }
-    newest
-        .into_iter()
+    issued
+        .iter()
+        .filter(|r| newest_issue(issued, &r.dispense_id).is_some_and(|n| std::ptr::eq(n, *r)))
         .filter(|r| r.emergency.is_some() && r.issued_at >= since)
         .filter(|r| !started_here.contains(&r.dispense_id))
         .filter(|r| {

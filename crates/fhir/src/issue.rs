@@ -487,9 +487,7 @@ impl ResourceSet {
         self.of_type("Encounter")
             .filter(|e| str_at(e, &["status"]) == Some("in-progress"))
             .filter(|e| {
-                str_at(e, &["subject", "reference"])
-                    .and_then(split_reference)
-                    .map(|(t, i)| format!("{t}/{i}"))
+                str_at(e, &["subject", "reference"]).and_then(plain_reference)
                     == Some(subject.clone())
             })
             .flat_map(|e| {

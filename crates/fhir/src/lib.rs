@@ -146,6 +146,12 @@ pub fn split_reference(reference: &str) -> Option<(&str, &str)> {
     (ty.starts_with(|c: char| c.is_ascii_uppercase()) && !id.is_empty()).then_some((ty, id))
 }
 
+/// `Type/id` of a literal reference as one string, so that a relative and an absolute reference
+/// to the same resource compare equal.
+pub fn plain_reference(reference: &str) -> Option<String> {
+    split_reference(reference).map(|(ty, id)| format!("{ty}/{id}"))
+}
+
 /// A resource's extension with this `url`.
 pub fn extension<'a>(resource: &'a Value, url: &str) -> Option<&'a Value> {
     resource

@@ -20,6 +20,32 @@ impl Store {
             .optional()?)
     }
 
+    /// The sync state's `key` read as an instant; a value that is not one is a corrupt store.
+    fn instant_state(&self, key: &str) -> Result<Option<Instant>, StoreError> {
+        self.state(key)?
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Sets each `(key, value)` of the sync state, all or none.
+    fn set_states(&mut self, pairs: &[(&str, String)]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (key, value) in pairs {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The pull watermark: the largest `meta.lastUpdated` received (server clock).
     pub fn watermark(&self) -> Result<Option<String>, StoreError> {
         self.state("watermark")
@@ -124,34 +150,17 @@ impl Store {
         server: &Instant,
         device: &Instant,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (key, at) in [
-            ("server_clock_server", server),
-            ("server_clock_device", device),
-        ] {
-            tx.execute(
-                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, stamp(at)],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.set_states(&[
+            ("server_clock_server", stamp(server)),
+            ("server_clock_device", stamp(device)),
+        ])
     }
 
     /// The last pair `note_server_clock` kept: (the blood bank's time, the device's time).
     pub fn server_clock(&self) -> Result<Option<(Instant, Instant)>, StoreError> {
-        let read = |key| -> Result<Option<Instant>, StoreError> {
-            self.state(key)?
-                .map(|t| {
-                    chrono::DateTime::parse_from_rfc3339(&t)
-                        .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
-                })
-                .transpose()
-        };
-        Ok(read("server_clock_server")?.zip(read("server_clock_device")?))
+        Ok(self
+            .instant_state("server_clock_server")?
+            .zip(self.instant_state("server_clock_device")?))
     }
 
     /// The blood bank last found speaking FHIR 5.0.x: its base URL, and when (device time).
@@ -159,31 +168,15 @@ impl Store {
         let Some(url) = self.state("server_checked_url")? else {
             return Ok(None);
         };
-        let Some(at) = self.state("server_checked_at")? else {
-            return Ok(None);
-        };
-        let at = chrono::DateTime::parse_from_rfc3339(&at)
-            .map_err(|e| StoreError::Corrupt(format!("server_checked_at: {e}")))?;
-        Ok(Some((url, at)))
+        Ok(self.instant_state("server_checked_at")?.map(|at| (url, at)))
     }
 
     /// Keeps that the blood bank at `base_url` said FHIR 5.0.x at `at`.
     pub fn note_server_checked(&mut self, base_url: &str, at: &Instant) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (key, value) in [
+        self.set_states(&[
             ("server_checked_url", base_url.to_string()),
             ("server_checked_at", stamp(at)),
-        ] {
-            tx.execute(
-                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        ])
     }
 
     /// The next cycle reads the blood bank's CapabilityStatement again.
@@ -197,12 +190,7 @@ impl Store {
 
     /// Records that a pull completed (every page followed).
     pub fn pull_completed(&mut self, at: &Instant) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO sync_state (key, value) VALUES ('cache_synced_at', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [stamp(at)],
-        )?;
-        Ok(())
+        self.set_states(&[("cache_synced_at", stamp(at))])
     }
 
     /// Forgets the cached Encounters of `patients` (`Patient/id`) that are not in `answered`
@@ -220,10 +208,7 @@ impl Store {
             .prepare("SELECT id, json FROM cache_resource WHERE type = 'Encounter'")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        // References compared as `Type/id`, whether written relative or absolute.
-        let plain = |reference: &str| {
-            bedside_fhir::split_reference(reference).map(|(t, i)| format!("{t}/{i}"))
-        };
+        let plain = bedside_fhir::plain_reference;
         let patients: Vec<String> = patients.iter().filter_map(|p| plain(p)).collect();
         let mut forgotten = 0;
         for (id, json) in cached {

@@ -20,6 +20,11 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// Whether `path_or_url` is a whole URL (a `next` link) rather than a path under the base URL.
+pub fn is_absolute(path_or_url: &str) -> bool {
+    path_or_url.starts_with("http://") || path_or_url.starts_with("https://")
+}
+
 /// Whether `url` is the blood bank's base URL (`base`, no trailing slash) or under it, at a path
 /// boundary: `https://bb.example/fhir` covers `https://bb.example/fhir/Patient` but not
 /// `https://bb.example/fhir-test/…` nor, for a bare host, `https://bb.example.other.net/…`.
@@ -265,7 +270,7 @@ impl Transport for BloodBankHttp {
     }
     /// `GET [base]/{path}`, or an absolute URL the server gave (a `next` link).
     fn get(&self, path_or_url: &str, if_none_match: Option<&str>) -> Result<Answer, NetError> {
-        let url = if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+        let url = if is_absolute(path_or_url) {
             path_or_url.to_string()
         } else {
             format!("{}/{}", self.base_url, path_or_url.trim_start_matches('/'))

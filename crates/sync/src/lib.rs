@@ -146,8 +146,15 @@ impl Sync<'_> {
     /// error; the network's problems are counted in the summary.
     pub fn run_cycle(&mut self) -> Result<Summary, StoreError> {
         let mut summary = Summary::default();
+        self.exchange(&mut summary)?;
+        summary.unsent = self.store.unsent()?.len();
+        Ok(summary)
+    }
+
+    /// The cycle's talk with the blood bank, which stops where the blood bank cannot be had.
+    fn exchange(&mut self, summary: &mut Summary) -> Result<(), StoreError> {
         if self.server_check_due()? {
-            match self.check_server(&mut summary) {
+            match self.check_server(summary) {
                 Ok(date) => {
                     if let Some(server) = date {
                         self.store.note_server_clock(&server, &self.clock.now())?;
@@ -155,26 +162,27 @@ impl Sync<'_> {
                     self.store
                         .note_server_checked(&self.settings.base_url, &self.clock.now())?;
                 }
-                Err(problem) => return self.ended_early(summary, problem),
+                Err(problem) => {
+                    summary.errors.push(problem);
+                    return Ok(());
+                }
             }
         }
-        let pulled = self.pull(&mut summary)?;
+        let pulled = self.pull(summary)?;
         if pulled != PullEnd::Complete {
             // Whatever went wrong, the next cycle asks the server who it is again: a server
             // replaced or upgraded meanwhile is then named as such, not as a failed search.
             self.store.forget_server_check()?;
         }
         if pulled == PullEnd::Unreachable {
-            summary.unsent = self.store.unsent()?.len();
-            return Ok(summary);
+            return Ok(());
         }
-        self.push(&mut summary)?;
+        self.push(summary)?;
         summary.archived = self
             .store
             .archive_confirmed(&self.clock.now(), self.settings.outbox_retention_days)?
             .records;
-        summary.unsent = self.store.unsent()?.len();
-        Ok(summary)
+        Ok(())
     }
 
     /// Whether the CapabilityStatement is to be read this cycle: never read from this base URL,
@@ -188,16 +196,6 @@ impl Sync<'_> {
             }
             _ => true,
         })
-    }
-
-    fn ended_early(
-        &mut self,
-        mut summary: Summary,
-        problem: String,
-    ) -> Result<Summary, StoreError> {
-        summary.errors.push(problem);
-        summary.unsent = self.store.unsent()?.len();
-        Ok(summary)
     }
 
     /// Only the push: what the app does right after a nurse records something, without waiting

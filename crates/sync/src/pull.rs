@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use bedside_fhir::{date_time, split_reference, str_at};
+use bedside_fhir::{date_time, plain_reference, str_at, ResourceKey};
 use bedside_store::StoreError;
 
-use crate::http::within_base;
+use crate::http::{is_absolute, within_base};
 use crate::{Fetched, PullEnd, Summary, Sync};
 
 /// A page of the dispense search as it came.
@@ -45,8 +45,7 @@ impl Sync<'_> {
         let Some(next) = next_link(bundle) else {
             return Ok(None);
         };
-        let absolute = next.starts_with("http://") || next.starts_with("https://");
-        if absolute && !within_base(self.http.base_url(), &next) {
+        if is_absolute(&next) && !within_base(self.http.base_url(), &next) {
             return Err(format!(
                 "the blood bank's next page is at another address ({next}), not under {}: the blood bank's base URL setting must be the address this device uses",
                 self.http.base_url()
@@ -178,9 +177,9 @@ impl Sync<'_> {
                     matches_lu.push(lu.to_string());
                 }
                 if let Some(p) =
-                    str_at(resource, &["patient", "reference"]).and_then(split_reference)
+                    str_at(resource, &["patient", "reference"]).and_then(plain_reference)
                 {
-                    patients.insert(format!("{}/{}", p.0, p.1));
+                    patients.insert(p);
                 }
             }
             resources.push(resource.clone());
@@ -267,13 +266,12 @@ impl Sync<'_> {
                 .flatten()
                 .filter_map(|e| e.get("resource").cloned())
                 .collect();
-            answered.extend(resources.iter().filter_map(|r| {
-                Some(format!(
-                    "{}/{}",
-                    str_at(r, &["resourceType"])?,
-                    str_at(r, &["id"])?
-                ))
-            }));
+            answered.extend(
+                resources
+                    .iter()
+                    .filter_map(ResourceKey::of)
+                    .map(|k| format!("{}/{}", k.resource_type, k.id)),
+            );
             summary.pulled += self.store.store_pulled(&resources, &[])?;
             match self.next_page(&bundle) {
                 Ok(Some(next)) if next == url => {
